@@ -1,0 +1,129 @@
+"""The Basis object: one basis {B_0, ..., B_{N-1}} of an intertwiner space.
+
+A basis is stored either as a ``pattern`` (0/1 elements with disjoint supports, the
+usual weight-sharing picture: ``W = w[pattern]``) or as coo arrays (``index``, ``row``,
+``col``, ``value``), with exact numerators and denominators when the values are exact.
+
+>>> import intertwine
+>>> b = intertwine.compute("S(3): V -> V")
+>>> b.n_basis, b.encoding
+(2, 'pattern')
+>>> b.dense()[1].tolist()
+[[0, 1, 1], [1, 0, 1], [1, 1, 0]]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+
+__all__ = ["Basis", "Coo", "Generators", "pattern_dtype"]
+
+
+def pattern_dtype(n_basis: int) -> np.dtype:
+    """The smallest signed integer type that holds -1 .. n_basis - 1."""
+    for dt in (np.int8, np.int16, np.int32):
+        if n_basis <= np.iinfo(dt).max:
+            return np.dtype(dt)
+    return np.dtype(np.int64)
+
+
+@dataclass
+class Coo:
+    """Entries B_index[row, col] = value; numerator/denominator hold exact values."""
+
+    index: np.ndarray
+    row: np.ndarray
+    col: np.ndarray
+    value: np.ndarray
+    numerator: np.ndarray | None = None  # int64, or object (Python ints) if too large
+    denominator: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+
+@dataclass
+class Generators:
+    """Representation matrices of the group's generators on the input and output.
+
+    ``in_``/``out``: discrete generators rho(g); ``lie_in``/``lie_out``: Lie-algebra
+    generators d rho(A).  All scipy sparse matrices.
+    """
+
+    in_: list = field(default_factory=list)
+    out: list = field(default_factory=list)
+    lie_in: list = field(default_factory=list)
+    lie_out: list = field(default_factory=list)
+
+
+@dataclass
+class Basis:
+    spec: str
+    group: str
+    rep_in: str
+    rep_out: str
+    dim_in: int
+    dim_out: int
+    n_basis: int
+    method: str
+    exact: bool
+    pattern: np.ndarray | None = None
+    coo: Coo | None = None
+    generators: Generators = field(default_factory=Generators)
+    #: extra root attributes: solver diagnostics, the writing version, ...
+    attrs: dict = field(default_factory=dict)
+
+    @property
+    def encoding(self) -> str:
+        return "pattern" if self.pattern is not None else "coo"
+
+    def __repr__(self) -> str:
+        return (f"<Basis {self.spec!r}: {self.n_basis} elements of shape "
+                f"({self.dim_out}, {self.dim_in}), method={self.method}>")
+
+    # -- views ---------------------------------------------------------------------
+    def entries(self) -> Coo:
+        """All nonzero entries as coo arrays (built from the pattern if needed)."""
+        if self.coo is not None:
+            return self.coo
+        flat = self.pattern.ravel()
+        pos = np.flatnonzero(flat >= 0)
+        row, col = np.divmod(pos, self.dim_in)
+        ones = np.ones(len(pos), np.int64)
+        return Coo(flat[pos].astype(np.int64), row, col, ones.astype(np.float64), ones, ones)
+
+    def sparse(self) -> sp.csr_matrix:
+        """scipy.sparse, shape (n_basis, dim_out*dim_in): row k is row-major vec(B_k)."""
+        c = self.entries()
+        flat = c.row.astype(np.int64) * self.dim_in + c.col
+        return sp.csr_matrix((c.value, (c.index, flat)),
+                             shape=(self.n_basis, self.dim_out * self.dim_in))
+
+    def dense(self) -> np.ndarray:
+        """numpy array of shape (n_basis, dim_out, dim_in); integer for 0/1 patterns."""
+        if self.pattern is not None:
+            out = np.zeros((self.n_basis, self.dim_out, self.dim_in), np.int8)
+            rows, cols = np.nonzero(self.pattern >= 0)
+            out[self.pattern[rows, cols], rows, cols] = 1
+            return out
+        out = np.zeros((self.n_basis, self.dim_out, self.dim_in), np.float64)
+        c = self.coo
+        out[c.index, c.row, c.col] = c.value
+        return out
+
+    def weights_to_matrix(self, w) -> np.ndarray:
+        """W = sum_k w_k B_k for a vector of n_basis weights."""
+        w = np.asarray(w)
+        if w.shape != (self.n_basis,):
+            raise ValueError(f"expected {self.n_basis} weights, got shape {w.shape}")
+        if self.pattern is not None:
+            return np.where(self.pattern >= 0, np.append(w, 0)[self.pattern], 0)
+        return (self.sparse().T @ w).reshape(self.dim_out, self.dim_in)
+
+    def save(self, path) -> None:
+        """Write the basis to an HDF5 file atomically (see ``intertwine.io``)."""
+        from .io import save
+        save(self, path)

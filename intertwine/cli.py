@@ -1,0 +1,180 @@
+"""The ``intertwine`` command: thin click commands over the library.
+
+Every usage problem (bad spec, option, path, manifest, unreadable file) ends with a
+short message on stderr and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+
+from . import __version__
+
+EXAMPLES = """
+\b
+Examples:
+  intertwine basis "S(5): V**2 -> V**2" -o maron.h5
+  intertwine dim "S(1000): V**3 -> V**3"
+  intertwine info maron.h5 --json
+  intertwine verify maron.h5
+"""
+
+
+class UsageProblem(click.ClickException):
+    """A usage error: printed as ``Error: ...`` and exit status 2."""
+
+    exit_code = 2
+
+
+@contextmanager
+def usage_errors():
+    """Turn the library's ValueErrors into short usage errors (the spec with a caret)."""
+    from .spec import SpecError
+
+    try:
+        yield
+    except SpecError as e:
+        pointer = e.pointer()
+        raise UsageProblem(f"invalid spec: {e}" + (f"\n{pointer}" if pointer else "")) from None
+    except (ValueError, OSError) as e:
+        raise UsageProblem(str(e).strip().splitlines()[0] if str(e).strip() else repr(e)) \
+            from None
+
+
+def _terminate(signum, frame):
+    raise SystemExit(128 + signum)  # unwinds through the writers' cleanup
+
+
+@click.group(epilog=EXAMPLES)
+@click.version_option(__version__, prog_name="intertwine")
+def cli():
+    """Bases of equivariant linear maps (intertwiners), stored as HDF5 files.
+
+    A SPEC names the group and the input and output representations, e.g.
+    "S(5): V**2 -> V**2" (Maron et al.) or "S(3) x S(4): V[0]*V[1] -> V[0]*V[1]".
+    """
+
+
+@cli.command(epilog=EXAMPLES)
+@click.argument("spec")
+@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False),
+              help="The .h5 file to write (replaced whole, atomically).")
+@click.option("--method", type=click.Choice(["auto", "orbit", "exact", "numeric"]),
+              default="auto", show_default=True,
+              help="orbit: permutation groups; exact: rationals (sympy); numeric: float64.")
+@click.option("--tolerance", type=float, default=None,
+              help="Numeric method: singular values below this times the largest are zero.")
+def basis(spec, output, method, tolerance):
+    """Compute the basis of SPEC and write it to a file."""
+    from .api import compute
+    from .solvers.numeric import NotClearCut
+
+    out = Path(output)
+    if not out.parent.is_dir():
+        raise UsageProblem(f"folder does not exist: {out.parent}")
+    options = {} if tolerance is None else {"tolerance": tolerance}
+    if options and method != "numeric":
+        raise UsageProblem("--tolerance applies to --method numeric only")
+    start = time.perf_counter()
+    with usage_errors():
+        try:
+            b = compute(spec, method, **options)
+        except NotClearCut as e:
+            raise UsageProblem(f"numeric solver: {e}; try --tolerance or --method exact") \
+                from None
+        b.save(out)
+    click.echo(f"wrote {out}: {b.spec}, {b.n_basis} basis elements of shape "
+               f"({b.dim_out}, {b.dim_in}), method {b.method}, encoding {b.encoding}, "
+               f"{time.perf_counter() - start:.2f} s")
+
+
+@cli.command(epilog=EXAMPLES)
+@click.argument("spec")
+def dim(spec):
+    """Print the dimension of the space of equivariant maps of SPEC (writes nothing)."""
+    from .api import dim as dimension
+
+    with usage_errors():
+        n = dimension(spec)
+    click.echo(n)
+
+
+@cli.command(epilog=EXAMPLES)
+@click.argument("file", type=click.Path())
+@click.option("--json", "as_json", is_flag=True, help="Print the root attributes as JSON.")
+def info(file, as_json):
+    """Describe a basis file."""
+    from .io import read_attributes
+
+    with usage_errors():
+        attrs = read_attributes(file)
+    if as_json:
+        click.echo(json.dumps(attrs, indent=2, sort_keys=True, default=str))
+        return
+    width = max(map(len, attrs))
+    for key, value in attrs.items():
+        click.echo(f"{key:<{width}}  {value}")
+
+
+@cli.command(epilog=EXAMPLES)
+@click.argument("file", type=click.Path())
+def verify(file):
+    """Re-check a basis file from its own contents (exit 1 if a check fails)."""
+    from .io import load
+    from .verify import verify_basis
+
+    with usage_errors():
+        b = load(file)
+    ok = True
+    for passed, message in verify_basis(b):
+        ok &= passed is not False
+        mark = {True: "ok  ", False: "FAIL", None: "skip"}[passed]
+        click.echo(f"{mark}  {message}")
+    click.echo(f"{file}: {'verified' if ok else 'FAILED'}")
+    sys.exit(0 if ok else 1)
+
+
+@cli.command(epilog=EXAMPLES)
+@click.argument("manifest", type=click.Path())
+@click.option("--out-dir", required=True, type=click.Path(file_okay=False),
+              help="Folder for the basis files (created if missing).")
+@click.option("--jobs", type=click.IntRange(min=1), default=None,
+              help="Parallel processes (default: number of CPUs).")
+@click.option("--force", is_flag=True, help="Recompute even up-to-date files.")
+def batch(manifest, out_dir, jobs, force):
+    """Compute every basis listed in a TOML MANIFEST; up-to-date files are skipped."""
+    from .batch import read_manifest, run_batch
+
+    with usage_errors():
+        entries = read_manifest(manifest)
+        os.makedirs(out_dir, exist_ok=True)
+    failures = run_batch(entries, Path(out_dir), jobs=jobs or os.cpu_count() or 1,
+                         force=force, echo=click.echo)
+    sys.exit(1 if failures else 0)
+
+
+def main():
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        cli(prog_name="intertwine")
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+    except Exception as e:  # a bug, not a usage error: short, but with a way to see more
+        if os.environ.get("INTERTWINE_DEBUG"):
+            raise
+        click.echo(f"internal error ({type(e).__name__}: {e}); this is a bug in intertwine. "
+                   "Run again with INTERTWINE_DEBUG=1 for the traceback.", err=True)
+        sys.exit(3)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,160 @@
+"""Groups as data: the generators of each factor's defining representation V.
+
+A group is only its generators (EMLP's idea).  Every discrete generator of every
+group in the contract acts on V by a *signed permutation* -- ``g e_j = sign[j]
+e_{perm[j]}`` -- so finite groups and the reflections of O(n), O(1,3) and GL(n) share
+one cheap representation.  Continuous groups add Lie-algebra generators: small
+integer matrices, so that exact arithmetic applies to all of them.
+
+>>> from intertwine.spec import parse_group
+>>> [g.perm.tolist() for g in factor_data(parse_group("C(4)").factors[0]).discrete]
+[[1, 2, 3, 0]]
+>>> factor_data(parse_group("SO(3)").factors[0]).lie[0].toarray().tolist()
+[[0, -1, 0], [1, 0, 0], [0, 0, 0]]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import scipy.sparse as sp
+
+from .spec import Factor, Group
+
+__all__ = ["SignedPerm", "FactorData", "factor_data", "group_generators"]
+
+
+@dataclass(frozen=True, eq=False)
+class SignedPerm:
+    """``g e_j = sign[j] e_{perm[j]}``; ``sign`` is None for a plain permutation."""
+
+    perm: np.ndarray
+    sign: np.ndarray | None = None
+
+    @property
+    def size(self) -> int:
+        return len(self.perm)
+
+    def det(self) -> int:
+        """Determinant: sign of the permutation times the product of the signs."""
+        perm = self.perm
+        seen = np.zeros(len(perm), bool)
+        parity = 0
+        for start in range(len(perm)):  # runs over V's n points only, never tensor powers
+            if seen[start]:
+                continue
+            length, j = 0, start
+            while not seen[j]:
+                seen[j] = True
+                j = perm[j]
+                length += 1
+            parity ^= (length - 1) & 1
+        d = -1 if parity else 1
+        if self.sign is not None and np.count_nonzero(self.sign < 0) % 2:
+            d = -d
+        return d
+
+    def matrix(self) -> sp.csr_matrix:
+        n = self.size
+        vals = np.ones(n, np.int64) if self.sign is None else self.sign.astype(np.int64)
+        return sp.csr_matrix((vals, (self.perm, np.arange(n))), shape=(n, n))
+
+    @staticmethod
+    def identity(n: int) -> SignedPerm:
+        return SignedPerm(np.arange(n, dtype=np.int64))
+
+
+@dataclass(frozen=True, eq=False)
+class FactorData:
+    degree: int
+    discrete: tuple[SignedPerm, ...]
+    lie: tuple[sp.csr_matrix, ...]
+    finite: bool
+
+
+def _from_cycles(n: int, cycles) -> SignedPerm:
+    perm = np.arange(n, dtype=np.int64)
+    for c in cycles:
+        for a, b in zip(c, c[1:] + c[:1]):
+            perm[a] = b
+    return SignedPerm(perm)
+
+
+def _unit(n: int, entries) -> sp.csr_matrix:
+    rows, cols, vals = zip(*entries)
+    return sp.csr_matrix((np.array(vals, np.int64), (rows, cols)), shape=(n, n))
+
+
+def _reflection(n: int, coords) -> SignedPerm:
+    sign = np.ones(n, np.int8)
+    sign[list(coords)] = -1
+    return SignedPerm(np.arange(n, dtype=np.int64), sign)
+
+
+def _rotations(n: int, start: int = 0):
+    return [_unit(n, [(i, j, -1), (j, i, 1)])
+            for i in range(start, n) for j in range(i + 1, n)]
+
+
+@lru_cache(maxsize=64)
+def factor_data(f: Factor) -> FactorData:
+    """Generators of one factor's defining representation."""
+    n, kind = f.degree, f.kind
+    discrete: list[SignedPerm] = []
+    lie: list[sp.csr_matrix] = []
+    if kind == "S" and n >= 2:
+        discrete = [_from_cycles(n, [(0, 1)])]
+        if n >= 3:
+            discrete.append(_from_cycles(n, [tuple(range(n))]))
+    elif kind == "A" and n >= 3:
+        discrete = [_from_cycles(n, [(0, 1, 2)])]
+        long = tuple(range(n)) if n % 2 else tuple(range(1, n))
+        if long != (0, 1, 2):
+            discrete.append(_from_cycles(n, [long]))
+    elif kind == "C" and n >= 2:
+        discrete = [_from_cycles(n, [tuple(range(n))])]
+    elif kind == "D" and n >= 2:
+        discrete = [_from_cycles(n, [tuple(range(n))]),
+                    SignedPerm((-np.arange(n, dtype=np.int64)) % n)]
+    elif kind == "Perm":
+        discrete = [_from_cycles(n, g) for g in f.cycles]
+    elif kind in ("SO", "O") and len(f.args) == 2:  # Lorentz, eta = diag(1, -1, -1, -1)
+        lie = _rotations(4, start=1) + [_unit(4, [(0, i, 1), (i, 0, 1)]) for i in (1, 2, 3)]
+        if kind == "O":
+            discrete = [_reflection(4, (1, 2, 3)), _reflection(4, (0,))]
+    elif kind in ("SO", "O"):
+        lie = _rotations(n)
+        if kind == "O":
+            discrete = [_reflection(n, (0,))]
+    elif kind == "Sp":  # form J = [[0, I], [-I, 0]]: A^T J + J A = 0
+        m = n // 2
+        lie = [_unit(n, [(i, j, 1), (m + j, m + i, -1)]) if i != j else
+               _unit(n, [(i, i, 1), (m + i, m + i, -1)]) for i in range(m) for j in range(m)]
+        lie += [_unit(n, [(i, m + j, 1), (j, m + i, 1)] if i != j else [(i, m + i, 1)])
+                for i in range(m) for j in range(i, m)]
+        lie += [_unit(n, [(m + i, j, 1), (m + j, i, 1)] if i != j else [(m + i, i, 1)])
+                for i in range(m) for j in range(i, m)]
+    elif kind in ("GL", "SL"):
+        lie = [_unit(n, [(i, j, 1)]) for i in range(n) for j in range(n) if i != j]
+        if kind == "GL":
+            lie += [_unit(n, [(i, i, 1)]) for i in range(n)]
+            discrete = [_reflection(n, (0,))]
+        else:
+            lie += [_unit(n, [(i, i, 1), (i + 1, i + 1, -1)]) for i in range(n - 1)]
+    # Identity generators constrain nothing; dropping them keeps the stored list honest.
+    discrete = [g for g in discrete
+                if not (np.array_equal(g.perm, np.arange(n)) and g.sign is None)]
+    return FactorData(n, tuple(discrete), tuple(lie), f.finite)
+
+
+def group_generators(group: Group) -> tuple[list[tuple[int, SignedPerm]],
+                                            list[tuple[int, sp.csr_matrix]]]:
+    """All generators of a product group, each tagged with the factor it belongs to."""
+    discrete, lie = [], []
+    for i, f in enumerate(group.factors):
+        data = factor_data(f)
+        discrete += [(i, g) for g in data.discrete]
+        lie += [(i, a) for a in data.lie]
+    return discrete, lie

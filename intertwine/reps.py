@@ -1,0 +1,200 @@
+"""Matrices of representation expressions, built from the group's generators.
+
+Discrete generators act on every expression by signed permutations (tensor products
+and sums of signed permutations are signed permutations, and their dual is
+themselves), so ``rho(g)`` is two integer arrays, never a dense matrix.  Lie-algebra
+generators act by sparse integer matrices: ``d(R*Q) = dR (x) I + I (x) dQ``,
+``d dual(R) = -dR^T``, ``d det = trace``.
+
+The coordinate conventions are the contract's: sums put the left summand first,
+tensor products are row-major (numpy.kron), ``k*R`` is copy-major.
+
+>>> from intertwine.spec import parse_group, parse_rep
+>>> g = parse_group("C(3)")
+>>> [p.perm.tolist() for p in discrete_action(parse_rep("V + 1", g), g)]
+[[1, 2, 0, 3]]
+>>> dimension(parse_rep("2*V**3 + det", g), g)
+55
+"""
+
+from __future__ import annotations
+
+from math import prod
+
+import numpy as np
+import scipy.sparse as sp
+
+from .groups import SignedPerm, factor_data, group_generators
+from .spec import Defining, Det, Dual, Group, Power, Rep, Sum, Tensor, Trivial
+
+__all__ = ["dimension", "discrete_action", "lie_action", "is_permutation", "tensor_degrees"]
+
+
+def dimension(rep: Rep, group: Group) -> int:
+    """Dimension as an exact Python integer (it may be far too large to build)."""
+    if isinstance(rep, Trivial):
+        return rep.k
+    if isinstance(rep, Defining):
+        return group.factors[rep.factor].degree
+    if isinstance(rep, Det):
+        return 1
+    if isinstance(rep, Dual):
+        return dimension(rep.rep, group)
+    if isinstance(rep, Sum):
+        return sum(dimension(t, group) for t in rep.terms)
+    if isinstance(rep, Tensor):
+        return prod(dimension(f, group) for f in rep.factors)
+    if isinstance(rep, Power):
+        return dimension(rep.base, group) ** rep.k
+    raise TypeError(rep)
+
+
+def is_permutation(rep: Rep) -> bool:
+    """True if discrete generators act by plain permutations (no ``det`` anywhere)."""
+    if isinstance(rep, Det):
+        return False
+    if isinstance(rep, Dual):
+        return is_permutation(rep.rep)
+    if isinstance(rep, Sum):
+        return all(map(is_permutation, rep.terms))
+    if isinstance(rep, Tensor):
+        return all(map(is_permutation, rep.factors))
+    if isinstance(rep, Power):
+        return is_permutation(rep.base)
+    return True
+
+
+def tensor_degrees(rep: Rep, n_factors: int) -> list[tuple[int, tuple[int, ...]]] | None:
+    """Expand into ``[(multiplicity, (power of V[0], power of V[1], ...)), ...]``.
+
+    None if the expression contains ``det`` (not a sum of tensor powers).  Duals are
+    kept: for the permutation groups where this is used, dual(V) equals V.
+    """
+    if isinstance(rep, Trivial):
+        return [(rep.k, (0,) * n_factors)]
+    if isinstance(rep, Defining):
+        deg = [0] * n_factors
+        deg[rep.factor] = 1
+        return [(1, tuple(deg))]
+    if isinstance(rep, Det):
+        return None
+    if isinstance(rep, Dual):
+        return tensor_degrees(rep.rep, n_factors)
+    if isinstance(rep, Sum):
+        out = []
+        for t in rep.terms:
+            sub = tensor_degrees(t, n_factors)
+            if sub is None:
+                return None
+            out += sub
+        return out
+    if isinstance(rep, Tensor | Power):
+        parts = rep.factors if isinstance(rep, Tensor) else (rep.base,) * rep.k
+        acc = [(1, (0,) * n_factors)]
+        for p in parts:
+            sub = tensor_degrees(p, n_factors)
+            if sub is None:
+                return None
+            acc = [(m1 * m2, tuple(a + b for a, b in zip(d1, d2)))
+                   for m1, d1 in acc for m2, d2 in sub]
+        return acc
+    raise TypeError(rep)
+
+
+# ----------------------------------------------------------------------------- discrete
+
+def _tensor(a: SignedPerm, b: SignedPerm) -> SignedPerm:
+    perm = (a.perm[:, None] * b.size + b.perm[None, :]).ravel()
+    if a.sign is None and b.sign is None:
+        return SignedPerm(perm)
+    sa = np.ones(a.size, np.int8) if a.sign is None else a.sign
+    sb = np.ones(b.size, np.int8) if b.sign is None else b.sign
+    return SignedPerm(perm, np.multiply.outer(sa, sb).ravel())
+
+
+def _direct_sum(parts: list[SignedPerm]) -> SignedPerm:
+    offsets = np.cumsum([0] + [p.size for p in parts[:-1]])
+    perm = np.concatenate([p.perm + o for p, o in zip(parts, offsets)])
+    if all(p.sign is None for p in parts):
+        return SignedPerm(perm)
+    sign = np.concatenate([np.ones(p.size, np.int8) if p.sign is None else p.sign
+                           for p in parts])
+    return SignedPerm(perm, sign)
+
+
+def _act(rep: Rep, group: Group, factor: int, g: SignedPerm, cache: dict) -> SignedPerm:
+    key = rep
+    if key in cache:
+        return cache[key]
+    if isinstance(rep, Trivial):
+        out = SignedPerm.identity(rep.k)
+    elif isinstance(rep, Defining):
+        out = g if rep.factor == factor else SignedPerm.identity(group.factors[rep.factor].degree)
+    elif isinstance(rep, Det):
+        d = g.det() if rep.factor == factor else 1
+        out = SignedPerm(np.zeros(1, np.int64), None if d == 1 else np.array([-1], np.int8))
+    elif isinstance(rep, Dual):  # signed permutations are orthogonal: rho^-T = rho
+        out = _act(rep.rep, group, factor, g, cache)
+    elif isinstance(rep, Sum):
+        out = _direct_sum([_act(t, group, factor, g, cache) for t in rep.terms])
+    elif isinstance(rep, Tensor):
+        out = _act(rep.factors[0], group, factor, g, cache)
+        for f in rep.factors[1:]:
+            out = _tensor(out, _act(f, group, factor, g, cache))
+    elif isinstance(rep, Power):
+        base = _act(rep.base, group, factor, g, cache)
+        out = SignedPerm.identity(1)
+        for _ in range(rep.k):
+            out = _tensor(out, base)
+    else:
+        raise TypeError(rep)
+    cache[key] = out
+    return out
+
+
+def discrete_action(rep: Rep, group: Group) -> list[SignedPerm]:
+    """``rho(g)`` for each discrete generator g of the group, in generator order."""
+    discrete, _ = group_generators(group)
+    return [_act(rep, group, i, g, {}) for i, g in discrete]
+
+
+# ----------------------------------------------------------------------------- Lie algebra
+
+def _lie(rep: Rep, group: Group, factor: int, a: sp.csr_matrix, cache: dict) -> sp.csr_matrix:
+    if rep in cache:
+        return cache[rep]
+    if isinstance(rep, Trivial):
+        out = sp.csr_matrix((rep.k, rep.k), dtype=np.int64)
+    elif isinstance(rep, Defining):
+        n = group.factors[rep.factor].degree
+        out = a if rep.factor == factor else sp.csr_matrix((n, n), dtype=np.int64)
+    elif isinstance(rep, Det):
+        out = sp.csr_matrix([[int(a.diagonal().sum()) if rep.factor == factor else 0]],
+                            dtype=np.int64)
+    elif isinstance(rep, Dual):
+        out = (-_lie(rep.rep, group, factor, a, cache).T).tocsr()
+    elif isinstance(rep, Sum):
+        out = sp.block_diag([_lie(t, group, factor, a, cache) for t in rep.terms],
+                            format="csr", dtype=np.int64)
+    elif isinstance(rep, Tensor | Power):
+        parts = rep.factors if isinstance(rep, Tensor) else (rep.base,) * rep.k
+        out = sp.csr_matrix((1, 1), dtype=np.int64)
+        for p in parts:
+            m = _lie(p, group, factor, a, cache)
+            out = (sp.kron(out, sp.identity(m.shape[0], np.int64))
+                   + sp.kron(sp.identity(out.shape[0], np.int64), m)).tocsr()
+    else:
+        raise TypeError(rep)
+    out.eliminate_zeros()
+    cache[rep] = out
+    return out
+
+
+def lie_action(rep: Rep, group: Group) -> list[sp.csr_matrix]:
+    """``d rho(A)`` for each Lie-algebra generator A, as sparse integer matrices."""
+    _, lie = group_generators(group)
+    return [_lie(rep, group, i, a, {}) for i, a in lie]
+
+
+def defining_degrees(group: Group) -> list[int]:
+    return [factor_data(f).degree for f in group.factors]
