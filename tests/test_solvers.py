@@ -196,3 +196,22 @@ def test_sparse_and_dense_agree():
     assert np.array_equal(s.toarray().reshape(d.shape), d)
     w = np.arange(1, b.n_basis + 1)
     assert np.array_equal(b.weights_to_matrix(w), np.tensordot(w, d, 1))
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(small_specs(max_entries=3000))
+def test_orbit_count_equals_the_character_count(text):
+    from intertwine.counting import count_characters
+
+    assert intertwine.compute(text, "orbit").n_basis == count_characters(parse_spec(text))
+
+
+@pytest.mark.parametrize("n,k,l", [(n, k, l) for n in range(1, 6) for k in range(4)
+                                   for l in range(4) if n ** (k + l) <= 5000])
+def test_symmetric_tensor_bases_match_bell_counts(n, k, l):
+    from intertwine.counting import bell_at_most
+
+    b = intertwine.compute(f"S({n}): V**{k} -> V**{l}")
+    assert b.n_basis == bell_at_most(k + l, n)
+    assert max_violation(b, parse_spec(f"S({n}): V**{k} -> V**{l}"),
+                         np.random.default_rng(n)) < 1e-12
