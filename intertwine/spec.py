@@ -221,7 +221,8 @@ def _tokenize(text: str) -> list[_Tok]:
             continue
         m = _TOKEN.match(text, pos)
         if not m or m.end() == pos:
-            raise SpecError(f"unexpected character {text[pos]!r}", text, pos + 1)
+            hint = " (powers are written **)" if text[pos] == "^" else ""
+            raise SpecError(f"unexpected character {text[pos]!r}{hint}", text, pos + 1)
         kind = m.lastgroup
         tok = m.group(kind)
         toks.append(_Tok(kind, "->" if tok == "→" else ("x" if tok == "×" else tok),
@@ -283,8 +284,10 @@ class _Parser:
         if tok.kind != "name":
             raise self.error(f"expected a group such as S(5), found {self.describe(tok)}")
         if tok.text not in GROUP_NAMES:
+            near = [g for g in GROUP_NAMES if g.lower() == tok.text.lower()]
             known = ", ".join(sorted(set(GROUP_NAMES) - {"Z"}))
-            raise self.error(f"unknown group {tok.text!r} (known: {known})")
+            hint = f"did you mean {near[0]!r}?" if near else f"known: {known}"
+            raise self.error(f"unknown group {tok.text!r} ({hint})")
         kind = GROUP_NAMES[tok.text]
         self.i += 1
         self.expect("(")
@@ -386,8 +389,9 @@ class _Parser:
             self.expect(")")
             return Dual(inner)
         if tok.kind == "name":
-            raise self.error(f"unknown representation {tok.text!r} (use V, V[i], det, dual(...), "
-                             "or an integer)")
+            hint = ("did you mean 'V'?" if tok.text == "v" else
+                    "use V, V[i], det, dual(...), or an integer")
+            raise self.error(f"unknown representation {tok.text!r} ({hint})")
         raise self.error(f"expected a representation, found {self.describe(tok)}")
 
 

@@ -49,10 +49,9 @@ def _independence(b: Basis) -> tuple[bool, str]:
                     f"only {len(used)} of {b.n_basis} pattern elements occur")
     s = b.sparse().tocsr()
     if b.exact:
-        lead = np.array([s.indices[s.indptr[k]:s.indptr[k + 1]].min()
-                         if s.indptr[k + 1] > s.indptr[k] else -1 for k in range(b.n_basis)])
-        if (lead < 0).any():
+        if (np.diff(s.indptr) == 0).any():
             return False, "some basis element is zero"
+        lead = np.minimum.reduceat(s.indices, s.indptr[:-1]) if b.n_basis else s.indices
         ok = np.all(np.diff(lead) > 0)
         pivots = s[:, lead].toarray() if ok else None
         if ok and np.array_equal(pivots, np.eye(b.n_basis)):
