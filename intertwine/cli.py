@@ -200,12 +200,13 @@ def show(target, png, svg, element, seed, labels, plain, colour, method):
     if plain and colour:
         raise UsageProblem("choose one of --plain and --color")
     figures = [(p, fmt) for p, fmt in ((png, "png"), (svg, "svg")) if p]
+    if labels and not figures:
+        raise UsageProblem("--labels applies to figures (--png, --svg)")
     if figures:
-        from .show.figure import MissingMatplotlib, save_figure
+        from .show.figure import MissingMatplotlib, require_matplotlib, save_figure
 
         try:
-            from .show.figure import _matplotlib
-            _matplotlib()
+            require_matplotlib()  # before any work: the user has to install it first
         except MissingMatplotlib as e:
             raise UsageProblem(str(e)) from None
     with usage_errors():

@@ -259,7 +259,7 @@ def test_corrupt_file_is_a_usage_error(tmp_path, content):
 @pytest.mark.parametrize("args", [
     ["S(3: V -> V"], ["missing.h5"], ["S(3): V -> V", "--element", "2"],
     ["S(3): V -> V", "--element", "0", "--random-weights", "1"],
-    ["S(3): V -> V", "--plain", "--color"],
+    ["S(3): V -> V", "--plain", "--color"], ["S(3): V -> V", "--labels"],
 ])
 def test_usage_errors_exit_2(args):
     assert run("show", *args)[0] == 2

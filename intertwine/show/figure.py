@@ -26,7 +26,7 @@ import numpy as np
 from .palette import BACKGROUND, diverging, qualitative, separator
 from .view import View
 
-__all__ = ["MissingMatplotlib", "FigureInfo", "save_figure", "MAX_CELLS"]
+__all__ = ["MissingMatplotlib", "FigureInfo", "save_figure", "require_matplotlib", "MAX_CELLS"]
 
 DPI = 100
 _PT = 72 / DPI  # points per pixel
@@ -51,7 +51,8 @@ class FigureInfo:
     cell: int
 
 
-def _matplotlib():
+def require_matplotlib():
+    """matplotlib and its Figure class, or MissingMatplotlib (an ImportError)."""
     try:
         from matplotlib.figure import Figure
     except ImportError:
@@ -63,7 +64,7 @@ def _matplotlib():
 
 def save_figure(view: View, path, fmt: str = "png", labels: bool = False) -> FigureInfo:
     """Draw ``view`` and write it to ``path`` atomically; returns the pixel geometry."""
-    matplotlib, Figure = _matplotlib()
+    matplotlib, Figure = require_matplotlib()
     if fmt not in ("png", "svg"):
         raise ValueError(f"unknown figure format {fmt!r} (png or svg)")
     if max(view.dim_out, view.dim_in) > MAX_CELLS:
