@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test bases bench lint clean
+.PHONY: test bases bench lint clean gallery
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,10 @@ test: $(STAMP)
 
 bases: $(STAMP)
 	$(BIN)/intertwine batch bases/catalog.toml --out-dir bases
+
+gallery: $(STAMP)
+	mkdir -p docs/gallery
+	$(BIN)/python -m intertwine.show docs/gallery
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py

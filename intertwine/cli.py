@@ -25,6 +25,7 @@ Examples:
   intertwine dim "S(1000): V**3 -> V**3"
   intertwine info maron.h5 --json
   intertwine verify maron.h5
+  intertwine show "S(5): V**2 -> V**2"
 """
 
 
@@ -159,6 +160,72 @@ def batch(manifest, out_dir, jobs, force):
     failures = run_batch(entries, Path(out_dir), jobs=jobs or os.cpu_count() or 1,
                          force=force, echo=click.echo)
     sys.exit(1 if failures else 0)
+
+
+SHOW_EXAMPLES = """
+\b
+Examples:
+  intertwine show "S(8): V -> V"
+  intertwine show "S(5): V**2 -> V**2" --png maron.png
+  intertwine show maron.h5 --element 3 --plain
+  intertwine show "O(3): V**2 -> V**2" --random-weights 0 --svg o3.svg
+"""
+
+
+@cli.command(epilog=SHOW_EXAMPLES)
+@click.argument("target", metavar="SPEC|FILE")
+@click.option("--png", type=click.Path(dir_okay=False),
+              help="Write a PNG figure instead of drawing in the terminal (needs matplotlib).")
+@click.option("--svg", type=click.Path(dir_okay=False), help="Write an SVG figure.")
+@click.option("--element", type=click.IntRange(min=0), default=None,
+              help="Show only basis element K.")
+@click.option("--random-weights", "seed", type=click.IntRange(min=0), default=None,
+              help="Show one random W = sum w_k B_k (normal weights from SEED).")
+@click.option("--labels", is_flag=True, help="Figures: tensor indices on the axes.")
+@click.option("--plain", is_flag=True, help="Symbols and a legend instead of colours.")
+@click.option("--color", "colour", is_flag=True,
+              help="Colours even when stdout is not a terminal (e.g. for less -R).")
+@click.option("--method", type=click.Choice(["auto", "orbit", "exact", "numeric"]),
+              default="auto", show_default=True, help="For a SPEC: how to compute it.")
+def show(target, png, svg, element, seed, labels, plain, colour, method):
+    """Draw the weight-sharing pattern W = sum_k w_k B_k, one colour per parameter.
+
+    SPEC|FILE is a basis file if such a file exists (or the name ends in .h5), else a
+    spec.  Without --png/--svg the picture is drawn in the terminal.
+    """
+    import shutil
+
+    from .show import make_view, read_target, render_text
+
+    if plain and colour:
+        raise UsageProblem("choose one of --plain and --color")
+    figures = [(p, fmt) for p, fmt in ((png, "png"), (svg, "svg")) if p]
+    if labels and not figures:
+        raise UsageProblem("--labels applies to figures (--png, --svg)")
+    if figures:
+        from .show.figure import MissingMatplotlib, require_matplotlib, save_figure
+
+        try:
+            require_matplotlib()  # before any work: the user has to install it first
+        except MissingMatplotlib as e:
+            raise UsageProblem(str(e)) from None
+    with usage_errors():
+        view = make_view(read_target(target, method), element=element, seed=seed)
+        for path, fmt in figures:
+            save_figure(view, path, fmt, labels=labels)
+            click.echo(f"wrote {path}: {view.spec}, {view.subtitle}")
+        if not figures:
+            text = render_text(view, _terminal_mode(plain, colour),
+                               width=shutil.get_terminal_size().columns)
+            click.echo(text, color=True)
+
+
+def _terminal_mode(plain: bool, colour: bool) -> str:
+    """plain for pipes, files and NO_COLOR (https://no-color.org), else the best colours."""
+    if plain or (not colour and (os.environ.get("NO_COLOR") or not sys.stdout.isatty())):
+        return "plain"
+    depth = os.environ.get("COLORTERM", "").lower()
+    return "truecolor" if depth in ("truecolor", "24bit") else "256"
 
 
 def main():

@@ -1,0 +1,147 @@
+"""What to draw: the matrices of one basis, whatever its encoding, with the axes' structure.
+
+Two kinds of picture cover every basis:
+
+- ``pattern``: the elements are 0/1 matrices with disjoint supports (every orbit basis
+  of a permutation representation, and some exact ones).  One matrix of labels
+  (``k`` where ``B_k`` is 1, -1 where every element is 0) shows W = sum_k w_k B_k
+  with one colour per parameter.
+- ``signed``: anything else (signed elements, overlapping supports, numeric values),
+  and one random W.  The elements cannot share one picture, so each gets a panel of
+  its own, drawn with a diverging map.
+
+>>> v = make_view(__import__("intertwine").compute("S(3): V -> V"))
+>>> v.kind, v.panels[0][1].tolist()
+('pattern', [[0, 1, 1], [1, 0, 1], [1, 1, 0]])
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..basis import Basis
+from ..spec import SpecError, parse_spec
+from .layout import boundaries, coordinate_labels
+
+__all__ = ["View", "make_view", "read_target"]
+
+#: small multiples beyond this many elements are left out (the title says so)
+MAX_PANELS = 48
+
+
+@dataclass
+class View:
+    spec: str
+    kind: str  # "pattern" or "signed"
+    n_basis: int
+    dim_out: int
+    dim_in: int
+    #: (name, matrix): labels (int, -1 = zero) for patterns, floats for signed views
+    panels: list[tuple[str, np.ndarray]]
+    subtitle: str
+    row_bounds: dict[int, int] = field(default_factory=dict)
+    col_bounds: dict[int, int] = field(default_factory=dict)
+    rep_out: str = ""
+    rep_in: str = ""
+    spec_ok: bool = False  # the spec parsed and matches the shape: labels are available
+    omitted: int = 0  # elements not drawn (beyond MAX_PANELS)
+
+    def labels(self) -> tuple[list[str], list[str]]:
+        """Tensor-index names of the rows and the columns."""
+        if not self.spec_ok:
+            return ([str(i) for i in range(self.dim_out)], [str(j) for j in range(self.dim_in)])
+        s = parse_spec(self.spec)
+        return coordinate_labels(s.rep_out, s.group), coordinate_labels(s.rep_in, s.group)
+
+    @property
+    def colours_used(self) -> int:
+        """Parameters with a colour of their own in a pattern view."""
+        return len(np.unique(self.panels[0][1][self.panels[0][1] >= 0]))
+
+
+def read_target(target: str, method: str = "auto") -> Basis:
+    """A basis file if ``target`` names an existing file (or ends in .h5), else a spec."""
+    from ..api import compute
+    from ..io import load
+
+    if os.path.isfile(target) or target.lower().endswith((".h5", ".hdf5")):
+        return load(target)
+    return compute(target, method)
+
+
+def make_view(b: Basis, element: int | None = None, seed: int | None = None) -> View:
+    """The picture of ``b``: all of it, one element, or one random W (seed)."""
+    if element is not None and seed is not None:
+        raise ValueError("choose one of --element and --random-weights")
+    if element is not None and not 0 <= element < b.n_basis:
+        raise ValueError(f"--element {element}: the basis has elements 0..{b.n_basis - 1}")
+    labels = pattern_labels(b)
+    parameters = f"{b.n_basis} parameters instead of {b.dim_out}·{b.dim_in} = " \
+                 f"{b.dim_out * b.dim_in}"
+    if b.n_basis == 1:
+        parameters = parameters.replace("parameters", "parameter", 1)
+    omitted = 0
+    if seed is not None:
+        w = np.random.default_rng(seed).normal(size=b.n_basis)
+        panels = [("W", np.asarray(b.weights_to_matrix(w), float))]
+        kind, subtitle = "signed", f"random W = Σ w_k B_k (seed {seed}); {parameters}"
+    elif element is not None and labels is not None:
+        panels = [(f"B_{element}", np.where(labels == element, element, -1))]
+        kind, subtitle = "pattern", f"element B_{element} of {b.n_basis}"
+    elif element is not None:
+        panels = [(f"B_{element}", _element(b, element))]
+        kind, subtitle = "signed", f"element B_{element} of {b.n_basis}"
+    elif labels is not None:
+        panels, kind, subtitle = [("W", labels)], "pattern", parameters
+    else:
+        shown = min(b.n_basis, MAX_PANELS)
+        omitted = b.n_basis - shown
+        panels = [(f"B_{k}", _element(b, k)) for k in range(shown)]
+        kind, subtitle = "signed", f"basis elements B_k; {parameters}"
+    view = View(spec=b.spec, kind=kind, n_basis=b.n_basis, dim_out=b.dim_out,
+                dim_in=b.dim_in, panels=panels, subtitle=subtitle, rep_out=b.rep_out,
+                rep_in=b.rep_in, omitted=omitted)
+    _add_structure(view)
+    return view
+
+
+def pattern_labels(b: Basis) -> np.ndarray | None:
+    """The label matrix if every element is 0/1 and no two share an entry, else None."""
+    if b.pattern is not None:
+        return np.asarray(b.pattern, np.int64)
+    c = b.coo
+    if not np.all(c.value == 1):
+        return None
+    flat = np.asarray(c.row, np.int64) * b.dim_in + np.asarray(c.col, np.int64)
+    if len(np.unique(flat)) != len(flat):
+        return None
+    labels = np.full(b.dim_out * b.dim_in, -1, np.int64)
+    labels[flat] = c.index
+    return labels.reshape(b.dim_out, b.dim_in)
+
+
+def _element(b: Basis, k: int) -> np.ndarray:
+    c = b.entries()
+    mine = np.asarray(c.index) == k
+    out = np.zeros((b.dim_out, b.dim_in), float)
+    out[np.asarray(c.row)[mine], np.asarray(c.col)[mine]] = np.asarray(c.value)[mine]
+    return out
+
+
+def _add_structure(view: View) -> None:
+    """Block boundaries from the spec, if it parses and matches the matrix shape."""
+    try:
+        s = parse_spec(view.spec)
+    except SpecError:  # a file from another writer: draw it without structure
+        return
+    from ..reps import dimension
+
+    if (dimension(s.rep_out, s.group), dimension(s.rep_in, s.group)) != \
+            (view.dim_out, view.dim_in):
+        return
+    view.row_bounds = boundaries(s.rep_out, s.group)
+    view.col_bounds = boundaries(s.rep_in, s.group)
+    view.spec_ok = True
