@@ -33,7 +33,7 @@ import numpy as np
 
 from ..basis import Coo, pattern_dtype
 from ..problem import Problem
-from ..spec import Defining, Dual, Power, Rep, Tensor, Trivial
+from ..spec import Defining, Dual, Power, Rep, Sum, Tensor, Trivial
 
 __all__ = ["solve_orbit", "monomial"]
 
@@ -48,6 +48,10 @@ def solve_orbit(problem: Problem) -> dict:
     digits = _symmetric_digits(problem)
     if digits is not None:
         pattern, n_basis = _partition_pattern(*digits)
+        return _pattern_result(pattern, n_basis, problem)
+    blocks = _symmetric_blocks(problem)
+    if blocks is not None:
+        pattern, n_basis = _block_pattern(problem, *blocks)
         return _pattern_result(pattern, n_basis, problem)
     if _signed(problem):
         images, negative = _position_images(problem)
@@ -107,6 +111,116 @@ def _symmetric_digits(problem: Problem):
             return None
         sizes.append(f.degree)
     return slots, sizes
+
+
+def _summands(rep: Rep) -> list[tuple[int, ...]] | None:
+    """The tensor monomials whose direct sum ``rep`` is, in coordinate order.
+
+    None unless each summand occupies a contiguous range of coordinates: R * (Q1 + Q2)
+    interleaves Q1 and Q2 (row-major), which only a one-dimensional R leaves contiguous.
+    """
+    if isinstance(rep, Trivial):
+        return [()] * rep.k
+    if isinstance(rep, Defining):
+        return [(rep.factor,)]
+    if isinstance(rep, Dual):
+        return _summands(rep.rep)
+    if isinstance(rep, Tensor | Power):
+        parts = rep.factors if isinstance(rep, Tensor) else (rep.base,) * rep.k
+        acc: list[tuple[int, ...]] = [()]
+        for p in parts:
+            sub = _summands(p)
+            if sub is None or (len(sub) > 1 and any(acc)):
+                return None
+            acc = [a + b for a in acc for b in sub]
+        return acc
+    if isinstance(rep, Sum):
+        out = []
+        for t in rep.terms:
+            sub = _summands(t)
+            if sub is None:
+                return None
+            out += sub
+        return out
+    return None
+
+
+def _symmetric_blocks(problem: Problem):
+    """(output summands, input summands, sizes) for sums of S(n)-monomials, else None.
+
+    The group keeps every summand, so W splits into blocks Hom(R_a, Q_b), each a
+    monomial problem of its own.
+    """
+    spec = problem.spec
+    outs, ins = _summands(spec.rep_out), _summands(spec.rep_in)
+    if outs is None or ins is None:
+        return None
+    sizes = []
+    for i, f in enumerate(spec.group.factors):
+        used = max(q.count(i) + r.count(i) for q in outs for r in ins)
+        if not (f.kind == "S" or (f.kind == "A" and f.degree >= used + 2)):
+            return None
+        sizes.append(f.degree)
+    return outs, ins, sizes
+
+
+def _block_pattern(problem: Problem, outs, ins, sizes) -> tuple[np.ndarray, int]:
+    """Pattern of a sum of monomial blocks, orbits numbered by first position in W.
+
+    Each block numbers its orbits by its own first positions; the global number is the
+    rank of the orbit's first position in W among all blocks' (a sort of n_basis
+    numbers, not of entries), applied to each block with one gather.
+    """
+    def extents(summands):
+        dims = [math.prod(sizes[f] for f in m) for m in summands]
+        return dims, np.cumsum([0] + dims[:-1]).tolist()
+
+    dims_out, offs_out = extents(outs)
+    dims_in, offs_in = extents(ins)
+    blocks, firsts = [], []
+    for q, d_out, o_out in zip(outs, dims_out, offs_out):
+        for r, d_in, o_in in zip(ins, dims_in, offs_in):
+            strings = _valid_strings(q + r, sizes)
+            row = _mixed_radix(strings[:, :len(q)], [sizes[f] for f in q])
+            col = _mixed_radix(strings[:, len(q):], [sizes[f] for f in r])
+            firsts.append((o_out + row) * problem.dim_in + o_in + col)
+            blocks.append((q + r, slice(o_out, o_out + d_out), slice(o_in, o_in + d_in)))
+    first = np.concatenate(firsts)
+    n_basis = len(first)
+    number = np.empty(n_basis, np.int64)
+    number[np.argsort(first, kind="stable")] = np.arange(n_basis)
+    pattern = np.empty((problem.dim_out, problem.dim_in), pattern_dtype(n_basis))
+    start = 0
+    for slots, rows, cols in blocks:
+        local, count = _partition_pattern(slots, sizes)
+        remap = number[start:start + count].astype(pattern.dtype)
+        start += count
+        pattern[rows, cols] = remap[local].reshape(rows.stop - rows.start, -1)
+    return pattern.reshape(-1), n_basis
+
+
+def _valid_strings(slots: tuple[int, ...], sizes: list[int]) -> np.ndarray:
+    """All restricted-growth strings of the slots (one per orbit), in lexicographic order."""
+    strings = np.zeros((1, 0), np.int64)
+    counts = {f: np.zeros(1, np.int64) for f in set(slots)}
+    for f in slots:
+        c = counts[f]
+        choices = np.minimum(c + 1, sizes[f])  # an open block, or a new one if allowed
+        width = int(choices.max())
+        ok = (np.arange(width)[None, :] < choices[:, None]).ravel()
+        parent = np.repeat(np.arange(len(c)), width)[ok]
+        digit = np.tile(np.arange(width), len(c))[ok]
+        strings = np.column_stack([strings[parent], digit])
+        counts = {g: v[parent] for g, v in counts.items()}
+        counts[f] = counts[f] + (digit == counts[f])
+    return strings
+
+
+def _mixed_radix(digits: np.ndarray, radices: list[int]) -> np.ndarray:
+    value = np.zeros(len(digits), np.int64)
+    for k, n in enumerate(radices):
+        value = value * n + digits[:, k]
+    return value
 
 
 def _completions(slots: int, size: int) -> list[list[int]]:
