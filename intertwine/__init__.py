@@ -3,12 +3,28 @@
 >>> import intertwine
 >>> intertwine.compute("S(5): V**2 -> V**2").n_basis
 15
+
+The public names are imported on first use (PEP 562), so that ``intertwine dim`` and
+``intertwine info`` start without loading solvers, scipy or sympy they do not need.
 """
 
 __version__ = "0.1.0"
 
-from .api import compute, dim, load  # noqa: E402
-from .basis import Basis  # noqa: E402
-from .spec import SpecError, parse_spec  # noqa: E402
-
 __all__ = ["compute", "dim", "load", "Basis", "SpecError", "parse_spec", "__version__"]
+
+_LAZY = {"compute": "api", "dim": "api", "load": "api", "Basis": "basis",
+         "SpecError": "spec", "parse_spec": "spec"}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        from importlib import import_module
+
+        value = getattr(import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

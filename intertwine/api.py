@@ -9,11 +9,13 @@
 
 from __future__ import annotations
 
-from . import __version__
-from .basis import Basis, Generators
+from typing import TYPE_CHECKING
+
 from .problem import Problem
-from .solvers import choose_method, solve
-from .spec import Spec
+
+if TYPE_CHECKING:  # imported where used: `dim` must start without scipy
+    from .basis import Basis
+    from .spec import Spec
 
 __all__ = ["compute", "dim", "load"]
 
@@ -25,6 +27,10 @@ def compute(spec: str | Spec, method: str = "auto", **options) -> Basis:
     keyword ``tolerance``.  Raises ``ValueError`` (``SpecError``, ``TooLarge``,
     ``MethodError``) for input that cannot be computed.
     """
+    from . import __version__
+    from .basis import Basis, Generators
+    from .solvers import choose_method, solve
+
     problem = Problem.from_spec(spec)
     chosen = choose_method(problem, method)
     result = solve(problem, chosen, **options)

@@ -39,7 +39,6 @@ from math import comb, factorial, prod
 
 import numpy as np
 
-from .reps import dimension
 from .spec import Defining, Det, Dual, Factor, Group, Power, Rep, Spec, Sum, Tensor, Trivial
 
 __all__ = [
@@ -384,6 +383,8 @@ def count_characters(spec: Spec, max_order: int = MAX_ORDER,
     than max_tuples histogram tuples.  Factors that neither rep mentions act trivially
     and are left out (a huge Perm factor there costs nothing).
     """
+    from .reps import dimension  # imported here: the closed form needs no generators
+
     group, rep_in, rep_out = spec.group, spec.rep_in, spec.rep_out
     if not group.finite:
         return None

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
 
-from .groups import SignedPerm
-from .reps import dimension, discrete_action, is_permutation, lie_action
 from .spec import Spec, parse_spec
+
+if TYPE_CHECKING:  # imported where used: a dimension count needs neither scipy nor groups
+    import scipy.sparse as sp
+
+    from .groups import SignedPerm
 
 __all__ = ["Problem", "TooLarge"]
 
@@ -33,10 +36,14 @@ class Problem:
 
     @cached_property
     def dim_in(self) -> int:
+        from .reps import dimension
+
         return dimension(self.spec.rep_in, self.spec.group)
 
     @cached_property
     def dim_out(self) -> int:
+        from .reps import dimension
+
         return dimension(self.spec.rep_out, self.spec.group)
 
     @property
@@ -51,6 +58,8 @@ class Problem:
     @property
     def permutation(self) -> bool:
         """Discrete generators act by plain (unsigned) permutations on W."""
+        from .reps import is_permutation
+
         return is_permutation(self.spec.rep_in) and is_permutation(self.spec.rep_out)
 
     def check_size(self, limit: int, method: str) -> None:
@@ -68,18 +77,26 @@ class Problem:
     # -- generator actions --------------------------------------------------------------
     @cached_property
     def discrete_in(self) -> list[SignedPerm]:
+        from .reps import discrete_action
+
         return discrete_action(self.spec.rep_in, self.spec.group)
 
     @cached_property
     def discrete_out(self) -> list[SignedPerm]:
+        from .reps import discrete_action
+
         return discrete_action(self.spec.rep_out, self.spec.group)
 
     @cached_property
     def lie_in(self) -> list[sp.csr_matrix]:
+        from .reps import lie_action
+
         return lie_action(self.spec.rep_in, self.spec.group)
 
     @cached_property
     def lie_out(self) -> list[sp.csr_matrix]:
+        from .reps import lie_action
+
         return lie_action(self.spec.rep_out, self.spec.group)
 
     def constraint_matrix(self) -> sp.csr_matrix:
@@ -88,6 +105,8 @@ class Problem:
         vec(A W B) = (A kron B^T) vec(W), so rho_out W - W rho_in becomes
         (rho_out kron I) - (I kron rho_in^T), one block of rows per generator.
         """
+        import scipy.sparse as sp
+
         eye_in = sp.identity(self.dim_in, np.int64, format="csr")
         eye_out = sp.identity(self.dim_out, np.int64, format="csr")
         blocks = []

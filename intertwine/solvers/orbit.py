@@ -8,22 +8,38 @@ to itself with sign -1 carries only zero.
 Orbits are numbered by their smallest (row-major) position, which is exactly the
 reduced row-echelon order the contract requires.
 
-For products of symmetric groups on tensor monomials (Maron et al., Hartford et al.)
-there is no graph at all: a position's orbit is the equality pattern of its indices,
-computed digit by digit over all positions at once.
+The floor for a permutation-group basis is writing its pattern, so every path here
+works in place on arrays of the pattern's size, in blocks of ``_CHUNK`` entries, without
+a sort and without a Python loop over entries:
+
+* Products of symmetric groups on tensor monomials (Maron et al., Hartford et al.)
+  need no search at all.  A position's orbit is the equality pattern of its indices, a
+  restricted-growth string, and the rank of that string among all valid strings has a
+  closed form, added up digit by digit (``_partition_pattern``).
+* Other permutation actions (C(n), D(n), Perm, A(n) of small degree, sums): labels start
+  as the positions themselves and repeatedly take the minimum over each generator's
+  cycles (by doubling: log2(order) gathers), then jump to their label's label, until
+  nothing changes.  The label is then the orbit's smallest position.  A generator acts
+  on a tensor monomial axis by axis, so a gather is a few ``np.take`` along small axes,
+  never an index array of the pattern's size.
+* Signed actions (``det``) go through a graph on the double cover (scipy).
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
-import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components
 
 from ..basis import Coo, pattern_dtype
 from ..problem import Problem
-from ..spec import Defining, Dual, Power, Rep, Tensor, Trivial
+from ..spec import Defining, Dual, Power, Rep, Sum, Tensor, Trivial
 
 __all__ = ["solve_orbit", "monomial"]
+
+#: entries handled per block: large enough that numpy's per-call overhead vanishes,
+#: small enough that the temporaries of a block stay in cache and add little memory
+_CHUNK = 1 << 19
 
 
 def solve_orbit(problem: Problem) -> dict:
@@ -31,20 +47,453 @@ def solve_orbit(problem: Problem) -> dict:
         raise ValueError("method orbit applies to finite groups only")
     digits = _symmetric_digits(problem)
     if digits is not None:
-        return _pattern_result(_partition_pattern(*digits), problem)
-    images, negative = _position_images(problem)
-    if negative is None:
-        return _pattern_result(_components(images, problem.entries), problem)
-    return _signed_orbits(images, negative, problem)
+        pattern, n_basis = _partition_pattern(*digits)
+        return _pattern_result(pattern, n_basis, problem)
+    blocks = _symmetric_blocks(problem)
+    if blocks is not None:
+        pattern, n_basis = _block_pattern(problem, *blocks)
+        return _pattern_result(pattern, n_basis, problem)
+    if _signed(problem):
+        images, negative = _position_images(problem)
+        return _signed_orbits(images, negative, problem)
+    shape, actions = _axis_actions(problem)
+    labels = _orbit_minima(shape, actions)
+    pattern, n_basis = _rank_minima(labels.reshape(-1))
+    return _pattern_result(pattern, n_basis, problem)
 
 
-def _pattern_result(labels: np.ndarray, problem: Problem) -> dict:
-    n_basis = int(labels.max()) + 1
-    pattern = labels.astype(pattern_dtype(n_basis), copy=False)
+def _pattern_result(pattern: np.ndarray, n_basis: int, problem: Problem) -> dict:
     return {"pattern": pattern.reshape(problem.dim_out, problem.dim_in), "n_basis": n_basis}
 
 
-# ----------------------------------------------------------------------------- graphs
+def _signed(problem: Problem) -> bool:
+    return any(g.sign is not None
+               for g in (*problem.discrete_in, *problem.discrete_out))
+
+
+# ----------------------------------------------------------------------------- S(n) products
+
+def monomial(rep: Rep) -> tuple[int, ...] | None:
+    """The factor of each tensor slot of a product of V's, or None if not such a product."""
+    if isinstance(rep, Trivial):
+        return () if rep.k == 1 else None
+    if isinstance(rep, Defining):
+        return (rep.factor,)
+    if isinstance(rep, Dual):
+        return monomial(rep.rep)
+    if isinstance(rep, Tensor | Power):
+        parts = rep.factors if isinstance(rep, Tensor) else (rep.base,) * rep.k
+        out: tuple[int, ...] = ()
+        for p in parts:
+            m = monomial(p)
+            if m is None:
+                return None
+            out += m
+        return out
+    return None
+
+
+def _symmetric_digits(problem: Problem):
+    """(slot factors, sizes) when the orbits are equality patterns of the indices.
+
+    Holds for products of S(n), and of A(n) with n >= slots + 2 (A(n) is then transitive
+    enough that no S(n)-orbit of tuples splits).
+    """
+    spec = problem.spec
+    out_m, in_m = monomial(spec.rep_out), monomial(spec.rep_in)
+    if out_m is None or in_m is None:
+        return None
+    slots = out_m + in_m
+    sizes = []
+    for i, f in enumerate(spec.group.factors):
+        used = slots.count(i)
+        if not (f.kind == "S" or (f.kind == "A" and f.degree >= used + 2)):
+            return None
+        sizes.append(f.degree)
+    return slots, sizes
+
+
+def _summands(rep: Rep) -> list[tuple[int, ...]] | None:
+    """The tensor monomials whose direct sum ``rep`` is, in coordinate order.
+
+    None unless each summand occupies a contiguous range of coordinates: R * (Q1 + Q2)
+    interleaves Q1 and Q2 (row-major), which only a one-dimensional R leaves contiguous.
+    """
+    if isinstance(rep, Trivial):
+        return [()] * rep.k
+    if isinstance(rep, Defining):
+        return [(rep.factor,)]
+    if isinstance(rep, Dual):
+        return _summands(rep.rep)
+    if isinstance(rep, Tensor | Power):
+        parts = rep.factors if isinstance(rep, Tensor) else (rep.base,) * rep.k
+        acc: list[tuple[int, ...]] = [()]
+        for p in parts:
+            sub = _summands(p)
+            if sub is None or (len(sub) > 1 and any(acc)):
+                return None
+            acc = [a + b for a in acc for b in sub]
+        return acc
+    if isinstance(rep, Sum):
+        out = []
+        for t in rep.terms:
+            sub = _summands(t)
+            if sub is None:
+                return None
+            out += sub
+        return out
+    return None
+
+
+def _symmetric_blocks(problem: Problem):
+    """(output summands, input summands, sizes) for sums of S(n)-monomials, else None.
+
+    The group keeps every summand, so W splits into blocks Hom(R_a, Q_b), each a
+    monomial problem of its own.
+    """
+    spec = problem.spec
+    outs, ins = _summands(spec.rep_out), _summands(spec.rep_in)
+    if outs is None or ins is None:
+        return None
+    sizes = []
+    for i, f in enumerate(spec.group.factors):
+        used = max(q.count(i) + r.count(i) for q in outs for r in ins)
+        if not (f.kind == "S" or (f.kind == "A" and f.degree >= used + 2)):
+            return None
+        sizes.append(f.degree)
+    return outs, ins, sizes
+
+
+def _block_pattern(problem: Problem, outs, ins, sizes) -> tuple[np.ndarray, int]:
+    """Pattern of a sum of monomial blocks, orbits numbered by first position in W.
+
+    Each block numbers its orbits by its own first positions; the global number is the
+    rank of the orbit's first position in W among all blocks' (a sort of n_basis
+    numbers, not of entries), applied to each block with one gather.
+    """
+    def extents(summands):
+        dims = [math.prod(sizes[f] for f in m) for m in summands]
+        return dims, np.cumsum([0] + dims[:-1]).tolist()
+
+    dims_out, offs_out = extents(outs)
+    dims_in, offs_in = extents(ins)
+    blocks, firsts = [], []
+    for q, d_out, o_out in zip(outs, dims_out, offs_out):
+        for r, d_in, o_in in zip(ins, dims_in, offs_in):
+            strings = _valid_strings(q + r, sizes)
+            row = _mixed_radix(strings[:, :len(q)], [sizes[f] for f in q])
+            col = _mixed_radix(strings[:, len(q):], [sizes[f] for f in r])
+            firsts.append((o_out + row) * problem.dim_in + o_in + col)
+            blocks.append((q + r, slice(o_out, o_out + d_out), slice(o_in, o_in + d_in)))
+    first = np.concatenate(firsts)
+    n_basis = len(first)
+    number = np.empty(n_basis, np.int64)
+    number[np.argsort(first, kind="stable")] = np.arange(n_basis)
+    pattern = np.empty((problem.dim_out, problem.dim_in), pattern_dtype(n_basis))
+    start = 0
+    for slots, rows, cols in blocks:
+        local, count = _partition_pattern(slots, sizes)
+        remap = number[start:start + count].astype(pattern.dtype)
+        start += count
+        pattern[rows, cols] = remap[local].reshape(rows.stop - rows.start, -1)
+    return pattern.reshape(-1), n_basis
+
+
+def _valid_strings(slots: tuple[int, ...], sizes: list[int]) -> np.ndarray:
+    """All restricted-growth strings of the slots (one per orbit), in lexicographic order."""
+    strings = np.zeros((1, 0), np.int64)
+    counts = {f: np.zeros(1, np.int64) for f in set(slots)}
+    for f in slots:
+        c = counts[f]
+        choices = np.minimum(c + 1, sizes[f])  # an open block, or a new one if allowed
+        width = int(choices.max())
+        ok = (np.arange(width)[None, :] < choices[:, None]).ravel()
+        parent = np.repeat(np.arange(len(c)), width)[ok]
+        digit = np.tile(np.arange(width), len(c))[ok]
+        strings = np.column_stack([strings[parent], digit])
+        counts = {g: v[parent] for g, v in counts.items()}
+        counts[f] = counts[f] + (digit == counts[f])
+    return strings
+
+
+def _mixed_radix(digits: np.ndarray, radices: list[int]) -> np.ndarray:
+    value = np.zeros(len(digits), np.int64)
+    for k, n in enumerate(radices):
+        value = value * n + digits[:, k]
+    return value
+
+
+def _completions(slots: int, size: int) -> list[list[int]]:
+    """table[r][c]: ways to fill r more slots of one factor with c blocks already open.
+
+    A slot joins one of the c open blocks or, while fewer than ``size`` are open, a new
+    one; so table[r][c] = c * table[r-1][c] + [c < size] * table[r-1][c+1].
+    """
+    top = slots + 1
+    table = [[1] * top]
+    for _ in range(slots):
+        prev = table[-1]
+        table.append([c * prev[c] + (prev[c + 1] if c < size and c + 1 < top else 0)
+                      for c in range(top)])
+    return table
+
+
+class _Prefixes:
+    """The state after the first t slots, for a block of index prefixes (one per row).
+
+    ``rank``: sum of digit * weight so far; ``counts[f]``: blocks of factor f opened;
+    ``blocks[f][p, v]``: the block that value v of factor f joined in prefix p, or -1.
+    """
+
+    def __init__(self, rank, counts, blocks):
+        self.rank, self.counts, self.blocks = rank, counts, blocks
+
+    def __len__(self) -> int:
+        return len(self.rank)
+
+    def take(self, start: int, stop: int) -> _Prefixes:
+        return _Prefixes(self.rank[start:stop],
+                         {f: c[start:stop] for f, c in self.counts.items()},
+                         {f: b[start:stop] for f, b in self.blocks.items()})
+
+
+def _partition_pattern(slots: tuple[int, ...], sizes: list[int]) -> tuple[np.ndarray, int]:
+    """Rank of each position's equality pattern, ranks in row-major first-occurrence order.
+
+    Slot t holds an index of factor f = slots[t].  Its restricted-growth digit a_t is the
+    number of the block of equal indices (within factor f) that it joins, blocks numbered
+    by first appearance.  The smallest position of an orbit has index a_t in slot t, so
+    row-major order of first positions is the lexicographic order of the strings, and an
+    orbit's number is the number of valid strings before it:
+
+        rank(a) = sum_t a_t * prod_g completions_g(slots of g after t, blocks of g open)
+
+    (every smaller digit at t reuses an open block, so the open counts stay as they are).
+    Returns the flat pattern in the smallest dtype and the number of orbits.
+    """
+    m = len(slots)
+    remaining = [[slots[t + 1:].count(f) for f in range(len(sizes))] for t in range(m)]
+    tables = [_completions(slots.count(f), n) for f, n in enumerate(sizes)]
+    n_basis = math.prod(tables[f][slots.count(f)][0] for f in range(len(sizes)))
+    weights = [{f: np.array(tables[f][r], np.int64) for f, r in enumerate(rem) if r}
+               for rem in remaining]
+    out = np.empty(math.prod(sizes[f] for f in slots), pattern_dtype(n_basis))
+    if m == 0:
+        out[:] = 0
+        return out, n_basis
+    live = {f for f in slots}
+    start = _Prefixes(np.zeros(1, np.int64),
+                      {f: np.zeros(1, np.int8) for f in live},
+                      {f: np.full((1, sizes[f]), -1, np.int8) for f in live})
+    _fill(start, 0, out, slots, sizes, weights, remaining)
+    return out, n_basis
+
+
+def _fill(state: _Prefixes, t: int, out: np.ndarray, slots, sizes, weights, remaining) -> None:
+    """Extend the prefixes by slots t, t+1, ... and write their ranks to ``out``.
+
+    Prefixes are contiguous in row-major order, so a block of prefixes owns a contiguous
+    stretch of ``out``; blocks are split until their stretch fits in a chunk.
+    """
+    per_prefix = out.size // len(state)
+    if out.size > _CHUNK and len(state) > 1:
+        step = max(1, _CHUNK // per_prefix)
+        for a in range(0, len(state), step):  # trip count: entries / _CHUNK at most
+            b = min(a + step, len(state))
+            _fill(state.take(a, b), t, out[a * per_prefix:b * per_prefix], slots, sizes,
+                  weights, remaining)
+        return
+    while True:
+        f, n = slots[t], sizes[slots[t]]
+        known = state.blocks[f]
+        digit = np.where(known >= 0, known, state.counts[f][:, None])  # (prefixes, n)
+        if t + 1 == len(slots):  # the last slot weighs 1
+            np.add(state.rank.astype(out.dtype)[:, None], digit,
+                   out=out.reshape(len(state), n), casting="unsafe")
+            return
+        state = _extend(state, f, n, digit, weights[t], remaining[t])
+        t += 1
+        if out.size > _CHUNK and len(state) > 1:
+            _fill(state, t, out, slots, sizes, weights, remaining)
+            return
+
+
+def _extend(state: _Prefixes, f: int, n: int, digit: np.ndarray, weight: dict,
+            remaining: list[int]) -> _Prefixes:
+    """Every prefix extended by the n values of slot t (factor f)."""
+    w = np.ones(len(state), np.int64)
+    for g, table in weight.items():
+        w *= table[state.counts[g]]
+    rank = (state.rank[:, None] + digit * w[:, None]).ravel()
+    counts, blocks = {}, {}
+    for g in state.counts:
+        if remaining[g] == 0:
+            continue  # no slot of g follows: its state is no longer needed
+        if g != f:
+            counts[g] = np.repeat(state.counts[g], n)
+            blocks[g] = np.repeat(state.blocks[g], n, axis=0)
+            continue
+        known = state.blocks[f]
+        counts[f] = (state.counts[f][:, None] + (known < 0)).ravel().astype(np.int8)
+        grown = np.repeat(known, n, axis=0).reshape(len(state), n, n)
+        idx = np.arange(n)
+        grown[:, idx, idx] = digit
+        blocks[f] = grown.reshape(-1, n)
+    return _Prefixes(rank, counts, blocks)
+
+
+# ----------------------------------------------------------------------------- other groups
+
+def _axis_actions(problem: Problem) -> tuple[tuple[int, ...], list[list]]:
+    """W's positions as a tensor, and each generator as one permutation per axis.
+
+    For tensor monomials the axes are the slots (a generator of factor i permutes the
+    slots of factor i and leaves the others alone: None); otherwise the two axes are
+    rows and columns.  Generators that move nothing are dropped.
+    """
+    from ..groups import group_generators
+
+    spec = problem.spec
+    out_m, in_m = monomial(spec.rep_out), monomial(spec.rep_in)
+    if out_m is not None and in_m is not None:
+        slots = out_m + in_m
+        degrees = [f.degree for f in spec.group.factors]
+        shape = tuple(degrees[f] for f in slots)
+        actions = [[g.perm if f == i else None for f in slots]
+                   for i, g in group_generators(spec.group)[0]]
+    else:
+        shape = (problem.dim_out, problem.dim_in)
+        actions = [[g_out.perm, g_in.perm]
+                   for g_in, g_out in zip(problem.discrete_in, problem.discrete_out)]
+    actions = [[None if p is None or np.array_equal(p, np.arange(len(p))) else
+                p.astype(np.intp) for p in action] for action in actions]
+    return shape, [a for a in actions if any(p is not None for p in a)]
+
+
+def _orbit_minima(shape: tuple[int, ...], actions: list[list]) -> np.ndarray:
+    """Label of every position: the smallest position of its orbit (int32 or int64).
+
+    Invariant: label[p] lies in p's orbit and label[p] <= p; every step only lowers
+    labels, so steps may read labels that the same step already lowered.  At the fixed
+    point labels are constant along every generator, hence on orbits, hence the minimum.
+    """
+    size = math.prod(shape)
+    dtype = np.int32 if size < 2**31 else np.int64
+    labels = np.arange(size, dtype=dtype)
+    if not actions:
+        return labels
+    grid = _Grid(shape)
+    total = int(labels.sum(dtype=np.int64))
+    while True:
+        before = total
+        for action in actions:
+            power = action
+            for _ in range(_doublings(action)):  # window of 2**k steps along each cycle
+                grid.lower(labels, power)
+                power = [None if p is None else p[p] for p in power]
+        total = int(labels.sum(dtype=np.int64))
+        while True:  # pointer jumping: a label's label is in the same orbit and smaller
+            for a in range(0, size, _CHUNK):
+                chunk = labels[a:a + _CHUNK]
+                np.take(labels, chunk, out=chunk, mode="clip")
+            jumped = int(labels.sum(dtype=np.int64))
+            if jumped == total:
+                break
+            total = jumped
+        if total == before:  # labels only ever decrease: equal sums, nothing moved
+            return labels
+
+
+def _doublings(action: list) -> int:
+    """Doubling steps after which a window covers a whole cycle on positions."""
+    order = math.lcm(*(_order(p) for p in action if p is not None))
+    return max(1, (order - 1).bit_length())
+
+
+def _order(perm: np.ndarray) -> int:
+    """Order of a permutation: the lcm of its cycle lengths (vectorised, by doubling)."""
+    first = np.arange(len(perm))
+    step = perm
+    while True:
+        lower = np.minimum(first, first[step])
+        step = step[step]
+        if np.array_equal(lower, first):
+            break
+        first = lower
+    lengths = np.bincount(first)
+    return math.lcm(*(int(x) for x in np.unique(lengths[lengths > 0])))
+
+
+class _Grid:
+    """Gathers label[g(p)] for all p, block by block, axis by axis.
+
+    The leading axes are merged into one (their joint permutation is small: at most
+    size / _CHUNK... entries); each block of leading indices is gathered with one take,
+    then permuted along the remaining small axes.
+    """
+
+    def __init__(self, shape: tuple[int, ...]):
+        lead = 0
+        while lead < len(shape) - 1 and math.prod(shape[lead:]) > _CHUNK:
+            lead += 1
+        self.lead_shape = shape[:max(lead, 1)]
+        self.tail_shape = shape[max(lead, 1):]
+        self.rows = math.prod(self.lead_shape)
+        self.row_size = math.prod(self.tail_shape)
+        self.block = max(1, _CHUNK // max(1, self.row_size))
+
+    def _lead_perm(self, action: list) -> np.ndarray | None:
+        parts = action[:len(self.lead_shape)]
+        if all(p is None for p in parts):
+            return None
+        joint = np.zeros(1, np.intp)
+        for p, n in zip(parts, self.lead_shape):
+            p = np.arange(n) if p is None else p
+            joint = (joint[:, None] * n + p[None, :]).ravel()
+        return joint
+
+    def lower(self, labels: np.ndarray, action: list) -> None:
+        """labels[p] = min(labels[p], labels[g(p)]) for every position p."""
+        rows = labels.reshape(self.rows, self.row_size)
+        lead = self._lead_perm(action)
+        tail = [(axis + 1, p) for axis, p in enumerate(action[len(self.lead_shape):])
+                if p is not None]
+        for a in range(0, self.rows, self.block):
+            b = min(a + self.block, self.rows)
+            moved = rows[a:b] if lead is None else rows[lead[a:b]]
+            if tail:
+                moved = moved.reshape((b - a,) + self.tail_shape)
+                for axis, p in tail:
+                    moved = np.take(moved, p, axis=axis)
+                moved = moved.reshape(b - a, self.row_size)
+            np.minimum(rows[a:b], moved, out=rows[a:b])
+
+
+def _rank_minima(labels: np.ndarray) -> tuple[np.ndarray, int]:
+    """Pattern from orbit-minimum labels: orbits numbered by their smallest position.
+
+    ``labels`` is consumed: each orbit's smallest position is overwritten with the orbit's
+    number, which every later position of the orbit then reads.
+    """
+    size = len(labels)
+    n_basis = 0
+    for a in range(0, size, _CHUNK):
+        chunk = labels[a:a + _CHUNK]
+        n_basis += int(np.count_nonzero(chunk == np.arange(a, a + len(chunk))))
+    pattern = np.empty(size, pattern_dtype(n_basis))
+    seen = 0
+    for a in range(0, size, _CHUNK):
+        chunk = labels[a:a + _CHUNK]
+        original = chunk.copy()
+        first = original == np.arange(a, a + len(chunk))
+        numbers = seen + np.cumsum(first, dtype=labels.dtype) - 1
+        chunk[first] = numbers[first]
+        seen += int(np.count_nonzero(first))
+        pattern[a:a + len(chunk)] = labels[original]
+    return pattern, n_basis
+
+
+# ----------------------------------------------------------------------------- signed graphs
 
 def _position_images(problem: Problem):
     """For each generator, the image of every flat position p = i*dim_in + j."""
@@ -62,6 +511,9 @@ def _position_images(problem: Problem):
 
 def _components(images: list[np.ndarray], n_nodes: int) -> np.ndarray:
     """Component labels, numbered in order of each component's first node."""
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import connected_components
+
     if not images:
         return np.arange(n_nodes)
     k = len(images)
@@ -108,88 +560,3 @@ def _signed_orbits(images, negative, problem: Problem) -> dict:
     ints = values.astype(np.int64)
     coo = Coo(index, row, col, values, ints, np.ones(len(pos), np.int64))
     return {"coo": coo, "n_basis": int(keep.sum())}
-
-
-# ----------------------------------------------------------------------------- S(n) products
-
-def monomial(rep: Rep) -> tuple[int, ...] | None:
-    """The factor of each tensor slot of a product of V's, or None if not such a product."""
-    if isinstance(rep, Trivial):
-        return () if rep.k == 1 else None
-    if isinstance(rep, Defining):
-        return (rep.factor,)
-    if isinstance(rep, Dual):
-        return monomial(rep.rep)
-    if isinstance(rep, Tensor | Power):
-        parts = rep.factors if isinstance(rep, Tensor) else (rep.base,) * rep.k
-        out: tuple[int, ...] = ()
-        for p in parts:
-            m = monomial(p)
-            if m is None:
-                return None
-            out += m
-        return out
-    return None
-
-
-def _symmetric_digits(problem: Problem):
-    """(slot factors, sizes) when the orbits are equality patterns of the indices.
-
-    Holds for products of S(n), and of A(n) with n >= slots + 2 (A(n) is then transitive
-    enough that no S(n)-orbit of tuples splits).
-    """
-    spec = problem.spec
-    out_m, in_m = monomial(spec.rep_out), monomial(spec.rep_in)
-    if out_m is None or in_m is None:
-        return None
-    slots = out_m + in_m
-    sizes = []
-    for i, f in enumerate(spec.group.factors):
-        used = slots.count(i)
-        if not (f.kind == "S" or (f.kind == "A" and f.degree >= used + 2)):
-            return None
-        sizes.append(f.degree)
-    return slots, sizes
-
-
-def _partition_pattern(slots: tuple[int, ...], sizes: list[int]) -> np.ndarray:
-    """Rank of each position's equality pattern, ranks in row-major first-occurrence order.
-
-    Slot t holds an index of factor f = slots[t].  Its restricted-growth digit a_t is the
-    number of the block of equal indices (within factor f) that it joins, blocks numbered
-    by first appearance.  The lexicographic order of the strings a equals the order of the
-    orbits' first positions, so the mixed-radix value of a ranks the orbits directly.
-    """
-    n_factors = len(sizes)
-    code = np.zeros(1, np.int64)
-    blocks = [np.full((1, sizes[f]), -1, np.int8) for f in range(n_factors)]
-    counts = [np.zeros(1, np.int8) for _ in range(n_factors)]
-    seen = [0] * n_factors
-    radix_total = 1
-    for t, f in enumerate(slots):
-        n = sizes[f]
-        known = blocks[f]
-        digit = np.where(known >= 0, known, counts[f][:, None])  # (prefixes, n)
-        radix = seen[f] + 1
-        seen[f] += 1
-        radix_total *= radix
-        code = (code[:, None] * radix + digit).ravel()
-        if t + 1 == len(slots):
-            break
-        for g in range(n_factors):  # every prefix is extended by n values of slot t
-            if g != f:
-                blocks[g] = np.repeat(blocks[g], n, axis=0)
-                counts[g] = np.repeat(counts[g], n)
-        grown = np.repeat(known, n, axis=0).reshape(len(known), n, n)
-        new = known < 0
-        idx = np.arange(n)
-        grown[:, idx, idx] = digit
-        blocks[f] = grown.reshape(-1, n)
-        counts[f] = (counts[f][:, None] + new).ravel().astype(np.int8)
-    if not slots:
-        return np.zeros((1, 1), np.int64)
-    if radix_total <= 4 * 10**7:
-        present = np.bincount(code, minlength=radix_total) > 0
-        rank = np.cumsum(present) - 1
-        return rank[code]
-    return np.unique(code, return_inverse=True)[1]
