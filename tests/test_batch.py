@@ -295,6 +295,41 @@ def test_interrupted_run_leaves_no_partial_file_and_a_rerun_completes(tmp_path, 
         assert intertwine.load(out / f"{name}.h5").spec == spec
 
 
+def _children(pid):
+    kids = []
+    for name in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{name}/stat") as f:
+                if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
+                    kids.append(int(name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return kids
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="needs /proc to find the workers")
+def test_a_killed_worker_is_retried(tmp_path):
+    """What the kernel's out-of-memory killer does: SIGKILL a worker mid-way."""
+    entries = {f"maron_s{n}": f"S({n}): V**2 -> V**2" for n in range(56, 60)}
+    m, out = good_manifest(tmp_path, entries), tmp_path / "out"
+    p = subprocess.Popen([sys.executable, "-m", "intertwine", "batch", str(m), "--out-dir",
+                          str(out), "--jobs", "2"], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    workers, deadline = [], time.monotonic() + 60
+    while not workers and time.monotonic() < deadline:  # main -> forkserver -> workers
+        workers = [w for server in _children(p.pid) for w in _children(server)]
+        time.sleep(0.05)
+    assert workers, "no worker process appeared"
+    time.sleep(0.3)
+    os.kill(workers[0], signal.SIGKILL)
+    stdout, stderr = p.communicate(timeout=240)
+    assert p.returncode == 0, stdout + stderr
+    assert "trying the entry again, alone" in stderr
+    assert [n for n in os.listdir(out) if n.endswith(".tmp")] == []
+    for name, spec in entries.items():
+        assert_valid(out / f"{name}.h5", spec)
+
+
 # -- manifests that cannot be used ------------------------------------------------------
 
 @pytest.mark.parametrize("text,words", [

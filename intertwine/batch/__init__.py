@@ -57,7 +57,9 @@ def run_batch(manifest: Manifest, out_dir: Path, jobs: int = 1, force: bool = Fa
                 on_done(task, compute_entry(task.entry.spec, task.entry.chosen,
                                             str(task.path)))
         else:
-            run_parallel(todo, jobs, memory_budget(), on_done)
+            run_parallel(todo, jobs, memory_budget(), on_done, lambda task: progress.notice(
+                f"{task.entry.name}: a worker process died (killed, out of memory?); "
+                "trying the entry again, alone"))
     finally:
         progress.close()
     return [outcomes[n] for n in sorted(outcomes)]

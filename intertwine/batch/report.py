@@ -93,6 +93,10 @@ class Progress:
         self.echo(f"[{self.done:>{width}}/{self.total}] {outcome.name}: {outcome.status_text}"
                   + (f"  {', '.join(details)}" if details else ""))
 
+    def notice(self, message: str) -> None:
+        """Something the user should know that is not an entry's end (on stderr)."""
+        click.echo(("\n" if self.bar is not None else "") + message, err=True)
+
     def close(self) -> None:
         if self.bar is not None:
             self.bar.__exit__(None, None, None)

@@ -104,8 +104,9 @@ def pick(pending: list[Task], running: list[Task], jobs: int, budget: int) -> in
     return next((i for i, t in enumerate(pending) if used + t.cost <= budget), None)
 
 
-def run_parallel(tasks: list[Task], jobs: int, budget: int, on_done) -> None:
-    """Compute ``tasks`` in worker processes; ``on_done(task, result)`` as each ends.
+def run_parallel(tasks: list[Task], jobs: int, budget: int, on_done, on_retry=None) -> None:
+    """Compute ``tasks`` in worker processes; ``on_done(task, result)`` as each ends,
+    ``on_retry(task)`` when a task is tried again after its worker died.
 
     On Ctrl-C or SIGTERM (an exception in this thread) the workers are stopped, their
     temporary files removed, and the exception goes on.
@@ -134,6 +135,8 @@ def run_parallel(tasks: list[Task], jobs: int, budget: int, on_done) -> None:
             else:
                 task.alone = True
                 pending.insert(0, task)
+                if on_retry is not None:
+                    on_retry(task)
 
 
 def _drive(executor, pending: list[Task], running: dict, jobs: int, budget: int,
