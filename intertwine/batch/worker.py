@@ -54,7 +54,7 @@ def _reason(e: BaseException) -> str:
     text = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
     if isinstance(e, NotClearCut):
         return f"numeric solver: {text}; try method exact"
-    if isinstance(e, ValueError | NotClearCut):
+    if isinstance(e, ValueError):  # the library's own messages: already say what is wrong
         return text
     return f"{type(e).__name__}: {text}"
 
