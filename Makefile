@@ -12,10 +12,15 @@ $(BIN)/python:
 
 $(STAMP): $(BIN)/python setup.cfg pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@# PyTorch, for the examples/torch_layer.py test, only where a CPU build lies on local
+	@# disk (never a multi-GB CUDA download); elsewhere that test is skipped.
+	$(BIN)/python -m pip install --quiet --no-index --no-deps torch==2.13.0 2>/dev/null \
+	  && $(BIN)/python -m pip install --quiet torch==2.13.0 \
+	  || echo "note: no local CPU build of torch 2.13.0; the PyTorch example test is skipped"
 	touch $(STAMP)
 
 test: $(STAMP)
-	$(BIN)/ruff check intertwine tests
+	$(BIN)/ruff check intertwine tests examples
 	$(BIN)/python -m pytest
 
 bases: $(STAMP)
@@ -29,7 +34,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
 lint: $(STAMP)
-	$(BIN)/ruff check intertwine tests
+	$(BIN)/ruff check intertwine tests examples
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache .hypothesis

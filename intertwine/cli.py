@@ -143,23 +143,67 @@ def verify(file):
     sys.exit(0 if ok else 1)
 
 
-@cli.command(epilog=EXAMPLES)
+BATCH_EXAMPLES = """
+\b
+Examples:
+  intertwine batch bases/catalog.toml --out-dir bases
+  intertwine batch models.toml --out-dir cache/bases --jobs 4 --json report.json
+
+\b
+Manifest (TOML):
+  [defaults]
+  method = "auto"                # optional
+  [[basis]]
+  spec = "S(5): V**2 -> V**2"
+  name = "maron_s5"              # optional: file name without .h5
+  method = "orbit"               # optional
+"""
+
+
+@cli.command(epilog=BATCH_EXAMPLES)
 @click.argument("manifest", type=click.Path())
 @click.option("--out-dir", required=True, type=click.Path(file_okay=False),
               help="Folder for the basis files (created if missing).")
 @click.option("--jobs", type=click.IntRange(min=1), default=None,
-              help="Parallel processes (default: number of CPUs).")
+              help="Parallel worker processes (default: the CPUs this process may use); "
+                   "1 computes in this process.")
 @click.option("--force", is_flag=True, help="Recompute even up-to-date files.")
-def batch(manifest, out_dir, jobs, force):
-    """Compute every basis listed in a TOML MANIFEST; up-to-date files are skipped."""
-    from .batch import read_manifest, run_batch
+@click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None,
+              help="Also write a machine-readable report (JSON) to this file.")
+def batch(manifest, out_dir, jobs, force, json_path):
+    """Compute every basis listed in a TOML MANIFEST into --out-dir.
 
+    Files that are up to date (same spec, method, format and intertwine version, and
+    unchanged since they were written and read back) are skipped.  Invalid entries are
+    reported with their line and the others still run; exit status 1 if any entry
+    failed, 2 if the manifest cannot be read.
+    """
+    from .batch import default_jobs, read_manifest, run_batch
+    from .batch.report import Progress, json_report, summary_table, write_json
+
+    start = time.perf_counter()
     with usage_errors():
-        entries = read_manifest(manifest)
+        plan = read_manifest(manifest)
+        if json_path and not os.path.isdir(os.path.dirname(os.path.abspath(json_path))):
+            raise UsageProblem(f"folder does not exist: {os.path.dirname(json_path)}")
         os.makedirs(out_dir, exist_ok=True)
-    failures = run_batch(entries, Path(out_dir), jobs=jobs or os.cpu_count() or 1,
-                         force=force, echo=click.echo)
-    sys.exit(1 if failures else 0)
+    for bad in plan.invalid:
+        click.echo(f"{plan.where(bad.line, bad.number)}: {bad.reason}", err=True)
+    progress = Progress(len(plan.entries), terminal=sys.stdout.isatty())
+    try:
+        outcomes = run_batch(plan, Path(out_dir), jobs=jobs or default_jobs(), force=force,
+                             progress=progress)
+    except (KeyboardInterrupt, SystemExit) as stop:  # Ctrl-C, or SIGTERM via _terminate
+        click.echo("interrupted: finished files are kept, the next run computes the rest",
+                   err=True)
+        code = stop.code if isinstance(stop, SystemExit) else 128 + signal.SIGINT
+        sys.exit(code)
+    seconds = time.perf_counter() - start
+    click.echo(summary_table(outcomes, seconds, out_dir))
+    if json_path:
+        with usage_errors():
+            write_json(json_report(outcomes, seconds, manifest, out_dir), json_path)
+    sys.exit(1 if any(o.status == "failed" for o in outcomes) else 0)
 
 
 SHOW_EXAMPLES = """

@@ -1,0 +1,245 @@
+"""Reading a batch manifest (contract section 3): TOML, checked entry by entry.
+
+A manifest is read in two passes.  What makes the whole file unusable (missing, not
+TOML, the wrong top-level types, a bad ``[defaults]``) raises :class:`ManifestError`,
+a usage error.  What is wrong with one ``[[basis]]`` entry (an unknown key, a bad spec,
+name or method, a file name another entry already writes) only disqualifies that entry:
+it is returned as an :class:`Invalid` with the manifest's line, and the other entries
+still run.  tomllib reports no positions, so lines come from a light scan of the text
+(see :func:`_Lines`).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+
+from ..problem import Problem
+from ..solvers import METHODS, choose_method
+from ..spec import SpecError, parse_spec
+
+__all__ = ["Entry", "Invalid", "Manifest", "ManifestError", "read_manifest", "default_name",
+           "ENTRY_KEYS"]
+
+ENTRY_KEYS = ("spec", "name", "method")
+DEFAULT_KEYS = ("method",)
+MAX_NAME = 200  # io's temporary names add a prefix and suffix; NAME_MAX is 255
+_FORBIDDEN_IN_NAME = re.compile(r'[/\\:*?"<>|\x00-\x1f\x7f]')
+
+
+class ManifestError(ValueError):
+    """The manifest cannot be used at all (a usage error, exit status 2)."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One valid ``[[basis]]`` entry."""
+
+    number: int          # 1-based position among the manifest's entries
+    line: int | None     # line of its [[basis]] header
+    spec: str            # canonical
+    name: str            # file name without .h5
+    method: str          # as asked: auto, orbit, exact or numeric
+    chosen: str          # the method that runs (what auto picks now)
+
+    @property
+    def filename(self) -> str:
+        return f"{self.name}.h5"
+
+
+@dataclass(frozen=True)
+class Invalid:
+    """An entry that will not run, and why."""
+
+    number: int
+    line: int | None
+    name: str | None
+    spec: str | None     # as written
+    method: str | None
+    reason: str
+
+
+@dataclass
+class Manifest:
+    path: str
+    entries: list[Entry] = field(default_factory=list)
+    invalid: list[Invalid] = field(default_factory=list)
+
+    def where(self, line: int | None, number: int) -> str:
+        """``catalog.toml:12: entry 3`` (or without the line when it is not known)."""
+        return f"{self.path}:{line}: entry {number}" if line else f"{self.path}: entry {number}"
+
+
+def default_name(spec: str) -> str:
+    """A file name (without .h5) derived from a canonical spec.
+
+    >>> default_name("S(5): V**2 -> V**2")
+    'S5_V2_to_V2'
+    >>> default_name("S(3) x S(4): V[0]*V[1] -> V[0]*V[1]")
+    'S3xS4_V0xV1_to_V0xV1'
+    """
+    left, _, right = spec.partition("->")
+
+    def clean(s: str) -> str:
+        s = s.replace(" x ", "x").replace("**", "").replace("*", "x").replace(" + ", "+")
+        s = s.replace(")(", "_").replace(", ", "_").replace(",", "_")
+        s = re.sub(r"[\[\]()]", "", s)
+        return re.sub(r"[^A-Za-z0-9+x]+", "_", s).strip("_")
+    return f"{clean(left)}_to_{clean(right)}"
+
+
+def read_manifest(path) -> Manifest:
+    """Read and check a manifest; raises :class:`ManifestError` if it is unusable."""
+    text = _read_text(path)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ManifestError(f"{path}: not valid TOML: {e}") from None
+    lines = _Lines(text)
+    defaults = _defaults(data, path, lines)
+    items = data.get("basis")
+    if items is None:
+        raise ManifestError(f"{path}: no [[basis]] entries")
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        raise ManifestError(f"{path}: 'basis' must be an array of tables ([[basis]] ...)")
+    manifest = Manifest(str(path))
+    taken: dict[str, Entry] = {}  # casefolded file name -> the entry that writes it
+    for number, item in enumerate(items, 1):
+        header = lines.header(number, len(items))
+        result = _entry(item, number, header, defaults, lines, manifest, taken)
+        if isinstance(result, Entry):
+            taken[result.filename.casefold()] = result
+            manifest.entries.append(result)
+        else:
+            manifest.invalid.append(result)
+    return manifest
+
+
+def _read_text(path) -> str:
+    try:
+        with open(path, "rb") as f:
+            raw = f.read()
+    except FileNotFoundError:
+        raise ManifestError(f"manifest not found: {path}") from None
+    except IsADirectoryError:
+        raise ManifestError(f"manifest is a folder: {path}") from None
+    except OSError as e:
+        raise ManifestError(f"cannot read manifest {path}: {e.strerror}") from None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ManifestError(f"{path}: not valid TOML: not UTF-8 text") from None
+
+
+def _defaults(data: dict, path, lines: _Lines) -> dict:
+    # These apply to every entry, so a mistake here is a usage error, not one entry's.
+    unknown = sorted(set(data) - {"defaults", "basis"})
+    if unknown:
+        raise ManifestError(f"{path}:{lines.table(unknown[0]) or '?'}: unknown table or key "
+                            f"{unknown[0]!r} (a manifest has [defaults] and [[basis]])")
+    defaults = data.get("defaults", {})
+    if not isinstance(defaults, dict):
+        raise ManifestError(f"{path}: 'defaults' must be a table ([defaults])")
+    start = lines.table("defaults")
+    for key in sorted(set(defaults) - set(DEFAULT_KEYS)):
+        raise ManifestError(f"{path}:{lines.key(start, key) or '?'}: unknown key {key!r} in "
+                            f"[defaults] (allowed: {', '.join(DEFAULT_KEYS)})")
+    method = defaults.get("method", "auto")
+    if method not in METHODS:
+        raise ManifestError(f"{path}:{lines.key(start, 'method') or '?'}: [defaults] method "
+                            f"{method!r} is not one of {', '.join(METHODS)}")
+    return {"method": method}
+
+
+def _entry(item: dict, number: int, header, defaults, lines: _Lines, manifest: Manifest,
+           taken: dict) -> Entry | Invalid:
+    raw_spec, raw_name, raw_method = item.get("spec"), item.get("name"), item.get("method")
+
+    def invalid(reason: str, key: str | None = None) -> Invalid:
+        line = lines.key(header, key) if key else None
+        return Invalid(number, line or header, raw_name if isinstance(raw_name, str) else None,
+                       raw_spec if isinstance(raw_spec, str) else None,
+                       raw_method if isinstance(raw_method, str) else None, reason)
+
+    unknown = [k for k in item if k not in ENTRY_KEYS]
+    if unknown:
+        return invalid(f"unknown key {unknown[0]!r} (allowed: {', '.join(ENTRY_KEYS)})",
+                       unknown[0])
+    if not isinstance(raw_spec, str):
+        return invalid("no spec" if raw_spec is None else "spec must be a string",
+                       None if raw_spec is None else "spec")
+    try:
+        spec = parse_spec(raw_spec)
+    except SpecError as e:
+        return invalid(f"invalid spec {raw_spec!r}: {e}", "spec")
+    method = defaults["method"] if raw_method is None else raw_method
+    if method not in METHODS:
+        return invalid(f"method {method!r} is not one of {', '.join(METHODS)}", "method")
+    try:
+        chosen = choose_method(Problem(spec), method)
+    except ValueError as e:
+        return invalid(str(e), "method" if raw_method is not None else "spec")
+    name = default_name(str(spec)) if raw_name is None else raw_name
+    problem = _name_problem(name)
+    if problem:
+        return invalid(problem, "name")
+    other = taken.get(f"{name}.h5".casefold())
+    if other is not None:
+        how = "" if other.name == name else f" (differs only in case from {other.name!r})"
+        whose = "its default name" if raw_name is None else "name"
+        hint = "; give it a name" if raw_name is None else ""
+        return invalid(f"{whose} {name!r} writes the same file as "
+                       f"{manifest.where(other.line, other.number)}{how}{hint}",
+                       "name" if raw_name is not None else None)
+    return Entry(number, header, str(spec), name, method, chosen)
+
+
+def _name_problem(name) -> str | None:
+    if not isinstance(name, str):
+        return "name must be a string"
+    if not name or name.startswith(".") or name != name.strip():
+        return f"invalid name {name!r}: empty, leading dot or surrounding spaces"
+    if _FORBIDDEN_IN_NAME.search(name):
+        return f"invalid name {name!r}: a file name cannot hold / \\ : * ? \" < > | or controls"
+    if len(name) > MAX_NAME:
+        return f"invalid name: longer than {MAX_NAME} characters"
+    return None
+
+
+class _Lines:
+    """Line numbers of tables and keys, from a light scan of the manifest's text.
+
+    It looks at the start of each line only: ``[[basis]]`` headers, ``[table]`` headers and
+    ``key =`` lines.  Text inside multi-line strings that looks like a header could fool
+    it; then a message names a wrong line (or none), never a wrong entry, because entries
+    are numbered from tomllib's parse and a line is given only when the number of headers
+    found equals the number of entries.
+    """
+
+    _BASIS = re.compile(r"""^\s*\[\[\s*(basis|"basis"|'basis')\s*\]\]""")
+    _HEADER = re.compile(r"^\s*\[")
+
+    def __init__(self, text: str):
+        self.lines = text.splitlines()
+        self.basis = [i + 1 for i, s in enumerate(self.lines) if self._BASIS.match(s)]
+
+    def header(self, number: int, count: int) -> int | None:
+        return self.basis[number - 1] if len(self.basis) == count else None
+
+    def table(self, name: str) -> int | None:
+        pattern = re.compile(rf"""^\s*\[\s*(["']?){re.escape(name)}\1\s*\]|"""
+                             rf"""^\s*(["']?){re.escape(name)}\2\s*=""")
+        return next((i + 1 for i, s in enumerate(self.lines) if pattern.match(s)), None)
+
+    def key(self, start: int | None, key: str) -> int | None:
+        """The line of ``key = ...`` in the table whose header is on line ``start``."""
+        if start is None:
+            return None
+        pattern = re.compile(rf"""^\s*(["']?){re.escape(key)}\1\s*=""")
+        for i in range(start, len(self.lines)):  # the lines after the header
+            if self._HEADER.match(self.lines[i]):
+                return None
+            if pattern.match(self.lines[i]):
+                return i + 1
+        return None

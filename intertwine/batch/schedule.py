@@ -1,0 +1,194 @@
+"""Running entries in parallel processes without running the machine out of memory.
+
+Each entry's peak memory is estimated from its number of unknowns (dim_out * dim_in)
+and method, from measurements on this code (peak RSS above the interpreter's):
+
+- orbit: 18-52 bytes per unknown (``S(100): V**2 -> V**2``: 1.8 GB; ``C(100): V**2 ->
+  V**2``, a million orbits: 5.2 GB for 1e8 unknowns); estimated at 64;
+- exact (sympy): 11-24 kB per unknown; estimated at 32 kB;
+- numeric: the dense Gram matrix and eigh, about 40 bytes per unknown squared;
+  estimated at 48 * unknowns**2;
+
+plus 200 MB for the worker process itself.  Entries start, largest first, only while the
+estimates of the running entries add up to at most the budget (60% of physical memory,
+or ``INTERTWINE_BATCH_MEMORY`` bytes); an entry larger than the budget runs alone.
+
+Workers are ``forkserver`` processes (never plain ``fork``: the main process may hold
+threads and open HDF5 state).  If one dies (killed by the kernel's out-of-memory
+killer, say), the pool is rebuilt and the entries that were running are tried once more,
+each alone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import math
+import multiprocessing
+import os
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..problem import Problem
+from .manifest import Entry
+
+__all__ = ["Task", "estimate_bytes", "memory_budget", "pick", "run_parallel", "default_jobs"]
+
+PROCESS_BYTES = 200 << 20
+BYTES_PER_UNKNOWN = {"orbit": 64, "exact": 32 << 10}
+NUMERIC_BYTES_PER_UNKNOWN_SQUARED = 48
+BUDGET_FRACTION = 0.6
+_STOP_SECONDS = 10  # how long stopped workers get to remove their temporary files
+
+
+def default_jobs() -> int:
+    """The CPUs this process may use (a container's or CI runner's share, not the host's)."""
+    with contextlib.suppress(AttributeError, OSError):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
+
+
+def estimate_bytes(entry: Entry) -> int:
+    unknowns = Problem.from_spec(entry.spec).entries
+    if entry.chosen == "numeric":
+        return PROCESS_BYTES + NUMERIC_BYTES_PER_UNKNOWN_SQUARED * unknowns**2
+    return PROCESS_BYTES + BYTES_PER_UNKNOWN[entry.chosen] * unknowns
+
+
+def memory_budget() -> int:
+    env = os.environ.get("INTERTWINE_BATCH_MEMORY", "").strip()
+    if env:
+        with contextlib.suppress(ValueError, OverflowError):
+            if int(float(env)) > 0:
+                return int(float(env))
+    try:
+        physical = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        physical = 8 << 30
+    return int(BUDGET_FRACTION * physical)
+
+
+@dataclass
+class Task:
+    entry: Entry
+    path: Path
+    estimate: int
+    alone: bool = False  # a retry after a worker died: nothing else runs beside it
+
+    @property
+    def cost(self) -> float:
+        return math.inf if self.alone else self.estimate
+
+
+def pick(pending: list[Task], running: list[Task], jobs: int, budget: int) -> int | None:
+    """Index in ``pending`` of the next task to start now, or None to wait.
+
+    With nothing running, the first pending task starts whatever its size (so a task
+    larger than the budget runs, alone); otherwise the first that fits in the budget.
+
+    >>> t = lambda gb, alone=False: Task(None, None, gb << 30, alone)
+    >>> pick([t(20), t(1)], [], jobs=2, budget=14 << 30)
+    0
+    >>> pick([t(20), t(1)], [t(5)], jobs=2, budget=14 << 30)
+    1
+    >>> pick([t(1)], [t(20)], jobs=2, budget=14 << 30) is None
+    True
+    """
+    if len(running) >= jobs:
+        return None
+    if not running:
+        return 0 if pending else None
+    used = sum(t.cost for t in running)
+    return next((i for i, t in enumerate(pending) if used + t.cost <= budget), None)
+
+
+def run_parallel(tasks: list[Task], jobs: int, budget: int, on_done, on_retry=None) -> None:
+    """Compute ``tasks`` in worker processes; ``on_done(task, result)`` as each ends,
+    ``on_retry(task)`` when a task is tried again after its worker died.
+
+    On Ctrl-C or SIGTERM (an exception in this thread) the workers are stopped, their
+    temporary files removed, and the exception goes on.
+    """
+    from .worker import init_worker
+
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["intertwine.batch.worker"])  # import once, fork after
+    pending = sorted(tasks, key=lambda t: -t.estimate)  # largest first; stable for ties
+    while pending:
+        executor = ProcessPoolExecutor(max_workers=min(jobs, len(pending)),
+                                       mp_context=context, initializer=init_worker)
+        running: dict = {}
+        try:
+            died = _drive(executor, pending, running, jobs, budget, on_done)
+        except BaseException:
+            _stop(executor)
+            for task in running.values():
+                _remove_temporaries(task.path)
+            raise
+        executor.shutdown(wait=True)
+        for task in died:  # a worker died: retry each once, alone
+            _remove_temporaries(task.path)
+            if task.alone:
+                on_done(task, {"error": "the worker process died (out of memory?)"})
+            else:
+                task.alone = True
+                pending.insert(0, task)
+                if on_retry is not None:
+                    on_retry(task)
+
+
+def _drive(executor, pending: list[Task], running: dict, jobs: int, budget: int,
+           on_done) -> list[Task]:
+    """Run until everything is done (returns []) or the pool breaks (returns the
+    tasks that were running)."""
+    from .worker import pool_task
+
+    while pending or running:
+        while (i := pick(pending, list(running.values()), jobs, budget)) is not None:
+            task = pending.pop(i)
+            future = executor.submit(pool_task, task.entry.spec, task.entry.chosen,
+                                     str(task.path))
+            running[future] = task
+        done, _ = wait(running, return_when=FIRST_COMPLETED)
+        died = []
+        for future in done:
+            task = running.pop(future)
+            try:
+                result = future.result()
+            except BrokenProcessPool:
+                died.append(task)
+                continue
+            on_done(task, result)
+        if died:  # the pool is unusable: every entry still running is lost with it
+            died += running.values()
+            running.clear()
+            return died
+    return []
+
+
+def _stop(executor: ProcessPoolExecutor) -> None:
+    """Terminate the workers (SIGTERM: they unwind and remove their temporary files),
+    then kill whatever is still there."""
+    processes = list((getattr(executor, "_processes", None) or {}).values())
+    for p in processes:
+        with contextlib.suppress(Exception):
+            p.terminate()
+    for p in processes:
+        with contextlib.suppress(Exception):
+            p.join(_STOP_SECONDS)
+    for p in processes:
+        with contextlib.suppress(Exception):
+            if p.is_alive():
+                p.kill()
+                p.join(1)
+    executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _remove_temporaries(path: Path) -> None:
+    """Temporary files io.save leaves only if its process was killed outright."""
+    pattern = "." + glob.escape(path.name[:200]) + ".*.tmp"
+    for tmp in glob.glob(os.path.join(glob.escape(str(path.parent)), pattern)):
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)

@@ -1,0 +1,110 @@
+"""The worked examples in examples/ run, and their equivariance checks can fail."""
+
+import importlib.util
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import intertwine
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+SPECS = {  # one per encoding and kind of group, with a non-square one
+    "maron": "S(5): V**2 -> V**2",              # pattern
+    "pooling": "C(8): V -> 3*1",                 # pattern, 3 x 8
+    "hartford": "S(2) x S(3): V[0]*V[1] -> V[0]*V[1]",
+    "lorentz": "SO(1,3): V**2 -> V**2",          # coo, exact, Lie generators
+    "o3": "O(3): V**3 -> V",                      # coo, exact, discrete and Lie generators
+}
+
+
+def example(name):
+    spec = importlib.util.spec_from_file_location(f"example_{name}", EXAMPLES / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("bases")
+    paths = {}
+    for name, spec in SPECS.items():
+        paths[name] = folder / f"{name}.h5"
+        intertwine.compute(spec).save(paths[name])
+    paths["numeric"] = folder / "numeric.h5"
+    intertwine.compute("O(3): V**2 -> V**2", method="numeric").save(paths["numeric"])
+    paths["bias"] = folder / "bias.h5"
+    intertwine.compute("S(5): 1 -> V**2").save(paths["bias"])
+    # not equivariant: two positions of one orbit of S(4) on V moved to another element
+    b = intertwine.compute("S(4): V -> V")
+    broken = b.pattern.copy()
+    broken[0, 1], broken[2, 2] = 0, 1
+    paths["broken"] = folder / "broken.h5"
+    replace(b, pattern=broken).save(paths["broken"])
+    return paths
+
+
+@pytest.mark.parametrize("name", [*SPECS, "numeric"])
+def test_numpy_example_builds_an_equivariant_layer(files, name, capsys):
+    assert example("load_numpy").main([str(files[name])]) == 0
+    out = capsys.readouterr().out
+    assert ": equivariant" in out and intertwine.load(files[name]).spec in out
+
+
+def test_numpy_layer_is_the_weighted_sum_of_the_basis(files):
+    module = example("load_numpy")
+    for name in ("maron", "lorentz", "numeric"):
+        layer = module.Layer(str(files[name]), seed=3)
+        dense = intertwine.load(files[name]).dense().astype(float)
+        assert np.allclose(layer.dense(), np.tensordot(layer.w, dense, axes=1), atol=1e-12)
+
+
+def test_numpy_example_detects_a_broken_basis(files, capsys):
+    assert example("load_numpy").main([str(files["broken"])]) == 1
+    assert "NOT equivariant" in capsys.readouterr().out
+
+
+def test_numpy_example_runs_as_a_script(files):
+    result = subprocess.run([sys.executable, str(EXAMPLES / "load_numpy.py"),
+                             str(files["hartford"])], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0 and "equivariant" in result.stdout
+    result = subprocess.run([sys.executable, str(EXAMPLES / "load_numpy.py"), "missing.h5"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and "error" in result.stderr
+
+
+@pytest.mark.parametrize("name", [*SPECS, "numeric"])
+def test_torch_example_builds_an_equivariant_layer(files, name, capsys):
+    pytest.importorskip("torch")
+    assert example("torch_layer").main([str(files[name])]) == 0
+    assert ": equivariant; gradient ok" in capsys.readouterr().out
+
+
+def test_torch_layer_matches_the_basis_and_takes_a_bias(files):
+    torch = pytest.importorskip("torch")
+    module = example("torch_layer")
+    for name in ("maron", "lorentz", "numeric"):
+        layer = module.EquivariantLinear(str(files[name]), dtype=torch.float64)
+        dense = torch.as_tensor(intertwine.load(files[name]).dense().astype(float))
+        expected = torch.tensordot(layer.weight.detach(), dense, dims=1)
+        assert torch.allclose(layer.weight_matrix().detach(), expected, atol=1e-12)
+    layer = module.EquivariantLinear(str(files["maron"]), str(files["bias"]),
+                                     dtype=torch.float64)
+    with torch.no_grad():
+        layer.bias.copy_(torch.tensor([2.0, 3.0]))
+    # the bias of S(5) on 2-tensors: 2 on the diagonal, 3 off it
+    bias = layer(torch.zeros(1, 25, dtype=torch.float64)).reshape(5, 5)
+    assert torch.equal(bias, torch.full((5, 5), 3.0, dtype=torch.float64).fill_diagonal_(2.0))
+    with pytest.raises(ValueError, match="a bias for this layer"):
+        module.EquivariantLinear(str(files["lorentz"]), str(files["bias"]))
+
+
+def test_torch_example_detects_a_broken_basis(files, capsys):
+    pytest.importorskip("torch")
+    assert example("torch_layer").main([str(files["broken"])]) == 1
+    assert "NOT equivariant" in capsys.readouterr().out
