@@ -67,7 +67,7 @@ def solve_numeric(problem: Problem, tolerance: float = DEFAULT_TOLERANCE,
         if reduction.unknowns > MAX_DENSE_UNKNOWNS:
             raise TooLarge(f"{problem.spec}: {reduction.unknowns} unknowns remain after "
                            f"the subgroup reduction; method numeric handles at most "
-                           f"{MAX_DENSE_UNKNOWNS} here (try --method exact)")
+                           f"{MAX_DENSE_UNKNOWNS} here")
         scaled = (m.astype(np.float64) @ sp.diags(scale)).tocsr()  # isometric coordinates
         q, largest_null, smallest_kept, top = _nullspace(scaled, tolerance)
         attrs.update(numeric_largest_null_singular_value=largest_null,

@@ -57,19 +57,20 @@ class Reduction:
         = flat row-major position), sorted by element then position."""
         b = self.basis
         counts = np.diff(b.indptr)[coo.row]
-        starts = np.repeat(b.indptr[coo.row], counts)
-        offset = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
-        at = starts + offset
+        # entry t of the output, the s-th position of its orbit o, sits at b.indptr[o] + s
+        shift = b.indptr[coo.row] - (np.cumsum(counts) - counts)
+        at = np.arange(counts.sum()) + np.repeat(shift, counts)
         pos = b.indices[at].astype(np.int64)
-        sign = b.data[at].astype(np.int64)
+        sign = b.data[at]
+        del at
         index = np.repeat(coo.index, counts)
         sort = np.argsort(index * b.shape[0] + pos, kind="stable")  # by element, then position
-        value = np.repeat(coo.value, counts) * sign
+        value = (np.repeat(coo.value, counts) * sign)[sort]
         num = den = None
         if coo.numerator is not None:
             num = (np.repeat(coo.numerator, counts) * sign.astype(coo.numerator.dtype))[sort]
             den = np.repeat(coo.denominator, counts)[sort]
-        return Coo(index[sort], pos[sort], np.zeros(len(pos), np.int64), value[sort], num, den)
+        return Coo(index[sort], pos[sort], np.zeros(len(pos), np.int64), value, num, den)
 
 
 def plain(problem: Problem) -> Reduction:
