@@ -42,6 +42,9 @@ MIN_GAP = 1e3
 #: a basis element whose residual (max |entry| of the constraint applied to it, elements
 #: having Frobenius norm 1) exceeds this times the largest singular value is an error
 MAX_RELATIVE_RESIDUAL = 1e-9
+#: HDF5 keeps attributes in the object header (64 KiB): per-element residuals are
+#: stored up to this many elements, numeric_max_residual always
+MAX_RESIDUAL_ATTRIBUTE = 6000
 #: the dense Gram matrix of the reduced problem: 6000 unknowns are 290 MB and about 30 s
 MAX_DENSE_UNKNOWNS = 6000
 
@@ -80,7 +83,9 @@ def solve_numeric(problem: Problem, tolerance: float = DEFAULT_TOLERANCE,
         coeff = _canonical(q, scaled, scale) if q.shape[1] else np.zeros((0, m.shape[1]))
     residuals = _residuals(problem, reduction, coeff)
     worst = float(residuals.max(initial=0.0))
-    attrs.update(numeric_max_residual=worst, numeric_residuals=residuals)
+    attrs["numeric_max_residual"] = worst  # bounds every element's residual
+    if len(residuals) <= MAX_RESIDUAL_ATTRIBUTE:
+        attrs["numeric_residuals"] = residuals
     if worst > MAX_RELATIVE_RESIDUAL * max(top, 1.0):
         raise NotClearCut(f"the computed basis misses the constraints by {worst:.3g} "
                           f"(largest singular value {top:.3g}); the nullspace is not clear")
@@ -169,6 +174,8 @@ def _residuals(problem: Problem, reduction: Reduction, coeff) -> np.ndarray:
     full = (problem.constraint_matrix().astype(np.float64) @ reduction.basis).tocsr()
     if full.shape[0] == 0:
         return np.zeros(d)
+    if sp.issparse(coeff):  # a diagonal: element k is orbit k scaled
+        return abs(full).max(axis=0).toarray().ravel() * coeff.diagonal()
     out = np.empty(d)
     step = max(1, 4 * 10**6 // max(full.shape[0], 1))
     for start in range(0, d, step):
