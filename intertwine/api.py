@@ -55,10 +55,10 @@ def compute(spec: str | Spec, method: str = "auto", **options) -> Basis:
 def dim(spec: str | Spec, method: str = "auto") -> int:
     """Dimension of the space of equivariant maps, from a closed form or a count where one
     is known (instant even for huge n), else by computing the basis."""
-    from .counting import count
+    from .counting import count, count_continuous
 
     problem = Problem.from_spec(spec)
-    known = count(problem.spec) if problem.finite else None
+    known = count(problem.spec) if problem.finite else count_continuous(problem.spec)
     if known is not None:
         return known
     return compute(problem.spec, method).n_basis

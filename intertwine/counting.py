@@ -43,7 +43,7 @@ from .spec import Defining, Det, Dual, Factor, Group, Power, Rep, Spec, Sum, Ten
 
 __all__ = [
     "count", "count_closed_form", "count_characters", "stirling2", "bell_at_most",
-    "derangements", "histogram", "group_order", "MAX_ORDER", "MAX_TUPLES",
+    "derangements", "histogram", "group_order", "MAX_ORDER", "MAX_TUPLES", "count_continuous",
 ]
 
 #: Perm groups with more elements than this are not enumerated (count() gives None).
@@ -430,3 +430,203 @@ def count(spec: Spec) -> int | None:
         return None
     closed = count_closed_form(spec)
     return closed if closed is not None else count_characters(spec)
+
+
+# ----------------------------------------------------------------------------- continuous
+
+#: count_continuous answers None beyond this total tensor degree (walks over partitions)
+MAX_CONTINUOUS_DEGREE = 40
+
+
+def count_continuous(spec: Spec) -> int | None:
+    """dim Hom_G(rep_in, rep_out) from representation theory, for products of S(n), O(n),
+    SO(n), the Lorentz groups, Sp(n), GL(n) and SL(n) on sums of tensor products of V,
+    dual(V) and det; None where no formula here applies (count() stays for finite groups).
+
+    Hom of sums is the sum of Homs, and for a product group (R_1 (x) R_2)^(G_1 x G_2) =
+    R_1^G_1 (x) R_2^G_2, so each pair of monomials contributes a product over factors:
+
+    * S(n): set partitions into at most n blocks (``bell_at_most``), as in count().
+    * O(n): the irreducibles of O(n) in tensor powers of V are the partitions lambda with
+      lambda'_1 + lambda'_2 <= n, and lambda (x) V = sum of lambda +- one box, invalid
+      ones dropped (the Pieri rule behind Brauer's centraliser theorem; Goodman-Wallach,
+      ch. 10); det (x) lambda is the associate partition lambda* (first column of length
+      n - lambda'_1).  So dim Hom(V**k, V**l) = sum over lambda of the number of walks
+      of length k and l from the empty partition to lambda; for n >= (k + l)/2 that is
+      the number of Brauer diagrams (perfect matchings of k + l points).
+    * SO(n): Ind from SO(n) to O(n) of the trivial rep is 1 + det, so Hom_SO(R, Q) =
+      Hom_O(R, Q) + Hom_O(R, Q (x) det).
+    * SO(1,3), O(1,3): Zariski-dense real forms of SO(4, C) and O(4, C): as SO(4), O(4).
+    * Sp(n) on R^(2n): partitions with at most n rows, lambda (x) V = lambda +- one box.
+    * GL(n): (V**p (x) dual(V)**q (x) det**s)^GL = Hom(V**q, V**p (x) det**s), and by
+      Schur-Weyl duality V**q = sum over lambda |- q with at most n rows of f^lambda
+      copies of S_lambda (f^lambda: standard tableaux, hook length formula); det**s
+      adds s columns of height n.
+    * SL(n): the SL-invariants are the GL-semi-invariants of every weight det**s, and the
+      scalars fix s = (q - p)/n; det is trivial.
+
+    >>> from intertwine.spec import parse_spec
+    >>> [count_continuous(parse_spec(f"O(3): V**{m} -> 1")) for m in range(2, 7)]
+    [1, 0, 3, 0, 15]
+    >>> [count_continuous(parse_spec(f"SO(3): V**{m} -> 1")) for m in range(2, 7)]
+    [1, 1, 3, 6, 15]
+    >>> count_continuous(parse_spec("GL(3): V**3 -> V**3")), count_continuous(
+    ...     parse_spec("SO(3) x S(5): V[0]*V[1] -> V[0]*V[1]"))
+    (6, 2)
+    """
+    factors = spec.group.factors
+    k = len(factors)
+    mono_in = _monomials(spec.rep_in, k)
+    mono_out = _monomials(spec.rep_out, k)
+    if mono_in is None or mono_out is None:
+        return None
+    total = 0
+    for m_in, c_in in mono_in.items():
+        for m_out, c_out in mono_out.items():
+            term = c_in * c_out
+            for f, a, b in zip(factors, m_in, m_out):
+                h = _factor_hom(f, a, b)
+                if h is None:
+                    return None
+                term *= h
+                if not term:
+                    break
+            total += term
+    return total
+
+
+def _monomials(rep: Rep, n_factors: int, dual: bool = False) -> Counter | None:
+    """{((#V, #dual(V), power of det) per factor): multiplicity} of a rep expression.
+
+    ``dual`` flips V and dual(V) and negates the det powers (dual(dual(R)) = R).
+    """
+    zero = ((0, 0, 0),) * n_factors
+
+    def one(i: int, entry: tuple[int, int, int]) -> Counter:
+        return Counter({zero[:i] + (entry,) + zero[i + 1:]: 1})
+
+    if isinstance(rep, Trivial):
+        return Counter({zero: rep.k})
+    if isinstance(rep, Defining):
+        return one(rep.factor, (0, 1, 0) if dual else (1, 0, 0))
+    if isinstance(rep, Det):
+        return one(rep.factor, (0, 0, -1 if dual else 1))
+    if isinstance(rep, Dual):
+        return _monomials(rep.rep, n_factors, not dual)
+    if isinstance(rep, Sum):
+        parts = [_monomials(t, n_factors, dual) for t in rep.terms]
+        return sum(parts, Counter())
+    if isinstance(rep, Tensor | Power):
+        items = rep.factors if isinstance(rep, Tensor) else (rep.base,) * rep.k
+        acc = Counter({zero: 1})
+        for item in items:
+            sub = _monomials(item, n_factors, dual)
+            nxt: Counter = Counter()
+            for d1, m1 in acc.items():
+                for d2, m2 in sub.items():
+                    key = tuple((x[0] + y[0], x[1] + y[1], x[2] + y[2]) for x, y in zip(d1, d2))
+                    nxt[key] += m1 * m2
+            acc = nxt
+        return acc
+    raise TypeError(rep)
+
+
+def _factor_hom(f: Factor, m_in: tuple[int, int, int], m_out: tuple[int, int, int]) -> int | None:
+    """dim Hom of one factor between V**a (x) dual(V)**b (x) det**e monomials."""
+    a, b, e = m_in
+    c, d, g = m_out
+    if (a, b, e) == (0, 0, 0) and (c, d, g) == (0, 0, 0):
+        return 1
+    kind, n = f.kind, f.degree
+    if a + b + c + d > MAX_CONTINUOUS_DEGREE:
+        return None
+    if kind == "S":
+        return bell_at_most(a + b + c + d, n) if e == g == 0 else None
+    if kind in ("O", "SO"):  # dual(V) = V: orthogonal (eta-orthogonal for Lorentz)
+        twist = (e + g) % 2 if kind == "O" else 0
+        left, right = _walks(a + b, n, "O"), _walks(c + d, n, "O")
+        same = sum(m * right.get(_associate(lam, n) if twist else lam, 0)
+                   for lam, m in left.items())
+        if kind == "O":
+            return same
+        other = sum(m * right.get(_associate(lam, n), 0) for lam, m in left.items())
+        return same + other
+    if kind == "Sp":  # dual(V) = V through the form; det = 1 on Sp
+        left, right = _walks(a + b, n // 2, "Sp"), _walks(c + d, n // 2, "Sp")
+        return sum(m * right.get(lam, 0) for lam, m in left.items())
+    if kind in ("GL", "SL"):
+        p, q = b + c, a + d  # R* (x) Q = V**p (x) dual(V)**q (x) det**s
+        if kind == "GL":
+            return _gl_semi_invariants(p, q, g - e, n)
+        return _gl_semi_invariants(p, q, (q - p) // n, n) if (q - p) % n == 0 else 0
+    return None
+
+
+def _valid(lam: tuple[int, ...], n: int, kind: str) -> bool:
+    if kind == "Sp":
+        return len(lam) <= n
+    return len(lam) + sum(1 for x in lam if x >= 2) <= n
+
+
+def _associate(lam: tuple[int, ...], n: int) -> tuple[int, ...]:
+    """det (x) lambda for O(n): the first column's length c becomes n - c."""
+    wide = tuple(x for x in lam if x >= 2)
+    return wide + (1,) * (n - len(lam) - len(wide))
+
+
+def _walks(steps: int, n: int, kind: str) -> dict[tuple[int, ...], int]:
+    """Multiplicity of each irreducible lambda in V**steps: walks from () adding or
+    removing one box at a time, through valid partitions only."""
+    state = {(): 1}
+    for _ in range(steps):
+        nxt: Counter = Counter()
+        for lam, m in state.items():
+            rows = list(lam)
+            for i in range(len(rows) + 1):  # add a box to row i
+                if i == len(rows) or i == 0 or rows[i - 1] > rows[i]:
+                    new = rows[:i] + [rows[i] + 1 if i < len(rows) else 1] + rows[i + 1:]
+                    mu = tuple(new)
+                    if _valid(mu, n, kind):
+                        nxt[mu] += m
+            for i in range(len(rows)):  # remove a box from row i
+                if i == len(rows) - 1 or rows[i] > rows[i + 1]:
+                    new = rows[:i] + [rows[i] - 1] + rows[i + 1:]
+                    nxt[tuple(x for x in new if x)] += m
+        state = dict(nxt)
+    return state
+
+
+def _partitions(total: int, max_parts: int, min_part: int = 1, largest: int | None = None):
+    """Partitions of total into at most max_parts parts, each >= min_part, non-increasing."""
+    if total == 0:
+        yield ()
+        return
+    if max_parts == 0:
+        return
+    top = total if largest is None else min(largest, total)
+    for first in range(top, min_part - 1, -1):
+        for rest in _partitions(total - first, max_parts - 1, min_part, first):
+            yield (first,) + rest
+
+
+def _standard_tableaux(lam: tuple[int, ...]) -> int:
+    """f^lambda by the hook length formula."""
+    if not lam:
+        return 1
+    cols = [sum(1 for x in lam if x > j) for j in range(lam[0])]
+    hooks = prod(lam[i] - j + cols[j] - i - 1 for i in range(len(lam)) for j in range(lam[i]))
+    return factorial(sum(lam)) // hooks
+
+
+def _gl_semi_invariants(p: int, q: int, s: int, n: int) -> int:
+    """dim Hom_GL(n)(V**q, V**p (x) det**s) = sum of f^lambda f^mu, lambda = mu + (s^n)."""
+    if s < 0:
+        p, q, s = q, p, -s  # Hom(A, B) and Hom(B, A) have the same dimension
+    if q != p + n * s:
+        return 0
+    total = 0
+    for mu in _partitions(p, n):
+        lam = tuple(x + s for x in mu + (0,) * (n - len(mu)))
+        lam = tuple(x for x in lam if x)
+        total += _standard_tableaux(lam) * _standard_tableaux(mu)
+    return total

@@ -99,26 +99,60 @@ class Problem:
 
         return lie_action(self.spec.rep_out, self.spec.group)
 
-    def constraint_matrix(self) -> sp.csr_matrix:
-        """Integer matrix C with C vec(W) = 0 exactly for the equivariant W (row-major vec).
+    @cached_property
+    def subgroup_in(self) -> list[SignedPerm]:
+        """rho_in of the extra signed permutations of ``groups.subgroup_generators``."""
+        from .reps import subgroup_action
 
-        vec(A W B) = (A kron B^T) vec(W), so rho_out W - W rho_in becomes
-        (rho_out kron I) - (I kron rho_in^T), one block of rows per generator.
+        return subgroup_action(self.spec.rep_in, self.spec.group)
+
+    @cached_property
+    def subgroup_out(self) -> list[SignedPerm]:
+        from .reps import subgroup_action
+
+        return subgroup_action(self.spec.rep_out, self.spec.group)
+
+    @cached_property
+    def spanning_lie(self) -> list[int]:
+        """Indices into lie_in/lie_out that suffice once W commutes with the subgroup H
+        (see ``groups.spanning_lie_indices`` for why)."""
+        from .groups import factor_data, spanning_lie_indices
+
+        out, offset = [], 0
+        for f in self.spec.group.factors:
+            out += [offset + k for k in spanning_lie_indices(f)]
+            offset += len(factor_data(f).lie)
+        return out
+
+    def constraint_block(self, a_out: sp.spmatrix, a_in: sp.spmatrix) -> sp.csr_matrix:
+        """Rows of (a_out kron I) - (I kron a_in^T), the ones that constrain something.
+
+        vec(A W B) = (A kron B^T) vec(W) in row-major order, so a_out W - W a_in = 0 is
+        this matrix times vec(W).
         """
         import scipy.sparse as sp
 
         eye_in = sp.identity(self.dim_in, np.int64, format="csr")
         eye_out = sp.identity(self.dim_out, np.int64, format="csr")
-        blocks = []
+        block = (sp.kron(a_out, eye_in, format="csr")
+                 - sp.kron(eye_out, a_in.T, format="csr")).tocsr()
+        block.eliminate_zeros()
+        return block[np.diff(block.indptr) > 0]
+
+    def constraint_matrix(self, lie: list[int] | None = None,
+                          discrete: bool = True) -> sp.csr_matrix:
+        """Integer matrix C with C vec(W) = 0 exactly for the equivariant W (row-major vec).
+
+        One block of rows per generator: the discrete ones (unless ``discrete`` is False)
+        and the Lie-algebra ones numbered in ``lie`` (all of them by default).
+        """
+        import scipy.sparse as sp
+
         pairs = [(g_out.matrix(), g_in.matrix())
-                 for g_in, g_out in zip(self.discrete_in, self.discrete_out)]
-        pairs += list(zip(self.lie_out, self.lie_in))
-        for a_out, a_in in pairs:
-            block = (sp.kron(a_out, eye_in, format="csr")
-                     - sp.kron(eye_out, a_in.T, format="csr")).tocsr()
-            block.eliminate_zeros()
-            block = block[np.diff(block.indptr) > 0]  # rows that constrain nothing
-            blocks.append(block)
+                 for g_in, g_out in zip(self.discrete_in, self.discrete_out)] if discrete else []
+        indices = range(len(self.lie_in)) if lie is None else lie
+        pairs += [(self.lie_out[k], self.lie_in[k]) for k in indices]
+        blocks = [self.constraint_block(a_out, a_in) for a_out, a_in in pairs]
         if not blocks:
             return sp.csr_matrix((0, self.entries), dtype=np.int64)
         return sp.vstack(blocks, format="csr")

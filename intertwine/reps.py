@@ -24,10 +24,11 @@ from math import prod
 import numpy as np
 import scipy.sparse as sp
 
-from .groups import SignedPerm, factor_data, group_generators
+from .groups import SignedPerm, factor_data, group_generators, subgroup_generators
 from .spec import Defining, Det, Dual, Group, Power, Rep, Sum, Tensor, Trivial
 
-__all__ = ["dimension", "discrete_action", "lie_action", "is_permutation", "tensor_degrees"]
+__all__ = ["dimension", "discrete_action", "lie_action", "is_permutation", "tensor_degrees",
+           "subgroup_action"]
 
 
 def dimension(rep: Rep, group: Group) -> int:
@@ -156,6 +157,11 @@ def discrete_action(rep: Rep, group: Group) -> list[SignedPerm]:
     """``rho(g)`` for each discrete generator g of the group, in generator order."""
     discrete, _ = group_generators(group)
     return [_act(rep, group, i, g, {}) for i, g in discrete]
+
+
+def subgroup_action(rep: Rep, group: Group) -> list[SignedPerm]:
+    """``rho(h)`` for the extra subgroup generators h (``groups.subgroup_generators``)."""
+    return [_act(rep, group, i, g, {}) for i, g in subgroup_generators(group)]
 
 
 # ----------------------------------------------------------------------------- Lie algebra

@@ -85,7 +85,24 @@ def nullspace_rref(matrix, n_cols: int) -> tuple[int, Coo]:
     return len(free), coo
 
 
-def solve_exact(problem: Problem) -> dict:
-    n_basis, coo = nullspace_rref(problem.constraint_matrix(), problem.entries)
+def solve_exact(problem: Problem, subgroup: bool | None = None) -> dict:
+    """RREF basis over the rationals.
+
+    ``subgroup`` (default: for continuous groups) first reduces to the orbits of the
+    finite signed-permutation subgroup (``reduce.by_subgroup``); the RREF of the orbit
+    coefficients maps entry for entry to the RREF of W.  Finite groups keep the plain
+    elimination, so that it stays an independent check of the orbit solver.
+    """
+    if subgroup is None:
+        subgroup = not problem.finite
+    if subgroup:
+        from .reduce import by_subgroup
+
+        reduction = by_subgroup(problem)
+        n_basis, coo = nullspace_rref(reduction.constraints, reduction.unknowns)
+        coo = reduction.expand(coo)
+    else:
+        n_basis, coo = nullspace_rref(problem.constraint_matrix(), problem.entries)
     coo.row, coo.col = np.divmod(coo.row, problem.dim_in)
-    return {"coo": coo, "n_basis": n_basis}
+    return {"coo": coo, "n_basis": n_basis,
+            "attrs": {"exact_subgroup_reduction": bool(subgroup)}}
