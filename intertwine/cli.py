@@ -210,6 +210,7 @@ SHOW_EXAMPLES = """
 \b
 Examples:
   intertwine show "S(8): V -> V"
+  intertwine show "S(8): V**4 -> V**4" --overview
   intertwine show "S(5): V**2 -> V**2" --png maron.png
   intertwine show maron.h5 --element 3 --plain
   intertwine show "O(3): V**2 -> V**2" --random-weights 0 --svg o3.svg
@@ -226,12 +227,14 @@ Examples:
 @click.option("--random-weights", "seed", type=click.IntRange(min=0), default=None,
               help="Show one random W = sum w_k B_k (normal weights from SEED).")
 @click.option("--labels", is_flag=True, help="Figures: tensor indices on the axes.")
+@click.option("--overview", is_flag=True,
+              help="Terminal: if the matrix is too wide, one cell per block instead.")
 @click.option("--plain", is_flag=True, help="Symbols and a legend instead of colours.")
 @click.option("--color", "colour", is_flag=True,
               help="Colours even when stdout is not a terminal (e.g. for less -R).")
 @click.option("--method", type=click.Choice(["auto", "orbit", "exact", "numeric"]),
               default="auto", show_default=True, help="For a SPEC: how to compute it.")
-def show(target, png, svg, element, seed, labels, plain, colour, method):
+def show(target, png, svg, element, seed, labels, overview, plain, colour, method):
     """Draw the weight-sharing pattern W = sum_k w_k B_k, one colour per parameter.
 
     SPEC|FILE is a basis file if such a file exists (or the name ends in .h5), else a
@@ -260,7 +263,7 @@ def show(target, png, svg, element, seed, labels, plain, colour, method):
             click.echo(f"wrote {path}: {view.spec}, {view.subtitle}")
         if not figures:
             text = render_text(view, _terminal_mode(plain, colour),
-                               width=shutil.get_terminal_size().columns)
+                               width=shutil.get_terminal_size().columns, overview=overview)
             click.echo(text, color=True)
 
 

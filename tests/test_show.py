@@ -3,6 +3,7 @@ character.  Figures are rendered headlessly (Agg, nearest interpolation, no
 antialiasing), so every pixel of a matrix has exactly one of the picture's colours."""
 
 import io
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -225,8 +226,80 @@ def test_no_color_in_a_real_process():
 
 def test_too_wide_for_the_terminal_is_refused():
     code, out = run("show", "S(30): V -> V", env={"COLUMNS": "40"})
-    assert code == 2 and "--png" in out and len(out.strip().splitlines()) <= 4
+    assert code == 2 and "--png" in out and "--overview" in out
+    assert len(out.strip().splitlines()) <= 4
     assert run("show", "S(30): V -> V", env={"COLUMNS": "60"})[0] == 0
+
+
+HARTFORD_OVERVIEW = """\
+S(3) x S(8): V[0]*V[1] -> V[0]*V[1]: 4 parameters instead of 24*24 = 576
+overview: 3 x 3 blocks of 8 x 8 entries (the full picture needs 50 columns)
+    0,* 1,* 2,*
+0,*   A   B   B
+1,*   B   A   B
+2,*   B   B   A
+A = 2 parameters: w_0, w_1
+B = 2 parameters: w_2, w_3
+"""
+
+DEEPSETS_OVERVIEW = """\
+S(12): V -> V: 2 parameters instead of 12*12 = 144
+overview: 3 x 3 blocks of 4 x 4 entries (the full picture needs 24 columns)
+      0-3  4-7 8-11
+ 0-3    A   w1   w1
+ 4-7   w1    A   w1
+8-11   w1   w1    A
+A = 2 parameters: w_0, w_1
+w1 = every entry is w_1
+"""
+
+
+def test_overview_one_cell_per_block_of_the_first_tensor_index():
+    args = ("show", "S(3) x S(8): V[0]*V[1] -> V[0]*V[1]", "--overview")
+    assert run(*args, env={"COLUMNS": "40"}) == (0, HARTFORD_OVERVIEW)
+    code, out = run(*args, env={"COLUMNS": "50"})  # it fits: the full picture
+    assert code == 0 and not out.splitlines()[1].startswith("overview")
+
+
+def test_overview_of_an_axis_without_structure_uses_index_ranges():
+    assert run("show", "S(12): V -> V", "--overview", env={"COLUMNS": "20"}) == \
+        (0, DEEPSETS_OVERVIEW)
+
+
+def test_overview_separates_summands_and_marks_zero_blocks():
+    code, out = run("show", "S(6): V**2 + V -> V**2 + 1", "--overview", "--element", "0",
+                    env={"COLUMNS": "40"})
+    lines = out.splitlines()
+    assert code == 0 and lines[1].startswith("overview: ")
+    assert any(set(line.strip()) <= set("-+") for line in lines)  # the summand boundary
+    assert ". = every entry is 0" in lines
+
+
+@settings(max_examples=25, deadline=None)
+@given(spec=st.sampled_from(["S(5): V**3 -> V**3", "S(40): V -> V", "C(8): V**2 -> V**2",
+                             "S(4) x S(9): V[0]*V[1] -> V[1]", "S(6): V**2 + V -> V",
+                             "O(3): V**3 -> V**3"]),
+       width=st.integers(12, 70), mode=st.sampled_from(["plain", "256"]))
+def test_overview_fits_the_terminal_and_names_every_block(spec, width, mode):
+    from intertwine.show.overview import render_overview
+
+    view = make_view(_computed(spec))
+    text = re.sub(r"\x1b\[[0-9;]*m", "", render_overview(view, mode, width))
+    lines = text.splitlines()[2:]
+    legend = next(i for i, line in enumerate(lines) if re.match(r"(\S+ = |every |a num)", line))
+    blocks = lines[0].split()
+    assert all(len(line) <= width for line in lines[:legend]) or len(blocks) == 1
+    if view.kind == "pattern":
+        assert f"w_{view.n_basis - 1}" in text  # the last parameter is accounted for
+
+
+_CACHE = {}
+
+
+def _computed(spec):
+    if spec not in _CACHE:
+        _CACHE[spec] = intertwine.compute(spec)
+    return _CACHE[spec]
 
 
 def test_many_parameters_get_two_character_symbols():

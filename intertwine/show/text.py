@@ -43,7 +43,7 @@ class TooWide(ValueError):
 
     def __init__(self, needed: int, available: int):
         super().__init__(f"the matrix needs {needed} columns, the terminal has {available}; "
-                         "use --png FILE (or a wider terminal)")
+                         "use --overview for one cell per block, or --png FILE")
         self.needed, self.available = needed, available
 
 
@@ -55,15 +55,24 @@ def symbols(n: int) -> list[str]:
             for k in range(n)]
 
 
-def render_text(view: View, mode: str = "plain", width: int | None = None) -> str:
-    """The whole picture as one string (no trailing newline); ``width`` limits the columns."""
+def render_text(view: View, mode: str = "plain", width: int | None = None,
+                overview: bool = False) -> str:
+    """The whole picture as one string (no trailing newline); ``width`` limits the columns.
+
+    A picture wider than ``width`` is refused (TooWide), or drawn as a block overview
+    (see ``overview``) if ``overview`` is true.
+    """
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}")
     plain = mode == "plain"
     cells = _PatternCells(view, mode) if view.kind == "pattern" else _SignedCells(view, mode)
     needed = view.dim_in * cells.width + len(view.col_bounds)
     if width is not None and needed > width:
-        raise TooWide(needed, width)
+        if not overview:
+            raise TooWide(needed, width)
+        from .overview import render_overview
+
+        return render_overview(view, mode, width, needed)
     head = f"{view.spec}: {view.subtitle}"
     lines = [_ascii(head) if plain else head]
     for name, matrix in view.panels:
