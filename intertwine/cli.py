@@ -226,7 +226,7 @@ Examples:
               help="Show only basis element K.")
 @click.option("--random-weights", "seed", type=click.IntRange(min=0), default=None,
               help="Show one random W = sum w_k B_k (normal weights from SEED).")
-@click.option("--labels", is_flag=True, help="Figures: tensor indices on the axes.")
+@click.option("--labels", is_flag=True, help="Tensor indices on the axes (i,j for V**2).")
 @click.option("--overview", is_flag=True,
               help="Terminal: if the matrix is too wide, one cell per block instead.")
 @click.option("--plain", is_flag=True, help="Symbols and a legend instead of colours.")
@@ -247,8 +247,6 @@ def show(target, png, svg, element, seed, labels, overview, plain, colour, metho
     if plain and colour:
         raise UsageProblem("choose one of --plain and --color")
     figures = [(p, fmt) for p, fmt in ((png, "png"), (svg, "svg")) if p]
-    if labels and not figures:
-        raise UsageProblem("--labels applies to figures (--png, --svg)")
     if figures:
         from .show.figure import MissingMatplotlib, require_matplotlib, save_figure
 
@@ -263,7 +261,8 @@ def show(target, png, svg, element, seed, labels, overview, plain, colour, metho
             click.echo(f"wrote {path}: {view.spec}, {view.subtitle}")
         if not figures:
             text = render_text(view, _terminal_mode(plain, colour),
-                               width=shutil.get_terminal_size().columns, overview=overview)
+                               width=shutil.get_terminal_size().columns, overview=overview,
+                               labels=labels)
             click.echo(text, color=True)
 
 

@@ -172,7 +172,7 @@ def test_plain_text_shows_block_separators():
 def test_signed_plain_text_of_so2():
     code, out = run("show", "SO(2): V -> V")
     assert code == 0
-    assert out.splitlines()[1:] == ["B_0:", " 1 .", " . 1", "B_1:", " . 1", "-1 .",
+    assert out.splitlines()[1:] == ["B_0:", "  1  .", "  .  1", "B_1:", "  .  1", " -1  .",
                                     "entries are the exact values; . = 0"]
 
 
@@ -186,7 +186,8 @@ def test_random_weights_are_reproducible_and_scaled():
     first = run("show", "S(4): V -> V", "--random-weights", "3")
     assert first == run("show", "S(4): V -> V", "--random-weights", "3")
     rows = first[1].splitlines()[1:5]
-    values = [int(row[i:i + 2]) for row in rows for i in range(0, 8, 2)]
+    values = [int(v) for row in rows for v in row.split()]
+    assert len(values) == 16
     assert max(map(abs, values)) == 9  # the largest weight reaches the end of the scale
 
 
@@ -229,6 +230,25 @@ def test_too_wide_for_the_terminal_is_refused():
     assert code == 2 and "--png" in out and "--overview" in out
     assert len(out.strip().splitlines()) <= 4
     assert run("show", "S(30): V -> V", env={"COLUMNS": "60"})[0] == 0
+
+
+def test_terminal_labels_name_rows_and_stack_column_indices():
+    code, out = run("show", "S(2) x S(3): V[0]*V[1] -> V[1] + 1", "--labels")
+    assert code == 0
+    assert out.splitlines()[1:8] == ["   0      1", "   0 1 2  0 1 2", "0  0 1 1| 0 1 1",
+                                     "1  1 0 1| 1 0 1", "2  1 1 0| 1 1 0", "  ------+------",
+                                     "0  2 2 2| 2 2 2"]
+
+
+def test_terminal_labels_leave_out_column_indices_that_would_run_together():
+    code, out = run("show", "S(12): V -> V", "--labels")
+    assert code == 0 and out.splitlines()[1] == " 0  0 1 1 1 1 1 1 1 1 1 1 1"
+    assert out.splitlines()[12] == "11  1 1 1 1 1 1 1 1 1 1 1 0"
+
+
+def test_signed_plain_text_keeps_negative_numbers_apart():
+    code, out = run("show", "S(3): V**2 -> det")
+    assert code == 0 and out.splitlines()[1] == "  .  1 -1| -1  .  1|  1 -1  ."
 
 
 HARTFORD_OVERVIEW = """\
@@ -332,7 +352,7 @@ def test_corrupt_file_is_a_usage_error(tmp_path, content):
 @pytest.mark.parametrize("args", [
     ["S(3: V -> V"], ["missing.h5"], ["S(3): V -> V", "--element", "2"],
     ["S(3): V -> V", "--element", "0", "--random-weights", "1"],
-    ["S(3): V -> V", "--plain", "--color"], ["S(3): V -> V", "--labels"],
+    ["S(3): V -> V", "--plain", "--color"],
 ])
 def test_usage_errors_exit_2(args):
     assert run("show", *args)[0] == 2

@@ -56,17 +56,20 @@ def symbols(n: int) -> list[str]:
 
 
 def render_text(view: View, mode: str = "plain", width: int | None = None,
-                overview: bool = False) -> str:
+                overview: bool = False, labels: bool = False) -> str:
     """The whole picture as one string (no trailing newline); ``width`` limits the columns.
 
     A picture wider than ``width`` is refused (TooWide), or drawn as a block overview
-    (see ``overview``) if ``overview`` is true.
+    (see ``overview``) if ``overview`` is true.  ``labels`` writes the tensor indices
+    of the rows at the left and, where they fit, those of the columns on top.
     """
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}")
     plain = mode == "plain"
     cells = _PatternCells(view, mode) if view.kind == "pattern" else _SignedCells(view, mode)
-    needed = view.dim_in * cells.width + len(view.col_bounds)
+    row_names, col_names = view.labels() if labels else ([], [])
+    margin = max(map(len, row_names)) + 1 if labels else 0
+    needed = margin + view.dim_in * cells.width + len(view.col_bounds)
     if width is not None and needed > width:
         if not overview:
             raise TooWide(needed, width)
@@ -78,7 +81,10 @@ def render_text(view: View, mode: str = "plain", width: int | None = None,
     for name, matrix in view.panels:
         if len(view.panels) > 1:
             lines.append(f"{name}:")
-        lines += _grid(view, matrix, cells, plain)
+        grid = _grid(view, matrix, cells, plain)
+        if labels:
+            grid = _labelled(view, grid, row_names, col_names, cells.width, margin)
+        lines += grid
     if view.omitted:
         lines.append(f"({view.omitted} more elements not shown; use --element K)")
     lines += cells.legend(width or 80)
@@ -109,6 +115,51 @@ def _grid(view: View, matrix: np.ndarray, cells, plain: bool) -> list[str]:
             d = view.col_bounds[int(j)]
             parts.insert(int(j), vbar if d == 0 else vbar_fine)
         lines.append("".join(parts).rstrip())
+    return lines
+
+
+def _labelled(view: View, grid: list[str], row_names: list[str], col_names: list[str],
+              cell: int, margin: int) -> list[str]:
+    """The grid with row names at the left and the column names' indices stacked on top."""
+    out, i, ruled = [], 0, -1
+    for line in grid:
+        if i in view.row_bounds and ruled != i:  # _grid draws a rule above row i
+            out.append(" " * margin + line)
+            ruled = i
+        else:
+            out.append(row_names[i].rjust(margin - 1) + " " + line)
+            i += 1
+    return [" " * margin + h for h in _column_header(view, col_names, cell)] + out
+
+
+def _column_header(view: View, names: list[str], cell: int) -> list[str]:
+    """One line per tensor index: the last index over every column, the earlier ones
+    only where they change.  Nothing if the last index needs the whole cell (the
+    numbers would run together)."""
+    split = [n.split(",") for n in names]
+    depth = max(map(len, split))
+    if any(len(s[-1]) >= cell for s in split):
+        return []
+    comps = [[""] * (depth - len(s)) + s for s in split]
+    starts, x = [], 0
+    for j in range(len(names)):
+        x += j in view.col_bounds
+        starts.append(x)
+        x += cell
+    lines = []
+    for c in range(depth):
+        line = [" "] * (x + 8)
+        free = 0  # first position not yet written
+        for j, comp in enumerate(comps):
+            text = comp[c]
+            if not text or (c < depth - 1 and j and comps[j - 1][:c + 1] == comp[:c + 1]):
+                continue
+            at = max(starts[j] + cell - len(text), starts[j])
+            if at < free:
+                return []  # an earlier index would run into this one
+            line[at:at + len(text)] = text
+            free = at + len(text) + 1
+        lines.append("".join(line).rstrip())
     return lines
 
 
@@ -184,14 +235,14 @@ class _PatternCells:
 
 
 class _SignedCells:
-    width = 2
-
     def __init__(self, view: View, mode: str):
         self.view, self.mode = view, mode
         values = np.concatenate([m.ravel() for _, m in view.panels])
         self.vmax = float(np.abs(values).max()) if values.size else 0.0
         rounded = np.rint(values)
         self.integers = bool(np.all(np.abs(values - rounded) < 1e-9) and self.vmax <= 9)
+        # "-1" fills two characters: a third keeps " 1-1" from reading as one number
+        self.width = 3 if mode == "plain" and (values < 0).any() else 2
 
     def texts(self, matrix: np.ndarray) -> list[list[str]]:
         if self.mode != "plain":
@@ -202,15 +253,13 @@ class _SignedCells:
             codes[nonzero] = np.arange(flat.size)
             return _paint(codes, _swatches(palette, self.mode) if flat.size else [],
                           self.width, self.view.col_bounds)
+        table = np.array([f"{v:d}".rjust(self.width) for v in range(-9, 10)], object)
+        table[9] = ".".rjust(self.width)
         if self.integers:
-            r = np.rint(matrix).astype(np.int64)
-            table = np.array([f"{v:>2d}" for v in range(-9, 10)], object)
-            table[9] = " ."
-            return table[r + 9].tolist()
-        zero = np.abs(matrix) <= 1e-12 * max(self.vmax, 1e-300)
+            return table[np.rint(matrix).astype(np.int64) + 9].tolist()
         level = np.rint(9 * matrix / self.vmax).astype(np.int64)
-        table = np.array([f"{v:>2d}" for v in range(-9, 10)], object)
-        return np.where(zero, " .", table[level + 9]).tolist()
+        zero = np.abs(matrix) <= 1e-12 * max(self.vmax, 1e-300)
+        return np.where(zero, table[9], table[level + 9]).tolist()
 
     def legend(self, width: int) -> list[str]:
         top = f"{self.vmax:.4g}"
