@@ -249,6 +249,7 @@ def test_terminal_labels_leave_out_column_indices_that_would_run_together():
 def test_signed_plain_text_keeps_negative_numbers_apart():
     code, out = run("show", "S(3): V**2 -> det")
     assert code == 0 and out.splitlines()[1] == "  .  1 -1| -1  .  1|  1 -1  ."
+    assert "the basis element B_0; 1 parameter" in out.splitlines()[0]
 
 
 HARTFORD_OVERVIEW = """\

@@ -143,7 +143,9 @@ def _draw(view: View, Figure, labels: bool):
     content_h = rows * (h + panel_title) + (rows - 1) * gap
     width = max(left + content_w + colourbar + 20, title_width + 30)
     left += (width - (left + content_w + colourbar + 20)) // 2  # centre the matrices
-    height = top + content_h + bottom
+    # a colour bar needs some height to be read, even beside a one-row matrix
+    bar_h = min(max(content_h, 100), 240) if colourbar else 0
+    height = top + max(content_h, bar_h) + bottom
 
     fig = Figure(figsize=(width / DPI, height / DPI), dpi=DPI)
     fig.patch.set_facecolor("white")
@@ -163,13 +165,13 @@ def _draw(view: View, Figure, labels: bool):
         if labels:
             _ticks(ax, row_names, col_names, fontsize, first_col=c == 0)
         boxes.append((x0, y0, x0 + w, y0 + h))
-    fig.text(left / width + content_w / 2 / width, 8 / height,
+    fig.text(left / width + content_w / 2 / width, 1 - (top + content_h + bottom - 8) / height,
              f"input: {view.rep_in} ({view.dim_in})", ha="center", va="bottom")
     fig.text(8 / width, 1 - (top + content_h / 2) / height, out_label, ha="left",
              va="center", rotation=90 if upright else 0)
     if colourbar:
         _colourbar(fig, vmax, (left + content_w + 24) / width, top / height,
-                   min(content_h, 240) / height, 14 / width)
+                   bar_h / height, 14 / width)
     return fig, FigureInfo((height, width), boxes, cell)
 
 

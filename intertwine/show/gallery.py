@@ -31,7 +31,7 @@ GALLERY = (
                 "three exchangeable axes: nested diagonals (8)"),
     GalleryCase("circulant_c8", "C(8): V -> V", "circulant convolution (8)"),
     GalleryCase("pooling_c8", "C(8): V -> 3*1", "three invariant sum-poolings (3)"),
-    GalleryCase("o3_t2_t2", "O(3): V**2 -> V**2", "identity, transpose, trace (3)"),
+    GalleryCase("o3_t2_t2", "O(3): V**2 -> V**2", "transpose P, trace - P, identity - P (3)"),
     GalleryCase("so2_v_v", "SO(2): V -> V", "identity and the rotation generator (2)"),
 )
 

@@ -100,7 +100,9 @@ def make_view(b: Basis, element: int | None = None, seed: int | None = None) -> 
         shown = min(b.n_basis, MAX_PANELS)
         omitted = b.n_basis - shown
         panels = [(f"B_{k}", _element(b, k)) for k in range(shown)]
-        kind, subtitle = "signed", f"basis elements B_k; {parameters}"
+        kind = "signed"
+        shown_as = "the basis element B_0" if b.n_basis == 1 else "basis elements B_k"
+        subtitle = f"{shown_as}; {parameters}"
     view = View(spec=b.spec, kind=kind, n_basis=b.n_basis, dim_out=b.dim_out,
                 dim_in=b.dim_in, panels=panels, subtitle=subtitle, rep_out=b.rep_out,
                 rep_in=b.rep_in, omitted=omitted)
