@@ -4,6 +4,7 @@ reduction against the plain elimination, numeric against exact, closed-form coun
 from fractions import Fraction
 from math import lcm
 
+import h5py
 import numpy as np
 import pytest
 from click.testing import CliRunner
@@ -145,6 +146,37 @@ def test_numeric_file_records_residuals_and_verifies(tmp_path):
     assert np.array_equal(back.attrs["numeric_residuals"], b.attrs["numeric_residuals"])
     result = CliRunner().invoke(cli, ["verify", str(path)])
     assert result.exit_code == 0, result.output
+
+
+def _drop_last_element(path):
+    """A file that is equivariant, independent and well formed, but one element short."""
+    with h5py.File(path, "r+") as f:
+        n = int(f.attrs["n_basis"])
+        basis = f["basis"]
+        keep = basis["index"][...] != n - 1
+        for name in list(basis):
+            data = basis[name][...][keep]
+            del basis[name]
+            basis[name] = data
+        f.attrs["n_basis"] = n - 1
+
+
+@pytest.mark.parametrize("text,method", [("SO(3): V**3 -> V", "exact"),
+                                         ("O(1,3): V**2 -> V**2", "numeric"),
+                                         ("SO(3) x S(4): V[0]*V[1] -> V[0]", "exact")])
+def test_verify_checks_the_count_of_continuous_groups(tmp_path, text, method):
+    path = tmp_path / "b.h5"
+    intertwine.compute(text, method).save(path)
+    result = CliRunner().invoke(cli, ["verify", str(path)])
+    assert result.exit_code == 0, result.output
+    n = count_continuous(parse_spec(text))
+    assert f"independent count (representation theory) {n}" in result.output
+    _drop_last_element(path)
+    assert intertwine.load(path).n_basis == n - 1
+    result = CliRunner().invoke(cli, ["verify", str(path)])
+    assert result.exit_code == 1, result.output
+    failed = [line for line in result.output.splitlines() if line.startswith("FAIL")]
+    assert len(failed) == 1 and "independent count" in failed[0]
 
 
 # -- equivariance under random group elements ---------------------------------------------
