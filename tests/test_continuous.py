@@ -15,9 +15,10 @@ import intertwine
 from intertwine.cli import cli
 from intertwine.counting import count_continuous
 from intertwine.groups import factor_data, spanning_lie_indices
-from intertwine.problem import Problem
+from intertwine.problem import Problem, TooLarge
 from intertwine.solvers.exact import solve_exact
 from intertwine.solvers.numeric import NotClearCut, solve_numeric
+from intertwine.solvers.reduce import by_subgroup, components
 from intertwine.spec import parse_group, parse_spec
 from tests.reference import max_violation
 
@@ -122,6 +123,50 @@ def test_numeric_with_and_without_reduction_agree():
         c = r["coo"]
         d[c.index, c.row * p.dim_in + c.col] = c.value
     assert np.abs(da - db).max() < 1e-12
+
+
+def _dense_elements(result, p):
+    d = np.zeros((result["n_basis"], p.entries))
+    c = result["coo"]
+    d[c.index, c.row * p.dim_in + c.col] = c.value
+    return d
+
+
+SPLITTING = ["SO(3): V + V**2 -> V + V**2", "Sp(2): V**3 -> V**3", "GL(3): V**3 -> V**3",
+             "SO(1,3): V**3 -> V", "SO(3): (V + 1)**2 -> V + 1", "SO(2) x S(3): V[0]**2 -> V[1]"]
+
+
+@pytest.mark.parametrize("text", SPLITTING)
+def test_components_solved_apart_give_the_whole_systems_basis(text):
+    p = Problem.from_spec(text)
+    labels, n_parts = components(by_subgroup(p).constraints)
+    apart, whole = solve_numeric(p), solve_numeric(p, split=False)
+    assert apart["attrs"]["numeric_components"] == n_parts
+    a, w = _dense_elements(apart, p), _dense_elements(whole, p)
+    assert len(a) > 0 and a.shape == w.shape and np.abs(a - w).max() < 1e-12
+    exact = intertwine.compute(text, "exact").sparse().toarray()
+    assert np.allclose(exact - (exact @ a.T) @ a, 0, atol=1e-12)
+
+
+def test_components_split_the_problem():
+    m = by_subgroup(Problem.from_spec("SO(3): V + V**2 + V**3 -> V + V**2 + V**3")).constraints
+    labels, n_parts = components(m)
+    assert n_parts == 6 and (labels == -1).sum() == 3 and len(labels) == 66
+    rows = m.tocoo()
+    assert np.all(labels[rows.col] >= 0)
+    for r in range(m.shape[0]):  # no row links two components
+        assert len(np.unique(labels[m.getrow(r).indices])) == 1
+    _, first = np.unique(labels[labels >= 0], return_index=True)
+    assert np.all(np.diff(first) > 0)  # numbered in the order of their first unknown
+
+
+def test_dense_limit_applies_to_each_component():
+    p = Problem.from_spec("SO(3): V + V**2 + V**3 -> V + V**2 + V**3")  # largest part 31
+    assert solve_numeric(p, max_dense=31)["n_basis"] == count_continuous(p.spec)
+    with pytest.raises(TooLarge):
+        solve_numeric(p, max_dense=30)
+    with pytest.raises(TooLarge):
+        solve_numeric(p, max_dense=40, split=False)
 
 
 def test_numeric_fails_loudly_when_the_gap_is_not_clear():
