@@ -9,7 +9,9 @@ computation alone, without imports.
 Variants: ``subgroup`` is what ``intertwine.compute`` does (orbits of a finite
 signed-permutation subgroup first); ``plain`` is the elimination on all of W, for
 comparison; ``flint`` is ``subgroup`` with sympy's ground types set to python-flint
-(the optional extra ``intertwine[flint]``), measured only where it is installed.
+(the optional extra ``intertwine[flint]``), measured only where it is installed;
+``unsplit`` is numeric ``subgroup`` without splitting the reduced system into its
+independent components (``reduce.components``).  Cases beyond a limit show the error.
 """
 
 from __future__ import annotations
@@ -34,6 +36,14 @@ CASES = [
     ("SO(3): V**5 -> V**5", "exact", "subgroup"),
     ("SO(3): V**5 -> V**5", "exact", "flint"),
     ("SO(3): V**5 -> V**5", "numeric", "subgroup"),
+    ("SO(3): V**6 -> V**6", "numeric", "subgroup"),  # one component of 22,144: too large
+    ("SO(1,3): V**4 -> V**4", "numeric", "subgroup"),
+    ("SO(1,3): V**4 -> V**4", "numeric", "unsplit"),
+    ("Sp(2): V**4 -> V**4", "numeric", "subgroup"),
+    ("Sp(2): V**4 -> V**4", "numeric", "unsplit"),
+    ("SO(2): V**6 -> V**6", "numeric", "subgroup"),
+    ("SO(2): V**6 -> V**6", "numeric", "unsplit"),
+    ("SO(1,3): V**5 -> V**5", "numeric", "subgroup"),  # two components of ~22,000
     ("O(3): V**6 -> 1", "exact", "subgroup"),
     ("O(3): V**8 -> 1", "exact", "subgroup"),
     ("SO(1,3): V**3 -> V**3", "exact", "subgroup"),
@@ -60,7 +70,10 @@ def _one(spec: str, method: str, variant: str) -> dict:
     problem = Problem.from_spec(spec)
     problem.dim_in, problem.dim_out  # noqa: B018 - warm the lazy dimensions
     start = time.perf_counter()
-    if variant == "plain":
+    if variant == "unsplit":
+        from intertwine.solvers.numeric import solve_numeric
+        n_basis = solve_numeric(problem, split=False)["n_basis"]
+    elif variant == "plain":
         if method == "exact":
             from intertwine.solvers.exact import solve_exact
             result = solve_exact(problem, subgroup=False)
@@ -125,10 +138,12 @@ def _table(rows: list[dict]) -> str:
     by_key = {(r["case"], r["method"], r["variant"]): r for r in rows if "error" not in r}
     for (case, method, variant), r in by_key.items():
         base = by_key.get((case, method, "subgroup"))
-        if variant in ("plain", "flint") and base and r["seconds"] and base["seconds"]:
-            label = "subgroup reduction" if variant == "plain" else "python-flint"
-            factor = r["seconds"] / base["seconds"] if variant == "plain" else \
-                base["seconds"] / r["seconds"]
+        if variant in ("plain", "flint", "unsplit") and base and r["seconds"] and \
+                base["seconds"]:
+            label = {"plain": "subgroup reduction", "flint": "python-flint",
+                     "unsplit": "components"}[variant]
+            factor = base["seconds"] / r["seconds"] if variant == "flint" else \
+                r["seconds"] / base["seconds"]
             speedups.append(f"{label}: {case} ({method}) {factor:.1f}x faster")
     return "\n".join(lines + [""] + speedups)
 

@@ -3,7 +3,9 @@
 Each check yields ``(passed, message)`` with passed True, False, or None (skipped).
 Nothing here trusts the solver that wrote the file: equivariance is re-evaluated with
 the stored generator matrices, independence from the values, and the count from an
-independent formula (characters, Stirling numbers) where one is known.
+independent formula where one is known: characters and Stirling numbers for finite
+groups, representation theory (``counting.count_continuous``: Brauer-type walks over
+partitions, Schur-Weyl duality) for continuous ones.
 """
 
 from __future__ import annotations
@@ -86,7 +88,7 @@ def _generator_check(b: Basis) -> tuple[bool | None, str]:
 
 
 def verify_basis(b: Basis) -> Iterator[tuple[bool | None, str]]:
-    from .counting import count
+    from .counting import count, count_continuous
     from .spec import parse_spec
 
     tol = 1e-9 if b.exact else 1e-8
@@ -96,12 +98,16 @@ def verify_basis(b: Basis) -> Iterator[tuple[bool | None, str]]:
     yield _independence(b)
     yield _generator_check(b)
     try:
-        expected = count(parse_spec(b.spec))
+        spec = parse_spec(b.spec)
     except ValueError as e:
         yield False, f"spec does not parse: {e}"
         return
+    if spec.group.finite:
+        expected, source = count(spec), "characters / Stirling numbers"
+    else:
+        expected, source = count_continuous(spec), "representation theory"
     if expected is None:
         yield None, "no independent count known for this group"
     else:
         yield expected == b.n_basis, (f"{b.n_basis} elements, independent count "
-                                      f"(characters / Stirling numbers) {expected}")
+                                      f"({source}) {expected}")

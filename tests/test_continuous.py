@@ -4,6 +4,7 @@ reduction against the plain elimination, numeric against exact, closed-form coun
 from fractions import Fraction
 from math import lcm
 
+import h5py
 import numpy as np
 import pytest
 from click.testing import CliRunner
@@ -14,9 +15,10 @@ import intertwine
 from intertwine.cli import cli
 from intertwine.counting import count_continuous
 from intertwine.groups import factor_data, spanning_lie_indices
-from intertwine.problem import Problem
+from intertwine.problem import Problem, TooLarge
 from intertwine.solvers.exact import solve_exact
 from intertwine.solvers.numeric import NotClearCut, solve_numeric
+from intertwine.solvers.reduce import by_subgroup, components
 from intertwine.spec import parse_group, parse_spec
 from tests.reference import max_violation
 
@@ -123,6 +125,50 @@ def test_numeric_with_and_without_reduction_agree():
     assert np.abs(da - db).max() < 1e-12
 
 
+def _dense_elements(result, p):
+    d = np.zeros((result["n_basis"], p.entries))
+    c = result["coo"]
+    d[c.index, c.row * p.dim_in + c.col] = c.value
+    return d
+
+
+SPLITTING = ["SO(3): V + V**2 -> V + V**2", "Sp(2): V**3 -> V**3", "GL(3): V**3 -> V**3",
+             "SO(1,3): V**3 -> V", "SO(3): (V + 1)**2 -> V + 1", "SO(2) x S(3): V[0]**2 -> V[1]"]
+
+
+@pytest.mark.parametrize("text", SPLITTING)
+def test_components_solved_apart_give_the_whole_systems_basis(text):
+    p = Problem.from_spec(text)
+    labels, n_parts = components(by_subgroup(p).constraints)
+    apart, whole = solve_numeric(p), solve_numeric(p, split=False)
+    assert apart["attrs"]["numeric_components"] == n_parts
+    a, w = _dense_elements(apart, p), _dense_elements(whole, p)
+    assert len(a) > 0 and a.shape == w.shape and np.abs(a - w).max() < 1e-12
+    exact = intertwine.compute(text, "exact").sparse().toarray()
+    assert np.allclose(exact - (exact @ a.T) @ a, 0, atol=1e-12)
+
+
+def test_components_split_the_problem():
+    m = by_subgroup(Problem.from_spec("SO(3): V + V**2 + V**3 -> V + V**2 + V**3")).constraints
+    labels, n_parts = components(m)
+    assert n_parts == 6 and (labels == -1).sum() == 3 and len(labels) == 66
+    rows = m.tocoo()
+    assert np.all(labels[rows.col] >= 0)
+    for r in range(m.shape[0]):  # no row links two components
+        assert len(np.unique(labels[m.getrow(r).indices])) == 1
+    _, first = np.unique(labels[labels >= 0], return_index=True)
+    assert np.all(np.diff(first) > 0)  # numbered in the order of their first unknown
+
+
+def test_dense_limit_applies_to_each_component():
+    p = Problem.from_spec("SO(3): V + V**2 + V**3 -> V + V**2 + V**3")  # largest part 31
+    assert solve_numeric(p, max_dense=31)["n_basis"] == count_continuous(p.spec)
+    with pytest.raises(TooLarge):
+        solve_numeric(p, max_dense=30)
+    with pytest.raises(TooLarge):
+        solve_numeric(p, max_dense=40, split=False)
+
+
 def test_numeric_fails_loudly_when_the_gap_is_not_clear():
     with pytest.raises(NotClearCut):  # relative singular values 0.30 .. 0.58 straddle 0.48
         intertwine.compute("O(1,3): V**2 -> V**2", "numeric", tolerance=0.48)
@@ -145,6 +191,37 @@ def test_numeric_file_records_residuals_and_verifies(tmp_path):
     assert np.array_equal(back.attrs["numeric_residuals"], b.attrs["numeric_residuals"])
     result = CliRunner().invoke(cli, ["verify", str(path)])
     assert result.exit_code == 0, result.output
+
+
+def _drop_last_element(path):
+    """A file that is equivariant, independent and well formed, but one element short."""
+    with h5py.File(path, "r+") as f:
+        n = int(f.attrs["n_basis"])
+        basis = f["basis"]
+        keep = basis["index"][...] != n - 1
+        for name in list(basis):
+            data = basis[name][...][keep]
+            del basis[name]
+            basis[name] = data
+        f.attrs["n_basis"] = n - 1
+
+
+@pytest.mark.parametrize("text,method", [("SO(3): V**3 -> V", "exact"),
+                                         ("O(1,3): V**2 -> V**2", "numeric"),
+                                         ("SO(3) x S(4): V[0]*V[1] -> V[0]", "exact")])
+def test_verify_checks_the_count_of_continuous_groups(tmp_path, text, method):
+    path = tmp_path / "b.h5"
+    intertwine.compute(text, method).save(path)
+    result = CliRunner().invoke(cli, ["verify", str(path)])
+    assert result.exit_code == 0, result.output
+    n = count_continuous(parse_spec(text))
+    assert f"independent count (representation theory) {n}" in result.output
+    _drop_last_element(path)
+    assert intertwine.load(path).n_basis == n - 1
+    result = CliRunner().invoke(cli, ["verify", str(path)])
+    assert result.exit_code == 1, result.output
+    failed = [line for line in result.output.splitlines() if line.startswith("FAIL")]
+    assert len(failed) == 1 and "independent count" in failed[0]
 
 
 # -- equivariance under random group elements ---------------------------------------------

@@ -3,7 +3,12 @@
 The problem is first shrunk to the orbits of a finite signed-permutation subgroup
 (``reduce.by_subgroup``: W = B c, far fewer unknowns c, and no dense matrix of the size
 of W is ever formed).  In the coordinates c~ = sqrt(|orbit|) c the map c~ -> W is an
-isometry, so orthonormality carries over.  Then:
+isometry, so orthonormality carries over.  The reduced constraint matrix M often splits
+into independent systems (``reduce.components``: unknowns that no chain of rows links,
+e.g. the blocks of a sum of representations, or the weight classes of Sp(n), GL(n) and
+the Lorentz groups); each is solved on its own, so the dense limit applies to the largest
+component, not to the total, and the cost falls from n^3 to the sum of the cubes.  For
+each component:
 
 1. the nullspace of the reduced constraint matrix M comes from the eigen-decomposition
    of its Gram matrix M^T M (singular values are the square roots of its eigenvalues);
@@ -16,6 +21,11 @@ isometry, so orthonormality carries over.  Then:
    equations, one step of refinement): the Gram route alone leaves residuals of order
    sqrt(machine epsilon), this one of order machine epsilon times a condition number;
 4. Gram-Schmidt (QR) in order gives the orthonormal basis.
+
+The components' elements are merged in the order of their pivots: the RREF of a system
+whose components have disjoint columns is the union of theirs, and Gram-Schmidt in that
+order leaves each component's elements unchanged (other components' are orthogonal), so
+the result is the one the whole system would give (tested against ``split=False``).
 
 Every element's residual under all the spec's generators (not only those used to
 solve) goes into the file: ``numeric_residuals``.  Failures are loud: ``NotClearCut``
@@ -30,7 +40,7 @@ import scipy.sparse as sp
 
 from ..basis import Coo
 from ..problem import Problem, TooLarge
-from .reduce import Reduction, by_subgroup, plain
+from .reduce import Reduction, by_subgroup, components, plain
 
 __all__ = ["solve_numeric", "DEFAULT_TOLERANCE", "NotClearCut", "MAX_DENSE_UNKNOWNS"]
 
@@ -55,33 +65,44 @@ class NotClearCut(RuntimeError, ValueError):
 
 
 def solve_numeric(problem: Problem, tolerance: float = DEFAULT_TOLERANCE,
-                  subgroup: bool = True) -> dict:
+                  subgroup: bool = True, max_dense: int = MAX_DENSE_UNKNOWNS,
+                  split: bool = True) -> dict:
+    """``split=False`` solves all constrained unknowns as one system (for comparison)."""
     reduction = by_subgroup(problem) if subgroup else plain(problem)
     m = reduction.constraints
     scale = 1.0 / np.sqrt(reduction.sizes().astype(np.float64))
+    scaled = (m.astype(np.float64) @ sp.diags(scale)).tocsc()  # isometric coordinates
+    labels, n_parts = components(m)
+    if not split and n_parts:
+        labels, n_parts = np.minimum(labels, 0), 1
     attrs = {"numeric_tolerance": tolerance, "numeric_reduced_unknowns": reduction.unknowns,
-             "numeric_subgroup_reduction": bool(subgroup)}
-    if m.shape[0] == 0:  # the orbits are the answer: no dense matrix at all
-        coeff = sp.diags(scale, format="csr")
-        attrs.update(numeric_largest_null_singular_value=0.0,
-                     numeric_smallest_kept_singular_value=np.inf)
-        top = 1.0
-    else:
-        if reduction.unknowns > MAX_DENSE_UNKNOWNS:
-            raise TooLarge(f"{problem.spec}: {reduction.unknowns} unknowns remain after "
-                           f"the subgroup reduction; method numeric handles at most "
-                           f"{MAX_DENSE_UNKNOWNS} here")
-        scaled = (m.astype(np.float64) @ sp.diags(scale)).tocsr()  # isometric coordinates
-        q, largest_null, smallest_kept, top = _nullspace(scaled, tolerance)
-        attrs.update(numeric_largest_null_singular_value=largest_null,
-                     numeric_smallest_kept_singular_value=smallest_kept,
-                     numeric_largest_singular_value=top)
-        if q.shape[1] and smallest_kept < np.inf and smallest_kept < MIN_GAP * max(
-                largest_null, 1e-300):
-            raise NotClearCut(f"no clear gap in the singular values: largest treated as "
-                              f"zero {largest_null:.3g}, smallest kept {smallest_kept:.3g}")
-        coeff = _canonical(q, scaled, scale) if q.shape[1] else np.zeros((0, m.shape[1]))
-    residuals = _residuals(problem, reduction, coeff)
+             "numeric_subgroup_reduction": bool(subgroup), "numeric_components": n_parts}
+    parts = [_Part(np.flatnonzero(labels == k)) for k in range(n_parts)]
+    if parts:
+        attrs["numeric_largest_component"] = max(len(p.cols) for p in parts)
+    # a bound on the largest singular value: eigenvectors above it can be dropped at once
+    bound = np.sqrt(abs(scaled).sum(axis=0).max() * abs(scaled).sum(axis=1).max()) \
+        if m.nnz else 0.0
+    for part in parts:
+        part.decompose(scaled, problem, max_dense, tolerance * max(bound, 1.0))
+    top = max((p.top for p in parts), default=0.0)
+    threshold = tolerance * max(top, 1.0)
+    largest_null = max((p.largest_null(threshold) for p in parts), default=0.0)
+    smallest_kept = min((p.smallest_kept(threshold) for p in parts), default=np.inf)
+    attrs.update(numeric_largest_null_singular_value=largest_null,
+                 numeric_smallest_kept_singular_value=smallest_kept)
+    if parts:
+        attrs["numeric_largest_singular_value"] = top
+    null_dims = [p.nullity(threshold) for p in parts]
+    if any(null_dims) and smallest_kept < np.inf and smallest_kept < MIN_GAP * max(
+            largest_null, 1e-300):
+        raise NotClearCut(f"no clear gap in the singular values: largest treated as "
+                          f"zero {largest_null:.3g}, smallest kept {smallest_kept:.3g}")
+    free = np.flatnonzero(labels < 0)  # untouched by any constraint: an element each
+    pieces = [part.canonical(scaled, scale, threshold)
+              for part, d in zip(parts, null_dims) if d]
+    coeff, diagonal = _merge(free, scale[free], pieces, reduction.unknowns)
+    residuals = _residuals(problem, reduction, coeff, diagonal)
     worst = float(residuals.max(initial=0.0))
     attrs["numeric_max_residual"] = worst  # bounds every element's residual
     if len(residuals) <= MAX_RESIDUAL_ATTRIBUTE:
@@ -94,50 +115,133 @@ def solve_numeric(problem: Problem, tolerance: float = DEFAULT_TOLERANCE,
     return {"coo": coo, "n_basis": coeff.shape[0], "attrs": attrs}
 
 
-def _nullspace(c: sp.csr_matrix, tolerance: float):
-    gram = (c.T @ c).toarray()
-    eigval, eigvec = np.linalg.eigh(gram)  # numpy's LAPACK was 2-4x faster than scipy's here
-    del gram
-    sv = np.sqrt(np.clip(eigval, 0, None))
-    top = float(sv.max())
-    null = sv <= tolerance * max(top, 1.0)
-    largest_null = float(sv[null].max()) if null.any() else 0.0
-    smallest_kept = float(sv[~null].min()) if (~null).any() else np.inf
-    return eigvec[:, null], largest_null, smallest_kept, top
+class _Part:
+    """One connected component of the reduced system: its columns, its spectrum and the
+    eigenvectors that may be null (those below a bound on the global threshold)."""
+
+    def __init__(self, cols: np.ndarray):
+        self.cols = cols
+        self.sv = np.zeros(0)
+        self.vectors = np.zeros((len(cols), 0))
+        self.top = 0.0
+
+    def decompose(self, scaled: sp.csc_matrix, problem: Problem, max_dense: int,
+                  keep_below: float) -> None:
+        if len(self.cols) > max_dense:
+            raise TooLarge(f"{problem.spec}: {len(self.cols)} unknowns remain linked after "
+                           f"the subgroup reduction; method numeric handles at most "
+                           f"{max_dense} here")
+        sub = _rows_used(scaled[:, self.cols])
+        gram = (sub.T @ sub).toarray()
+        eigval, eigvec = np.linalg.eigh(gram)  # numpy's LAPACK was 2-4x faster than scipy's
+        del gram
+        self.sv = np.sqrt(np.clip(eigval, 0, None))
+        self.top = float(self.sv.max())
+        self.vectors = eigvec[:, self.sv <= keep_below]  # eigh sorts: these come first
+
+    def nullity(self, threshold: float) -> int:
+        return int((self.sv <= threshold).sum())
+
+    def largest_null(self, threshold: float) -> float:
+        null = self.sv[self.sv <= threshold]
+        return float(null.max()) if len(null) else 0.0
+
+    def smallest_kept(self, threshold: float) -> float:
+        kept = self.sv[self.sv > threshold]
+        return float(kept.min()) if len(kept) else np.inf
+
+    def canonical(self, scaled: sp.csc_matrix, scale: np.ndarray, threshold: float):
+        """(global pivots, element rows in c coordinates over self.cols, self.cols)."""
+        q = self.vectors[:, :self.nullity(threshold)]
+        sub = _rows_used(scaled[:, self.cols])
+        rows, pivots = _canonical(q, sub, scale[self.cols])
+        return self.cols[pivots], rows.T, self.cols
 
 
-def _canonical(q: np.ndarray, scaled: sp.csr_matrix, scale: np.ndarray,
-               tol: float = 1e-8) -> np.ndarray:
-    """Orthonormal basis (rows, in orbit coordinates c) of the space spanned by q's columns
-    (isometric coordinates), independent of the basis q: RREF, then Gram-Schmidt.
+def _rows_used(sub: sp.csc_matrix) -> sp.csr_matrix:
+    sub = sub.tocsr()
+    return sub[np.diff(sub.indptr) > 0]
 
-    The pivot search runs in c coordinates, where an entry is the value W takes on its
-    orbit, so the decisions are those a solver on the whole of W would take.
+
+def _merge(free: np.ndarray, free_values: np.ndarray, pieces, n: int):
+    """The elements of all components as one sparse (d, n) matrix, ordered by pivot.
+
+    The RREF of a system whose components have disjoint columns is the union of theirs,
+    ordered by pivot; Gram-Schmidt in that order leaves each component's elements as its
+    own Gram-Schmidt gave them (elements of other components are orthogonal: disjoint
+    supports).  ``diagonal`` marks the elements that are a single scaled orbit.
     """
-    y = (q * scale[:, None]).T  # (d, r) in c coordinates
-    d = y.shape[0]
-    pivots = []
-    start = 0
-    # Forward elimination finds the RREF's pivots (clearing the rows above changes no
-    # decision below), and pivots increase, so each search starts after the last one.
-    for step in range(d):
-        rest = np.abs(y[step:, start:])
-        col = start + int(np.argmax(rest.max(axis=0) > tol))
-        row = step + int(np.argmax(rest[:, col - start]))
-        y[[step, row]] = y[[row, step]]
-        y[step, col:] /= y[step, col]
-        y[step + 1:, col:] -= np.outer(y[step + 1:, col], y[step, col:])
-        pivots.append(col)
-        start = col + 1
-    y = _refine(y, np.array(pivots), scaled, scale)
+    pivots = np.concatenate([free] + [p for p, _, _ in pieces])
+    order = np.empty(len(pivots), np.int64)
+    order[np.argsort(pivots, kind="stable")] = np.arange(len(pivots))
+    rows, cols, vals, start = [order[:len(free)]], [free], [free_values], len(free)
+    for p, block, c in pieces:  # block: (len(c), len(p)), element e of the piece in column e
+        nz_row, nz_col = np.nonzero(block)
+        rows.append(order[start + nz_col])
+        cols.append(c[nz_row])
+        vals.append(block[nz_row, nz_col])
+        start += len(p)
+    coeff = sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+                          shape=(len(pivots), n))
+    diagonal = np.zeros(len(pivots), bool)
+    diagonal[order[:len(free)]] = True
+    return coeff, diagonal
+
+
+def _canonical(q: np.ndarray, scaled: sp.csr_matrix, scale: np.ndarray):
+    """Orthonormal basis (rows, in orbit coordinates c) of the space spanned by q's columns
+    (isometric coordinates), independent of the basis q: RREF, then Gram-Schmidt; and the
+    RREF's pivots.
+    """
+    pivots = _pivots(q.T)
+    y = _refine(q.shape[0], q.shape[1], pivots, scaled, scale)
     qr, r = np.linalg.qr((y / scale).T)  # Gram-Schmidt in isometric coordinates
     qr *= np.sign(np.diag(r))  # positive leading coefficients: unique Gram-Schmidt
     out = qr.T * scale
     out[np.abs(out) < 1e-14] = 0.0  # rounding noise, not entries
-    return out
+    return out, pivots
 
 
-def _refine(y: np.ndarray, pivots: np.ndarray, scaled: sp.csr_matrix,
+def _pivots(y: np.ndarray, tol: float = 1e-8, block: int = 256) -> np.ndarray:
+    """The pivot columns of the RREF of y's row space: each column that is not in the
+    span of the columns before it (greedy, left to right).
+
+    Whether a column lies in a span does not change when columns are scaled, so the
+    answer is the same in orbit and in isometric coordinates.  Blocked: the columns of a
+    block are first projected off the pivots found so far with one matrix product (twice,
+    for orthogonality to working accuracy), then decided one by one within the block.
+    """
+    d, r = y.shape
+    basis = np.zeros((d, d))  # orthonormal, spans the pivot columns found so far
+    norms = np.linalg.norm(y, axis=0)
+    small = tol * max(float(norms.max(initial=0.0)), 1e-300)
+    pivots: list[int] = []
+    for start in range(0, r, block):
+        if len(pivots) == d:
+            break
+        found = basis[:, :len(pivots)]
+        part = y[:, start:start + block].copy()
+        for _ in range(2):
+            part -= found @ (found.T @ part)
+        for j in range(part.shape[1]):
+            if len(pivots) == d:
+                break
+            v = part[:, j]
+            if norms[start + j] <= small or np.linalg.norm(v) <= tol * norms[start + j]:
+                continue
+            v = v / np.linalg.norm(v)
+            basis[:, len(pivots)] = v
+            pivots.append(start + j)
+            rest = part[:, j + 1:]
+            for _ in range(2):
+                rest -= np.outer(v, v @ rest)
+    if len(pivots) != d:
+        raise NotClearCut(f"the nullspace basis has rank {len(pivots)}, not {d}; the "
+                          "nullspace is not clear")
+    return np.array(pivots, np.int64)
+
+
+def _refine(r: int, d: int, pivots: np.ndarray, scaled: sp.csr_matrix,
             scale: np.ndarray) -> np.ndarray:
     """The RREF basis with these pivots, solved from M x = 0 with x = identity on the pivots.
 
@@ -145,10 +249,11 @@ def _refine(y: np.ndarray, pivots: np.ndarray, scaled: sp.csr_matrix,
     N = M~ restricted to the free columns, of full column rank when the pivots are those
     of the nullspace (else Cholesky fails: no clear-cut answer).
     """
-    r = y.shape[1]
+    out = np.zeros((d, r))
+    out[np.arange(d), pivots] = 1.0
     free = np.setdiff1d(np.arange(r), pivots)
     if not len(free):
-        return y
+        return out
     n_free = scaled[:, free]
     rhs = -(scaled[:, pivots] @ sp.diags(1.0 / scale[pivots])).toarray()  # (rows, d)
     normal = (n_free.T @ n_free).toarray()
@@ -159,29 +264,35 @@ def _refine(y: np.ndarray, pivots: np.ndarray, scaled: sp.csr_matrix,
                           "nullspace is not clear") from None
     x = np.linalg.solve(normal, n_free.T @ rhs)
     x += np.linalg.solve(normal, n_free.T @ (rhs - n_free @ x))  # one refinement
-    out = np.zeros_like(y)
-    out[np.arange(len(pivots)), pivots] = 1.0
     out[:, free] = (x * scale[free][:, None]).T
     return out
 
 
-def _residuals(problem: Problem, reduction: Reduction, coeff) -> np.ndarray:
+def _residuals(problem: Problem, reduction: Reduction, coeff: sp.csr_matrix,
+               diagonal: np.ndarray) -> np.ndarray:
     """max |rho_out(g) B_k - B_k rho_in(g)| and the same for d rho(A), over *all* the
     spec's generators, for each element; computed through the orbits in blocks."""
     d = coeff.shape[0]
+    out = np.zeros(d)
     if d == 0:
-        return np.zeros(0)
-    full = (problem.constraint_matrix().astype(np.float64) @ reduction.basis).tocsr()
+        return out
+    full = (problem.constraint_matrix().astype(np.float64) @ reduction.basis).tocsc()
     if full.shape[0] == 0:
-        return np.zeros(d)
-    if sp.issparse(coeff):  # a diagonal: element k is orbit k scaled
-        return abs(full).max(axis=0).toarray().ravel() * coeff.diagonal()
-    out = np.empty(d)
+        return out
+    # a single scaled orbit: the largest entry of its column, times the scale
+    single = np.flatnonzero(diagonal)
+    if len(single):
+        one = coeff[single].tocoo()
+        out[single[one.row]] = abs(full[:, one.col]).max(axis=0).toarray().ravel() * \
+            np.abs(one.data)
+    mixed = np.flatnonzero(~diagonal)
     step = max(1, 4 * 10**6 // max(full.shape[0], 1))
-    for start in range(0, d, step):
-        block = coeff[start:start + step]
-        block = block.toarray() if sp.issparse(block) else block
-        out[start:start + step] = np.abs(full @ block.T).max(axis=0)
+    for start in range(0, len(mixed), step):
+        which = mixed[start:start + step]
+        block = coeff[which]
+        used = np.unique(block.indices)  # only the orbits these elements touch
+        dense = block[:, used].toarray()
+        out[which] = np.abs(full[:, used] @ dense.T).max(axis=0)
     return out
 
 

@@ -34,7 +34,7 @@ from scipy.sparse.csgraph import connected_components
 from ..basis import Coo
 from ..problem import Problem
 
-__all__ = ["Reduction", "by_subgroup", "plain", "dedupe_rows"]
+__all__ = ["Reduction", "by_subgroup", "plain", "dedupe_rows", "components"]
 
 
 @dataclass
@@ -133,6 +133,32 @@ def _components(images: list[np.ndarray], n_nodes: int) -> np.ndarray:
     rank = np.empty(len(first), np.int64)
     rank[np.argsort(first, kind="stable")] = np.arange(len(first))
     return rank[labels]
+
+
+def components(constraints: sp.spmatrix) -> tuple[np.ndarray, int]:
+    """Split the unknowns into independent systems: two unknowns are in one component when
+    a chain of constraint rows links them.  The nullspace of the whole is then the direct
+    sum of the components' nullspaces (disjoint supports; a row touches one component).
+
+    Returns (label per unknown, number of components): components numbered in the order
+    of their first unknown; -1 for unknowns that no row touches (each is free on its own).
+    Sums of representations, Sp(n), GL(n) and the Lorentz groups split this way; the
+    tensor powers of SO(3) do not.
+    """
+    m = sp.csr_matrix(constraints)
+    n_rows, n_cols = m.shape
+    pattern = sp.csr_matrix((np.ones(m.nnz, np.int8), m.indices, m.indptr), shape=m.shape)
+    graph = sp.bmat([[None, pattern], [pattern.T, None]], format="csr") if n_rows else \
+        sp.csr_matrix((n_cols, n_cols), dtype=np.int8)
+    _, labels = connected_components(graph, directed=False)
+    labels = labels[n_rows:]
+    touched = np.diff(pattern.tocsc().indptr) > 0
+    _, first, dense = np.unique(labels[touched], return_index=True, return_inverse=True)
+    rank = np.empty(len(first), np.int64)
+    rank[np.argsort(first, kind="stable")] = np.arange(len(first))
+    out = np.full(n_cols, -1, np.int64)
+    out[touched] = rank[dense.ravel()]
+    return out, len(first)
 
 
 def dedupe_rows(m: sp.csr_matrix) -> sp.csr_matrix:
