@@ -36,8 +36,8 @@ def compute(spec: str | Spec, method: str = "auto", **options) -> Basis:
     result = solve(problem, chosen, **options)
     s = problem.spec
     generators = Generators(
-        in_=[g.matrix() for g in problem.discrete_in],
-        out=[g.matrix() for g in problem.discrete_out],
+        in_=[g.coo() for g in problem.discrete_in],  # scipy matrices when first read
+        out=[g.coo() for g in problem.discrete_out],
         lie_in=list(problem.lie_in),
         lie_out=list(problem.lie_out),
     )

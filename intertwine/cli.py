@@ -76,7 +76,6 @@ def cli():
 def basis(spec, output, method, tolerance):
     """Compute the basis of SPEC and write it to a file."""
     from .api import compute
-    from .solvers.numeric import NotClearCut
 
     out = Path(output)
     if not out.parent.is_dir():
@@ -88,13 +87,22 @@ def basis(spec, output, method, tolerance):
     with usage_errors():
         try:
             b = compute(spec, method, **options)
-        except NotClearCut as e:
-            raise UsageProblem(f"numeric solver: {e}; try --tolerance or --method exact") \
-                from None
+        except ValueError as e:
+            if _not_clear_cut(e):
+                raise UsageProblem(f"numeric solver: {e}; try --tolerance or --method exact") \
+                    from None
+            raise
         b.save(out)
     click.echo(f"wrote {out}: {b.spec}, {b.n_basis} basis elements of shape "
                f"({b.dim_out}, {b.dim_in}), method {b.method}, encoding {b.encoding}, "
                f"{time.perf_counter() - start:.2f} s")
+
+
+def _not_clear_cut(error: Exception) -> bool:
+    """The numeric solver's NotClearCut, checked without importing that solver (scipy):
+    if it was raised, its module is loaded."""
+    numeric = sys.modules.get("intertwine.solvers.numeric")
+    return numeric is not None and isinstance(error, numeric.NotClearCut)
 
 
 @cli.command(epilog=EXAMPLES)

@@ -26,9 +26,8 @@ from contextlib import contextmanager
 
 import h5py
 import numpy as np
-import scipy.sparse as sp
 
-from .basis import Basis, Coo, Generators, pattern_dtype
+from .basis import Basis, Coo, CooMatrix, Generators, pattern_dtype
 
 __all__ = ["BasisFileError", "BasisFileNotFoundError", "MAX_BYTES", "FORMAT",
            "FORMAT_VERSION", "load", "read_attributes", "save"]
@@ -280,31 +279,50 @@ def _stored_exact(a: np.ndarray) -> np.ndarray:
 
 
 def _generator_coos(gens: Generators, dim_in: int, dim_out: int) -> dict:
-    kinds = {"in": (gens.in_, dim_in), "out": (gens.out, dim_out)}
-    if gens.lie_in or gens.lie_out:
-        kinds.update(lie_in=(gens.lie_in, dim_in), lie_out=(gens.lie_out, dim_out))
+    kinds = {"in": (gens.raw("in_"), dim_in), "out": (gens.raw("out"), dim_out)}
+    if gens.raw("lie_in") or gens.raw("lie_out"):
+        kinds.update(lie_in=(gens.raw("lie_in"), dim_in), lie_out=(gens.raw("lie_out"), dim_out))
     return {kind: _matrices_coo(list(mats), dim, kind) for kind, (mats, dim) in kinds.items()}
 
 
 def _matrices_coo(mats: list, dim: int, kind: str) -> dict:
     """One coo table for a list of matrices, index = position in the list."""
-    parts = []
-    for m in mats:
-        # copy: sum_duplicates works in place and must not touch the caller's matrix
-        c = sp.csr_matrix(m, dtype=np.float64, copy=True)
-        if c.shape != (dim, dim):
-            raise ValueError(f"generator matrices '{kind}' must be {dim}x{dim}, not {c.shape}")
-        c.sum_duplicates()
-        parts.append(c.tocoo())
-    index = np.repeat(np.arange(len(parts)), [p.nnz for p in parts]).astype(np.int64)
-    row, col, value = (np.concatenate([getattr(p, a) for p in parts] or [np.zeros(0, t)])
-                       for a, t in (("row", np.int64), ("col", np.int64),
-                                    ("data", np.float64)))
+    parts = [_matrix_entries(m, dim, kind) for m in mats]
+    index = np.repeat(np.arange(len(parts)), [len(p[0]) for p in parts]).astype(np.int64)
+    row, col, value = (np.concatenate([p[a] for p in parts] or [np.zeros(0, t)])
+                       for a, t in ((0, np.int64), (1, np.int64), (2, np.float64)))
     keep = value != 0  # the contract forbids explicit zeros
     out = _coo_arrays(index[keep], row[keep], col[keep], value[keep],
                       (max(len(parts), 1), dim, dim), f"generators/{kind}")
     out["count"] = len(parts)
     return out
+
+
+def _matrix_entries(m, dim: int, kind: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(row, col, value) of one matrix, duplicates summed, in row-major order."""
+    shape = tuple(m.shape)
+    if shape != (dim, dim):
+        raise ValueError(f"generator matrices '{kind}' must be {dim}x{dim}, not {shape}")
+    if not isinstance(m, CooMatrix):  # a scipy matrix (or anything scipy takes)
+        import scipy.sparse as sp
+
+        # copy: sum_duplicates works in place and must not touch the caller's matrix
+        c = sp.csr_matrix(m, dtype=np.float64, copy=True)
+        c.sum_duplicates()
+        c = c.tocoo()
+        return c.row.astype(np.int64), c.col.astype(np.int64), c.data
+    row, col = np.asarray(m.row), np.asarray(m.col)
+    for name, a in (("row", row), ("col", col)):
+        if a.ndim != 1 or (a.size and a.dtype.kind not in "iu"):
+            raise ValueError(f"generators/{kind} {name} must be a 1-D integer array")
+        _check_range(a, dim, f"generators/{kind} {name}")
+    value = np.asarray(m.value, np.float64)
+    if value.shape != row.shape or col.shape != row.shape:
+        raise ValueError(f"generators/{kind} row, col and value must have equal lengths")
+    # np.unique sorts row-major, as scipy's csr -> coo does, and finds duplicates
+    key, inverse = np.unique(row.astype(np.int64) * dim + col, return_inverse=True)
+    row, col = np.divmod(key, dim)
+    return row, col, np.bincount(inverse.ravel(), weights=value, minlength=len(key))
 
 
 def _extra_attributes(attrs: dict) -> None:
@@ -764,6 +782,8 @@ def _read_matrices(spec: tuple, dim: int, kind: str, path: str) -> list:
     c = _read_coo(dss, (count, dim, dim), f"generators/{kind}", path)
     order = np.argsort(c.index, kind="stable")
     bounds = np.searchsorted(c.index[order], np.arange(count + 1))
+    import scipy.sparse as sp  # load() gives scipy matrices; only reading attributes is light
+
     mats = []
     for k in range(count):  # one matrix per generator, vectorised inside
         sel = order[bounds[k]:bounds[k + 1]]
