@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import tempfile
 import warnings
 from contextlib import contextmanager
@@ -99,14 +100,22 @@ def save(basis: Basis, path, *, compression: str | None = None) -> None:
     """Write ``basis`` to ``path`` (HDF5, contract section 2), atomically.
 
     ``compression`` is None or ``"gzip"`` (deflate with shuffle).  Raises ValueError if the
-    basis is inconsistent, :class:`BasisFileError` if the folder does not exist or cannot
-    be written.  An existing file at ``path`` is replaced whole or left untouched.
+    basis is inconsistent, :class:`BasisFileError` if the folder does not exist, cannot
+    be written or lacks the space (uncompressed files are checked before writing).  An
+    existing file at ``path`` is replaced whole or left untouched.
+
+    ``basis.pattern`` may also be a *pattern source* instead of an array: an object with
+    ``shape``, ``dtype`` and ``fill(start, stop, out)`` that computes rows start..stop-1
+    into ``out`` (such as ``solvers.orbit.SymmetricPattern``).  It is then written band by
+    band into the chunked dataset, so the whole pattern is never held in memory.
     """
     if compression not in (None, "gzip"):
         raise ValueError(f"compression must be None or 'gzip', not {compression!r}")
     path = os.fsdecode(path)
     folder, name = _destination(path)
     data = _prepare(basis)  # all checks and conversions before touching the disk
+    if compression is None:
+        _check_disk_space(folder, _payload_bytes(data))
     tmp = _temporary(folder, name)
     try:
         _write_file(tmp, basis, data, compression)
@@ -127,6 +136,38 @@ def _destination(path: str) -> tuple[str, str]:
     return folder, name
 
 
+#: HDF5's own structures (headers, chunk index): generous, so that a check that passes
+#: leaves room for them
+_FILE_OVERHEAD = 64 << 10
+_INDEX_OVERHEAD = 0.01
+
+
+def _payload_bytes(data: dict) -> int:
+    arrays = [data["pattern"]] if "pattern" in data else list(data["basis"].values())
+    arrays += [a for coo in data["generators"].values() for a in coo.values()
+               if isinstance(a, np.ndarray)]
+    total = sum(_nbytes(a) for a in arrays)
+    return int(total * (1 + _INDEX_OVERHEAD)) + _FILE_OVERHEAD
+
+
+def _nbytes(a) -> int:
+    if isinstance(a, np.ndarray) and a.dtype != object:
+        return a.nbytes
+    if isinstance(a, np.ndarray):  # decimal strings of huge exact values
+        return sum(len(str(x)) + 16 for x in a.flat)
+    return int(np.prod(a.shape, dtype=object)) * np.dtype(a.dtype).itemsize  # a source
+
+
+def _check_disk_space(folder: str, need: int) -> None:
+    try:
+        free = shutil.disk_usage(folder).free
+    except OSError:
+        return  # cannot tell: the write itself will fail cleanly if it must
+    if need > free:
+        raise BasisFileError(f"not enough disk space in {folder}: the file needs about "
+                             f"{_human(need)}, {_human(free)} free")
+
+
 def _temporary(folder: str, name: str) -> str:
     # Same folder so that os.replace is a rename within one file system; the name is
     # shortened so that prefix + random part + suffix stays within NAME_MAX.
@@ -142,7 +183,7 @@ def _write_file(tmp: str, basis: Basis, data: dict, compression) -> None:
     with h5py.File(tmp, "w") as f:
         _write_attributes(f, basis)
         if "pattern" in data:
-            _write_pattern(f, data["pattern"], compression)
+            _write_pattern(f, data["pattern"], compression, int(basis.n_basis))
         else:
             _write_coo(f.create_group("basis"), data["basis"], compression)
         _write_generators(f.create_group("generators"), data["generators"], compression)
@@ -197,7 +238,17 @@ def _prepare(basis: Basis) -> dict:
     return data
 
 
+def _is_source(pattern) -> bool:
+    return hasattr(pattern, "fill") and not isinstance(pattern, np.ndarray)
+
+
 def _checked_pattern(pattern, dim_out: int, dim_in: int, n: int) -> np.ndarray:
+    if _is_source(pattern):  # values are checked band by band while writing
+        dtype = np.dtype(pattern.dtype)
+        if dtype.kind != "i" or tuple(pattern.shape) != (dim_out, dim_in):
+            raise ValueError(f"pattern source must give signed integers of shape "
+                             f"{(dim_out, dim_in)}, not {dtype} {tuple(pattern.shape)}")
+        return pattern
     pattern = np.asarray(pattern)
     if pattern.dtype.kind not in "iu" or pattern.shape != (dim_out, dim_in):
         raise ValueError(f"pattern must be an integer array of shape {(dim_out, dim_in)}, "
@@ -368,18 +419,36 @@ def _pattern_chunks(shape: tuple[int, int], itemsize: int) -> tuple[int, int] | 
     return min(rows, _CHUNK_BYTES // row_bytes), cols
 
 
-def _write_pattern(f: h5py.File, pattern: np.ndarray, compression) -> None:
-    big = pattern.size > _CHUNK_THRESHOLD or (compression and pattern.size)
-    chunks = _pattern_chunks(pattern.shape, pattern.dtype.itemsize) if big else None
-    ds = f.create_dataset("pattern", shape=pattern.shape, dtype=pattern.dtype,
+def _write_pattern(f: h5py.File, pattern, compression, n_basis: int) -> None:
+    shape, dtype = tuple(pattern.shape), np.dtype(pattern.dtype)
+    size = shape[0] * shape[1]
+    big = size > _CHUNK_THRESHOLD or (compression and size)
+    chunks = _pattern_chunks(shape, dtype.itemsize) if big else None
+    ds = f.create_dataset("pattern", shape=shape, dtype=dtype,
                           chunks=chunks, **_filters(compression if chunks else None))
     if chunks is None:
-        ds[...] = pattern
+        rows_per_write = max(1, shape[0])
+    else:
+        rows_per_write = max(1, _band_bytes() // max(1, shape[1] * dtype.itemsize))
+        rows_per_write = max(chunks[0], rows_per_write - rows_per_write % chunks[0])
+    if not _is_source(pattern):
+        for start in range(0, shape[0], rows_per_write):  # blocks, not entries
+            ds[start:start + rows_per_write] = pattern[start:start + rows_per_write]
         return
-    rows_per_write = max(1, _WRITE_BYTES // max(1, pattern.shape[1] * pattern.dtype.itemsize))
-    rows_per_write = max(chunks[0], rows_per_write - rows_per_write % chunks[0])
-    for start in range(0, pattern.shape[0], rows_per_write):  # blocks, not entries
-        ds[start:start + rows_per_write] = pattern[start:start + rows_per_write]
+    band = np.empty((min(rows_per_write, shape[0]), shape[1]), dtype)
+    for start in range(0, shape[0], rows_per_write):  # bands: memory is one band
+        stop = min(start + rows_per_write, shape[0])
+        rows = band[:stop - start]
+        pattern.fill(start, stop, rows)
+        if rows.size and (rows.min() < -1 or rows.max() >= n_basis):
+            raise ValueError(f"pattern values must lie in [-1, {n_basis})")
+        ds[start:stop] = rows
+
+
+def _band_bytes() -> int:
+    """Bytes of pattern rows written at once: a pattern source holds no more than this
+    (at least one chunk's rows) in memory, a small part of the memory budget."""
+    return max(1, min(_WRITE_BYTES, MAX_BYTES // 8))
 
 
 def _write_coo(group: h5py.Group, arrays: dict, compression) -> None:

@@ -36,7 +36,7 @@ from ..basis import Coo, pattern_dtype
 from ..problem import Problem
 from ..spec import Defining, Dual, Power, Rep, Sum, Tensor, Trivial
 
-__all__ = ["solve_orbit", "monomial", "pattern_source", "SymmetricPattern"]
+__all__ = ["solve_orbit", "monomial", "pattern_source", "streamable", "SymmetricPattern"]
 
 #: entries handled per block: large enough that numpy's per-call overhead vanishes,
 #: small enough that the temporaries of a block stay in cache and add little memory
@@ -141,14 +141,19 @@ def _symmetric_blocks(problem: Problem):
     return outs, ins, sizes
 
 
+def streamable(problem: Problem) -> bool:
+    """The closed form of products of S(n) applies.  Decided from the spec alone, so it
+    is cheap at any size (``det``, the only source of signs here, is no monomial)."""
+    return problem.finite and _symmetric_blocks(problem) is not None
+
+
 def pattern_source(problem: Problem) -> SymmetricPattern | None:
     """The pattern of ``problem`` as rows computed on demand, where the closed form of
     products of S(n) applies (None elsewhere): what lets a pattern larger than memory be
-    written block by block."""
-    if not problem.finite or _signed(problem):
+    written band by band.  Check the size first: sums number their orbits up front."""
+    if not streamable(problem):
         return None
-    blocks = _symmetric_blocks(problem)
-    return None if blocks is None else SymmetricPattern(problem, *blocks)
+    return SymmetricPattern(problem, *_symmetric_blocks(problem))
 
 
 class _Block:
