@@ -52,9 +52,9 @@ def contents(path) -> dict:
 
 @pytest.fixture
 def tiny_bands(monkeypatch):
-    monkeypatch.setattr(io, "_WRITE_BYTES", 100)  # bands of ~100 bytes (a chunk at least)
-    monkeypatch.setattr(io, "_CHUNK_THRESHOLD", 50)  # chunked from 50 entries
-    monkeypatch.setattr(io, "_CHUNK_BYTES", 64)
+    monkeypatch.setattr(io.write, "_WRITE_BYTES", 100)  # bands of ~100 bytes (a chunk at least)
+    monkeypatch.setattr(io.write, "_CHUNK_THRESHOLD", 50)  # chunked from 50 entries
+    monkeypatch.setattr(io.write, "_CHUNK_BYTES", 64)
     monkeypatch.setattr(orbit, "_CHUNK", 7)
 
 
@@ -71,9 +71,9 @@ def test_streamed_file_equals_the_saved_basis(spec, compression, tiny_bands, tmp
 
 def test_only_one_band_is_held(monkeypatch, tmp_path):
     """Every fill asks for at most one band of rows (the memory of the streamed path)."""
-    monkeypatch.setattr(io, "_WRITE_BYTES", 400)
-    monkeypatch.setattr(io, "_CHUNK_THRESHOLD", 1000)
-    monkeypatch.setattr(io, "_CHUNK_BYTES", 100)  # 4 rows of 25 bytes: bands of 16 rows
+    monkeypatch.setattr(io.write, "_WRITE_BYTES", 400)
+    monkeypatch.setattr(io.write, "_CHUNK_THRESHOLD", 1000)
+    monkeypatch.setattr(io.write, "_CHUNK_BYTES", 100)  # 4 rows of 25 bytes: bands of 16 rows
     asked = []
     fill = orbit.SymmetricPattern.fill
 
@@ -126,7 +126,7 @@ def test_a_full_disk_is_a_usage_error(monkeypatch, tmp_path):
     path = tmp_path / "b.h5"
     path.write_bytes(b"old")
     full = type("Usage", (), {"free": 100_000, "total": 10**9, "used": 10**9})
-    monkeypatch.setattr(io.shutil, "disk_usage", lambda folder: full)
+    monkeypatch.setattr(io.write.shutil, "disk_usage", lambda folder: full)
     result = CliRunner().invoke(cli, ["basis", "S(30): V**2 -> V**2", "-o", str(path)])
     assert result.exit_code == 2
     assert "not enough disk space" in result.output

@@ -1,0 +1,428 @@
+"""Reading basis files, which may be corrupt or hostile.
+
+Shapes and types are checked against the root attributes, and the memory a read would
+need is bounded (``intertwine.io.MAX_BYTES``), before any dataset is read; links,
+external storage and virtual datasets, through which a file could make us read other
+files, are refused; values are range-checked after reading.  Every failure is a
+:class:`BasisFileError` with a one-line message.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+
+import h5py
+import numpy as np
+
+from ..basis import Basis, Coo, Generators, pattern_dtype
+from .common import (
+    _BOOL,
+    _COO_FIELDS,
+    _EXACT_FIELDS,
+    _GENERATOR_KINDS,
+    _INT,
+    _STR,
+    ENCODINGS,
+    FORMAT,
+    FORMAT_VERSION,
+    REQUIRED,
+    BasisFileError,
+    BasisFileNotFoundError,
+    _human,
+    max_bytes,
+)
+
+__all__ = ["load", "read_attributes"]
+
+# Filters implemented inside libhdf5 itself (deflate, shuffle, fletcher32, szip, nbit,
+# scaleoffset); anything else would need a plugin that other readers may not have.
+_BUILTIN_FILTERS = frozenset({1, 2, 3, 4, 5, 6})
+# Rough in-memory cost of one exact value stored as a string (bytes + int objects).
+_STR_ENTRY_BYTES = 160
+_MATRIX_BYTES = 1024  # overhead of one scipy.sparse matrix object
+_MAX_ATTR_ITEMS = 1 << 16  # larger extra attributes are not "plain values"; skipped
+
+
+def read_attributes(path) -> dict:
+    """The root attributes of a basis file as plain Python values, contract ones first.
+
+    Reads no dataset, so it is cheap whatever the size of the basis.
+    """
+    path = os.fsdecode(path)
+    with _reading(path) as f:
+        return _root_attributes(f, path)
+
+
+def load(path) -> Basis:
+    """Read and validate a basis file; raises :class:`BasisFileError` if it is not one."""
+    path = os.fsdecode(path)
+    with _reading(path) as f:
+        attrs = _root_attributes(f, path)
+        plan = _Plan(f, attrs, path)
+        plan.check_budget()
+        return plan.read()
+
+
+def _fail(path: str, problem: str) -> BasisFileError:
+    return BasisFileError(f"invalid basis file: {path} ({problem})")
+
+
+def _describe(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    text = f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
+    return text if len(text) <= 160 else text[:157] + "..."
+
+
+def _open(path: str) -> h5py.File:
+    if not os.path.exists(path):
+        folder = os.path.dirname(path)
+        if folder and not os.path.isdir(folder):
+            raise BasisFileNotFoundError(f"folder does not exist: {folder}")
+        raise BasisFileNotFoundError(f"no such file: {path}")
+    if os.path.isdir(path):
+        raise BasisFileError(f"is a folder, not a basis file: {path}")
+    try:
+        return h5py.File(path, "r")
+    except OSError as exc:  # not HDF5, truncated, unreadable
+        raise BasisFileError(f"not a readable HDF5 file: {path} ({_describe(exc)})") from exc
+
+
+@contextmanager
+def _reading(path: str):
+    """Open ``path``; whatever goes wrong inside becomes a BasisFileError."""
+    f = _open(path)
+    try:
+        with f:
+            yield f
+    except BasisFileError:
+        raise
+    except Exception as exc:  # h5py/numpy errors from a damaged or hostile file
+        raise BasisFileError(f"unreadable basis file: {path} ({_describe(exc)})") from exc
+
+
+# -- root attributes -------------------------------------------------------------------
+
+def _root_attributes(f: h5py.File, path: str) -> dict:
+    names = list(f.attrs)
+    if "format" not in names:
+        raise BasisFileError(f"not a basis file: {path} (format attribute missing)")
+    fmt = _as_str(_attr(f, "format"))
+    if fmt != FORMAT:
+        raise BasisFileError(f"not a basis file: {path} (format is {fmt!r}, "
+                             f"expected {FORMAT!r})")
+    version = _as_int(_attr(f, "format_version")) if "format_version" in names else None
+    if version is None:
+        raise _fail(path, "format_version missing or not an integer")
+    if version != FORMAT_VERSION:
+        raise BasisFileError(f"unsupported format_version {version} (this intertwine "
+                             f"reads {FORMAT_VERSION}): {path}")
+    out = {}
+    for key, kind in REQUIRED.items():
+        if key not in names:
+            raise _fail(path, f"attribute {key} missing")
+        value = _CONVERT[kind](_attr(f, key))
+        if value is None:
+            raise _fail(path, f"attribute {key} is not {_KIND_NAMES[kind]}")
+        out[key] = value
+    _check_root(out, path)
+    for key in names:
+        if key not in REQUIRED:
+            value = _plain(_attr(f, key))
+            if value is not _SKIP:
+                out[key] = value
+    return out
+
+
+def _check_root(a: dict, path: str) -> None:
+    if a["encoding"] not in ENCODINGS:
+        raise _fail(path, f"unknown encoding {a['encoding']!r}")
+    if min(a["dim_in"], a["dim_out"], a["n_basis"]) < 0:
+        raise _fail(path, "negative dim_in, dim_out or n_basis")
+    if a["n_basis"] > a["dim_in"] * a["dim_out"]:
+        raise _fail(path, f"n_basis {a['n_basis']} exceeds dim_out*dim_in")
+
+
+def _attr(obj, name: str):
+    shape = obj.attrs.get_id(name).shape
+    if shape is not None and int(np.prod(shape)) > _MAX_ATTR_ITEMS:
+        return _SKIP  # nothing we know is that large; do not read it
+    return obj.attrs[name]
+
+
+_SKIP = object()
+
+
+def _scalar(v):
+    if isinstance(v, np.ndarray) and v.size == 1:  # other writers may use shape (1,)
+        return v.reshape(-1)[0]
+    return v
+
+
+def _as_str(v) -> str | None:
+    v = _scalar(v)
+    if isinstance(v, bytes):  # fixed-length or ASCII strings from other writers
+        try:
+            return v.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+    return str(v) if isinstance(v, str) else None
+
+
+def _as_int(v) -> int | None:
+    v = _scalar(v)
+    if isinstance(v, bool | np.bool_) or not isinstance(v, int | np.integer):
+        return None
+    return int(v)
+
+
+def _as_bool(v) -> bool | None:
+    v = _scalar(v)
+    if isinstance(v, bool | np.bool_):
+        return bool(v)
+    if isinstance(v, int | np.integer) and v in (0, 1):  # e.g. C writers' hbool_t
+        return bool(v)
+    return None
+
+
+_CONVERT = {_STR: _as_str, _INT: _as_int, _BOOL: _as_bool}
+_KIND_NAMES = {_STR: "a string", _INT: "an integer", _BOOL: "a boolean"}
+
+
+def _plain(v):
+    """An extra attribute as a plain Python value, or _SKIP if it has none."""
+    if isinstance(v, h5py.Empty):
+        return None
+    if isinstance(v, bytes):
+        return v.decode("utf-8", "replace")
+    if isinstance(v, np.generic) and v.dtype.kind in "biufc":  # before float: np.float64
+        return v.item()
+    if isinstance(v, str | bool | int | float):
+        return str(v) if isinstance(v, str) else v
+    if isinstance(v, np.ndarray):
+        if v.dtype.kind in "biufc":
+            return v.tolist()
+        if v.dtype.kind in "SUO" and all(isinstance(x, str | bytes) for x in v.flat):
+            return np.vectorize(_plain, otypes=[object])(v).tolist() if v.size else []
+    return _SKIP
+
+
+# -- locating datasets, checking them, and the memory budget -----------------------------
+
+def _member(group: h5py.Group, name: str, cls, where: str, path: str, required=True):
+    """group[name] if it is a hard link to an object of type ``cls`` stored in this file."""
+    link = group.get(name, getlink=True)
+    if link is None:
+        if required:
+            raise _fail(path, f"{where} missing")
+        return None
+    if not isinstance(link, h5py.HardLink):  # soft or external: could point anywhere
+        kind = {h5py.SoftLink: "soft link", h5py.ExternalLink: "external link"}.get(
+            type(link), type(link).__name__)
+        raise _fail(path, f"{where} is a {kind}, refused: it may point outside the file")
+    obj = group[name]
+    if not isinstance(obj, cls):
+        raise _fail(path, f"{where} is not a {cls.__name__.lower()}")
+    if cls is h5py.Dataset:
+        _check_storage(obj, where, path)
+    return obj
+
+
+def _check_storage(ds: h5py.Dataset, where: str, path: str) -> None:
+    if ds.external is not None or ds.is_virtual:
+        raise _fail(path, f"{where} has its data in other files")
+    dcpl = ds.id.get_create_plist()
+    for i in range(dcpl.get_nfilters()):
+        code = dcpl.get_filter(i)[0]
+        if code not in _BUILTIN_FILTERS:
+            raise _fail(path, f"{where} uses HDF5 filter {code}, not built into libhdf5")
+    if ds.shape is None:
+        raise _fail(path, f"{where} has no dataspace")
+
+
+def _chunk_bytes(ds: h5py.Dataset) -> int:
+    # A compressed chunk is decompressed whole, so a hostile chunk size costs memory too.
+    return int(np.prod(ds.chunks, dtype=object)) * ds.dtype.itemsize if ds.chunks else 0
+
+
+def _is_string(ds: h5py.Dataset) -> bool:
+    return h5py.check_string_dtype(ds.dtype) is not None
+
+
+class _Plan:
+    """Every dataset to read, checked against the attributes, with its memory cost."""
+
+    def __init__(self, f: h5py.File, attrs: dict, path: str):
+        self.f, self.attrs, self.path = f, attrs, path
+        self.need = 0
+        self.pattern = self.coo = None
+        if attrs["encoding"] == "pattern":
+            self.pattern = self._pattern()
+        else:
+            grp = _member(f, "basis", h5py.Group, "group basis", path)
+            self.coo = self._coo_group(grp, "basis", exact=attrs["exact"])
+        gens = _member(f, "generators", h5py.Group, "group generators", path)
+        dims = {"in": attrs["dim_in"], "out": attrs["dim_out"],
+                "lie_in": attrs["dim_in"], "lie_out": attrs["dim_out"]}
+        self.generators = {}
+        for kind in _GENERATOR_KINDS:
+            required = kind in ("in", "out")
+            grp = _member(gens, kind, h5py.Group, f"group generators/{kind}", path, required)
+            if grp is not None:
+                self.generators[kind] = (self._generator_group(grp, kind, dims[kind]),
+                                         dims[kind])
+        if ("lie_in" in self.generators) != ("lie_out" in self.generators):
+            raise _fail(path, "generators/lie_in and generators/lie_out come together")
+
+    def _pattern(self) -> h5py.Dataset:
+        a = self.attrs
+        ds = _member(self.f, "pattern", h5py.Dataset, "dataset pattern", self.path)
+        if ds.dtype.kind not in "iu":
+            raise _fail(self.path, f"pattern has type {ds.dtype}, not integer")
+        if ds.shape != (a["dim_out"], a["dim_in"]):
+            raise _fail(self.path, f"pattern has shape {ds.shape}, attributes say "
+                                   f"{(a['dim_out'], a['dim_in'])}")
+        self.need += ds.size * self._pattern_dtype(ds).itemsize + _chunk_bytes(ds)
+        return ds
+
+    def _pattern_dtype(self, ds: h5py.Dataset) -> np.dtype:
+        # Keep the writer's signed width (in native byte order); unsigned patterns cannot
+        # hold -1 and are converted to the smallest signed type.
+        if ds.dtype.kind == "i":
+            return ds.dtype.newbyteorder("=")
+        return pattern_dtype(self.attrs["n_basis"])
+
+    def _coo_group(self, grp: h5py.Group, name: str, exact: bool) -> dict:
+        fields = _COO_FIELDS + (_EXACT_FIELDS if exact else ())
+        dss = {k: _member(grp, k, h5py.Dataset, f"dataset {name}/{k}", self.path)
+               for k in fields}
+        lengths = {ds.shape for ds in dss.values()}
+        if len(lengths) != 1 or len(next(iter(lengths))) != 1:
+            raise _fail(self.path, f"datasets of {name} are not 1-D of one length")
+        for k, ds in dss.items():
+            self._check_kind(ds, k, f"{name}/{k}")
+            self.need += _chunk_bytes(ds)
+        n = dss["index"].shape[0]
+        strings = sum(_is_string(dss[k]) for k in _EXACT_FIELDS if k in dss)
+        # read arrays (8 bytes each), validation temporaries, exact values as objects
+        self.need += n * (64 + 24 * exact + strings * _STR_ENTRY_BYTES)
+        return dss
+
+    def _check_kind(self, ds: h5py.Dataset, key: str, where: str) -> None:
+        kind = ds.dtype.kind
+        ok = {"value": kind == "f", "numerator": kind in "iu" or _is_string(ds),
+              "denominator": kind in "iu" or _is_string(ds)}.get(key, kind in "iu")
+        if not ok:
+            raise _fail(self.path, f"dataset {where} has unexpected type {ds.dtype}")
+
+    def _generator_group(self, grp: h5py.Group, kind: str, dim: int) -> tuple:
+        count = _as_int(_attr(grp, "count")) if "count" in grp.attrs else None
+        if count is None or count < 0:
+            raise _fail(self.path, f"generators/{kind} lacks a non-negative count")
+        dss = self._coo_group(grp, f"generators/{kind}", exact=False)
+        self.need += count * ((dim + 1) * 8 + _MATRIX_BYTES)  # one csr matrix each
+        return dss, count
+
+    def check_budget(self) -> None:
+        if self.need > max_bytes():
+            raise BasisFileError(
+                f"basis file too large to load: {self.path} (needs about "
+                f"{_human(self.need)}, limit {_human(max_bytes())}; see INTERTWINE_MAX_BYTES)")
+
+    # -- reading, after all checks passed ------------------------------------------------
+    def read(self) -> Basis:
+        a, path = self.attrs, self.path
+        n, shape = a["n_basis"], (a["n_basis"], a["dim_out"], a["dim_in"])
+        pattern = coo = None
+        if self.pattern is not None:
+            pattern = self.pattern.astype(self._pattern_dtype(self.pattern))[()]
+            if pattern.size and (pattern.min() < -1 or pattern.max() >= n):
+                raise _fail(path, f"pattern values outside [-1, {n})")
+        else:
+            coo = _read_coo(self.coo, shape, "basis", path)
+        gens = Generators(**{("in_" if k == "in" else k): _read_matrices(*v, k, path)
+                             for k, v in self.generators.items()})
+        extras = {k: v for k, v in a.items() if k not in REQUIRED}
+        return Basis(spec=a["spec"], group=a["group"], rep_in=a["rep_in"],
+                     rep_out=a["rep_out"], dim_in=a["dim_in"], dim_out=a["dim_out"],
+                     n_basis=n, method=a["method"], exact=a["exact"], pattern=pattern,
+                     coo=coo, generators=gens,
+                     attrs={**extras, "intertwine_version": a["intertwine_version"]})
+
+
+# -- reading and validating values ------------------------------------------------------
+
+def _read_coo(dss: dict, shape: tuple[int, int, int], where: str, path: str) -> Coo:
+    # astype: HDF5 converts while reading (saturating out-of-range values, which the
+    # range checks below then reject), so there is no second copy.
+    index, row, col = (dss[k].astype(np.int64)[()] for k in ("index", "row", "col"))
+    value = dss["value"].astype(np.float64)[()]
+    for key, a, stop in zip(("index", "row", "col"), (index, row, col), shape, strict=True):
+        if a.size and (a.min() < 0 or a.max() >= stop):
+            raise _fail(path, f"{where}/{key} outside [0, {stop})")
+    if not np.isfinite(value).all():
+        raise _fail(path, f"{where}/value not finite")
+    if _has_duplicates(index, row, col, shape):
+        raise _fail(path, f"{where} has an (index, row, col) entry twice")
+    coo = Coo(index, row, col, value)
+    if "numerator" in dss:
+        coo.numerator = _read_exact(dss["numerator"], f"{where}/numerator", path)
+        coo.denominator = _read_exact(dss["denominator"], f"{where}/denominator", path)
+        _check_fractions(coo, where, path)
+    return coo
+
+
+def _has_duplicates(index, row, col, shape) -> bool:
+    if len(index) < 2:
+        return False
+    n, rows, cols = shape
+    if n * rows * cols < 2**63:  # one int64 key per entry: cheaper than lexsort
+        key = np.sort((index * rows + row) * cols + col)
+        return bool((key[1:] == key[:-1]).any())
+    order = np.lexsort((col, row, index))
+    same = [(a[order][1:] == a[order][:-1]) for a in (index, row, col)]
+    return bool((same[0] & same[1] & same[2]).any())
+
+
+def _parse_decimal(s):
+    b = s.encode("utf-8") if isinstance(s, str) else bytes(s)
+    digits = b[1:] if b[:1] == b"-" else b
+    if not digits.isdigit():  # bytes.isdigit: ASCII digits only, unlike int()
+        raise ValueError("not a decimal integer")
+    return int(b)
+
+
+def _read_exact(ds: h5py.Dataset, where: str, path: str) -> np.ndarray:
+    if not _is_string(ds):
+        if ds.dtype.kind == "u" and ds.size and ds[()].max() > np.iinfo(np.int64).max:
+            raise _fail(path, f"{where} does not fit int64")
+        return ds.astype(np.int64)[()]
+    try:
+        return np.frompyfunc(_parse_decimal, 1, 1)(ds[()]).astype(object)
+    except ValueError as exc:
+        raise _fail(path, f"{where} holds a string that is not a decimal integer") from exc
+
+
+def _check_fractions(coo: Coo, where: str, path: str) -> None:
+    num, den = coo.numerator, coo.denominator
+    if den.size and not (den > 0).all():
+        raise _fail(path, f"{where}/denominator not positive")
+    exact = (num / den).astype(np.float64)  # correctly rounded for Python ints
+    if not np.allclose(coo.value, exact, rtol=1e-12, atol=0):
+        raise _fail(path, f"{where}/value disagrees with numerator/denominator")
+
+
+def _read_matrices(spec: tuple, dim: int, kind: str, path: str) -> list:
+    dss, count = spec
+    c = _read_coo(dss, (count, dim, dim), f"generators/{kind}", path)
+    order = np.argsort(c.index, kind="stable")
+    bounds = np.searchsorted(c.index[order], np.arange(count + 1))
+    import scipy.sparse as sp  # load() gives scipy matrices; only reading attributes is light
+
+    mats = []
+    for k in range(count):  # one matrix per generator, vectorised inside
+        sel = order[bounds[k]:bounds[k + 1]]
+        m = sp.csr_matrix((c.value[sel], (c.row[sel], c.col[sel])), shape=(dim, dim))
+        m.eliminate_zeros()  # tolerate other writers' explicit zeros
+        mats.append(m)
+    return mats
