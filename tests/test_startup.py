@@ -107,3 +107,17 @@ def test_coo_generators_with_duplicates_are_summed():
     assert row.tolist() == [0, 1] and col.tolist() == [1, 0] and value.tolist() == [2, 4]
     with pytest.raises(ValueError, match="3x3"):
         io._matrix_entries(dup, 3, "in")
+
+
+def test_numeric_failure_is_still_recognised_without_importing_it_up_front(tmp_path):
+    """The command line no longer imports the numeric solver to catch its NotClearCut."""
+    from click.testing import CliRunner
+
+    from intertwine.cli import cli
+
+    out = tmp_path / "b.h5"
+    result = CliRunner().invoke(cli, ["basis", "O(1,3): V**2 -> V**2", "-o", str(out),
+                                      "--method", "numeric", "--tolerance", "0.48"])
+    assert result.exit_code == 2
+    assert "numeric solver:" in result.output and "try --tolerance" in result.output
+    assert not out.exists()
