@@ -296,11 +296,16 @@ def _completions(slots: int, size: int) -> list[list[int]]:
     return table
 
 
+#: marks a value not seen yet in ``_Prefixes.blocks``; block numbers (< slots) stay below
+_UNSEEN = np.iinfo(np.int8).max
+
+
 class _Prefixes:
     """The state after the first t slots, for a run of index prefixes (one per row).
 
     ``rank``: sum of digit * weight so far; ``counts[f]``: blocks of factor f opened;
-    ``blocks[f][p, v]``: the block that value v of factor f joined in prefix p, or -1.
+    ``blocks[f][p, v]``: the block that value v of factor f joined in prefix p, or
+    ``_UNSEEN`` (larger than any block number).
     Prefixes are consecutive in row-major order, so they own a contiguous stretch of
     positions: ``depth`` slots are fixed, ``start`` is the first prefix's first position.
     """
@@ -347,7 +352,7 @@ class _Ranker:
     def root(self) -> _Prefixes:
         live = set(self.slots)
         return _Prefixes(np.zeros(1, np.int64), {f: np.zeros(1, np.int8) for f in live},
-                         {f: np.full((1, self.sizes[f]), -1, np.int8) for f in live}, 0, 0)
+                         {f: np.full((1, self.sizes[f]), _UNSEEN, np.int8) for f in live}, 0, 0)
 
     def pieces(self, lo: int, hi: int):
         """Runs of prefixes covering positions lo..hi-1 exactly, each at most ``_CHUNK``
@@ -416,7 +421,9 @@ class _Ranker:
     @staticmethod
     def _digit(state: _Prefixes, f: int) -> np.ndarray:
         known = state.blocks[f]
-        return np.where(known >= 0, known, state.counts[f][:, None])  # (prefixes, n)
+        # a seen value's block is below the count, an unseen value opens block number
+        # count: one minimum (a single pass) instead of a test and a select
+        return np.minimum(known, state.counts[f][:, None])  # (prefixes, n)
 
     def _extend(self, state: _Prefixes, f: int, n: int, digit: np.ndarray, a: int,
                 b: int) -> _Prefixes:
@@ -437,7 +444,8 @@ class _Ranker:
                 blocks[g] = np.repeat(state.blocks[g], k, axis=0)
                 continue
             known = state.blocks[f]
-            counts[f] = (state.counts[f][:, None] + (known[:, a:b] < 0)).ravel().astype(np.int8)
+            opened = known[:, a:b] == _UNSEEN
+            counts[f] = (state.counts[f][:, None] + opened).ravel().astype(np.int8)
             grown = np.repeat(known, k, axis=0).reshape(len(state), k, n)
             idx = np.arange(k)
             grown[:, idx, a + idx] = digit
