@@ -204,10 +204,6 @@ class SymmetricPattern:
             block.numbers = number[start:start + count].astype(self.dtype)
             start += count
 
-    @property
-    def nbytes(self) -> int:
-        return self.shape[0] * self.shape[1] * self.dtype.itemsize
-
     def array(self) -> np.ndarray:
         out = np.empty(self.shape, self.dtype)
         self.fill(0, self.shape[0], out)
