@@ -10,8 +10,9 @@ For each basis case:
 * ``floor``: a whole Python process that imports numpy and h5py and writes arrays of the
   same shapes and dtypes as every dataset of the file the CLI wrote (for a pattern basis:
   the pattern and the small generator tables), filled with ones, nothing else.
-* ``in-process``: ``intertwine.compute(spec).save(file)`` inside this process (imports
-  already paid), for comparing versions without start-up noise.
+* ``in-process``: ``intertwine.api.compute_to_file(spec, file)`` (what the command line
+  runs) inside a warm process (imports already paid), for comparing versions without
+  start-up noise.
 * ``ratio`` = cli / floor; ``mem`` = (peak RSS - peak RSS of a tiny basis run) / bytes
   of the written arrays, i.e. the memory the case needs beyond the interpreter and its
   libraries, in units of its own output (goal: at most about 4).
@@ -20,7 +21,10 @@ For each basis case:
 h5py"``.  Rows from bench/continuous.py (``run() -> list[dict]``) are added if that file
 exists.  Results go to bench/results.json; ``--compare OLD.json`` prints time ratios.
 
-Usage: python bench/run.py [--quick] [--repeat N] [--out FILE] [--compare OLD.json]
+``--big`` adds patterns larger than the in-memory orbit limit (written band by band;
+1.6 GB of disk, about a minute more).
+
+Usage: python bench/run.py [--quick] [--big] [--repeat N] [--out FILE] [--compare OLD.json]
 """
 
 from __future__ import annotations
@@ -61,6 +65,8 @@ CASES = [
     ("O(3): V**3 -> V**3", "auto", None),
     ("O(3): V**2 -> V**2", "numeric", None),
 ]
+# Streamed (api.compute_to_file): beyond LIMITS["orbit"], memory stays one band.
+BIG_CASES = [("S(200): V**2 -> V**2", "auto", "sym")]
 QUICK = {"S(8): V**4 -> V**4", "S(10): V**3 -> V**3", "D(50): V**2 -> V**2",
          "S(5): V**2 -> V**2"}
 DIM_CASES = ["S(1000000): V**4 -> V**4", "S(5): V**2 -> V**2"]
@@ -136,13 +142,13 @@ def _file_summary(path: str) -> dict:
 
 
 def _in_process(spec: str, method: str, path: str, repeat: int) -> dict:
-    import intertwine
+    from intertwine.api import compute_to_file
 
-    intertwine.compute(spec, method).save(path)  # imports (sympy, h5py) are not timed
+    compute_to_file(spec, path, method)  # imports (sympy, h5py) are not timed
     times = []
     for _ in range(repeat):
         start = time.perf_counter()
-        intertwine.compute(spec, method).save(path)
+        compute_to_file(spec, path, method)
         times.append(time.perf_counter() - start)
     return {"seconds": min(times)}
 
@@ -295,6 +301,8 @@ def compare(rows: list[dict], old_path: str) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a fast subset of the cases")
+    parser.add_argument("--big", action="store_true",
+                        help="also patterns beyond the in-memory limit (streamed; 1.6 GB)")
     parser.add_argument("--repeat", type=int, default=None, help="runs per case (best of)")
     parser.add_argument("--out", default=str(HERE / "results.json"))
     parser.add_argument("--compare", metavar="OLD.json", default=None)
@@ -314,8 +322,8 @@ def main() -> int:
     try:
         baseline = best(lambda: run_process(cmd + ["basis", TINY, "-o", str(tmp / "t.h5")]),
                         repeat)[1]
-        for spec, method, goal in CASES:
-            if args.quick and spec not in QUICK:
+        for spec, method, goal in CASES + (BIG_CASES if args.big else []):
+            if args.quick and spec not in QUICK and (spec, method, goal) not in BIG_CASES:
                 continue
             print(f"  {spec[:70]} ...", end="", flush=True)
             rows.append(bench_basis(spec, method, goal, cmd, tmp, repeat, baseline))

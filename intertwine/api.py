@@ -17,7 +17,7 @@ if TYPE_CHECKING:  # imported where used: `dim` must start without scipy
     from .basis import Basis
     from .spec import Spec
 
-__all__ = ["compute", "dim", "load"]
+__all__ = ["compute", "compute_to_file", "dim", "load"]
 
 
 def compute(spec: str | Spec, method: str = "auto", **options) -> Basis:
@@ -27,17 +27,70 @@ def compute(spec: str | Spec, method: str = "auto", **options) -> Basis:
     keyword ``tolerance``.  Raises ``ValueError`` (``SpecError``, ``TooLarge``,
     ``MethodError``) for input that cannot be computed.
     """
-    from . import __version__
-    from .basis import Basis, Generators
     from .solvers import choose_method, solve
 
     problem = Problem.from_spec(spec)
     chosen = choose_method(problem, method)
     result = solve(problem, chosen, **options)
+    return _basis(problem, chosen, result)
+
+
+def compute_to_file(spec: str | Spec, path, method: str = "auto", *,
+                    compression: str | None = None, **options) -> dict:
+    """Compute the basis of ``spec`` and write it to ``path`` (atomically, as
+    ``Basis.save``); returns the root attributes of the file written.
+
+    Unlike ``compute(spec).save(path)``, the pattern of products of S(n) on (sums of)
+    tensor monomials is never held whole: it is computed and written in bands of rows
+    (``solvers.orbit.SymmetricPattern``), so its size is bounded by the disk
+    (checked before writing) and by ``solvers.LIMITS["orbit_stream"]``, not by memory.
+    The file is the same either way.  ``compression``: None or ``"gzip"``.
+    """
+    from .io import read_attributes, save
+    from .solvers import LIMITS, choose_method
+    from .solvers.orbit import pattern_source, streamable
+
+    problem = Problem.from_spec(spec)
+    chosen = choose_method(problem, method)
+    if chosen == "orbit" and streamable(problem):
+        problem.check_size(LIMITS["orbit_stream"], chosen)
+        _check_generator_memory(problem)
+        source = pattern_source(problem)
+        basis = _basis(problem, chosen, {"pattern": source, "n_basis": source.n_basis})
+    else:
+        basis = compute(problem.spec, chosen, **options)
+    save(basis, path, compression=compression)
+    return read_attributes(path)
+
+
+#: memory per entry of a stored generator: the permutation, its coo arrays and their
+#: sorted, range-checked copies on the way to the file
+_GENERATOR_ENTRY_BYTES = 64
+
+
+def _check_generator_memory(problem: Problem) -> None:
+    """The generators are held whole (they are tables of dim_in + dim_out entries each):
+    a lopsided streamed pattern such as ``S(100): V**5 -> 1`` would need more memory for
+    them than for a band of its pattern.  Refused cleanly, before anything is built."""
+    from .groups import group_generators
+    from .io import MAX_BYTES, _human
+    from .problem import TooLarge
+
+    count = len(group_generators(problem.spec.group)[0])
+    need = count * (problem.dim_in + problem.dim_out) * _GENERATOR_ENTRY_BYTES
+    if need > MAX_BYTES:
+        raise TooLarge(f"{problem.spec}: its generators alone need about {_human(need)} of "
+                       f"memory, limit {_human(MAX_BYTES)} (see INTERTWINE_MAX_BYTES)")
+
+
+def _basis(problem: Problem, method: str, result: dict) -> Basis:
+    from . import __version__
+    from .basis import Basis, Generators
+
     s = problem.spec
     generators = Generators(
-        in_=[g.matrix() for g in problem.discrete_in],
-        out=[g.matrix() for g in problem.discrete_out],
+        in_=[g.coo() for g in problem.discrete_in],  # scipy matrices when first read
+        out=[g.coo() for g in problem.discrete_out],
         lie_in=list(problem.lie_in),
         lie_out=list(problem.lie_out),
     )
@@ -46,7 +99,7 @@ def compute(spec: str | Spec, method: str = "auto", **options) -> Basis:
     return Basis(
         spec=str(s), group=str(s.group), rep_in=str(s.rep_in), rep_out=str(s.rep_out),
         dim_in=problem.dim_in, dim_out=problem.dim_out, n_basis=result["n_basis"],
-        method=chosen, exact=chosen != "numeric",
+        method=method, exact=method != "numeric",
         pattern=result.get("pattern"), coo=result.get("coo"),
         generators=generators, attrs=attrs,
     )

@@ -15,11 +15,14 @@ usual weight-sharing picture: ``W = w[pattern]``) or as coo arrays (``index``, `
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
-import scipy.sparse as sp
 
-__all__ = ["Basis", "Coo", "Generators", "pattern_dtype"]
+if TYPE_CHECKING:  # imported where used: computing and saving a pattern needs no scipy
+    import scipy.sparse as sp
+
+__all__ = ["Basis", "Coo", "CooMatrix", "Generators", "pattern_dtype"]
 
 
 def pattern_dtype(n_basis: int) -> np.dtype:
@@ -45,18 +48,68 @@ class Coo:
         return len(self.index)
 
 
-@dataclass
+class CooMatrix(NamedTuple):
+    """A sparse matrix as plain arrays: M[row[k], col[k]] = value[k] (no duplicates).
+
+    What a signed permutation exports (``SignedPerm.coo``): writing it to a file needs
+    neither scipy nor a conversion.
+    """
+
+    row: np.ndarray
+    col: np.ndarray
+    value: np.ndarray
+    shape: tuple[int, int]
+
+    def tocsr(self) -> sp.csr_matrix:
+        import scipy.sparse as sp
+
+        return sp.csr_matrix((self.value, (self.row, self.col)), shape=self.shape)
+
+
+def _generator_property(kind: str) -> property:
+    def get(self):
+        return self._matrices(kind)
+
+    def put(self, value):
+        self._lists[kind] = list(value)
+
+    return property(get, put, doc=f"``{kind}`` as a list of scipy sparse matrices")
+
+
 class Generators:
     """Representation matrices of the group's generators on the input and output.
 
     ``in_``/``out``: discrete generators rho(g); ``lie_in``/``lie_out``: Lie-algebra
-    generators d rho(A).  All scipy sparse matrices.
+    generators d rho(A).  Read as attributes they are lists of scipy sparse matrices.
+    They may be given as :class:`CooMatrix` too (how ``compute`` stores signed
+    permutations): those become scipy matrices on first access, so that a basis can be
+    computed and saved without importing scipy (``raw`` is what the writer reads).
     """
 
-    in_: list = field(default_factory=list)
-    out: list = field(default_factory=list)
-    lie_in: list = field(default_factory=list)
-    lie_out: list = field(default_factory=list)
+    KINDS = ("in_", "out", "lie_in", "lie_out")
+    in_ = _generator_property("in_")
+    out = _generator_property("out")
+    lie_in = _generator_property("lie_in")
+    lie_out = _generator_property("lie_out")
+
+    def __init__(self, in_=(), out=(), lie_in=(), lie_out=()):
+        self._lists = {"in_": list(in_), "out": list(out), "lie_in": list(lie_in),
+                       "lie_out": list(lie_out)}
+
+    def raw(self, kind: str) -> list:
+        """The stored list of ``kind``, CooMatrix entries not converted."""
+        return self._lists[kind]
+
+    def _matrices(self, kind: str) -> list:
+        mats = self._lists[kind]
+        for i, m in enumerate(mats):  # in place: the list keeps its identity for callers
+            if isinstance(m, CooMatrix):
+                mats[i] = m.tocsr()
+        return mats
+
+    def __repr__(self) -> str:
+        counts = ", ".join(f"{k}={len(v)}" for k, v in self._lists.items())
+        return f"Generators({counts})"
 
 
 @dataclass
@@ -97,6 +150,8 @@ class Basis:
 
     def sparse(self) -> sp.csr_matrix:
         """scipy.sparse, shape (n_basis, dim_out*dim_in): row k is row-major vec(B_k)."""
+        import scipy.sparse as sp
+
         c = self.entries()
         flat = c.row.astype(np.int64) * self.dim_in + c.col
         return sp.csr_matrix((c.value, (c.index, flat)),

@@ -73,10 +73,11 @@ def cli():
               help="orbit: permutation groups; exact: rationals (sympy); numeric: float64.")
 @click.option("--tolerance", type=float, default=None,
               help="Numeric method: singular values below this times the largest are zero.")
-def basis(spec, output, method, tolerance):
+@click.option("--compress", is_flag=True,
+              help="Deflate (gzip) the datasets: smaller files, slower to write and read.")
+def basis(spec, output, method, tolerance, compress):
     """Compute the basis of SPEC and write it to a file."""
-    from .api import compute
-    from .solvers.numeric import NotClearCut
+    from .api import compute_to_file
 
     out = Path(output)
     if not out.parent.is_dir():
@@ -87,14 +88,23 @@ def basis(spec, output, method, tolerance):
     start = time.perf_counter()
     with usage_errors():
         try:
-            b = compute(spec, method, **options)
-        except NotClearCut as e:
-            raise UsageProblem(f"numeric solver: {e}; try --tolerance or --method exact") \
-                from None
-        b.save(out)
-    click.echo(f"wrote {out}: {b.spec}, {b.n_basis} basis elements of shape "
-               f"({b.dim_out}, {b.dim_in}), method {b.method}, encoding {b.encoding}, "
-               f"{time.perf_counter() - start:.2f} s")
+            b = compute_to_file(spec, out, method, compression="gzip" if compress else None,
+                                **options)
+        except ValueError as e:
+            if _not_clear_cut(e):
+                raise UsageProblem(f"numeric solver: {e}; try --tolerance or --method exact") \
+                    from None
+            raise
+    click.echo(f"wrote {out}: {b['spec']}, {b['n_basis']} basis elements of shape "
+               f"({b['dim_out']}, {b['dim_in']}), method {b['method']}, encoding "
+               f"{b['encoding']}, {time.perf_counter() - start:.2f} s")
+
+
+def _not_clear_cut(error: Exception) -> bool:
+    """The numeric solver's NotClearCut, checked without importing that solver (scipy):
+    if it was raised, its module is loaded."""
+    numeric = sys.modules.get("intertwine.solvers.numeric")
+    return numeric is not None and isinstance(error, numeric.NotClearCut)
 
 
 @cli.command(epilog=EXAMPLES)

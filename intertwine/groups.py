@@ -25,11 +25,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
 
+from .basis import CooMatrix
 from .spec import Factor, Group
+
+if TYPE_CHECKING:  # imported where used: finite groups never need scipy
+    import scipy.sparse as sp
 
 __all__ = ["SignedPerm", "FactorData", "factor_data", "group_generators", "subgroup_generators",
            "spanning_lie_indices"]
@@ -65,10 +69,15 @@ class SignedPerm:
             d = -d
         return d
 
-    def matrix(self) -> sp.csr_matrix:
+    def coo(self) -> CooMatrix:
+        """The matrix as coo arrays, rows in increasing order (as scipy's tocoo gives)."""
         n = self.size
-        vals = np.ones(n, np.int64) if self.sign is None else self.sign.astype(np.int64)
-        return sp.csr_matrix((vals, (self.perm, np.arange(n))), shape=(n, n))
+        col = np.argsort(self.perm)  # the inverse permutation: row i has its 1 in col[i]
+        value = np.ones(n, np.int64) if self.sign is None else self.sign[col].astype(np.int64)
+        return CooMatrix(np.arange(n), col, value, (n, n))
+
+    def matrix(self) -> sp.csr_matrix:
+        return self.coo().tocsr()
 
     @staticmethod
     def identity(n: int) -> SignedPerm:
@@ -95,6 +104,8 @@ def _from_cycles(n: int, cycles) -> SignedPerm:
 
 
 def _unit(n: int, entries) -> sp.csr_matrix:
+    import scipy.sparse as sp  # Lie generators only: continuous groups
+
     rows, cols, vals = zip(*entries)
     return sp.csr_matrix((np.array(vals, np.int64), (rows, cols)), shape=(n, n))
 

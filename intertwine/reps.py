@@ -20,12 +20,15 @@ tensor products are row-major (numpy.kron), ``k*R`` is copy-major.
 from __future__ import annotations
 
 from math import prod
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
 
 from .groups import SignedPerm, factor_data, group_generators, subgroup_generators
 from .spec import Defining, Det, Dual, Group, Power, Rep, Sum, Tensor, Trivial
+
+if TYPE_CHECKING:  # imported where used: finite groups have no Lie algebra
+    import scipy.sparse as sp
 
 __all__ = ["dimension", "discrete_action", "lie_action", "is_permutation", "tensor_degrees",
            "subgroup_action"]
@@ -167,6 +170,8 @@ def subgroup_action(rep: Rep, group: Group) -> list[SignedPerm]:
 # ----------------------------------------------------------------------------- Lie algebra
 
 def _lie(rep: Rep, group: Group, factor: int, a: sp.csr_matrix, cache: dict) -> sp.csr_matrix:
+    import scipy.sparse as sp
+
     if rep in cache:
         return cache[rep]
     if isinstance(rep, Trivial):

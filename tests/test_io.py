@@ -302,9 +302,9 @@ def test_interrupted_write_leaves_old_file(tmp_path, monkeypatch, exc, where):
         raise exc("interrupted")
 
     if where == "replace":
-        monkeypatch.setattr(io.os, "replace", boom)
+        monkeypatch.setattr(io.write.os, "replace", boom)
     else:
-        monkeypatch.setattr(io, where, boom)
+        monkeypatch.setattr(io.write, where, boom)
     with pytest.raises(exc):
         save(exact_coo_basis(), path)
     assert path.read_bytes() == before
@@ -312,7 +312,8 @@ def test_interrupted_write_leaves_old_file(tmp_path, monkeypatch, exc, where):
 
 
 def test_interrupted_first_write_leaves_nothing(tmp_path, monkeypatch):
-    monkeypatch.setattr(io, "_write_pattern", lambda *a: (_ for _ in ()).throw(KeyboardInterrupt))
+    monkeypatch.setattr(io.write, "_write_pattern",
+                        lambda *a: (_ for _ in ()).throw(KeyboardInterrupt))
     with pytest.raises(KeyboardInterrupt):
         save(s3_basis(), tmp_path / "b.h5")
     assert os.listdir(tmp_path) == []

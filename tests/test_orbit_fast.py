@@ -57,7 +57,7 @@ def symmetric_specs(draw):
 @given(symmetric_specs())
 def test_partition_ranks_equal_graph_components(text):
     p = Problem.from_spec(text)
-    assert orbit._symmetric_digits(p) is not None
+    assert orbit.pattern_source(p) is not None and len(orbit.pattern_source(p).blocks) == 1
     expected, n_expected = graph_pattern(text)
     result = fast_pattern(text)
     assert result["n_basis"] == n_expected
@@ -159,3 +159,45 @@ def test_order_is_the_smallest_power_giving_the_identity(perm):
 @given(st.integers(0, 9), st.integers(1, 12))
 def test_completions_count_set_partitions(slots, size):
     assert orbit._completions(slots, size)[slots][0] == bell_at_most(slots, size)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.one_of(symmetric_specs(), symmetric_sums()), st.data())
+def test_rows_on_demand_equal_the_whole_pattern(text, data):
+    """Any band of rows, computed alone in small pieces, is that band of the pattern."""
+    p = Problem.from_spec(text)
+    whole = orbit.solve_orbit(p)["pattern"]
+    source = orbit.pattern_source(p)
+    start = data.draw(st.integers(0, p.dim_out))
+    stop = data.draw(st.integers(start, p.dim_out))
+    original = orbit._CHUNK
+    orbit._CHUNK = data.draw(st.sampled_from([1, 2, 5, 64]))
+    try:
+        band = np.full((stop - start, p.dim_in), -7, source.dtype)
+        source.fill(start, stop, band)
+    finally:
+        orbit._CHUNK = original
+    assert source.n_basis == int(whole.max()) + 1 if whole.size else source.n_basis == 0
+    assert band.dtype == whole.dtype
+    assert np.array_equal(band, whole[start:stop])
+
+
+@pytest.mark.parametrize("text", ["S(40): V -> V", "S(9): V -> V**3", "S(6): V**3 -> 1",
+                                  "S(5) x S(3): V[0]*V[1] -> V[0] + V[1] + 1"])
+def test_pieces_stay_within_a_chunk(text, monkeypatch):
+    monkeypatch.setattr(orbit, "_CHUNK", 16)
+    source = orbit.pattern_source(Problem.from_spec(text))
+    for block in source.blocks:
+        ranker = block.ranker
+        covered = 0
+        for offset, size, piece in ranker.pieces(0, ranker.extent[0]):
+            assert offset == covered and size <= 16
+            assert len(piece) * ranker.extent[piece.depth] == size
+            covered += size
+        assert covered == ranker.extent[0]
+
+
+def test_pattern_source_only_for_unsigned_symmetric_products():
+    assert orbit.pattern_source(Problem.from_spec("S(4): V**2 -> V")) is not None
+    for text in ("S(4): V*det -> V", "D(4): V -> V", "A(3): V**2 -> V**2", "SO(2): V -> V"):
+        assert orbit.pattern_source(Problem.from_spec(text)) is None

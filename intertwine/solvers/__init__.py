@@ -15,6 +15,9 @@ METHODS = ("auto", "orbit", "exact", "numeric")
 #: the largest number of unknowns (dim_out * dim_in) each method takes on this machine
 LIMITS = {
     "orbit": 4 * 10**8,       # graph/partition arrays: about 20-40 bytes per unknown
+    # S(n) closed form written band by band (api.compute_to_file): memory is one band,
+    # so only time (about 10**8 entries/s) and the free disk space bound it
+    "orbit_stream": 10**12,
     # sympy elimination in pure Python; continuous groups first shrink to the orbits of a
     # finite subgroup (SO(3): V**5 -> V**5, 59049 unknowns, takes about 5 s).  Finite
     # groups keep the plain elimination (an independent check of the orbit solver).

@@ -15,7 +15,8 @@ a sort and without a Python loop over entries:
 * Products of symmetric groups on tensor monomials (Maron et al., Hartford et al.)
   need no search at all.  A position's orbit is the equality pattern of its indices, a
   restricted-growth string, and the rank of that string among all valid strings has a
-  closed form, added up digit by digit (``_partition_pattern``).
+  closed form, added up digit by digit (``_Ranker``).  Any band of rows can be computed
+  alone (``pattern_source``), so a pattern larger than memory is written band by band.
 * Other permutation actions (C(n), D(n), Perm, A(n) of small degree, sums): labels start
   as the positions themselves and repeatedly take the minimum over each generator's
   cycles (by doubling: log2(order) gathers), then jump to their label's label, until
@@ -35,7 +36,7 @@ from ..basis import Coo, pattern_dtype
 from ..problem import Problem
 from ..spec import Defining, Dual, Power, Rep, Sum, Tensor, Trivial
 
-__all__ = ["solve_orbit", "monomial"]
+__all__ = ["solve_orbit", "monomial", "pattern_source", "streamable", "SymmetricPattern"]
 
 #: entries handled per block: large enough that numpy's per-call overhead vanishes,
 #: small enough that the temporaries of a block stay in cache and add little memory
@@ -45,14 +46,9 @@ _CHUNK = 1 << 19
 def solve_orbit(problem: Problem) -> dict:
     if not problem.finite:
         raise ValueError("method orbit applies to finite groups only")
-    digits = _symmetric_digits(problem)
-    if digits is not None:
-        pattern, n_basis = _partition_pattern(*digits)
-        return _pattern_result(pattern, n_basis, problem)
-    blocks = _symmetric_blocks(problem)
-    if blocks is not None:
-        pattern, n_basis = _block_pattern(problem, *blocks)
-        return _pattern_result(pattern, n_basis, problem)
+    source = pattern_source(problem)
+    if source is not None:
+        return {"pattern": source.array(), "n_basis": source.n_basis}
     if _signed(problem):
         images, negative = _position_images(problem)
         return _signed_orbits(images, negative, problem)
@@ -93,26 +89,6 @@ def monomial(rep: Rep) -> tuple[int, ...] | None:
     return None
 
 
-def _symmetric_digits(problem: Problem):
-    """(slot factors, sizes) when the orbits are equality patterns of the indices.
-
-    Holds for products of S(n), and of A(n) with n >= slots + 2 (A(n) is then transitive
-    enough that no S(n)-orbit of tuples splits).
-    """
-    spec = problem.spec
-    out_m, in_m = monomial(spec.rep_out), monomial(spec.rep_in)
-    if out_m is None or in_m is None:
-        return None
-    slots = out_m + in_m
-    sizes = []
-    for i, f in enumerate(spec.group.factors):
-        used = slots.count(i)
-        if not (f.kind == "S" or (f.kind == "A" and f.degree >= used + 2)):
-            return None
-        sizes.append(f.degree)
-    return slots, sizes
-
-
 def _summands(rep: Rep) -> list[tuple[int, ...]] | None:
     """The tensor monomials whose direct sum ``rep`` is, in coordinate order.
 
@@ -148,8 +124,9 @@ def _summands(rep: Rep) -> list[tuple[int, ...]] | None:
 def _symmetric_blocks(problem: Problem):
     """(output summands, input summands, sizes) for sums of S(n)-monomials, else None.
 
-    The group keeps every summand, so W splits into blocks Hom(R_a, Q_b), each a
-    monomial problem of its own.
+    Holds for products of S(n), and of A(n) with n >= slots + 2 (A(n) is then transitive
+    enough that no S(n)-orbit of tuples splits).  The group keeps every summand, so W
+    splits into blocks Hom(R_a, Q_b), each a monomial problem of its own.
     """
     spec = problem.spec
     outs, ins = _summands(spec.rep_out), _summands(spec.rep_in)
@@ -164,39 +141,116 @@ def _symmetric_blocks(problem: Problem):
     return outs, ins, sizes
 
 
-def _block_pattern(problem: Problem, outs, ins, sizes) -> tuple[np.ndarray, int]:
-    """Pattern of a sum of monomial blocks, orbits numbered by first position in W.
+def streamable(problem: Problem) -> bool:
+    """The closed form of products of S(n) applies.  Decided from the spec alone, so it
+    is cheap at any size (``det``, the only source of signs here, is no monomial)."""
+    return problem.finite and _symmetric_blocks(problem) is not None
 
-    Each block numbers its orbits by its own first positions; the global number is the
-    rank of the orbit's first position in W among all blocks' (a sort of n_basis
-    numbers, not of entries), applied to each block with one gather.
+
+def pattern_source(problem: Problem) -> SymmetricPattern | None:
+    """The pattern of ``problem`` as rows computed on demand, where the closed form of
+    products of S(n) applies (None elsewhere): what lets a pattern larger than memory be
+    written band by band.  Check the size first: sums number their orbits up front."""
+    if not streamable(problem):
+        return None
+    return SymmetricPattern(problem, *_symmetric_blocks(problem))
+
+
+class _Block:
+    """One monomial block Hom(R, Q) of W: its rows, columns, ranker and orbit numbers."""
+
+    def __init__(self, ranker: _Ranker, rows: tuple[int, int], cols: tuple[int, int]):
+        self.ranker, self.rows, self.cols = ranker, rows, cols
+        self.width = cols[1] - cols[0]
+        self.numbers: np.ndarray | None = None  # block-local orbit number -> W's, if not equal
+
+
+class SymmetricPattern:
+    """The pattern of a sum of S(n)-monomial blocks, row by row, without holding it.
+
+    Each block numbers its orbits by its own first positions; the number in W is the rank
+    of the orbit's first position in W among all blocks' (a sort of n_basis numbers, not
+    of entries), applied to each block's values with one gather.  A single monomial needs
+    no renumbering.  ``fill(start, stop, out)`` computes rows start..stop-1 in pieces of at
+    most ``_CHUNK`` entries, so memory beyond ``out`` stays bounded by a piece.
     """
-    def extents(summands):
-        dims = [math.prod(sizes[f] for f in m) for m in summands]
-        return dims, np.cumsum([0] + dims[:-1]).tolist()
 
-    dims_out, offs_out = extents(outs)
-    dims_in, offs_in = extents(ins)
-    blocks, firsts = [], []
-    for q, d_out, o_out in zip(outs, dims_out, offs_out):
-        for r, d_in, o_in in zip(ins, dims_in, offs_in):
+    def __init__(self, problem: Problem, outs, ins, sizes):
+        self.shape = (problem.dim_out, problem.dim_in)
+        dims_out, offs_out = _extents(outs, sizes)
+        dims_in, offs_in = _extents(ins, sizes)
+        self.blocks = [_Block(_Ranker(q + r, sizes), (o_out, o_out + d_out), (o_in, o_in + d_in))
+                       for q, d_out, o_out in zip(outs, dims_out, offs_out)
+                       for r, d_in, o_in in zip(ins, dims_in, offs_in)]
+        self.n_basis = sum(b.ranker.n_basis for b in self.blocks)
+        self.dtype = pattern_dtype(self.n_basis)
+        if len(self.blocks) > 1:
+            self._number_blocks(outs, ins, sizes)
+
+    def _number_blocks(self, outs, ins, sizes) -> None:
+        firsts = []
+        pairs = [(q, r) for q in outs for r in ins]
+        for block, (q, r) in zip(self.blocks, pairs):
             strings = _valid_strings(q + r, sizes)
             row = _mixed_radix(strings[:, :len(q)], [sizes[f] for f in q])
             col = _mixed_radix(strings[:, len(q):], [sizes[f] for f in r])
-            firsts.append((o_out + row) * problem.dim_in + o_in + col)
-            blocks.append((q + r, slice(o_out, o_out + d_out), slice(o_in, o_in + d_in)))
-    first = np.concatenate(firsts)
-    n_basis = len(first)
-    number = np.empty(n_basis, np.int64)
-    number[np.argsort(first, kind="stable")] = np.arange(n_basis)
-    pattern = np.empty((problem.dim_out, problem.dim_in), pattern_dtype(n_basis))
-    start = 0
-    for slots, rows, cols in blocks:
-        local, count = _partition_pattern(slots, sizes)
-        remap = number[start:start + count].astype(pattern.dtype)
-        start += count
-        pattern[rows, cols] = remap[local].reshape(rows.stop - rows.start, -1)
-    return pattern.reshape(-1), n_basis
+            firsts.append((block.rows[0] + row) * self.shape[1] + block.cols[0] + col)
+        first = np.concatenate(firsts)
+        number = np.empty(len(first), np.int64)
+        number[np.argsort(first, kind="stable")] = np.arange(len(first))
+        start = 0
+        for block in self.blocks:
+            count = block.ranker.n_basis
+            block.numbers = number[start:start + count].astype(self.dtype)
+            start += count
+
+    def array(self) -> np.ndarray:
+        out = np.empty(self.shape, self.dtype)
+        self.fill(0, self.shape[0], out)
+        return out
+
+    def fill(self, start: int, stop: int, out: np.ndarray) -> None:
+        """Write rows start..stop-1 of the pattern into ``out`` (shape (stop-start, dim_in))."""
+        for block in self.blocks:  # a handful: one per pair of summands
+            a, b = max(start, block.rows[0]), min(stop, block.rows[1])
+            if a >= b or block.width == 0:
+                continue
+            view = out[a - start:b - start, block.cols[0]:block.cols[1]]
+            lo, hi = (a - block.rows[0]) * block.width, (b - block.rows[0]) * block.width
+            direct = block.numbers is None and view.flags.c_contiguous
+            flat = view.reshape(-1) if direct else None
+            for offset, size, piece in block.ranker.pieces(lo, hi):  # entries / _CHUNK
+                if direct:
+                    block.ranker.write(piece, flat[offset - lo:offset - lo + size])
+                    continue
+                values = np.empty(size, self.dtype)
+                block.ranker.write(piece, values)
+                if block.numbers is not None:
+                    np.take(block.numbers, values, out=values)  # faster than [values]
+                _put_flat(view, offset - lo, values)
+
+
+def _extents(summands, sizes) -> tuple[list[int], list[int]]:
+    dims = [math.prod(sizes[f] for f in m) for m in summands]
+    return dims, np.cumsum([0] + dims[:-1]).tolist()
+
+
+def _put_flat(view: np.ndarray, start: int, values: np.ndarray) -> None:
+    """view.flat[start:start + len(values)] = values, for a non-contiguous 2-D view."""
+    width = view.shape[1]
+    row, col = divmod(start, width)
+    done = 0
+    if col:
+        done = min(width - col, len(values))
+        view[row, col:col + done] = values[:done]
+        row += 1
+    full = (len(values) - done) // width
+    if full:
+        view[row:row + full] = values[done:done + full * width].reshape(full, width)
+        done += full * width
+        row += full
+    if done < len(values):
+        view[row, :len(values) - done] = values[done:]
 
 
 def _valid_strings(slots: tuple[int, ...], sizes: list[int]) -> np.ndarray:
@@ -238,26 +292,34 @@ def _completions(slots: int, size: int) -> list[list[int]]:
     return table
 
 
+#: marks a value not seen yet in ``_Prefixes.blocks``; block numbers (< slots) stay below
+_UNSEEN = np.iinfo(np.int8).max
+
+
 class _Prefixes:
-    """The state after the first t slots, for a block of index prefixes (one per row).
+    """The state after the first t slots, for a run of index prefixes (one per row).
 
     ``rank``: sum of digit * weight so far; ``counts[f]``: blocks of factor f opened;
-    ``blocks[f][p, v]``: the block that value v of factor f joined in prefix p, or -1.
+    ``blocks[f][p, v]``: the block that value v of factor f joined in prefix p, or
+    ``_UNSEEN`` (larger than any block number).
+    Prefixes are consecutive in row-major order, so they own a contiguous stretch of
+    positions: ``depth`` slots are fixed, ``start`` is the first prefix's first position.
     """
 
-    def __init__(self, rank, counts, blocks):
+    def __init__(self, rank, counts, blocks, depth: int, start: int):
         self.rank, self.counts, self.blocks = rank, counts, blocks
+        self.depth, self.start = depth, start
 
     def __len__(self) -> int:
         return len(self.rank)
 
-    def take(self, start: int, stop: int) -> _Prefixes:
-        return _Prefixes(self.rank[start:stop],
-                         {f: c[start:stop] for f, c in self.counts.items()},
-                         {f: b[start:stop] for f, b in self.blocks.items()})
+    def take(self, a: int, b: int, per_prefix: int) -> _Prefixes:
+        return _Prefixes(self.rank[a:b], {f: c[a:b] for f, c in self.counts.items()},
+                         {f: x[a:b] for f, x in self.blocks.items()}, self.depth,
+                         self.start + a * per_prefix)
 
 
-def _partition_pattern(slots: tuple[int, ...], sizes: list[int]) -> tuple[np.ndarray, int]:
+class _Ranker:
     """Rank of each position's equality pattern, ranks in row-major first-occurrence order.
 
     Slot t holds an index of factor f = slots[t].  Its restricted-growth digit a_t is the
@@ -269,77 +331,132 @@ def _partition_pattern(slots: tuple[int, ...], sizes: list[int]) -> tuple[np.nda
         rank(a) = sum_t a_t * prod_g completions_g(slots of g after t, blocks of g open)
 
     (every smaller digit at t reuses an open block, so the open counts stay as they are).
-    Returns the flat pattern in the smallest dtype and the number of orbits.
     """
-    m = len(slots)
-    remaining = [[slots[t + 1:].count(f) for f in range(len(sizes))] for t in range(m)]
-    tables = [_completions(slots.count(f), n) for f, n in enumerate(sizes)]
-    n_basis = math.prod(tables[f][slots.count(f)][0] for f in range(len(sizes)))
-    weights = [{f: np.array(tables[f][r], np.int64) for f, r in enumerate(rem) if r}
-               for rem in remaining]
-    out = np.empty(math.prod(sizes[f] for f in slots), pattern_dtype(n_basis))
-    if m == 0:
-        out[:] = 0
-        return out, n_basis
-    live = {f for f in slots}
-    start = _Prefixes(np.zeros(1, np.int64),
-                      {f: np.zeros(1, np.int8) for f in live},
-                      {f: np.full((1, sizes[f]), -1, np.int8) for f in live})
-    _fill(start, 0, out, slots, sizes, weights, remaining)
-    return out, n_basis
 
+    def __init__(self, slots: tuple[int, ...], sizes: list[int]):
+        self.slots, self.sizes = slots, sizes
+        m = len(slots)
+        self.remaining = [[slots[t + 1:].count(f) for f in range(len(sizes))]
+                          for t in range(m)]
+        tables = [_completions(slots.count(f), n) for f, n in enumerate(sizes)]
+        self.n_basis = math.prod(tables[f][slots.count(f)][0] for f in range(len(sizes)))
+        self.weights = [{f: np.array(tables[f][r], np.int64) for f, r in enumerate(rem) if r}
+                        for rem in self.remaining]
+        #: positions per prefix of t fixed slots
+        self.extent = [math.prod(sizes[f] for f in slots[t:]) for t in range(m + 1)]
 
-def _fill(state: _Prefixes, t: int, out: np.ndarray, slots, sizes, weights, remaining) -> None:
-    """Extend the prefixes by slots t, t+1, ... and write their ranks to ``out``.
+    def root(self) -> _Prefixes:
+        live = set(self.slots)
+        return _Prefixes(np.zeros(1, np.int64), {f: np.zeros(1, np.int8) for f in live},
+                         {f: np.full((1, self.sizes[f]), _UNSEEN, np.int8) for f in live}, 0, 0)
 
-    Prefixes are contiguous in row-major order, so a block of prefixes owns a contiguous
-    stretch of ``out``; blocks are split until their stretch fits in a chunk.
-    """
-    per_prefix = out.size // len(state)
-    if out.size > _CHUNK and len(state) > 1:
-        step = max(1, _CHUNK // per_prefix)
-        for a in range(0, len(state), step):  # trip count: entries / _CHUNK at most
-            b = min(a + step, len(state))
-            _fill(state.take(a, b), t, out[a * per_prefix:b * per_prefix], slots, sizes,
-                  weights, remaining)
-        return
-    while True:
-        f, n = slots[t], sizes[slots[t]]
-        known = state.blocks[f]
-        digit = np.where(known >= 0, known, state.counts[f][:, None])  # (prefixes, n)
-        if t + 1 == len(slots):  # the last slot weighs 1
-            np.add(state.rank.astype(out.dtype)[:, None], digit,
-                   out=out.reshape(len(state), n), casting="unsafe")
+    def pieces(self, lo: int, hi: int):
+        """Runs of prefixes covering positions lo..hi-1 exactly, each at most ``_CHUNK``
+        positions: (first position, positions, prefixes).  Trip count: entries / _CHUNK."""
+        if self.extent[0] == 0 or lo >= hi:
             return
-        state = _extend(state, f, n, digit, weights[t], remaining[t])
-        t += 1
-        if out.size > _CHUNK and len(state) > 1:
-            _fill(state, t, out, slots, sizes, weights, remaining)
+        yield from self._split(self.root(), lo, hi)
+
+    def _split(self, state: _Prefixes, lo: int, hi: int):
+        per = self.extent[state.depth]
+        end = state.start + len(state) * per
+        if end <= lo or state.start >= hi:
             return
+        if lo <= state.start and end <= hi and len(state) * per <= _CHUNK:
+            yield state.start, len(state) * per, state
+            return
+        if len(state) > 1:
+            for a, b in self._runs(state, per, lo, hi):
+                yield from self._split(state.take(a, b, per), lo, hi)
+            return
+        # one prefix, too large or cut: extend it by runs of values of the next slot
+        t = state.depth
+        f, n = self.slots[t], self.sizes[self.slots[t]]
+        child = self.extent[t + 1]
+        first = max(0, (lo - state.start) // child)
+        last = min(n, -(-(hi - state.start) // child))
+        step = max(1, _CHUNK // child)
+        digit = self._digit(state, f)
+        for a in range(first, last, step):
+            b = min(a + step, last)
+            yield from self._split(self._extend(state, f, n, digit, a, b), lo, hi)
 
+    @staticmethod
+    def _runs(state: _Prefixes, per: int, lo: int, hi: int):
+        """Prefixes whole inside lo..hi-1 in runs that fit a chunk; cut ones alone."""
+        first = max(0, (lo - state.start) // per)
+        last = min(len(state), -(-(hi - state.start) // per))
+        whole_lo = max(0, -(-(lo - state.start) // per))  # first prefix starting >= lo
+        whole_hi = min(len(state), (hi - state.start) // per)  # prefixes ending <= hi
+        if whole_lo >= whole_hi:  # lo and hi cut one prefix or two neighbours
+            yield from ((a, a + 1) for a in range(first, last))
+            return
+        if first < whole_lo:
+            yield first, whole_lo
+        step = max(1, _CHUNK // per)
+        yield from ((a, min(a + step, whole_hi)) for a in range(whole_lo, whole_hi, step))
+        if whole_hi < last:
+            yield whole_hi, last
 
-def _extend(state: _Prefixes, f: int, n: int, digit: np.ndarray, weight: dict,
-            remaining: list[int]) -> _Prefixes:
-    """Every prefix extended by the n values of slot t (factor f)."""
-    w = np.ones(len(state), np.int64)
-    for g, table in weight.items():
-        w *= table[state.counts[g]]
-    rank = (state.rank[:, None] + digit * w[:, None]).ravel()
-    counts, blocks = {}, {}
-    for g in state.counts:
-        if remaining[g] == 0:
-            continue  # no slot of g follows: its state is no longer needed
-        if g != f:
-            counts[g] = np.repeat(state.counts[g], n)
-            blocks[g] = np.repeat(state.blocks[g], n, axis=0)
-            continue
+    def write(self, state: _Prefixes, out: np.ndarray) -> None:
+        """The ranks of all positions of ``state``'s prefixes, into ``out`` (flat)."""
+        t = state.depth
+        if t == len(self.slots):
+            out[:] = state.rank
+            return
+        while True:
+            f, n = self.slots[t], self.sizes[self.slots[t]]
+            digit = self._digit(state, f)
+            if t + 1 == len(self.slots):  # the last slot weighs 1
+                np.add(state.rank.astype(out.dtype)[:, None], digit,
+                       out=out.reshape(len(state), n), casting="unsafe")
+                return
+            state = self._extend(state, f, n, digit, 0, n)
+            t += 1
+
+    @staticmethod
+    def _digit(state: _Prefixes, f: int) -> np.ndarray:
         known = state.blocks[f]
-        counts[f] = (state.counts[f][:, None] + (known < 0)).ravel().astype(np.int8)
-        grown = np.repeat(known, n, axis=0).reshape(len(state), n, n)
-        idx = np.arange(n)
-        grown[:, idx, idx] = digit
-        blocks[f] = grown.reshape(-1, n)
-    return _Prefixes(rank, counts, blocks)
+        # a seen value's block is below the count, an unseen value opens block number
+        # count: one minimum (a single pass) instead of a test and a select
+        return np.minimum(known, state.counts[f][:, None])  # (prefixes, n)
+
+    def _extend(self, state: _Prefixes, f: int, n: int, digit: np.ndarray, a: int,
+                b: int) -> _Prefixes:
+        """Every prefix extended by the values a..b-1 of its next slot (factor f)."""
+        t, k = state.depth, b - a
+        remaining = self.remaining[t]
+        w = np.ones(len(state), np.int64)
+        for g, table in self.weights[t].items():
+            w *= table[state.counts[g]]
+        digit = digit[:, a:b]
+        rank = (state.rank[:, None] + digit * w[:, None]).ravel()
+        counts, blocks = {}, {}
+        for g in state.counts:
+            if remaining[g] == 0:
+                continue  # no slot of g follows: its state is no longer needed
+            if g != f:
+                counts[g] = np.repeat(state.counts[g], k)
+                blocks[g] = np.repeat(state.blocks[g], k, axis=0)
+                continue
+            known = state.blocks[f]
+            opened = known[:, a:b] == _UNSEEN
+            counts[f] = (state.counts[f][:, None] + opened).ravel().astype(np.int8)
+            grown = np.repeat(known, k, axis=0).reshape(len(state), k, n)
+            idx = np.arange(k)
+            grown[:, idx, a + idx] = digit
+            blocks[f] = grown.reshape(-1, n)
+        return _Prefixes(rank, counts, blocks, t + 1,
+                         state.start + a * self.extent[t + 1])
+
+
+def _partition_pattern(slots: tuple[int, ...], sizes: list[int]) -> tuple[np.ndarray, int]:
+    """The flat pattern of one monomial (smallest dtype) and its number of orbits."""
+    ranker = _Ranker(slots, sizes)
+    out = np.empty(ranker.extent[0], pattern_dtype(ranker.n_basis))
+    for offset, size, piece in ranker.pieces(0, len(out)):
+        ranker.write(piece, out[offset:offset + size])
+    return out, ranker.n_basis
 
 
 # ----------------------------------------------------------------------------- other groups

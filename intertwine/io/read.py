@@ -1,58 +1,40 @@
-"""Reading and writing basis files (HDF5, contract section 2).
+"""Reading basis files, which may be corrupt or hostile.
 
-A basis file outlives the program that wrote it: it is shared, cached, downloaded and
-opened by other tools, so both directions are defensive.
-
-Writing is atomic.  The file is built under a temporary name in the destination folder
-and renamed over the target only once complete, so a crash, Ctrl-C or SIGTERM leaves
-either the old file or the new one, never a torn one.  Only filters built into libhdf5
-are used, so any HDF5 reader can open the result.
-
-Reading treats the file as possibly corrupt or hostile.  Shapes and types are checked
-against the root attributes, and the memory a read would need is bounded (``MAX_BYTES``),
-before any dataset is read; links, external storage and virtual datasets, through which
-a file could make us read other files, are refused; values are range-checked after
-reading.  Every failure is a :class:`BasisFileError` with a one-line message, which the
-command line reports as a usage error instead of a traceback.
+Shapes and types are checked against the root attributes, and the memory a read would
+need is bounded (``intertwine.io.MAX_BYTES``), before any dataset is read; links,
+external storage and virtual datasets, through which a file could make us read other
+files, are refused; values are range-checked after reading.  Every failure is a
+:class:`BasisFileError` with a one-line message.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
-import tempfile
-import warnings
 from contextlib import contextmanager
 
 import h5py
 import numpy as np
-import scipy.sparse as sp
 
-from .basis import Basis, Coo, Generators, pattern_dtype
+from ..basis import Basis, Coo, Generators, pattern_dtype
+from .common import (
+    _BOOL,
+    _COO_FIELDS,
+    _EXACT_FIELDS,
+    _GENERATOR_KINDS,
+    _INT,
+    _STR,
+    ENCODINGS,
+    FORMAT,
+    FORMAT_VERSION,
+    REQUIRED,
+    BasisFileError,
+    BasisFileNotFoundError,
+    _human,
+    max_bytes,
+)
 
-__all__ = ["BasisFileError", "BasisFileNotFoundError", "MAX_BYTES", "FORMAT",
-           "FORMAT_VERSION", "load", "read_attributes", "save"]
+__all__ = ["load", "read_attributes"]
 
-FORMAT = "intertwine.basis"
-FORMAT_VERSION = 1
-
-_STR, _INT, _BOOL = "str", "int", "bool"
-#: the contract's root attributes, in the contract's order, with their types
-REQUIRED = {
-    "format": _STR, "format_version": _INT, "spec": _STR, "group": _STR, "rep_in": _STR,
-    "rep_out": _STR, "dim_in": _INT, "dim_out": _INT, "n_basis": _INT, "method": _STR,
-    "encoding": _STR, "exact": _BOOL, "intertwine_version": _STR,
-}
-ENCODINGS = ("pattern", "coo")
-_GENERATOR_KINDS = ("in", "out", "lie_in", "lie_out")
-_COO_FIELDS = ("index", "row", "col", "value")
-_EXACT_FIELDS = ("numerator", "denominator")
-
-# Large patterns are chunked so that they are written (and can be interrupted) in pieces
-# and so that readers can fetch row blocks without loading everything.
-_CHUNK_THRESHOLD = 1_000_000  # entries
-_CHUNK_BYTES = 2 << 20
-_WRITE_BYTES = 32 << 20
 # Filters implemented inside libhdf5 itself (deflate, shuffle, fletcher32, szip, nbit,
 # scaleoffset); anything else would need a plugin that other readers may not have.
 _BUILTIN_FILTERS = frozenset({1, 2, 3, 4, 5, 6})
@@ -61,327 +43,6 @@ _STR_ENTRY_BYTES = 160
 _MATRIX_BYTES = 1024  # overhead of one scipy.sparse matrix object
 _MAX_ATTR_ITEMS = 1 << 16  # larger extra attributes are not "plain values"; skipped
 
-
-class BasisFileError(ValueError):
-    """The path is not a readable basis file (or cannot be written as one)."""
-
-
-class BasisFileNotFoundError(BasisFileError, FileNotFoundError):
-    """The file, or the folder it should be written to, does not exist."""
-
-
-def _default_max_bytes() -> int:
-    env = os.environ.get("INTERTWINE_MAX_BYTES", "").strip()
-    if env:
-        try:
-            value = int(float(env)) if not env.isdigit() else int(env)
-            if value > 0:
-                return value
-        except (ValueError, OverflowError):
-            pass
-        warnings.warn(f"ignoring INTERTWINE_MAX_BYTES={env!r}: not a positive number",
-                      stacklevel=2)
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2
-    except (ValueError, OSError, AttributeError):  # no sysconf (Windows) or no such name
-        return 4 << 30
-
-
-#: Refuse to load a file whose arrays would take more memory than this (bytes): half the
-#: physical memory unless the environment variable INTERTWINE_MAX_BYTES says otherwise.
-MAX_BYTES = _default_max_bytes()
-
-
-# ======================================================================================
-# writing
-# ======================================================================================
-
-def save(basis: Basis, path, *, compression: str | None = None) -> None:
-    """Write ``basis`` to ``path`` (HDF5, contract section 2), atomically.
-
-    ``compression`` is None or ``"gzip"`` (deflate with shuffle).  Raises ValueError if the
-    basis is inconsistent, :class:`BasisFileError` if the folder does not exist or cannot
-    be written.  An existing file at ``path`` is replaced whole or left untouched.
-    """
-    if compression not in (None, "gzip"):
-        raise ValueError(f"compression must be None or 'gzip', not {compression!r}")
-    path = os.fsdecode(path)
-    folder, name = _destination(path)
-    data = _prepare(basis)  # all checks and conversions before touching the disk
-    tmp = _temporary(folder, name)
-    try:
-        _write_file(tmp, basis, data, compression)
-        os.replace(tmp, path)
-    except BaseException:  # also KeyboardInterrupt / SystemExit: never leave the temp file
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    _sync_folder(folder)
-
-
-def _destination(path: str) -> tuple[str, str]:
-    folder, name = os.path.split(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        raise BasisFileNotFoundError(f"folder does not exist: {os.path.dirname(path) or '.'}")
-    if os.path.isdir(path):
-        raise BasisFileError(f"is a folder, not a file: {path}")
-    return folder, name
-
-
-def _temporary(folder: str, name: str) -> str:
-    # Same folder so that os.replace is a rename within one file system; the name is
-    # shortened so that prefix + random part + suffix stays within NAME_MAX.
-    try:
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + name[:200] + ".", suffix=".tmp")
-    except OSError as exc:
-        raise BasisFileError(f"cannot write to folder: {folder} ({exc.strerror})") from exc
-    os.close(fd)
-    return tmp
-
-
-def _write_file(tmp: str, basis: Basis, data: dict, compression) -> None:
-    with h5py.File(tmp, "w") as f:
-        _write_attributes(f, basis)
-        if "pattern" in data:
-            _write_pattern(f, data["pattern"], compression)
-        else:
-            _write_coo(f.create_group("basis"), data["basis"], compression)
-        _write_generators(f.create_group("generators"), data["generators"], compression)
-    # Durability: the rename must not reach the disk before the contents do.
-    fd = os.open(tmp, os.O_RDWR)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    # mkstemp creates mode 0600; a basis file is as shareable as any other output.
-    # (After the fsync: a strict umask may leave even the owner unable to reopen it.)
-    os.chmod(tmp, 0o666 & ~_umask())
-
-
-def _umask() -> int:
-    with contextlib.suppress(OSError, ValueError, IndexError):
-        with open("/proc/self/status") as fh:  # race-free where available
-            for line in fh:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def _sync_folder(folder: str) -> None:
-    with contextlib.suppress(OSError, AttributeError):  # not possible on every platform
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-# -- checking and converting the Basis object -------------------------------------------
-
-def _prepare(basis: Basis) -> dict:
-    """The arrays to write, after checking that a reader will accept them."""
-    dim_in, dim_out, n = int(basis.dim_in), int(basis.dim_out), int(basis.n_basis)
-    if min(dim_in, dim_out, n) < 0 or n > dim_in * dim_out:
-        raise ValueError(f"inconsistent sizes: n_basis={n}, dim_in={dim_in}, "
-                         f"dim_out={dim_out}")
-    _extra_attributes(basis.attrs)
-    data = {}
-    if basis.pattern is not None:
-        data["pattern"] = _checked_pattern(basis.pattern, dim_out, dim_in, n)
-    elif basis.coo is not None:
-        data["basis"] = _basis_coo(basis.coo, basis.exact, (n, dim_out, dim_in))
-    else:
-        raise ValueError("basis has neither a pattern nor coo entries")
-    data["generators"] = _generator_coos(basis.generators, dim_in, dim_out)
-    return data
-
-
-def _checked_pattern(pattern, dim_out: int, dim_in: int, n: int) -> np.ndarray:
-    pattern = np.asarray(pattern)
-    if pattern.dtype.kind not in "iu" or pattern.shape != (dim_out, dim_in):
-        raise ValueError(f"pattern must be an integer array of shape {(dim_out, dim_in)}, "
-                         f"not {pattern.dtype} {pattern.shape}")
-    if pattern.size and (pattern.min() < -1 or pattern.max() >= n):
-        raise ValueError(f"pattern values must lie in [-1, {n})")
-    return pattern
-
-
-def _check_range(values: np.ndarray, stop: int, what: str) -> None:
-    if values.size and (values.min() < 0 or values.max() >= stop):
-        raise ValueError(f"{what} must lie in [0, {stop})")
-
-
-def _coo_arrays(index, row, col, value, shape: tuple[int, int, int], what: str) -> dict:
-    arrays = {"index": np.asarray(index), "row": np.asarray(row), "col": np.asarray(col)}
-    for key, a in arrays.items():
-        if a.ndim != 1 or (a.size and a.dtype.kind not in "iu"):
-            raise ValueError(f"{what} {key} must be a 1-D integer array")
-    value = np.asarray(value, dtype=np.float64)
-    if value.ndim != 1 or len({len(a) for a in (*arrays.values(), value)}) != 1:
-        raise ValueError(f"{what} index, row, col and value must be 1-D of equal length")
-    if not np.isfinite(value).all():
-        raise ValueError(f"{what} values must be finite")
-    out = {}
-    for (key, a), stop in zip(arrays.items(), shape, strict=True):
-        _check_range(a, stop, f"{what} {key}")
-        out[key] = a.astype(pattern_dtype(stop), copy=False)  # smallest width that fits
-    out["value"] = value
-    return out
-
-
-def _basis_coo(coo: Coo, exact: bool, shape: tuple[int, int, int]) -> dict:
-    out = _coo_arrays(coo.index, coo.row, coo.col, coo.value, shape, "coo")
-    if not exact:
-        return out
-    num, den = coo.numerator, coo.denominator
-    if num is None:
-        num, den = _integral_numerators(out["value"]), None
-    num = _exact_array(num, "numerator")
-    den = np.ones(len(num), np.int64) if den is None else _exact_array(den, "denominator")
-    if not len(num) == len(den) == len(out["value"]):
-        raise ValueError("coo numerator and denominator must have one entry per value")
-    if den.size and not (den > 0).all():
-        raise ValueError("coo denominators must be positive")
-    out["numerator"], out["denominator"] = _stored_exact(num), _stored_exact(den)
-    return out
-
-
-def _integral_numerators(value: np.ndarray) -> np.ndarray:
-    # Without explicit fractions an exact basis must have integer values.
-    if value.size and (np.any(value != np.trunc(value)) or np.abs(value).max() >= 2.0**63):
-        raise ValueError("exact coo basis without numerator/denominator has non-integer "
-                         "values")
-    return value.astype(np.int64)
-
-
-_is_integer = np.frompyfunc(
-    lambda x: isinstance(x, int | np.integer) and not isinstance(x, bool | np.bool_), 1, 1)
-
-
-def _exact_array(a, what: str) -> np.ndarray:
-    a = np.asarray(a)
-    if a.ndim != 1:
-        raise ValueError(f"coo {what} must be 1-D")
-    if a.dtype.kind in "iu" or a.size == 0:
-        return a
-    if a.dtype != object or not _is_integer(a).all():
-        raise ValueError(f"coo {what} must hold integers (int64 or Python ints)")
-    return a
-
-
-def _stored_exact(a: np.ndarray) -> np.ndarray:
-    """int64 when every number fits, else decimal strings (contract section 2)."""
-    with contextlib.suppress(OverflowError):
-        if a.dtype.kind != "u" or a.size == 0 or a.max() <= np.iinfo(np.int64).max:
-            return a.astype(np.int64)  # raises OverflowError for too large Python ints
-    return np.frompyfunc(str, 1, 1)(a.astype(object)).astype(object)
-
-
-def _generator_coos(gens: Generators, dim_in: int, dim_out: int) -> dict:
-    kinds = {"in": (gens.in_, dim_in), "out": (gens.out, dim_out)}
-    if gens.lie_in or gens.lie_out:
-        kinds.update(lie_in=(gens.lie_in, dim_in), lie_out=(gens.lie_out, dim_out))
-    return {kind: _matrices_coo(list(mats), dim, kind) for kind, (mats, dim) in kinds.items()}
-
-
-def _matrices_coo(mats: list, dim: int, kind: str) -> dict:
-    """One coo table for a list of matrices, index = position in the list."""
-    parts = []
-    for m in mats:
-        # copy: sum_duplicates works in place and must not touch the caller's matrix
-        c = sp.csr_matrix(m, dtype=np.float64, copy=True)
-        if c.shape != (dim, dim):
-            raise ValueError(f"generator matrices '{kind}' must be {dim}x{dim}, not {c.shape}")
-        c.sum_duplicates()
-        parts.append(c.tocoo())
-    index = np.repeat(np.arange(len(parts)), [p.nnz for p in parts]).astype(np.int64)
-    row, col, value = (np.concatenate([getattr(p, a) for p in parts] or [np.zeros(0, t)])
-                       for a, t in (("row", np.int64), ("col", np.int64),
-                                    ("data", np.float64)))
-    keep = value != 0  # the contract forbids explicit zeros
-    out = _coo_arrays(index[keep], row[keep], col[keep], value[keep],
-                      (max(len(parts), 1), dim, dim), f"generators/{kind}")
-    out["count"] = len(parts)
-    return out
-
-
-def _extra_attributes(attrs: dict) -> None:
-    for key, value in attrs.items():
-        if not isinstance(key, str):
-            raise TypeError(f"attribute names must be str, not {key!r}")
-        ok = isinstance(value, str | bytes | bool | int | float | np.generic | np.ndarray)
-        if not ok:
-            raise TypeError(f"attribute {key!r}: cannot store {type(value).__name__}")
-
-
-# -- writing HDF5 ---------------------------------------------------------------------
-
-def _write_attributes(f: h5py.File, basis: Basis) -> None:
-    from . import __version__
-
-    required = {
-        "format": FORMAT, "format_version": FORMAT_VERSION, "spec": str(basis.spec),
-        "group": str(basis.group), "rep_in": str(basis.rep_in),
-        "rep_out": str(basis.rep_out), "dim_in": int(basis.dim_in),
-        "dim_out": int(basis.dim_out), "n_basis": int(basis.n_basis),
-        "method": str(basis.method), "encoding": basis.encoding,
-        "exact": np.bool_(bool(basis.exact)), "intertwine_version": str(__version__),
-    }
-    for key, value in required.items():
-        f.attrs[key] = value
-    for key, value in basis.attrs.items():
-        if key not in REQUIRED:  # extras never override the contract's attributes
-            f.attrs[key] = np.bool_(value) if isinstance(value, bool) else value
-
-
-def _filters(compression) -> dict:
-    return {"compression": "gzip", "shuffle": True} if compression else {}
-
-
-def _pattern_chunks(shape: tuple[int, int], itemsize: int) -> tuple[int, int] | None:
-    rows, cols = shape
-    if rows == 0 or cols == 0:
-        return None  # HDF5 cannot chunk an empty extent
-    row_bytes = cols * itemsize
-    if row_bytes >= _CHUNK_BYTES:  # a single row exceeds a chunk: split the row
-        return 1, min(cols, _CHUNK_BYTES // itemsize)
-    return min(rows, _CHUNK_BYTES // row_bytes), cols
-
-
-def _write_pattern(f: h5py.File, pattern: np.ndarray, compression) -> None:
-    big = pattern.size > _CHUNK_THRESHOLD or (compression and pattern.size)
-    chunks = _pattern_chunks(pattern.shape, pattern.dtype.itemsize) if big else None
-    ds = f.create_dataset("pattern", shape=pattern.shape, dtype=pattern.dtype,
-                          chunks=chunks, **_filters(compression if chunks else None))
-    if chunks is None:
-        ds[...] = pattern
-        return
-    rows_per_write = max(1, _WRITE_BYTES // max(1, pattern.shape[1] * pattern.dtype.itemsize))
-    rows_per_write = max(chunks[0], rows_per_write - rows_per_write % chunks[0])
-    for start in range(0, pattern.shape[0], rows_per_write):  # blocks, not entries
-        ds[start:start + rows_per_write] = pattern[start:start + rows_per_write]
-
-
-def _write_coo(group: h5py.Group, arrays: dict, compression) -> None:
-    for key, a in arrays.items():
-        if key == "count":
-            group.attrs["count"] = int(a)
-            continue
-        dtype = h5py.string_dtype() if a.dtype == object else a.dtype
-        group.create_dataset(key, data=a, dtype=dtype,
-                             **_filters(compression if a.size else None))
-
-
-def _write_generators(group: h5py.Group, coos: dict, compression) -> None:
-    for kind, arrays in coos.items():
-        _write_coo(group.create_group(kind), arrays, compression)
-
-
-# ======================================================================================
-# reading
-# ======================================================================================
 
 def read_attributes(path) -> dict:
     """The root attributes of a basis file as plain Python values, contract ones first.
@@ -663,10 +324,10 @@ class _Plan:
         return dss, count
 
     def check_budget(self) -> None:
-        if self.need > MAX_BYTES:
+        if self.need > max_bytes():
             raise BasisFileError(
                 f"basis file too large to load: {self.path} (needs about "
-                f"{_human(self.need)}, limit {_human(MAX_BYTES)}; see INTERTWINE_MAX_BYTES)")
+                f"{_human(self.need)}, limit {_human(max_bytes())}; see INTERTWINE_MAX_BYTES)")
 
     # -- reading, after all checks passed ------------------------------------------------
     def read(self) -> Basis:
@@ -687,14 +348,6 @@ class _Plan:
                      n_basis=n, method=a["method"], exact=a["exact"], pattern=pattern,
                      coo=coo, generators=gens,
                      attrs={**extras, "intertwine_version": a["intertwine_version"]})
-
-
-def _human(n: int) -> str:
-    for unit in ("B", "kB", "MB", "GB", "TB", "PB"):
-        if n < 1000:
-            return f"{n:.3g} {unit}"
-        n /= 1000
-    return f"{n:.3g} EB"
 
 
 # -- reading and validating values ------------------------------------------------------
@@ -764,6 +417,8 @@ def _read_matrices(spec: tuple, dim: int, kind: str, path: str) -> list:
     c = _read_coo(dss, (count, dim, dim), f"generators/{kind}", path)
     order = np.argsort(c.index, kind="stable")
     bounds = np.searchsorted(c.index[order], np.arange(count + 1))
+    import scipy.sparse as sp  # load() gives scipy matrices; only reading attributes is light
+
     mats = []
     for k in range(count):  # one matrix per generator, vectorised inside
         sel = order[bounds[k]:bounds[k + 1]]

@@ -1,0 +1,44 @@
+"""Reading and writing basis files (HDF5, contract section 2).
+
+A basis file outlives the program that wrote it: it is shared, cached, downloaded and
+opened by other tools, so both directions are defensive.
+
+Writing is atomic.  The file is built under a temporary name in the destination folder
+and renamed over the target only once complete, so a crash, Ctrl-C or SIGTERM leaves
+either the old file or the new one, never a torn one.  Only filters built into libhdf5
+are used, so any HDF5 reader can open the result.
+
+Reading treats the file as possibly corrupt or hostile.  Shapes and types are checked
+against the root attributes, and the memory a read would need is bounded (``MAX_BYTES``),
+before any dataset is read; links, external storage and virtual datasets, through which
+a file could make us read other files, are refused; values are range-checked after
+reading.  Every failure is a :class:`BasisFileError` with a one-line message, which the
+command line reports as a usage error instead of a traceback.
+
+``write.py`` holds ``save``, ``read.py`` ``load`` and ``read_attributes``, ``common.py``
+what both share (the format's names, the errors, the memory budget).
+"""
+
+from __future__ import annotations
+
+# (the names imported "as" themselves are private ones that other modules of intertwine
+# and the tests use)
+from .common import FORMAT, FORMAT_VERSION, BasisFileError, BasisFileNotFoundError
+from .common import REQUIRED as REQUIRED
+from .common import _default_max_bytes as _default_max_bytes
+from .common import _human as _human
+from .read import load, read_attributes
+from .write import _generator_coos as _generator_coos
+from .write import _matrix_entries as _matrix_entries
+from .write import _pattern_chunks as _pattern_chunks
+from .write import _umask as _umask
+from .write import save
+
+__all__ = ["BasisFileError", "BasisFileNotFoundError", "MAX_BYTES", "FORMAT",
+           "FORMAT_VERSION", "load", "read_attributes", "save"]
+
+#: Refuse to load a file whose arrays would take more memory than this (bytes): half the
+#: physical memory unless the environment variable INTERTWINE_MAX_BYTES says otherwise.
+#: A streamed pattern is written holding at most an eighth of it.  The readers and
+#: writers look it up here at each use, so a program may change it at run time.
+MAX_BYTES = _default_max_bytes()

@@ -1,0 +1,406 @@
+"""Writing basis files: checked before touching the disk, then atomic.
+
+The file is built under a temporary name in the destination folder and renamed over the
+target only once complete, so a crash, Ctrl-C or SIGTERM leaves either the old file or
+the new one, never a torn one.  Only filters built into libhdf5 are used, so any HDF5
+reader can open the result.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+
+import h5py
+import numpy as np
+
+from ..basis import Basis, Coo, CooMatrix, Generators, pattern_dtype
+from .common import (
+    FORMAT,
+    FORMAT_VERSION,
+    REQUIRED,
+    BasisFileError,
+    BasisFileNotFoundError,
+    _human,
+    max_bytes,
+)
+
+__all__ = ["save"]
+
+# Large patterns are chunked so that they are written (and can be interrupted) in pieces
+# and so that readers can fetch row blocks without loading everything.
+_CHUNK_THRESHOLD = 1_000_000  # entries
+_CHUNK_BYTES = 2 << 20
+_WRITE_BYTES = 32 << 20
+
+
+def save(basis: Basis, path, *, compression: str | None = None) -> None:
+    """Write ``basis`` to ``path`` (HDF5, contract section 2), atomically.
+
+    ``compression`` is None or ``"gzip"`` (deflate with shuffle).  Raises ValueError if the
+    basis is inconsistent, :class:`BasisFileError` if the folder does not exist, cannot
+    be written or lacks the space (uncompressed files are checked before writing).  An
+    existing file at ``path`` is replaced whole or left untouched.
+
+    ``basis.pattern`` may also be a *pattern source* instead of an array: an object with
+    ``shape``, ``dtype`` and ``fill(start, stop, out)`` that computes rows start..stop-1
+    into ``out`` (such as ``solvers.orbit.SymmetricPattern``).  It is then written band by
+    band into the chunked dataset, so the whole pattern is never held in memory.
+    """
+    if compression not in (None, "gzip"):
+        raise ValueError(f"compression must be None or 'gzip', not {compression!r}")
+    path = os.fsdecode(path)
+    folder, name = _destination(path)
+    data = _prepare(basis)  # all checks and conversions before touching the disk
+    if compression is None:
+        _check_disk_space(folder, _payload_bytes(data))
+    tmp = _temporary(folder, name)
+    try:
+        _write_file(tmp, basis, data, compression)
+        os.replace(tmp, path)
+    except BaseException:  # also KeyboardInterrupt / SystemExit: never leave the temp file
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    _sync_folder(folder)
+
+
+def _destination(path: str) -> tuple[str, str]:
+    folder, name = os.path.split(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise BasisFileNotFoundError(f"folder does not exist: {os.path.dirname(path) or '.'}")
+    if os.path.isdir(path):
+        raise BasisFileError(f"is a folder, not a file: {path}")
+    return folder, name
+
+
+#: HDF5's own structures (headers, chunk index): generous, so that a check that passes
+#: leaves room for them
+_FILE_OVERHEAD = 64 << 10
+_INDEX_OVERHEAD = 0.01
+
+
+def _payload_bytes(data: dict) -> int:
+    arrays = [data["pattern"]] if "pattern" in data else list(data["basis"].values())
+    arrays += [a for coo in data["generators"].values() for a in coo.values()
+               if isinstance(a, np.ndarray)]
+    total = sum(_nbytes(a) for a in arrays)
+    return int(total * (1 + _INDEX_OVERHEAD)) + _FILE_OVERHEAD
+
+
+def _nbytes(a) -> int:
+    if isinstance(a, np.ndarray) and a.dtype != object:
+        return a.nbytes
+    if isinstance(a, np.ndarray):  # decimal strings of huge exact values
+        return sum(len(str(x)) + 16 for x in a.flat)
+    return int(np.prod(a.shape, dtype=object)) * np.dtype(a.dtype).itemsize  # a source
+
+
+def _check_disk_space(folder: str, need: int) -> None:
+    try:
+        free = shutil.disk_usage(folder).free
+    except OSError:
+        return  # cannot tell: the write itself will fail cleanly if it must
+    if need > free:
+        raise BasisFileError(f"not enough disk space in {folder}: the file needs about "
+                             f"{_human(need)}, {_human(free)} free")
+
+
+def _temporary(folder: str, name: str) -> str:
+    # Same folder so that os.replace is a rename within one file system; the name is
+    # shortened so that prefix + random part + suffix stays within NAME_MAX.
+    try:
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + name[:200] + ".", suffix=".tmp")
+    except OSError as exc:
+        raise BasisFileError(f"cannot write to folder: {folder} ({exc.strerror})") from exc
+    os.close(fd)
+    return tmp
+
+
+def _write_file(tmp: str, basis: Basis, data: dict, compression) -> None:
+    with h5py.File(tmp, "w") as f:
+        _write_attributes(f, basis)
+        if "pattern" in data:
+            _write_pattern(f, data["pattern"], compression, int(basis.n_basis))
+        else:
+            _write_coo(f.create_group("basis"), data["basis"], compression)
+        _write_generators(f.create_group("generators"), data["generators"], compression)
+    # Durability: the rename must not reach the disk before the contents do.
+    fd = os.open(tmp, os.O_RDWR)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    # mkstemp creates mode 0600; a basis file is as shareable as any other output.
+    # (After the fsync: a strict umask may leave even the owner unable to reopen it.)
+    os.chmod(tmp, 0o666 & ~_umask())
+
+
+def _umask() -> int:
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        with open("/proc/self/status") as fh:  # race-free where available
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _sync_folder(folder: str) -> None:
+    with contextlib.suppress(OSError, AttributeError):  # not possible on every platform
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+# -- checking and converting the Basis object -------------------------------------------
+
+def _prepare(basis: Basis) -> dict:
+    """The arrays to write, after checking that a reader will accept them."""
+    dim_in, dim_out, n = int(basis.dim_in), int(basis.dim_out), int(basis.n_basis)
+    if min(dim_in, dim_out, n) < 0 or n > dim_in * dim_out:
+        raise ValueError(f"inconsistent sizes: n_basis={n}, dim_in={dim_in}, "
+                         f"dim_out={dim_out}")
+    _extra_attributes(basis.attrs)
+    data = {}
+    if basis.pattern is not None:
+        data["pattern"] = _checked_pattern(basis.pattern, dim_out, dim_in, n)
+    elif basis.coo is not None:
+        data["basis"] = _basis_coo(basis.coo, basis.exact, (n, dim_out, dim_in))
+    else:
+        raise ValueError("basis has neither a pattern nor coo entries")
+    data["generators"] = _generator_coos(basis.generators, dim_in, dim_out)
+    return data
+
+
+def _is_source(pattern) -> bool:
+    return hasattr(pattern, "fill") and not isinstance(pattern, np.ndarray)
+
+
+def _checked_pattern(pattern, dim_out: int, dim_in: int, n: int) -> np.ndarray:
+    if _is_source(pattern):  # values are checked band by band while writing
+        dtype = np.dtype(pattern.dtype)
+        if dtype.kind != "i" or tuple(pattern.shape) != (dim_out, dim_in):
+            raise ValueError(f"pattern source must give signed integers of shape "
+                             f"{(dim_out, dim_in)}, not {dtype} {tuple(pattern.shape)}")
+        return pattern
+    pattern = np.asarray(pattern)
+    if pattern.dtype.kind not in "iu" or pattern.shape != (dim_out, dim_in):
+        raise ValueError(f"pattern must be an integer array of shape {(dim_out, dim_in)}, "
+                         f"not {pattern.dtype} {pattern.shape}")
+    if pattern.size and (pattern.min() < -1 or pattern.max() >= n):
+        raise ValueError(f"pattern values must lie in [-1, {n})")
+    return pattern
+
+
+def _check_range(values: np.ndarray, stop: int, what: str) -> None:
+    if values.size and (values.min() < 0 or values.max() >= stop):
+        raise ValueError(f"{what} must lie in [0, {stop})")
+
+
+def _coo_arrays(index, row, col, value, shape: tuple[int, int, int], what: str) -> dict:
+    arrays = {"index": np.asarray(index), "row": np.asarray(row), "col": np.asarray(col)}
+    for key, a in arrays.items():
+        if a.ndim != 1 or (a.size and a.dtype.kind not in "iu"):
+            raise ValueError(f"{what} {key} must be a 1-D integer array")
+    value = np.asarray(value, dtype=np.float64)
+    if value.ndim != 1 or len({len(a) for a in (*arrays.values(), value)}) != 1:
+        raise ValueError(f"{what} index, row, col and value must be 1-D of equal length")
+    if not np.isfinite(value).all():
+        raise ValueError(f"{what} values must be finite")
+    out = {}
+    for (key, a), stop in zip(arrays.items(), shape, strict=True):
+        _check_range(a, stop, f"{what} {key}")
+        out[key] = a.astype(pattern_dtype(stop), copy=False)  # smallest width that fits
+    out["value"] = value
+    return out
+
+
+def _basis_coo(coo: Coo, exact: bool, shape: tuple[int, int, int]) -> dict:
+    out = _coo_arrays(coo.index, coo.row, coo.col, coo.value, shape, "coo")
+    if not exact:
+        return out
+    num, den = coo.numerator, coo.denominator
+    if num is None:
+        num, den = _integral_numerators(out["value"]), None
+    num = _exact_array(num, "numerator")
+    den = np.ones(len(num), np.int64) if den is None else _exact_array(den, "denominator")
+    if not len(num) == len(den) == len(out["value"]):
+        raise ValueError("coo numerator and denominator must have one entry per value")
+    if den.size and not (den > 0).all():
+        raise ValueError("coo denominators must be positive")
+    out["numerator"], out["denominator"] = _stored_exact(num), _stored_exact(den)
+    return out
+
+
+def _integral_numerators(value: np.ndarray) -> np.ndarray:
+    # Without explicit fractions an exact basis must have integer values.
+    if value.size and (np.any(value != np.trunc(value)) or np.abs(value).max() >= 2.0**63):
+        raise ValueError("exact coo basis without numerator/denominator has non-integer "
+                         "values")
+    return value.astype(np.int64)
+
+
+_is_integer = np.frompyfunc(
+    lambda x: isinstance(x, int | np.integer) and not isinstance(x, bool | np.bool_), 1, 1)
+
+
+def _exact_array(a, what: str) -> np.ndarray:
+    a = np.asarray(a)
+    if a.ndim != 1:
+        raise ValueError(f"coo {what} must be 1-D")
+    if a.dtype.kind in "iu" or a.size == 0:
+        return a
+    if a.dtype != object or not _is_integer(a).all():
+        raise ValueError(f"coo {what} must hold integers (int64 or Python ints)")
+    return a
+
+
+def _stored_exact(a: np.ndarray) -> np.ndarray:
+    """int64 when every number fits, else decimal strings (contract section 2)."""
+    with contextlib.suppress(OverflowError):
+        if a.dtype.kind != "u" or a.size == 0 or a.max() <= np.iinfo(np.int64).max:
+            return a.astype(np.int64)  # raises OverflowError for too large Python ints
+    return np.frompyfunc(str, 1, 1)(a.astype(object)).astype(object)
+
+
+def _generator_coos(gens: Generators, dim_in: int, dim_out: int) -> dict:
+    kinds = {"in": (gens.raw("in_"), dim_in), "out": (gens.raw("out"), dim_out)}
+    if gens.raw("lie_in") or gens.raw("lie_out"):
+        kinds.update(lie_in=(gens.raw("lie_in"), dim_in), lie_out=(gens.raw("lie_out"), dim_out))
+    return {kind: _matrices_coo(list(mats), dim, kind) for kind, (mats, dim) in kinds.items()}
+
+
+def _matrices_coo(mats: list, dim: int, kind: str) -> dict:
+    """One coo table for a list of matrices, index = position in the list."""
+    parts = [_matrix_entries(m, dim, kind) for m in mats]
+    index = np.repeat(np.arange(len(parts)), [len(p[0]) for p in parts]).astype(np.int64)
+    row, col, value = (np.concatenate([p[a] for p in parts] or [np.zeros(0, t)])
+                       for a, t in ((0, np.int64), (1, np.int64), (2, np.float64)))
+    keep = value != 0  # the contract forbids explicit zeros
+    out = _coo_arrays(index[keep], row[keep], col[keep], value[keep],
+                      (max(len(parts), 1), dim, dim), f"generators/{kind}")
+    out["count"] = len(parts)
+    return out
+
+
+def _matrix_entries(m, dim: int, kind: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(row, col, value) of one matrix, duplicates summed, in row-major order."""
+    shape = tuple(m.shape)
+    if shape != (dim, dim):
+        raise ValueError(f"generator matrices '{kind}' must be {dim}x{dim}, not {shape}")
+    if not isinstance(m, CooMatrix):  # a scipy matrix (or anything scipy takes)
+        import scipy.sparse as sp
+
+        # copy: sum_duplicates works in place and must not touch the caller's matrix
+        c = sp.csr_matrix(m, dtype=np.float64, copy=True)
+        c.sum_duplicates()
+        c = c.tocoo()
+        return c.row.astype(np.int64), c.col.astype(np.int64), c.data
+    row, col = np.asarray(m.row), np.asarray(m.col)
+    for name, a in (("row", row), ("col", col)):
+        if a.ndim != 1 or (a.size and a.dtype.kind not in "iu"):
+            raise ValueError(f"generators/{kind} {name} must be a 1-D integer array")
+        _check_range(a, dim, f"generators/{kind} {name}")
+    value = np.asarray(m.value, np.float64)
+    if value.shape != row.shape or col.shape != row.shape:
+        raise ValueError(f"generators/{kind} row, col and value must have equal lengths")
+    # np.unique sorts row-major, as scipy's csr -> coo does, and finds duplicates
+    key, inverse = np.unique(row.astype(np.int64) * dim + col, return_inverse=True)
+    row, col = np.divmod(key, dim)
+    return row, col, np.bincount(inverse.ravel(), weights=value, minlength=len(key))
+
+
+def _extra_attributes(attrs: dict) -> None:
+    for key, value in attrs.items():
+        if not isinstance(key, str):
+            raise TypeError(f"attribute names must be str, not {key!r}")
+        ok = isinstance(value, str | bytes | bool | int | float | np.generic | np.ndarray)
+        if not ok:
+            raise TypeError(f"attribute {key!r}: cannot store {type(value).__name__}")
+
+
+# -- writing HDF5 ---------------------------------------------------------------------
+
+def _write_attributes(f: h5py.File, basis: Basis) -> None:
+    from .. import __version__
+
+    required = {
+        "format": FORMAT, "format_version": FORMAT_VERSION, "spec": str(basis.spec),
+        "group": str(basis.group), "rep_in": str(basis.rep_in),
+        "rep_out": str(basis.rep_out), "dim_in": int(basis.dim_in),
+        "dim_out": int(basis.dim_out), "n_basis": int(basis.n_basis),
+        "method": str(basis.method), "encoding": basis.encoding,
+        "exact": np.bool_(bool(basis.exact)), "intertwine_version": str(__version__),
+    }
+    for key, value in required.items():
+        f.attrs[key] = value
+    for key, value in basis.attrs.items():
+        if key not in REQUIRED:  # extras never override the contract's attributes
+            f.attrs[key] = np.bool_(value) if isinstance(value, bool) else value
+
+
+def _filters(compression) -> dict:
+    return {"compression": "gzip", "shuffle": True} if compression else {}
+
+
+def _pattern_chunks(shape: tuple[int, int], itemsize: int) -> tuple[int, int] | None:
+    rows, cols = shape
+    if rows == 0 or cols == 0:
+        return None  # HDF5 cannot chunk an empty extent
+    row_bytes = cols * itemsize
+    if row_bytes >= _CHUNK_BYTES:  # a single row exceeds a chunk: split the row
+        return 1, min(cols, _CHUNK_BYTES // itemsize)
+    return min(rows, _CHUNK_BYTES // row_bytes), cols
+
+
+def _write_pattern(f: h5py.File, pattern, compression, n_basis: int) -> None:
+    shape, dtype = tuple(pattern.shape), np.dtype(pattern.dtype)
+    size = shape[0] * shape[1]
+    big = size > _CHUNK_THRESHOLD or (compression and size)
+    chunks = _pattern_chunks(shape, dtype.itemsize) if big else None
+    ds = f.create_dataset("pattern", shape=shape, dtype=dtype,
+                          chunks=chunks, **_filters(compression if chunks else None))
+    if chunks is None:
+        rows_per_write = max(1, shape[0])
+    else:
+        rows_per_write = max(1, _band_bytes() // max(1, shape[1] * dtype.itemsize))
+        rows_per_write = max(chunks[0], rows_per_write - rows_per_write % chunks[0])
+    if not _is_source(pattern):
+        for start in range(0, shape[0], rows_per_write):  # blocks, not entries
+            ds[start:start + rows_per_write] = pattern[start:start + rows_per_write]
+        return
+    band = np.empty((min(rows_per_write, shape[0]), shape[1]), dtype)
+    for start in range(0, shape[0], rows_per_write):  # bands: memory is one band
+        stop = min(start + rows_per_write, shape[0])
+        rows = band[:stop - start]
+        pattern.fill(start, stop, rows)
+        if rows.size and (rows.min() < -1 or rows.max() >= n_basis):
+            raise ValueError(f"pattern values must lie in [-1, {n_basis})")
+        ds[start:stop] = rows
+
+
+def _band_bytes() -> int:
+    """Bytes of pattern rows written at once: a pattern source holds no more than this
+    (at least one chunk's rows) in memory, a small part of the memory budget."""
+    return max(1, min(_WRITE_BYTES, max_bytes() // 8))
+
+
+def _write_coo(group: h5py.Group, arrays: dict, compression) -> None:
+    for key, a in arrays.items():
+        if key == "count":
+            group.attrs["count"] = int(a)
+            continue
+        dtype = h5py.string_dtype() if a.dtype == object else a.dtype
+        group.create_dataset(key, data=a, dtype=dtype,
+                             **_filters(compression if a.size else None))
+
+
+def _write_generators(group: h5py.Group, coos: dict, compression) -> None:
+    for kind, arrays in coos.items():
+        _write_coo(group.create_group(kind), arrays, compression)
