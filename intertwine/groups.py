@@ -260,14 +260,7 @@ class _RationalSpan:
         v = {(int(r), int(c)): Fraction(int(x)) for r, c, x in zip(coo.row, coo.col, coo.data)
              if x}
         for pivot, row in self.rows.items():
-            f = v.get(pivot)
-            if f:
-                for key, x in row.items():
-                    y = v.get(key, 0) - f * x
-                    if y:
-                        v[key] = y
-                    else:
-                        v.pop(key, None)
+            _subtract(v, v.get(pivot), row)
         return v
 
     def contains(self, m: sp.csr_matrix) -> bool:
@@ -282,13 +275,18 @@ class _RationalSpan:
         scale = v[pivot]
         v = {k: x / scale for k, x in v.items()}
         for row in self.rows.values():  # keep rows reduced against the new pivot
-            f = row.get(pivot)
-            if f:
-                for key, x in v.items():
-                    y = row.get(key, 0) - f * x
-                    if y:
-                        row[key] = y
-                    else:
-                        row.pop(key, None)
+            _subtract(row, row.get(pivot), v)
         self.rows[pivot] = v
         return True
+
+
+def _subtract(target: dict, factor, row: dict) -> None:
+    """target -= factor * row, on sparse dicts, dropping entries that become zero."""
+    if not factor:
+        return
+    for key, x in row.items():
+        y = target.get(key, 0) - factor * x
+        if y:
+            target[key] = y
+        else:
+            target.pop(key, None)
