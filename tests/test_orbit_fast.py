@@ -103,15 +103,7 @@ def test_sums_of_monomials_equal_graph_components(text):
     "S(2): V**6 -> V**5",
     "S(30): V -> V**2",
     "S(6): V**2 + 2*V -> V**3 + 1",
-])
-def test_partition_blocks_do_not_change_the_pattern(text, chunk):
-    expected, n = graph_pattern(text)
-    result = orbit.solve_orbit(Problem.from_spec(text))
-    assert result["n_basis"] == n
-    assert np.array_equal(result["pattern"], expected)
-
-
-@pytest.mark.parametrize("text", [
+    # the orbit-minima path
     "C(7): V**2 -> V**2",
     "D(6): V**2 -> V + V**3",
     "Perm(6; (0 1 2)(3 4), (4 5)): V**2 -> V**2",
@@ -120,7 +112,8 @@ def test_partition_blocks_do_not_change_the_pattern(text, chunk):
     "C(4) x C(3): V[0] + V[1] -> V[0]*V[1] + 1",
     "S(4): V**2 + V -> V + 2",
 ])
-def test_orbit_minima_blocks_do_not_change_the_pattern(text, chunk):
+def test_blocks_do_not_change_the_pattern(text, chunk):
+    """Partition codes and orbit minima, computed in small blocks, equal the graph's."""
     expected, n = graph_pattern(text)
     result = orbit.solve_orbit(Problem.from_spec(text))
     assert result["n_basis"] == n
