@@ -153,6 +153,7 @@ def emlp_rep(spec: str):
     }
     for n in GROWTH_N:
         builders[growth_spec(n)] = (lambda n=n: pow_map(S(n), 2, 2))
+    builders["S(10): V**3 -> V**3"] = lambda: pow_map(S(10), 3, 3)
     return builders[spec]()
 
 
@@ -402,6 +403,8 @@ def main(argv=None) -> int:
                     help="stop growing n once EMLP's first call takes longer (default 60)")
     ap.add_argument("--timeout", type=float, default=300.0, help="EMLP worker cap, seconds")
     ap.add_argument("--mem-gib", type=float, default=8.0, help="EMLP worker RSS cap, GiB")
+    ap.add_argument("--only", action="append", metavar="SPEC",
+                    help="run just this case (repeatable; any spec listed in this file)")
     ap.add_argument("--out", type=Path, default=HERE / "emlp_results.json")
     args = ap.parse_args(argv)
     if args.worker:
@@ -420,14 +423,14 @@ def main(argv=None) -> int:
     print_header()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        for spec in FIXED:
+        for spec in args.only or FIXED:
             rows.append(compare(spec, args, Path(tmp)))
-        for n in [] if args.quick else GROWTH_N:
+        for n in [] if args.quick or args.only else GROWTH_N:
             row = compare(growth_spec(n), args, Path(tmp))
             rows.append(row)
             if "error" in row["emlp"] or row["emlp"]["first_s"] > args.max_seconds:
                 break
-        for spec in [] if args.quick else BEYOND:
+        for spec in [] if args.quick or args.only else BEYOND:
             rows.append(compare(spec, args, Path(tmp)))
     args.out.write_text(json.dumps({"meta": meta, "rows": rows}, indent=1) + "\n")
     print(summary(rows) + f"; wrote {args.out}")
