@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test bases bench lint clean gallery
+.PHONY: test bases bench bench-emlp lint clean gallery
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,20 @@ gallery: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+
+# Side by side with EMLP (issue 6). EMLP and jax (~900 MB) live in their own venv, never in
+# `make test`; the pins are the versions this comparison was run with (six: objax imports it
+# without declaring it).
+EMLP_VENV := bench/.venv-emlp
+$(EMLP_VENV)/.installed:
+	$(PYTHON) -m venv $(EMLP_VENV)
+	$(EMLP_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(EMLP_VENV)/bin/python -m pip install --quiet emlp==1.0.3 jax==0.10.2 jaxlib==0.10.2 \
+	  objax==1.8.0 optax==0.2.8 plum-dispatch==2.10.1 six
+	touch $@
+
+bench-emlp: $(STAMP) $(EMLP_VENV)/.installed
+	$(EMLP_VENV)/bin/python bench/emlp_compare.py --intertwine-venv $(VENV)
 
 lint: $(STAMP)
 	$(BIN)/ruff check intertwine tests examples
