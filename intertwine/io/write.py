@@ -16,7 +16,7 @@ import tempfile
 import h5py
 import numpy as np
 
-from ..basis import Basis, Coo, CooMatrix, Generators, pattern_dtype
+from ..basis import Basis, Coo, CooMatrix, Generators
 from .common import (
     FORMAT,
     FORMAT_VERSION,
@@ -216,7 +216,8 @@ def _coo_arrays(index, row, col, value, shape: tuple[int, int, int], what: str) 
     out = {}
     for (key, a), stop in zip(arrays.items(), shape, strict=True):
         _check_range(a, stop, f"{what} {key}")
-        out[key] = a.astype(pattern_dtype(stop), copy=False)  # smallest width that fits
+        # at least int32: readers compute row * dim_in + col, which overflows in int8/int16
+        out[key] = a.astype(np.int32 if stop < 2**31 else np.int64, copy=False)
     out["value"] = value
     return out
 
