@@ -26,10 +26,10 @@ import contextlib
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 
 from .. import __version__
+from ..atomic import atomic_path
 from ..io import FORMAT_VERSION
 from .manifest import Entry
 
@@ -73,17 +73,8 @@ class Records:
     def _write(self) -> None:
         text = json.dumps({"format": _RECORD_FORMAT, "files": self.files}, indent=1,
                           sort_keys=True)
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=RECORD_FILE + ".",
-                                   suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(text)
-            os.chmod(tmp, 0o644)  # mkstemp's 0600 would hide it from a shared cache
-            os.replace(tmp, self.path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        with atomic_path(self.path) as tmp, open(tmp, "w", encoding="utf-8") as f:
+            f.write(text)
 
 
 def check_up_to_date(entry: Entry, path: Path, records: Records) -> dict | None:

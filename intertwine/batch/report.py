@@ -6,15 +6,14 @@ so that a log read afterwards says what happened in which order.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import tempfile
 from dataclasses import dataclass
 
 import click
 
 from .. import __version__
+from ..atomic import atomic_path
 from .manifest import Entry, Invalid
 
 __all__ = ["Outcome", "Progress", "summary_table", "json_report", "write_json"]
@@ -134,16 +133,6 @@ def json_report(outcomes: list[Outcome], seconds: float, manifest: str, out_dir)
 
 def write_json(report: dict, path) -> None:
     """Atomically, like every file intertwine writes."""
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".",
-                               suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(report, f, indent=2)
-            f.write("\n")
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8") as f:
+        json.dump(report, f, indent=2)
+        f.write("\n")

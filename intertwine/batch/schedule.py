@@ -40,7 +40,8 @@ PROCESS_BYTES = 200 << 20
 BYTES_PER_UNKNOWN = {"orbit": 64, "exact": 32 << 10}
 NUMERIC_BYTES_PER_UNKNOWN_SQUARED = 48
 BUDGET_FRACTION = 0.6
-_STOP_SECONDS = 10  # how long stopped workers get to remove their temporary files
+_STOP_SECONDS = 2  # how long stopped workers get to unwind before they are killed
+_POLL_SECONDS = 0.1  # how often the loop looks for Ctrl-C / SIGTERM
 
 
 def default_jobs() -> int:
@@ -116,12 +117,17 @@ def run_parallel(tasks: list[Task], jobs: int, budget: int, on_done, on_retry=No
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["intertwine.batch.worker"])  # import once, fork after
     pending = sorted(tasks, key=lambda t: -t.estimate)  # largest first; stable for ties
+    with _signals_deferred() as stop:
+        _run_pools(pending, jobs, budget, on_done, on_retry, context, init_worker, stop)
+
+
+def _run_pools(pending, jobs, budget, on_done, on_retry, context, init_worker, stop) -> None:
     while pending:
         executor = ProcessPoolExecutor(max_workers=min(jobs, len(pending)),
                                        mp_context=context, initializer=init_worker)
         running: dict = {}
         try:
-            died = _drive(executor, pending, running, jobs, budget, on_done)
+            died = _drive(executor, pending, running, jobs, budget, on_done, stop)
         except BaseException:
             _stop(executor)
             for task in running.values():
@@ -140,7 +146,7 @@ def run_parallel(tasks: list[Task], jobs: int, budget: int, on_done, on_retry=No
 
 
 def _drive(executor, pending: list[Task], running: dict, jobs: int, budget: int,
-           on_done) -> list[Task]:
+           on_done, stop: dict) -> list[Task]:
     """Run until everything is done (returns []) or the pool breaks (returns the
     tasks that were running)."""
     from .worker import pool_task
@@ -151,7 +157,8 @@ def _drive(executor, pending: list[Task], running: dict, jobs: int, budget: int,
             future = executor.submit(pool_task, task.entry.spec, task.entry.chosen,
                                      str(task.path))
             running[future] = task
-        done, _ = wait(running, return_when=FIRST_COMPLETED)
+        done, _ = wait(running, timeout=_POLL_SECONDS, return_when=FIRST_COMPLETED)
+        _raise_if_signalled(stop)
         died = []
         for future in done:
             task = running.pop(future)
@@ -166,6 +173,38 @@ def _drive(executor, pending: list[Task], running: dict, jobs: int, budget: int,
             running.clear()
             return died
     return []
+
+
+@contextlib.contextmanager
+def _signals_deferred():
+    """Ctrl-C and SIGTERM only record themselves while workers run; the loop raises them
+    between two waits.  Raised asynchronously, they could interrupt concurrent.futures
+    while it holds a future's lock, and the executor's thread would then wait forever."""
+    import signal
+
+    stop: dict = {}
+
+    def record(signum, frame):
+        stop.setdefault("signum", signum)
+
+    held = (signal.SIGINT, signal.SIGTERM)
+    previous = {s: signal.signal(s, record) for s in held}
+    try:
+        yield stop
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+    _raise_if_signalled(stop)  # one that came during the last steps
+
+
+def _raise_if_signalled(stop: dict) -> None:
+    import signal
+
+    signum = stop.pop("signum", None)
+    if signum == signal.SIGINT:
+        raise KeyboardInterrupt
+    if signum is not None:
+        raise SystemExit(128 + signum)
 
 
 def _stop(executor: ProcessPoolExecutor) -> None:

@@ -31,7 +31,6 @@ from .read import load, read_attributes
 from .write import _generator_coos as _generator_coos
 from .write import _matrix_entries as _matrix_entries
 from .write import _pattern_chunks as _pattern_chunks
-from .write import _umask as _umask
 from .write import save
 
 __all__ = ["BasisFileError", "BasisFileNotFoundError", "MAX_BYTES", "FORMAT",

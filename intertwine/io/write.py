@@ -11,11 +11,11 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import tempfile
 
 import h5py
 import numpy as np
 
+from ..atomic import atomic_path
 from ..basis import Basis, Coo, CooMatrix, Generators
 from .common import (
     FORMAT,
@@ -56,14 +56,8 @@ def save(basis: Basis, path, *, compression: str | None = None) -> None:
     data = _prepare(basis)  # all checks and conversions before touching the disk
     if compression is None:
         _check_disk_space(folder, _payload_bytes(data))
-    tmp = _temporary(folder, name)
-    try:
+    with atomic_path(path, _cannot_write) as tmp:
         _write_file(tmp, basis, data, compression)
-        os.replace(tmp, path)
-    except BaseException:  # also KeyboardInterrupt / SystemExit: never leave the temp file
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
     _sync_folder(folder)
 
 
@@ -108,15 +102,8 @@ def _check_disk_space(folder: str, need: int) -> None:
                              f"{_human(need)}, {_human(free)} free")
 
 
-def _temporary(folder: str, name: str) -> str:
-    # Same folder so that os.replace is a rename within one file system; the name is
-    # shortened so that prefix + random part + suffix stays within NAME_MAX.
-    try:
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + name[:200] + ".", suffix=".tmp")
-    except OSError as exc:
-        raise BasisFileError(f"cannot write to folder: {folder} ({exc.strerror})") from exc
-    os.close(fd)
-    return tmp
+def _cannot_write(folder: str, exc: OSError) -> BasisFileError:
+    return BasisFileError(f"cannot write to folder: {folder} ({exc.strerror})")
 
 
 def _write_file(tmp: str, basis: Basis, data: dict, compression) -> None:
@@ -133,20 +120,6 @@ def _write_file(tmp: str, basis: Basis, data: dict, compression) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-    # mkstemp creates mode 0600; a basis file is as shareable as any other output.
-    # (After the fsync: a strict umask may leave even the owner unable to reopen it.)
-    os.chmod(tmp, 0o666 & ~_umask())
-
-
-def _umask() -> int:
-    with contextlib.suppress(OSError, ValueError, IndexError):
-        with open("/proc/self/status") as fh:  # race-free where available
-            for line in fh:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
 
 
 def _sync_folder(folder: str) -> None:

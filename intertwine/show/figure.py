@@ -15,9 +15,7 @@ what the tests count.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import tempfile
 from dataclasses import dataclass
 from math import ceil, sqrt
 
@@ -83,20 +81,11 @@ def save_figure(view: View, path, fmt: str = "png", labels: bool = False) -> Fig
 
 
 def _write(fig, path: str, folder: str, fmt: str) -> None:
-    from ..io import _umask  # the same permission rule as basis files
+    from ..atomic import atomic_path
 
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path)[:200] + ".",
-                               suffix=".tmp")
-    os.close(fd)
-    try:
-        metadata = {"Software": None} if fmt == "png" else {"Date": None, "Creator": None}
+    metadata = {"Software": None} if fmt == "png" else {"Date": None, "Creator": None}
+    with atomic_path(path) as tmp:
         fig.savefig(tmp, format=fmt, dpi=DPI, metadata=metadata)
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException:  # also Ctrl-C: never leave the temporary file behind
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 # ----------------------------------------------------------------------------- layout
