@@ -246,10 +246,13 @@ def table(rows: list[dict]) -> str:
     for r in rows:
         name = r["case"] if len(r["case"]) <= 52 else r["case"][:49] + "..."
         if r["kind"] == "continuous":
-            lines.append(f"{name:<52} {r.get('method', ''):<7} {r.get('n_basis', ''):>8} "
-                         f"{r.get('unknowns', ''):>11} {'':>6} {'':>7} "
-                         f"{r.get('seconds', float('nan')):>7.3f} {'':>7} {'':>6} "
-                         f"{r.get('peak_mib', float('nan')):>8.1f} {'':>5}  (continuous.py)")
+            # a case that failed on purpose (too large) has no n_basis, time or memory
+            def val(key, missing, r=r):
+                return missing if r.get(key) is None else r[key]
+            lines.append(f"{name:<52} {val('method', ''):<7} {val('n_basis', '-'):>8} "
+                         f"{val('unknowns', ''):>11} {'':>6} {'':>7} "
+                         f"{val('seconds', float('nan')):>7.3f} {'':>7} {'':>6} "
+                         f"{val('peak_mib', float('nan')):>8.1f} {'':>5}  (continuous.py)")
             continue
         if r["kind"] == "dim":
             lines.append(f"{'dim ' + name:<52} {'':<7} {'':>8} {'':>11} {'':>6} "
