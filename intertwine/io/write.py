@@ -115,20 +115,20 @@ def _write_file(tmp: str, basis: Basis, data: dict, compression) -> None:
             _write_coo(f.create_group("basis"), data["basis"], compression)
         _write_generators(f.create_group("generators"), data["generators"], compression)
     # Durability: the rename must not reach the disk before the contents do.
-    fd = os.open(tmp, os.O_RDWR)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    _fsync(tmp, os.O_RDWR)
 
 
 def _sync_folder(folder: str) -> None:
     with contextlib.suppress(OSError, AttributeError):  # not possible on every platform
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        _fsync(folder, os.O_RDONLY)
+
+
+def _fsync(path: str, flags: int) -> None:
+    fd = os.open(path, flags)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 # -- checking and converting the Basis object -------------------------------------------
