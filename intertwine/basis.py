@@ -86,7 +86,6 @@ class Generators:
     computed and saved without importing scipy (``raw`` is what the writer reads).
     """
 
-    KINDS = ("in_", "out", "lie_in", "lie_out")
     in_ = _generator_property("in_")
     out = _generator_property("out")
     lie_in = _generator_property("lie_in")

@@ -113,8 +113,8 @@ def _derangement_total(m: int) -> int:
 def _degree_counts(rep: Rep, n_factors: int) -> Counter | None:
     """{(power of V[0], power of V[1], ...): multiplicity}, or None if det occurs.
 
-    Like reps.tensor_degrees, but equal degree tuples are merged at every step, so
-    that (V + 1)**20 costs 21 entries instead of 2**20.  dual(V) = V for permutations.
+    Equal degree tuples are merged at every step, so that (V + 1)**20 costs 21 entries
+    instead of 2**20.  dual(V) = V for permutations.
     """
     if isinstance(rep, Trivial):
         return Counter({(0,) * n_factors: rep.k})

@@ -55,13 +55,6 @@ class Problem:
     def finite(self) -> bool:
         return self.spec.group.finite
 
-    @property
-    def permutation(self) -> bool:
-        """Discrete generators act by plain (unsigned) permutations on W."""
-        from .reps import is_permutation
-
-        return is_permutation(self.spec.rep_in) and is_permutation(self.spec.rep_out)
-
     def check_size(self, limit: int, method: str) -> None:
         degree = max(f.degree for f in self.spec.group.factors)
         if degree > limit:

@@ -24,14 +24,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .groups import SignedPerm, factor_data, group_generators, subgroup_generators
+from .groups import SignedPerm, group_generators, subgroup_generators
 from .spec import Defining, Det, Dual, Group, Power, Rep, Sum, Tensor, Trivial
 
 if TYPE_CHECKING:  # imported where used: finite groups have no Lie algebra
     import scipy.sparse as sp
 
-__all__ = ["dimension", "discrete_action", "lie_action", "is_permutation", "tensor_degrees",
-           "subgroup_action"]
+__all__ = ["dimension", "discrete_action", "lie_action", "subgroup_action"]
 
 
 def dimension(rep: Rep, group: Group) -> int:
@@ -50,58 +49,6 @@ def dimension(rep: Rep, group: Group) -> int:
         return prod(dimension(f, group) for f in rep.factors)
     if isinstance(rep, Power):
         return dimension(rep.base, group) ** rep.k
-    raise TypeError(rep)
-
-
-def is_permutation(rep: Rep) -> bool:
-    """True if discrete generators act by plain permutations (no ``det`` anywhere)."""
-    if isinstance(rep, Det):
-        return False
-    if isinstance(rep, Dual):
-        return is_permutation(rep.rep)
-    if isinstance(rep, Sum):
-        return all(map(is_permutation, rep.terms))
-    if isinstance(rep, Tensor):
-        return all(map(is_permutation, rep.factors))
-    if isinstance(rep, Power):
-        return is_permutation(rep.base)
-    return True
-
-
-def tensor_degrees(rep: Rep, n_factors: int) -> list[tuple[int, tuple[int, ...]]] | None:
-    """Expand into ``[(multiplicity, (power of V[0], power of V[1], ...)), ...]``.
-
-    None if the expression contains ``det`` (not a sum of tensor powers).  Duals are
-    kept: for the permutation groups where this is used, dual(V) equals V.
-    """
-    if isinstance(rep, Trivial):
-        return [(rep.k, (0,) * n_factors)]
-    if isinstance(rep, Defining):
-        deg = [0] * n_factors
-        deg[rep.factor] = 1
-        return [(1, tuple(deg))]
-    if isinstance(rep, Det):
-        return None
-    if isinstance(rep, Dual):
-        return tensor_degrees(rep.rep, n_factors)
-    if isinstance(rep, Sum):
-        out = []
-        for t in rep.terms:
-            sub = tensor_degrees(t, n_factors)
-            if sub is None:
-                return None
-            out += sub
-        return out
-    if isinstance(rep, Tensor | Power):
-        parts = rep.factors if isinstance(rep, Tensor) else (rep.base,) * rep.k
-        acc = [(1, (0,) * n_factors)]
-        for p in parts:
-            sub = tensor_degrees(p, n_factors)
-            if sub is None:
-                return None
-            acc = [(m1 * m2, tuple(a + b for a, b in zip(d1, d2)))
-                   for m1, d1 in acc for m2, d2 in sub]
-        return acc
     raise TypeError(rep)
 
 
@@ -205,7 +152,3 @@ def lie_action(rep: Rep, group: Group) -> list[sp.csr_matrix]:
     """``d rho(A)`` for each Lie-algebra generator A, as sparse integer matrices."""
     _, lie = group_generators(group)
     return [_lie(rep, group, i, a, {}) for i, a in lie]
-
-
-def defining_degrees(group: Group) -> list[int]:
-    return [factor_data(f).degree for f in group.factors]

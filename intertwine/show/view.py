@@ -56,11 +56,6 @@ class View:
         s = parse_spec(self.spec)
         return coordinate_labels(s.rep_out, s.group), coordinate_labels(s.rep_in, s.group)
 
-    @property
-    def colours_used(self) -> int:
-        """Parameters with a colour of their own in a pattern view."""
-        return len(np.unique(self.panels[0][1][self.panels[0][1] >= 0]))
-
 
 def read_target(target: str, method: str = "auto") -> Basis:
     """A basis file if ``target`` names an existing file (or ends in .h5), else a spec."""

@@ -450,15 +450,6 @@ class _Ranker:
                          state.start + a * self.extent[t + 1])
 
 
-def _partition_pattern(slots: tuple[int, ...], sizes: list[int]) -> tuple[np.ndarray, int]:
-    """The flat pattern of one monomial (smallest dtype) and its number of orbits."""
-    ranker = _Ranker(slots, sizes)
-    out = np.empty(ranker.extent[0], pattern_dtype(ranker.n_basis))
-    for offset, size, piece in ranker.pieces(0, len(out)):
-        ranker.write(piece, out[offset:offset + size])
-    return out, ranker.n_basis
-
-
 # ----------------------------------------------------------------------------- other groups
 
 def _axis_actions(problem: Problem) -> tuple[tuple[int, ...], list[list]]:
