@@ -108,10 +108,10 @@ def _basis(problem: Problem, method: str, result: dict) -> Basis:
 def dim(spec: str | Spec, method: str = "auto") -> int:
     """Dimension of the space of equivariant maps, from a closed form or a count where one
     is known (instant even for huge n), else by computing the basis."""
-    from .counting import count, count_continuous
+    from .counting import independent_count
 
     problem = Problem.from_spec(spec)
-    known = count(problem.spec) if problem.finite else count_continuous(problem.spec)
+    known, _ = independent_count(problem.spec)
     if known is not None:
         return known
     return compute(problem.spec, method).n_basis

@@ -44,6 +44,7 @@ from .spec import Defining, Det, Dual, Factor, Group, Power, Rep, Spec, Sum, Ten
 __all__ = [
     "count", "count_closed_form", "count_characters", "stirling2", "bell_at_most",
     "derangements", "histogram", "group_order", "MAX_ORDER", "MAX_TUPLES", "count_continuous",
+    "independent_count",
 ]
 
 #: Perm groups with more elements than this are not enumerated (count() gives None).
@@ -630,3 +631,11 @@ def _gl_semi_invariants(p: int, q: int, s: int, n: int) -> int:
         lam = tuple(x for x in lam if x)
         total += _standard_tableaux(lam) * _standard_tableaux(mu)
     return total
+
+
+def independent_count(spec: Spec) -> tuple[int | None, str]:
+    """The dimension by a formula, with the formula's name: ``(None, ...)`` where none is
+    known.  One place for ``intertwine dim`` and ``intertwine verify`` to ask."""
+    if spec.group.finite:
+        return count(spec), "characters / Stirling numbers"
+    return count_continuous(spec), "representation theory"
