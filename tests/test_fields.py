@@ -255,3 +255,28 @@ def test_verify_checks_the_count_of_a_kernel_basis(tmp_path):
     out = run_cli("verify", str(path))
     assert out.returncode == 0, out.stdout + out.stderr
     assert "independent count" in out.stdout and "72" in out.stdout
+
+
+# ----------------------------------------------------------------------------- show
+
+def test_show_draws_kernels_that_rotate_with_the_output_channel():
+    """C(4): 1 -> V * Grid(3): channel o's kernel is channel 0's turned o quarter turns
+    counterclockwise (K(g p) = rho_out(g) K(p) with x to the right and y up)."""
+    out = run_cli("show", "C(4): 1 -> V * Grid(3)", "--plain")
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert "kernels of 4 x 1 channels" in lines[0]
+    rows = [line.split() for line in lines[1:] if line.strip() and set(line) != {"-"}][:12]
+    kernels = [np.array(rows[3 * o:3 * o + 3]) for o in range(4)]
+    for o in range(1, 4):
+        np.testing.assert_array_equal(kernels[o], np.rot90(kernels[0], o))
+    matrix = run_cli("show", "C(4): 1 -> V * Grid(3)", "--plain", "--matrix")
+    assert matrix.returncode == 0 and "kernels" not in matrix.stdout
+
+
+def test_show_writes_a_kernel_figure(tmp_path):
+    pytest.importorskip("matplotlib")
+    path = tmp_path / "k.png"
+    out = run_cli("show", "D(4): reg -> reg * Grid(3)", "--png", str(path))
+    assert out.returncode == 0, out.stderr
+    assert "kernels of 8 x 8 channels" in out.stdout and path.stat().st_size > 0
