@@ -280,3 +280,22 @@ def test_show_writes_a_kernel_figure(tmp_path):
     out = run_cli("show", "D(4): reg -> reg * Grid(3)", "--png", str(path))
     assert out.returncode == 0, out.stderr
     assert "kernels of 8 x 8 channels" in out.stdout and path.stat().st_size > 0
+
+
+# ----------------------------------------------------------------------------- grids
+
+@pytest.mark.parametrize("k", [1, 2, 3, 4])
+def test_voxel_grids_follow_the_contracts_coordinates(k):
+    """grids.grid_permutation against the reference's loops, for all 48 signed
+    permutations of R^3 (the elements of FullOcta), with their fixed-point counts."""
+    from intertwine.grids import fixed_points, grid_permutation
+
+    cube = factor("FullOcta", None)
+    for g in cube.elements:
+        perm = [int(np.flatnonzero(g.matrix[:, j])[0]) for j in range(3)]
+        sign = [int(g.matrix[perm[j], j]) for j in range(3)]
+        expected = cube.grid(g, k)
+        got = np.zeros_like(expected)
+        got[grid_permutation(k, perm, sign), np.arange(k ** 3)] = 1
+        np.testing.assert_array_equal(got, expected)
+        assert fixed_points(k, perm, sign) == int(np.trace(expected))
