@@ -299,3 +299,35 @@ def test_voxel_grids_follow_the_contracts_coordinates(k):
         got[grid_permutation(k, perm, sign), np.arange(k ** 3)] = 1
         np.testing.assert_array_equal(got, expected)
         assert fixed_points(k, perm, sign) == int(np.trace(expected))
+
+
+@pytest.mark.parametrize("spec, c_in, c_out", [
+    ("C(4): V -> V * Grid(5)", 4, 4),
+    ("C(4): irr(1) -> 1 * Grid(3)", 2, 1),
+    ("D(4): 1 -> irr(1, 1) * Grid(3)", 1, 2),
+])
+def test_kernels_in_conv2d_layout_give_rotation_equivariant_convolutions(spec, c_in, c_out):
+    """The contract's layout: B_m reshaped to (c_out, k, k, c_in) and moved to
+    (c_out, c_in, k, k) is a conv2d weight (cross-correlation, as torch's), and the
+    convolution commutes with the quarter turn of the image (np.rot90: counterclockwise)
+    together with rho(r) on the channels."""
+    from scipy.signal import correlate2d
+
+    b = intertwine.compute(spec, "numeric")
+    k = round((b.dim_out // c_out) ** 0.5)
+    kernels = b.dense().reshape(b.n_basis, c_out, k, k, c_in).transpose(0, 1, 4, 2, 3)
+    rng = np.random.default_rng(0)
+    weight = np.tensordot(rng.normal(size=b.n_basis), kernels, 1)
+
+    def conv(x):
+        return np.stack([sum(correlate2d(x[i], weight[o, i], mode="same") for i in range(c_in))
+                         for o in range(c_out)])
+
+    r_in = b.generators.in_[0].toarray()[:c_in, :c_in]
+    # rho_out(r) on the channels: the output rep is Rout * Grid(k), so read Rout's block
+    g_out = b.generators.out[0].toarray()
+    r_out = g_out.reshape(c_out, k * k, c_out, k * k)[:, k * k // 2, :, k * k // 2]
+    x = rng.normal(size=(c_in, 9, 9))
+    turned = np.rot90(np.tensordot(r_in, x, 1), axes=(1, 2))
+    expected = np.rot90(np.tensordot(r_out, conv(x), 1), axes=(1, 2))
+    np.testing.assert_allclose(conv(turned), expected, atol=1e-10)
