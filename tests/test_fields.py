@@ -331,3 +331,17 @@ def test_kernels_in_conv2d_layout_give_rotation_equivariant_convolutions(spec, c
     turned = np.rot90(np.tensordot(r_in, x, 1), axes=(1, 2))
     expected = np.rot90(np.tensordot(r_out, conv(x), 1), axes=(1, 2))
     np.testing.assert_allclose(conv(turned), expected, atol=1e-10)
+
+
+def test_batch_writes_kernel_bases_and_reports_a_missing_representation(tmp_path):
+    manifest = tmp_path / "m.toml"
+    manifest.write_text('[[basis]]\nspec = "D(4): reg -> reg * Grid(3)"\nname = "d4"\n\n'
+                        '[[basis]]\nspec = "C(8): 1 -> Grid(3)"\nname = "bad"\n\n'
+                        '[[basis]]\nspec = "C(4): irr(1) -> V * Grid(3)"\nname = "c4"\n')
+    out = run_cli("batch", str(manifest), "--out-dir", str(tmp_path / "out"), "--jobs", "1")
+    assert out.returncode == 1, out.stdout + out.stderr  # one entry is invalid
+    assert "Grid(3)" in out.stdout + out.stderr
+    assert intertwine.load(tmp_path / "out" / "d4.h5").n_basis == 72
+    assert intertwine.load(tmp_path / "out" / "c4.h5").n_basis == \
+        hom_dimension([factor("C", 4)], ("irr", (1,), 0),
+                      ("tensor", ("V", 0), ("grid", 3, 0)))
