@@ -184,45 +184,120 @@ def field_matrices(name: str, args: tuple[int, ...], factor) -> list[np.ndarray]
 
 # ----------------------------------------------------------------------------- characters
 
-def element_classes(factor) -> tuple[np.ndarray, dict[str, np.ndarray]] | None:
-    """(weights, values) for the character sums of ``counting``: every element of C(n)
-    or D(n) (t, flip for r^t s^flip, and fix/sign on V), or the (fix, sign) histogram
-    of S(n), A(n), Perm; None where that is too large."""
-    kind = factor.kind
-    if kind in CUBE_KINDS:
-        table = _element_table(factor)
-        on_v = table.perm == np.arange(3)
-        fix = np.where(on_v, table.sign, 0).sum(axis=1)
-        det = np.array([_det(p, s) for p, s in zip(table.perm, table.sign)])
-        return np.ones(table.order, np.int64), {
-            "fix": fix, "sign": det, "element": np.arange(table.order),
-            "identity": np.arange(table.order) == 0}
-    n = factor.args[0]
-    if kind in ("C", "D"):
-        if 2 * n > MAX_ELEMENTS:
-            return None
-        flips = (0, 1) if kind == "D" else (0,)
-        t = np.tile(np.arange(n), len(flips))
-        flip = np.repeat(np.array(flips), n)
-        gcd = np.gcd(t, n)
-        # rotation r^t: gcd(t, n) cycles; reflection i -> t - i: fixed points solve 2i = t
-        fix_rot = np.where(t == 0, n, 0)
-        fix_ref = np.where(n % 2 == 1, 1, np.where(t % 2 == 0, 2, 0))
-        fix = np.where(flip == 1, fix_ref, fix_rot)
-        cycles = np.where(flip == 1, fix_ref + (n - fix_ref) // 2, gcd)
-        sign = np.where((n - cycles) % 2 == 1, -1, 1)
-        return np.ones(len(t), np.int64), {"t": t, "flip": flip, "fix": fix, "sign": sign,
-                                           "identity": (t == 0) & (flip == 0)}
-    from .counting import histogram
+#: factors with more elements are counted from their (fix, sign) histogram (reg only)
+MAX_TABLE = 200_000
 
-    hist = histogram(factor)  # the whole group: no replacement of S(n) by a smaller one
-    if hist is None:
+
+class ElementAxis:
+    """Every element of one finite factor, for the character sums of ``counting``:
+    ``weights`` and, at the powers g**p of the elements (for the cycle index of sym and
+    alt), the arrays that V, det and the fields need (``value(key, power)``).
+
+    C(n), D(n): by formulas in (t, flip) for r^t s^flip, so C(10**6) costs 10**6 entries.
+    Other groups: their element table (faithful rows), powers by composing rows.  A group
+    too large for a table falls back to its (fix, sign) histogram, at power 1 only.
+    """
+
+    def __init__(self, factor):
+        self.factor = factor
+        kind = factor.kind
+        self.table = None
+        self.hist = None
+        if kind in ("C", "D"):
+            n = factor.args[0]
+            flips = (0, 1) if kind == "D" else (0,)
+            self.t = np.tile(np.arange(n), len(flips))
+            self.flip = np.repeat(np.array(flips), n)
+            self.weights = np.ones(len(self.t), np.int64)
+        elif kind in CUBE_KINDS or _order(factor) <= MAX_TABLE:
+            self.table = _element_table(factor)
+            self.weights = np.ones(self.table.order, np.int64)
+        else:
+            from .counting import histogram
+
+            hist = histogram(factor)  # the whole group: no replacement by a smaller S(n)
+            if hist is None:
+                raise ValueError("too large")
+            self.hist = hist
+            self.weights = np.array(list(hist.values()), dtype=object)
+
+    @staticmethod
+    def of(factor) -> ElementAxis | None:
+        kind = factor.kind
+        if kind in ("C", "D") and 2 * factor.args[0] > MAX_ELEMENTS:
+            return None
+        try:
+            return ElementAxis(factor)
+        except ValueError:
+            return None
+
+    def value(self, key: str, power: int = 1) -> np.ndarray | None:
+        """``fix`` (trace on V), ``sign`` (det on V), ``identity``, ``t``/``flip`` (C, D),
+        ``element`` (table index) at g**power for every g; None where unknown."""
+        if self.table is None and self.hist is None:
+            return self._dihedral(key, power)
+        if self.hist is not None:
+            if power != 1:
+                return None
+            keys = list(self.hist)
+            fix = np.array([f for f, _ in keys], np.int64)
+            return {"fix": fix, "sign": np.array([s for _, s in keys], np.int64),
+                    "identity": fix == self.factor.degree}.get(key)  # V is faithful here
+        index = self._power_index(power)
+        if key == "element":
+            return index
+        if key == "identity":
+            return index == 0
+        perm, sign = self.table.perm[index], self.table.sign[index]
+        degree = self.factor.degree
+        perm, sign = perm[:, :degree], sign[:, :degree]
+        if key == "fix":
+            return np.where(perm == np.arange(degree), sign, 0).sum(axis=1)
+        if key == "sign":
+            from .elements import _parity
+
+            return np.where(_parity(perm) == 1, -1, 1) * np.prod(sign, axis=1, dtype=np.int64)
         return None
-    keys = list(hist)
-    fix = np.array([f for f, _ in keys], np.int64)
-    return (np.array([hist[key] for key in keys], dtype=object),
-            {"fix": fix, "sign": np.array([s for _, s in keys], np.int64),
-             "identity": fix == n})  # V is faithful on these groups
+
+    def _power_index(self, power: int) -> np.ndarray:
+        table = self.table
+        perm, sign = table.perm, table.sign
+        out_p = np.tile(np.arange(perm.shape[1]), (len(perm), 1))
+        out_s = np.ones_like(sign)
+        for _ in range(power):  # g * (g**m): row-wise composition
+            out_s = out_s * np.take_along_axis(sign, out_p, 1)
+            out_p = np.take_along_axis(perm, out_p, 1)
+        return table.index(out_p, out_s)
+
+    def _dihedral(self, key: str, power: int) -> np.ndarray:
+        n = self.factor.args[0]
+        odd = power % 2 == 1
+        # (r^t)^p = r^(tp); a reflection squares to the identity
+        flip = self.flip * odd
+        t = np.where(self.flip == 1, self.t * odd, (self.t * power) % n)
+        if key == "t":
+            return t
+        if key == "flip":
+            return flip
+        if key == "identity":
+            return (t == 0) & (flip == 0)
+        # rotation r^t: gcd(t, n) cycles; reflection i -> t - i: fixed points solve 2i = t
+        fix_ref = np.where(n % 2 == 1, 1, np.where(t % 2 == 0, 2, 0))
+        fix = np.where(flip == 1, fix_ref, np.where(t == 0, n, 0))
+        if key == "fix":
+            return fix
+        cycles = np.where(flip == 1, fix_ref + (n - fix_ref) // 2, np.gcd(t, n))
+        return np.where((n - cycles) % 2 == 1, -1, 1)  # "sign"
+
+
+def element_classes(factor) -> tuple[np.ndarray, dict[str, np.ndarray]] | None:
+    """(weights, values at power 1) of ``ElementAxis`` (the pre-redesign counting)."""
+    axis = ElementAxis.of(factor)
+    if axis is None:
+        return None
+    keys = ("t", "flip") if factor.kind in ("C", "D") else ("element",)
+    return axis.weights, {key: axis.value(key) for key in ("fix", "sign", "identity") + keys
+                          if axis.value(key) is not None}
 
 
 def field_character(name: str, args: tuple[int, ...], factor, value) -> np.ndarray:
