@@ -12,6 +12,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from functools import cache
+from math import comb
 
 import numpy as np
 import pytest
@@ -25,6 +26,20 @@ from tests.reference_finite import Factor, all_elements, hom_dimension, rho, tex
 GROUPS = [("C", 1), ("C", 2), ("C", 3), ("C", 4), ("C", 5), ("C", 6), ("C", 8), ("D", 1),
           ("D", 2), ("D", 3), ("D", 4), ("D", 5), ("D", 6), ("S", 3), ("A", 4)]
 MAX_DIM = 48
+
+
+def _speaks(spec: str) -> bool:
+    """Whether this version parses a spec (groups and constructors that came later)."""
+    try:
+        intertwine.dim(spec)
+    except ValueError:
+        return False
+    return True
+
+
+CUBES = [(name, None) for name in ("Octa", "FullOcta") if _speaks(f"{name}: V -> V")]
+GROUPS += CUBES
+SYM_ALT = _speaks("C(3): sym(V, 2) -> alt(V, 2)")
 
 
 @cache
@@ -59,7 +74,17 @@ def tree_dim(tree, factors) -> int:
         return tree_dim(tree[1], factors) * tree_dim(tree[2], factors)
     if kind == "power":
         return tree_dim(tree[1], factors) ** tree[2]
+    if kind == "sym":
+        return comb(tree_dim(tree[1], factors) + tree[2] - 1, tree[2])
+    if kind == "alt":
+        return comb(tree_dim(tree[1], factors), tree[2])
     raise ValueError(kind)
+
+
+def largest_part(tree, factors) -> int:
+    """The largest dimension of any sub-tree: what the dense reference has to build."""
+    parts = [t for t in tree[1:] if isinstance(t, tuple) and t and isinstance(t[0], str)]
+    return max([tree_dim(tree, factors)] + [largest_part(t, factors) for t in parts])
 
 
 def leaves(factors: list[Factor], i: int) -> list:
@@ -80,11 +105,14 @@ def trees(draw, factors: list[Factor], depth: int = 2):
         options += leaves(factors, i)
     if depth == 0 or draw(st.integers(0, 2)) == 0:
         return draw(st.sampled_from(options))
-    op = draw(st.sampled_from(["dual", "sum", "tensor", "tensor", "power"]))
+    ops = ["dual", "sum", "tensor", "tensor", "power"] + (["sym", "alt"] if SYM_ALT else [])
+    op = draw(st.sampled_from(ops))
     if op == "dual":
         return ("dual", draw(trees(factors, depth - 1)))
     if op == "power":
         return ("power", draw(trees(factors, depth - 1)), draw(st.integers(0, 2)))
+    if op in ("sym", "alt"):
+        return (op, draw(trees(factors, depth - 1)), draw(st.integers(1, 3)))
     return (op, draw(trees(factors, depth - 1)), draw(trees(factors, depth - 1)))
 
 
@@ -97,9 +125,9 @@ def specs(draw):
         factors = factors[:1]
     t_in = draw(trees(factors))
     t_out = draw(trees(factors))
-    if tree_dim(t_in, factors) > MAX_DIM:
+    if largest_part(t_in, factors) > MAX_DIM:
         t_in = ("triv", 1)
-    if tree_dim(t_out, factors) > MAX_DIM:
+    if largest_part(t_out, factors) > MAX_DIM:
         t_out = draw(st.sampled_from(leaves(factors, 0)))
     product = len(factors) > 1
     spec = f"{group_text(factors)}: {text(t_in, product)} -> {text(t_out, product)}"
