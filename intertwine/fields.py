@@ -41,7 +41,7 @@ from .elements import (
 from .grids import PLANE_MOVES, fixed_points, grid_permutation
 
 __all__ = ["check_field", "field_dimension", "field_rational", "field_generators",
-           "field_matrices", "field_character", "element_classes", "PIXEL_SIZES"]
+           "field_matrices", "field_character", "ElementAxis", "PIXEL_SIZES"]
 
 #: n for which C(n) and D(n) map into the symmetries of the square pixel grid
 PIXEL_SIZES = (1, 2, 4)
@@ -290,18 +290,9 @@ class ElementAxis:
         return np.where((n - cycles) % 2 == 1, -1, 1)  # "sign"
 
 
-def element_classes(factor) -> tuple[np.ndarray, dict[str, np.ndarray]] | None:
-    """(weights, values at power 1) of ``ElementAxis`` (the pre-redesign counting)."""
-    axis = ElementAxis.of(factor)
-    if axis is None:
-        return None
-    keys = ("t", "flip") if factor.kind in ("C", "D") else ("element",)
-    return axis.weights, {key: axis.value(key) for key in ("fix", "sign", "identity") + keys
-                          if axis.value(key) is not None}
-
-
 def field_character(name: str, args: tuple[int, ...], factor, value) -> np.ndarray:
-    """chi on the classes of ``element_classes``; ``value(key)`` gives their arrays."""
+    """chi on the elements of an ``ElementAxis``; ``value(key)`` gives their arrays (at
+    the power of g that is asked for)."""
     if name == "reg":
         order = _order(factor)
         identity = np.asarray(value("identity"), bool)
