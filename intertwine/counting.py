@@ -132,7 +132,7 @@ def group_order(group: Group) -> int | None:
 
 class _Grid:
     """Per factor, the values of its histogram tuples (trace, det) -- or, for a factor that
-    ``reg``, ``irr`` or ``Grid`` need whole, of its elements (``fields.ElementAxis``) --
+    ``reg``, ``irr`` or ``Grid`` need whole, of its elements (``elements.ElementAxis``) --
     as arrays broadcast along that factor's axis."""
 
     def __init__(self, axes: dict, dtype):
@@ -158,7 +158,7 @@ class _Grid:
         return None if values is None else self._shape(factor, values)
 
     def element(self, factor: int, key: str, power: int = 1):
-        """Arrays a field's character reads (``fields.ElementAxis.value``)."""
+        """Arrays a field's character reads (``elements.ElementAxis.value``)."""
         axis = self.values[factor]
         values = None if isinstance(axis, tuple) else axis.value(key, power)
         return None if values is None else self._shape(factor, values, cast=False)
@@ -198,7 +198,7 @@ def count_characters(spec: Spec, max_order: int = MAX_ORDER,
     axes, weights = {}, []
     for i in used:
         if i in whole:
-            from .fields import ElementAxis
+            from .elements import ElementAxis
 
             axis = ElementAxis.of(group.factors[i])
             if axis is None:

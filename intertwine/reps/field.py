@@ -1,8 +1,19 @@
 """What ``reg``, ``irr`` and ``Grid`` share: atoms of one finite factor, with arguments.
 
-Each is a :class:`FieldAtom` (one module each: ``reg``, ``irr``, ``grid``); the
-mathematics -- which factor has which, sizes, generator matrices, characters -- is in
-``intertwine.fields`` (on top of ``elements``, ``irreps``, ``grids``).
+Each lives in its own module (``reg``, ``irr``, ``grid``) as a subclass of
+:class:`FieldAtom` that answers, for the factor it belongs to, five questions:
+
+* ``missing(factor)``: why the factor has no such representation (a message naming
+  both, which becomes a usage error with a caret), or None;
+* ``size(factor)``: its dimension;
+* ``signed_generators(factor)``: ``(perm, sign or None)`` of each of the factor's
+  discrete generators, in ``groups.factor_data`` order -- or, where ``rational_on`` is
+  False, ``float_generators(factor)``: dense orthogonal matrices;
+* ``element_character(factor, value)``: the character on every element of the factor,
+  from the arrays ``value(key)`` of ``elements.ElementAxis`` (at g or at g**p).
+
+Everything else -- parsing ``NAME(ints)[i]``, canonical printing, the walk's action,
+Lie algebra (none: finite factors), counting hooks -- is here, once.
 """
 
 from __future__ import annotations
@@ -22,12 +33,36 @@ class FieldAtom(FactorAtom):
     dataclasses with fields ``factor``, ``column``, ``single`` and ``args`` (the ints)."""
 
     args: tuple[int, ...]
-    #: counting sums this atom's character element by element (``fields.ElementAxis``)
+    #: counting sums this atom's character element by element (``elements.ElementAxis``)
     needs_elements = True
 
+    # -- what each constructor answers -------------------------------------------------
+    def missing(self, factor) -> str | None:
+        raise NotImplementedError
+
+    def size(self, factor) -> int:
+        raise NotImplementedError
+
+    def rational_on(self, factor) -> bool:
+        return True
+
+    def signed_generators(self, factor) -> list[tuple]:
+        raise NotImplementedError
+
+    def float_generators(self, factor) -> list[np.ndarray]:
+        raise NotImplementedError
+
+    def element_character(self, factor, value):
+        raise NotImplementedError
+
+    # -- shared --------------------------------------------------------------------------
     def __str__(self) -> str:
         head = self.name if not self.args else f"{self.name}({', '.join(map(str, self.args))})"
         return head if self.single else f"{head}[{self.factor}]"
+
+    def label(self) -> str:
+        """The printed form without a factor index."""
+        return str(self).split("[")[0]
 
     @classmethod
     def parse(cls, parsed: Parsed):
@@ -40,47 +75,38 @@ class FieldAtom(FactorAtom):
         """The factor index as for V, then whether the factor has this representation: the
         message names both (``C(8) has no Grid(5): ...``)."""
         from ..errors import SpecError
-        from ..fields import check_field
 
         resolved = super().resolve(group, text)
-        problem = check_field(self.name, self.args, group.factors[resolved.factor])
+        problem = resolved.missing(group.factors[resolved.factor])
         if problem:
             raise SpecError(problem, text, self.column)
         return resolved
 
-    def _factor(self, group):
-        return group.factors[self.factor]
-
     def dimension(self, group) -> int:
-        from ..fields import field_dimension
-
-        return field_dimension(self.name, self.args, self._factor(group))
+        return self.size(group.factors[self.factor])
 
     def signed_permutation(self, group) -> bool:
-        from ..fields import field_rational
-
-        return field_rational(self.name, self.args, self._factor(group))
+        return self.rational_on(group.factors[self.factor])
 
     def rational(self, group) -> bool:
-        return self.signed_permutation(group)
+        return self.rational_on(group.factors[self.factor])
 
     def act(self, walk: Walk):
-        from ..fields import field_generators, field_matrices, field_rational
         from ..groups import SignedPerm, factor_data
 
-        f = self._factor(walk.group)
-        if self.factor != walk.factor:
-            return action.identity(self.dimension(walk.group))
-        discrete = factor_data(f).discrete
-        position = next((k for k, g in enumerate(discrete) if g is walk.g), None)
-        if position is None:  # a generator of the continuous part's subgroup: not ours
-            return action.identity(self.dimension(walk.group))
-        if field_rational(self.name, self.args, f):
-            perm, sign = field_generators(self.name, self.args, f)[position]
+        f = walk.group.factors[self.factor]
+        position = None
+        if self.factor == walk.factor:
+            position = next((k for k, g in enumerate(factor_data(f).discrete) if g is walk.g),
+                            None)
+        if position is None:  # another factor's generator, or a continuous subgroup's
+            return action.identity(self.size(f))
+        if self.rational_on(f):
+            perm, sign = self.signed_generators(f)[position]
             return SignedPerm(np.asarray(perm, np.int64), sign)
         import scipy.sparse as sp
 
-        m = field_matrices(self.name, self.args, f)[position]
+        m = self.float_generators(f)[position]
         return action.MatrixAction(sp.csr_matrix(m), sp.csr_matrix(m.T))  # orthogonal
 
     def lie(self, walk: Walk):
@@ -90,13 +116,10 @@ class FieldAtom(FactorAtom):
         return sp.csr_matrix((n, n), dtype=np.int64)
 
     def character(self, walk: Walk, power: int = 1):
-        from ..fields import field_character
-
         value = getattr(walk, "element", None)
         if value is None:
             return None
-        f = self._factor(walk.group)
-        arrays = {}
+        arrays: dict = {}
 
         def at(key):
             if key not in arrays:
@@ -106,7 +129,7 @@ class FieldAtom(FactorAtom):
             return arrays[key]
 
         try:
-            return field_character(self.name, self.args, f, at)
+            return self.element_character(walk.group.factors[self.factor], at)
         except LookupError:
             return None
 
@@ -117,7 +140,4 @@ class FieldAtom(FactorAtom):
         return None
 
     def structure(self) -> Structure:
-        return Structure("leaf", label=str(self) if self.dimension_is_one() else "")
-
-    def dimension_is_one(self) -> bool:
-        return False
+        return Structure("leaf")
