@@ -100,6 +100,9 @@ def constructor(cls):
     """Class decorator: the parser meets ``cls.name`` in specs and calls ``cls.parse``."""
     if cls.name in CONSTRUCTORS:
         raise RuntimeError(f"representation {cls.name!r} registered twice")
+    missing = sorted(getattr(cls, "__abstractmethods__", ()))
+    if missing:  # at import, not when a user's spec first reaches the gap
+        raise TypeError(f"representation {cls.name!r} lacks {', '.join(missing)}")
     CONSTRUCTORS[cls.name] = cls
     return cls
 
