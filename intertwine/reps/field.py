@@ -18,6 +18,7 @@ Lie algebra (none: finite factors), counting hooks -- is here, once.
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from collections import Counter
 
 import numpy as np
@@ -37,23 +38,24 @@ class FieldAtom(FactorAtom):
     needs_elements = True
 
     # -- what each constructor answers -------------------------------------------------
-    def missing(self, factor) -> str | None:
-        raise NotImplementedError
+    @abstractmethod
+    def missing(self, factor) -> str | None: ...
 
-    def size(self, factor) -> int:
-        raise NotImplementedError
+    @abstractmethod
+    def size(self, factor) -> int: ...
 
     def rational_on(self, factor) -> bool:
         return True
 
-    def signed_generators(self, factor) -> list[tuple]:
-        raise NotImplementedError
+    @abstractmethod
+    def signed_generators(self, factor) -> list[tuple]: ...
 
     def float_generators(self, factor) -> list[np.ndarray]:
-        raise NotImplementedError
+        """Only asked where ``rational_on`` is False."""
+        raise NotImplementedError(type(self).__name__)
 
-    def element_character(self, factor, value):
-        raise NotImplementedError
+    @abstractmethod
+    def element_character(self, factor, value): ...
 
     # -- shared --------------------------------------------------------------------------
     def __str__(self) -> str:
