@@ -275,12 +275,14 @@ def test_exact_on_an_irrational_irrep_names_it(tmp_path):
     assert not list(tmp_path.iterdir())
 
 
-def test_verify_checks_the_count_of_a_kernel_basis(tmp_path):
+@pytest.mark.parametrize("spec, n", [("D(4): reg -> reg * Grid(3)", 72),
+                                     ("C(8): irr(1) -> irr(1) + irr(3)", 2)])
+def test_verify_checks_the_count(tmp_path, spec, n):
     path = tmp_path / "k.h5"
-    assert run_cli("basis", "D(4): reg -> reg * Grid(3)", "-o", str(path)).returncode == 0
+    assert run_cli("basis", spec, "-o", str(path)).returncode == 0
     out = run_cli("verify", str(path))
     assert out.returncode == 0, out.stdout + out.stderr
-    assert "independent count" in out.stdout and "72" in out.stdout
+    assert f"{n} elements, independent count" in out.stdout and f") {n}" in out.stdout
 
 
 # ----------------------------------------------------------------------------- show
