@@ -170,7 +170,8 @@ def _character(rep: Rep, group: Group, grid: _Grid):
     dimension is at most the whole one's, as all are >= 1), object beyond, float where
     an irrep's matrices are irrational."""
     return Walk("character", group, trace=lambda i, p: grid.leaf(i, 0, p),
-                det=lambda i, p: grid.leaf(i, 1, p), element=grid.element).of(rep, 1)
+                det=lambda i, p: grid.leaf(i, 1, p), element=grid.element,
+                dtype=grid.dtype).of(rep, 1)
 
 
 def _element_factors(rep: Rep, found: set[int]) -> set[int]:

@@ -373,3 +373,15 @@ def test_batch_writes_kernel_bases_and_reports_a_missing_representation(tmp_path
     assert intertwine.load(tmp_path / "out" / "c4.h5").n_basis == \
         hom_dimension([factor("C", 4)], ("irr", (1,), 0),
                       ("tensor", ("V", 0), ("grid", 3, 0)))
+
+
+@pytest.mark.parametrize("spec, n", [
+    ("S(20): reg**2 -> V", 2432902008176640000 * 20),  # reg (x) reg = |G| reg; Hom(reg, V) = V
+    ("S(12): reg -> 1", 1),
+    ("D(1000000): irr(1, 3) * irr(1, 5) -> irr(1, 8) + irr(1, 2)", 2),  # 2 cos a cos b
+    ("C(1000000): irr(3) -> irr(3) + irr(500000)", 2),
+])
+def test_dim_of_large_groups_by_characters(spec, n):
+    """No element table and no basis: characters over 10**6 elements, or the
+    (fixed points, sign) histogram of S(n) for reg, with exact integers beyond int64."""
+    assert intertwine.dim(spec) == n

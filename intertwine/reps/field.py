@@ -131,9 +131,11 @@ class FieldAtom(FactorAtom):
             return arrays[key]
 
         try:
-            return self.element_character(walk.group.factors[self.factor], at)
+            chi = self.element_character(walk.group.factors[self.factor], at)
         except LookupError:
             return None
+        dtype = getattr(walk, "dtype", None)  # e.g. Python ints where reg**2 passes 2**63
+        return chi if dtype is None else np.asarray(chi).astype(dtype)
 
     def degree(self, factor: int) -> int:
         return 0
