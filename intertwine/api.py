@@ -36,7 +36,7 @@ def compute(spec: str | Spec, method: str = "auto", **options) -> Basis:
 
 
 def compute_to_file(spec: str | Spec, path, method: str = "auto", *,
-                    compression: str | None = None, **options) -> dict:
+                    compression: str | None = None, progress=None, **options) -> dict:
     """Compute the basis of ``spec`` and write it to ``path`` (atomically, as
     ``Basis.save``); returns the root attributes of the file written.
 
@@ -44,7 +44,8 @@ def compute_to_file(spec: str | Spec, path, method: str = "auto", *,
     tensor monomials is never held whole: it is computed and written in bands of rows
     (``solvers.orbit.SymmetricPattern``), so its size is bounded by the disk
     (checked before writing) and by ``solvers.LIMITS["orbit_stream"]``, not by memory.
-    The file is the same either way.  ``compression``: None or ``"gzip"``.
+    The file is the same either way.  ``compression``: None or ``"gzip"``;
+    ``progress``: see :func:`intertwine.io.save`.
     """
     from .io import read_attributes, save
     from .solvers import LIMITS, choose_method
@@ -59,7 +60,7 @@ def compute_to_file(spec: str | Spec, path, method: str = "auto", *,
         basis = _basis(problem, chosen, {"pattern": source, "n_basis": source.n_basis})
     else:
         basis = compute(problem.spec, chosen, **options)
-    save(basis, path, compression=compression)
+    save(basis, path, compression=compression, progress=progress)
     return read_attributes(path)
 
 
