@@ -58,7 +58,11 @@ def run_batch(manifest: Manifest, out_dir: Path, jobs: int = 1, force: bool = Fa
             finish(Outcome(entry, FAILED, result["error"]))
             return
         # what the worker read back from the file, not what the entry asked for
-        records.set(entry.filename, {k: v for k, v in result.items() if k != "seconds"})
+        try:
+            records.set(entry.filename, {k: v for k, v in result.items() if k != "seconds"})
+        except OSError as e:  # the file is fine; only the next run recomputes it
+            progress.notice(f"{entry.name}: written, but its record cannot be written "
+                            f"({e.strerror or e}): the next run computes it again")
         finish(Outcome(entry, WRITTEN, None, result["n_basis"], result["dim_out"],
                        result["dim_in"], result["seconds"]))
 
