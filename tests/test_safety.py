@@ -156,8 +156,8 @@ def test_killing_batch_ends_its_workers_forkserver_and_tracker(tmp_path):
     p.communicate(timeout=30)
     try:
         wait_for(lambda: not any(map(_alive, helpers)), "the helpers to end", seconds=30)
-    finally:
-        for pid in filter(_alive, helpers):  # ours: never leave them running
+    finally:  # ours: never leave them running, whatever they started meanwhile
+        for pid in filter(_alive, helpers.union(*map(_descendants, helpers))):
             os.kill(pid, signal.SIGKILL)
     assert temporaries(out) == []  # the workers unwound, removing their files
 
