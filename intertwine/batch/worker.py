@@ -25,12 +25,13 @@ from .. import interrupt
 from ..api import compute_to_file
 from ..atomic import tagged
 from ..io import FORMAT_VERSION, load
+from ..spec import Spec
 from .cache import file_sha256
 
 __all__ = ["compute_entry", "init_worker", "pool_task"]
 
 
-def compute_entry(spec: str, method: str, path: str) -> dict:
+def compute_entry(spec: str | Spec, method: str, path: str) -> dict:
     """Compute ``spec`` with ``method`` into ``path``; a result dict for the report."""
     start = time.perf_counter()
     try:
@@ -110,7 +111,7 @@ def _wait_for_exit(pid: int) -> None:
         os.close(fd)
 
 
-def pool_task(spec: str, method: str, path: str, tag: str = "") -> dict:
+def pool_task(spec: str | Spec, method: str, path: str, tag: str = "") -> dict:
     try:
         with tagged(tag):  # the run removes its own leftovers only: see atomic.tagged
             return compute_entry(spec, method, path)

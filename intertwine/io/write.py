@@ -12,13 +12,14 @@ import contextlib
 import errno
 import os
 import shutil
+from typing import TYPE_CHECKING
 
 import h5py
 import numpy as np
 
 from .. import interrupt
 from ..atomic import OutputPathError, atomic_path, output_target
-from ..basis import Basis, Coo, CooMatrix, Generators
+from ..coo import Coo, CooMatrix
 from .common import (
     FORMAT,
     FORMAT_VERSION,
@@ -28,6 +29,9 @@ from .common import (
     _human,
     max_bytes,
 )
+
+if TYPE_CHECKING:  # the writer reads a Basis but never imports one: basis -> io.write only
+    from ..basis import Basis, Generators
 
 __all__ = ["save"]
 
