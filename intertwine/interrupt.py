@@ -81,24 +81,40 @@ def deferred() -> Iterator[None]:
         yield
         return
     if _depth == 0:
-        for signum in HANDLED:
-            handler = signal.getsignal(signum)
-            if handler is not signal.SIG_IGN:
-                _previous[signum] = handler
-                signal.signal(signum, _record)
+        with _held():
+            for signum in HANDLED:
+                handler = signal.getsignal(signum)
+                if handler is not signal.SIG_IGN:
+                    _previous[signum] = handler
+                    signal.signal(signum, _record)
     _depth += 1
     try:
         yield
     finally:
         _depth -= 1
         if _depth == 0:
-            handlers = dict(_previous)
-            _previous.clear()
-            for signum, handler in handlers.items():
-                signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
+            with _held():
+                handlers = dict(_previous)
+                _previous.clear()
+                for signum, handler in handlers.items():
+                    signal.signal(signum, signal.SIG_DFL if handler is None else handler)
             while _pending:  # one that came during the last steps
                 signum = _pending.pop(0)
                 _deliver(signum, handlers.get(signum, signal.SIG_DFL))
+
+
+@contextlib.contextmanager
+def _held() -> Iterator[None]:
+    """Block the signals while the handlers are swapped: one arriving half-way would
+    leave a mix of handlers behind."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, HANDLED)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def checkpoint() -> None:

@@ -336,3 +336,33 @@ def test_basis_draws_a_progress_bar_on_a_terminal(tmp_path):
     assert "writing" in text and "100%" in text and "rows)" not in text, text
     with h5py.File(tmp_path / "x.h5") as f:
         assert f.attrs["spec"] == "S(16): V**3 -> V**3"
+
+
+# -- the mechanism itself ----------------------------------------------------------------
+
+def test_deferred_signals_go_to_the_previous_handler_at_a_checkpoint():
+    from intertwine import interrupt
+
+    seen = []
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: seen.append(signum))
+    try:
+        with interrupt.deferred():
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(0.01)  # the C handler has run; Python's runs between bytecodes
+            with interrupt.deferred():  # nested: still held
+                os.kill(os.getpid(), signal.SIGTERM)
+            assert seen == []
+            interrupt.checkpoint()  # twice the same signal: delivered once
+            assert seen == [signal.SIGTERM]
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(0.01)
+            assert seen == [signal.SIGTERM]
+        assert seen == [signal.SIGTERM] * 2  # pending at the end: delivered on leaving
+        with pytest.raises(KeyboardInterrupt), interrupt.deferred():
+            os.kill(os.getpid(), signal.SIGINT)  # Python's default: KeyboardInterrupt
+            time.sleep(0.01)
+            interrupt.checkpoint()
+            raise AssertionError("not reached")
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGTERM, previous)
