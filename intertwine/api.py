@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
 
 from .problem import Problem
@@ -61,8 +62,9 @@ def compute_to_file(spec: str | Spec, path, method: str = "auto", *,
         basis = _basis(problem, chosen, SolveResult(source.n_basis, pattern=source))
     else:
         basis = compute(problem.spec, chosen, **options)
+    written = os.path.realpath(path)  # a link's target: the file save() replaces
     save(basis, path, compression=compression, progress=progress)
-    return read_attributes(path)
+    return read_attributes(written)
 
 
 #: memory per entry of a stored generator: the permutation, its coo arrays and their

@@ -46,8 +46,8 @@ def output_target(path: str | os.PathLike) -> str:
     """
     shown = os.fsdecode(path)
     target = os.path.realpath(os.path.abspath(shown))
-    try:
-        mode = os.stat(target).st_mode
+    try:  # the path itself, resolved by the kernel: /dev/stdout is a link to "pipe:[..]"
+        mode = os.stat(shown).st_mode
     except OSError:
         return target  # missing (or unreadable): creating the file says what is wrong
     if stat.S_ISDIR(mode):

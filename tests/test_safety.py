@@ -205,7 +205,9 @@ def test_outputs_that_are_not_regular_files_are_refused(tmp_path):
     fifo, folder, device = tmp_path / "fifo", tmp_path / "folder", tmp_path / "null"
     os.mkfifo(fifo)
     folder.mkdir()
-    targets = [fifo, folder] + ([device] if _char_device(device) else [])
+    stdout_like = tmp_path / "stdout"  # as /dev/stdout -> /proc/self/fd/1 -> a pipe
+    stdout_like.symlink_to(fifo)
+    targets = [fifo, folder, stdout_like] + ([device] if _char_device(device) else [])
     for target in targets:
         assert_quiet_usage_error(run("basis", "S(3): V -> V", "-o", target, timeout=30))
     assert stat.S_ISFIFO(os.stat(fifo).st_mode) and folder.is_dir() and os.listdir(folder) == []
