@@ -60,8 +60,8 @@ def save(basis: Basis, path, *, compression: str | None = None, progress=None) -
     :class:`BasisFileError` too ("no space left on device"), and leaves nothing behind.
 
     ``progress(done, total, nbytes)``, if given, is called before the write (``done``
-    0) and after each band of rows (``done`` of ``total`` rows; a coo file is one step),
-    with ``nbytes`` the size of the data before compression.
+    and ``total`` 0) and, for a pattern, after each band of rows (``done`` of ``total``
+    rows), with ``nbytes`` the size of the data before compression.
     """
     if compression not in (None, "gzip"):
         raise ValueError(f"compression must be None or 'gzip', not {compression!r}")
@@ -71,7 +71,10 @@ def save(basis: Basis, path, *, compression: str | None = None, progress=None) -
     nbytes = _payload_bytes(data)
     if compression is None:
         _check_disk_space(folder, nbytes)
-    report = (lambda done, total: progress(done, total, nbytes)) if progress else None
+    report = None
+    if progress is not None:
+        progress(0, 0, nbytes)  # before writing: the size
+        report = lambda done, total: progress(done, total, nbytes)  # noqa: E731
     try:
         with atomic_path(target, _cannot_write) as tmp:
             _write_file(tmp, basis, data, compression, report)
@@ -143,24 +146,27 @@ def _cannot_write(folder: str, exc: OSError) -> BasisFileError:
 
 
 def _write_file(tmp: str, basis: Basis, data: dict, compression, report) -> None:
-    f = h5py.File(tmp, "w")
-    try:
+    with _hdf5_file(tmp) as f:
         _write_attributes(f, basis)
         if "pattern" in data:
             _write_pattern(f, data["pattern"], compression, int(basis.n_basis), report)
         else:
-            if report:
-                report(0, 1)
             _write_coo(f.create_group("basis"), data["basis"], compression)
-            if report:
-                report(1, 1)
         _write_generators(f.create_group("generators"), data["generators"], compression)
+    # Durability: the rename must not reach the disk before the contents do.
+    _fsync(tmp, os.O_RDWR)
+
+
+@contextlib.contextmanager
+def _hdf5_file(tmp: str):
+    """``h5py.File(tmp, "w")``, closed safely also when the write fails (_abandon)."""
+    f = h5py.File(tmp, "w")
+    try:
+        yield f
         f.close()  # flushes HDF5's caches: a full disk may show only here
     except BaseException:
         _abandon(f)
         raise
-    # Durability: the rename must not reach the disk before the contents do.
-    _fsync(tmp, os.O_RDWR)
 
 
 def _abandon(f: h5py.File) -> None:
@@ -413,8 +419,6 @@ def _write_pattern(f: h5py.File, pattern, compression, n_basis: int, report) -> 
     else:
         rows_per_write = max(1, _band_bytes() // max(1, shape[1] * dtype.itemsize))
         rows_per_write = max(chunks[0], rows_per_write - rows_per_write % chunks[0])
-    if report:
-        report(0, shape[0])
     band = None if not _is_source(pattern) else \
         np.empty((min(rows_per_write, shape[0]), shape[1]), dtype)
     for start in range(0, shape[0], rows_per_write):  # bands: memory is one band
