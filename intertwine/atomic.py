@@ -18,6 +18,7 @@ was meant.
 from __future__ import annotations
 
 import contextlib
+import errno
 import glob
 import os
 import secrets
@@ -48,7 +49,9 @@ def output_target(path: str | os.PathLike) -> str:
     target = os.path.realpath(os.path.abspath(shown))
     try:  # the path itself, resolved by the kernel: /dev/stdout is a link to "pipe:[..]"
         mode = os.stat(shown).st_mode
-    except OSError:
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise OutputPathError(f"symbolic link loop: {shown}") from None
         return target  # missing (or unreadable): creating the file says what is wrong
     if stat.S_ISDIR(mode):
         raise OutputPathError(f"is a folder, not a file: {shown}")

@@ -245,6 +245,8 @@ def batch(manifest, out_dir, jobs, force, json_path):
         if json_path and not to_stdout:
             if not os.path.isdir(os.path.dirname(output_target(json_path))):
                 raise UsageProblem(f"folder does not exist: {os.path.dirname(json_path)}")
+        if os.path.exists(out_dir) and not os.path.isdir(out_dir):
+            raise UsageProblem(f"--out-dir is not a folder: {out_dir}")
         os.makedirs(out_dir, exist_ok=True)
     for bad in plan.invalid:
         click.echo(f"{plan.where(bad.line, bad.number)}: {bad.reason}", err=True)

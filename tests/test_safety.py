@@ -216,7 +216,12 @@ def test_outputs_that_are_not_regular_files_are_refused(tmp_path):
         m = batch_manifest(tmp_path, {"s": "S(3): V -> V"})
         assert_quiet_usage_error(run("batch", m, "--out-dir", tmp_path / "o", "--json", device))
         assert stat.S_ISCHR(os.stat(device).st_mode)
-    assert temporaries(tmp_path) == []
+    m = batch_manifest(tmp_path, {"s": "S(3): V -> V"})
+    assert_quiet_usage_error(run("batch", m, "--out-dir", fifo), "not a folder")
+    loop = tmp_path / "loop"
+    loop.symlink_to(loop)
+    assert_quiet_usage_error(run("basis", "S(3): V -> V", "-o", loop), "loop")
+    assert loop.is_symlink() and temporaries(tmp_path) == []
 
 
 def test_a_symlink_is_written_through_to_its_target(tmp_path):
