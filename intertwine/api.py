@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
 
 from .problem import Problem
@@ -37,7 +38,7 @@ def compute(spec: str | Spec, method: str = "auto", **options) -> Basis:
 
 
 def compute_to_file(spec: str | Spec, path, method: str = "auto", *,
-                    compression: str | None = None, **options) -> dict:
+                    compression: str | None = None, progress=None, **options) -> dict:
     """Compute the basis of ``spec`` and write it to ``path`` (atomically, as
     ``Basis.save``); returns the root attributes of the file written.
 
@@ -45,7 +46,8 @@ def compute_to_file(spec: str | Spec, path, method: str = "auto", *,
     tensor monomials is never held whole: it is computed and written in bands of rows
     (``solvers.orbit.SymmetricPattern``), so its size is bounded by the disk
     (checked before writing) and by ``solvers.LIMITS["orbit_stream"]``, not by memory.
-    The file is the same either way.  ``compression``: None or ``"gzip"``.
+    The file is the same either way.  ``compression``: None or ``"gzip"``;
+    ``progress``: see :func:`intertwine.io.save`.
     """
     from .io import read_attributes, save
     from .solvers import LIMITS, SolveResult, choose_method
@@ -60,8 +62,9 @@ def compute_to_file(spec: str | Spec, path, method: str = "auto", *,
         basis = _basis(problem, chosen, SolveResult(source.n_basis, pattern=source))
     else:
         basis = compute(problem.spec, chosen, **options)
-    save(basis, path, compression=compression)
-    return read_attributes(path)
+    written = os.path.realpath(path)  # a link's target: the file save() replaces
+    save(basis, path, compression=compression, progress=progress)
+    return read_attributes(written)
 
 
 #: memory per entry of a stored generator: the permutation, its coo arrays and their

@@ -2,58 +2,125 @@
 
 The content goes to a temporary file in the destination folder (so the final rename
 stays within one file system) and is renamed over the target only when complete.  Any
-exception -- also KeyboardInterrupt, and SystemExit raised by the SIGTERM handler --
-removes the temporary file.  Ctrl-C and SIGTERM are held back while the temporary file
-is created and its name recorded, so no signal can land between the two and orphan it.
+exception -- also KeyboardInterrupt, and the SystemExit that SIGTERM raises (see
+:mod:`intertwine.interrupt`) -- removes the temporary file.  Ctrl-C and SIGTERM are
+deferred while the block runs: the writer delivers them between two steps
+(``interrupt.checkpoint``), and one that came during the write is delivered before the
+rename, so an interrupted write leaves an existing file untouched.
+
+The destination is checked first: a symbolic link is written through (its target is
+replaced, with the temporary file in the target's folder), and a path that exists but is
+not a regular file (a folder, a device such as ``/dev/null``, a FIFO, a socket) is
+refused: replacing a device by a file, or writing a file "into" a pipe, is never what
+was meant.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
+import glob
 import os
-import signal
+import secrets
+import stat
 import tempfile
 from collections.abc import Iterator
 
-__all__ = ["atomic_path", "umask"]
+from . import interrupt
 
-_HELD = {signal.SIGINT, signal.SIGTERM}
+__all__ = ["OutputPathError", "atomic_path", "output_target", "remove_temporaries",
+           "run_tag", "tagged", "umask"]
+
+_KINDS = ((stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+          (stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"))
+_tag = ""  # see tagged()
+
+
+class OutputPathError(ValueError):
+    """The output path exists but is not a regular file (or a link to one)."""
+
+
+def output_target(path: str | os.PathLike) -> str:
+    """The file that writing to ``path`` replaces: absolute, symbolic links followed.
+
+    Raises :class:`OutputPathError` if it exists and is not a regular file.
+    """
+    shown = os.fsdecode(path)
+    target = os.path.realpath(os.path.abspath(shown))
+    try:  # the path itself, resolved by the kernel: /dev/stdout is a link to "pipe:[..]"
+        mode = os.stat(shown).st_mode
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise OutputPathError(f"symbolic link loop: {shown}") from None
+        return target  # missing (or unreadable): creating the file says what is wrong
+    if stat.S_ISDIR(mode):
+        raise OutputPathError(f"is a folder, not a file: {shown}")
+    if not stat.S_ISREG(mode):
+        kind = next((name for test, name in _KINDS if test(mode)), "not a regular file")
+        raise OutputPathError(f"will not write to {shown}: it is {kind}, not a regular file")
+    return target
+
+
+@contextlib.contextmanager
+def tagged(tag: str) -> Iterator[None]:
+    """Name the temporary files created in this block with ``tag`` (one run's), so that
+    the run can later remove its own leftovers, and never another run's."""
+    global _tag
+    previous, _tag = _tag, tag
+    try:
+        yield
+    finally:
+        _tag = previous
+
+
+def run_tag() -> str:
+    """A tag unique to one run, also among runs on other machines sharing a folder."""
+    return f"{os.getpid()}-{secrets.token_hex(3)}"
+
+
+def _prefix(name: str, tag: str) -> str:
+    # the name is shortened so that prefix + tag + random part stays within NAME_MAX
+    return f".{name[:200]}." + (f"{tag}." if tag else "")
+
+
+def remove_temporaries(path: str | os.PathLike, tag: str) -> None:
+    """Remove the temporary files of ``path`` that a run tagged ``tag`` left behind (a
+    killed process cannot remove its own)."""
+    folder, name = os.path.split(output_target(path))
+    pattern = glob.escape(_prefix(name, tag)) + "*.tmp"
+    for tmp in glob.glob(os.path.join(glob.escape(folder), pattern)):
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
 
 
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike, on_create_error=None) -> Iterator[str]:
-    """Yield a temporary path next to ``path``; rename it over ``path`` when the block ends.
+    """Yield a temporary path next to ``path``'s target; rename it over the target when
+    the block ends.
 
     ``on_create_error(folder, exc)`` may return the exception to raise when the temporary
     file cannot be created (e.g. a folder without write permission).
     """
-    folder, name = os.path.split(os.path.abspath(os.fsdecode(path)))
-    hold = hasattr(signal, "pthread_sigmask")
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD) if hold else None
-    tmp = None
-    try:
-        try:  # the name is shortened so that prefix + random part stays within NAME_MAX
-            fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name[:200]}.", suffix=".tmp")
+    target = output_target(path)
+    folder, name = os.path.split(target)
+    with interrupt.deferred():
+        try:
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=_prefix(name, _tag), suffix=".tmp")
         except OSError as exc:
             if on_create_error is None:
                 raise
             raise on_create_error(folder, exc) from exc
         os.close(fd)
-        if hold:
-            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
-            hold = False
-        yield tmp
-        # mkstemp creates mode 0600; outputs are as shareable as any other file.
-        os.chmod(tmp, 0o666 & ~umask())
-        os.replace(tmp, path)
-    except BaseException:
-        if tmp is not None:
+        try:
+            yield tmp
+            interrupt.checkpoint()  # interrupted during the write: the old file stays
+            # mkstemp creates mode 0600; outputs are as shareable as any other file.
+            os.chmod(tmp, 0o666 & ~umask())
+            os.replace(tmp, target)
+        except BaseException:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
-        raise
-    finally:
-        if hold:
-            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+            raise
 
 
 def umask() -> int:

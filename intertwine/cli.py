@@ -16,7 +16,7 @@ from pathlib import Path
 
 import click
 
-from . import __version__
+from . import __version__, interrupt
 
 EXAMPLES = """
 \b
@@ -50,10 +50,6 @@ def usage_errors():
             from None
 
 
-def _terminate(signum, frame):
-    raise SystemExit(128 + signum)  # unwinds through the writers' cleanup
-
-
 @click.group(epilog=EXAMPLES)
 @click.version_option(__version__, prog_name="intertwine")
 def cli():
@@ -67,7 +63,8 @@ def cli():
 @cli.command(epilog=EXAMPLES)
 @click.argument("spec")
 @click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False),
-              help="The .h5 file to write (replaced whole, atomically).")
+              help="The .h5 file to write (replaced whole, atomically; a symbolic link "
+                   "is written through).")
 @click.option("--method", type=click.Choice(["auto", "orbit", "exact", "numeric"]),
               default="auto", show_default=True,
               help="orbit: permutation groups; exact: rationals (sympy); numeric: float64.")
@@ -79,17 +76,21 @@ def basis(spec, output, method, tolerance, compress):
     """Compute the basis of SPEC and write it to a file."""
     from .api import compute_to_file
 
+    if output == "-":
+        raise UsageProblem("cannot write a basis file to stdout (-o -): HDF5 needs a "
+                           "seekable file; give a file name (./- for a file named -)")
     out = Path(output)
-    if not out.parent.is_dir():
+    if not Path(os.path.realpath(out)).parent.is_dir():
         raise UsageProblem(f"folder does not exist: {out.parent}")
     options = {} if tolerance is None else {"tolerance": tolerance}
     if options and method != "numeric":
         raise UsageProblem("--tolerance applies to --method numeric only")
     start = time.perf_counter()
-    with usage_errors():
+    progress = WriteProgress(output, compress)
+    with usage_errors(), progress:
         try:
             b = compute_to_file(spec, out, method, compression="gzip" if compress else None,
-                                **options)
+                                progress=progress, **options)
         except ValueError as e:
             if _not_clear_cut(e):
                 raise UsageProblem(f"numeric solver: {e}; try --tolerance or --method exact") \
@@ -98,6 +99,49 @@ def basis(spec, output, method, tolerance, compress):
     click.echo(f"wrote {out}: {b['spec']}, {b['n_basis']} basis elements of shape "
                f"({b['dim_out']}, {b['dim_in']}), method {b['method']}, encoding "
                f"{b['encoding']}, {time.perf_counter() - start:.2f} s")
+
+
+class WriteProgress:
+    """What ``basis`` shows while it writes, on stderr (stdout keeps the summary line).
+
+    The size first when it exceeds 1 GB; then, if the pattern takes more than one band
+    of rows, a progress bar on a terminal or a line per tenth (and for the first band)
+    elsewhere, such as CI logs.
+    """
+
+    def __init__(self, output: str, compressed: bool):
+        self.output, self.compressed = output, compressed
+        self.bar, self.shown, self.tenth = None, 0, -1
+
+    def __call__(self, done: int, total: int, nbytes: int) -> None:
+        from .io import _human
+
+        if done == 0:
+            if nbytes > 1e9:
+                after = " before compression" if self.compressed else ""
+                click.echo(f"writing {self.output}: about {_human(nbytes)}{after}", err=True)
+            return
+        if self.shown == 0 and done >= total:
+            return  # one band: nothing to follow
+        if sys.stderr.isatty():
+            if self.bar is None:
+                self.bar = click.progressbar(length=total, label=f"writing {self.output}",
+                                             file=sys.stderr, show_percent=True)
+                self.bar.__enter__()
+            self.bar.update(done - self.shown)
+        elif done * 10 // total > self.tenth:
+            self.tenth = done * 10 // total
+            click.echo(f"writing {self.output}: {100 * done // total}% ({done:,} of "
+                       f"{total:,} rows)", err=True)
+        self.shown = done
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
 
 
 def _not_clear_cut(error: Exception) -> bool:
@@ -179,40 +223,53 @@ Manifest (TOML):
                    "1 computes in this process.")
 @click.option("--force", is_flag=True, help="Recompute even up-to-date files.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None,
-              help="Also write a machine-readable report (JSON) to this file.")
+              help="Also write a machine-readable report (JSON) to this file; - prints "
+                   "it on stdout (and the rest on stderr).")
 def batch(manifest, out_dir, jobs, force, json_path):
     """Compute every basis listed in a TOML MANIFEST into --out-dir.
 
     Files that are up to date (same spec, method, format and intertwine version, and
     unchanged since they were written and read back) are skipped.  Invalid entries are
     reported with their line and the others still run; exit status 1 if any entry
-    failed, 2 if the manifest cannot be read.
+    failed, 2 if the manifest cannot be read.  Ctrl-C or SIGTERM stops the run (exit
+    status 130 or 143); the summary and report still say what was done.
     """
-    from .batch import default_jobs, read_manifest, run_batch
+    from .atomic import output_target
+    from .batch import BatchInterrupted, default_jobs, read_manifest, run_batch
     from .batch.report import Progress, json_report, summary_table, write_json
 
     start = time.perf_counter()
+    to_stdout = json_path == "-"  # stdout is the report's: everything else on stderr
     with usage_errors():
         plan = read_manifest(manifest)
-        if json_path and not os.path.isdir(os.path.dirname(os.path.abspath(json_path))):
-            raise UsageProblem(f"folder does not exist: {os.path.dirname(json_path)}")
+        if json_path and not to_stdout:
+            if not os.path.isdir(os.path.dirname(output_target(json_path))):
+                raise UsageProblem(f"folder does not exist: {os.path.dirname(json_path)}")
+        if os.path.exists(out_dir) and not os.path.isdir(out_dir):
+            raise UsageProblem(f"--out-dir is not a folder: {out_dir}")
         os.makedirs(out_dir, exist_ok=True)
     for bad in plan.invalid:
         click.echo(f"{plan.where(bad.line, bad.number)}: {bad.reason}", err=True)
-    progress = Progress(len(plan.entries), terminal=sys.stdout.isatty())
+    progress = Progress(len(plan.entries), terminal=sys.stdout.isatty() and not to_stdout,
+                        echo=lambda text: click.echo(text, err=to_stdout))
+    interrupted = None
     try:
         outcomes = run_batch(plan, Path(out_dir), jobs=jobs or default_jobs(), force=force,
                              progress=progress)
-    except (KeyboardInterrupt, SystemExit) as stop:  # Ctrl-C, or SIGTERM via _terminate
+    except BatchInterrupted as stop:  # Ctrl-C or SIGTERM: still tell what was done
+        outcomes, interrupted = stop.outcomes, stop.code
+    seconds = time.perf_counter() - start
+    click.echo(summary_table(outcomes, seconds, out_dir), err=to_stdout)
+    report = json_report(outcomes, seconds, manifest, out_dir) if json_path else None
+    if to_stdout:
+        click.echo(json.dumps(report, indent=2))
+    elif report:
+        with usage_errors():
+            write_json(report, json_path)
+    if interrupted is not None:
         click.echo("interrupted: finished files are kept, the next run computes the rest",
                    err=True)
-        code = stop.code if isinstance(stop, SystemExit) else 128 + signal.SIGINT
-        sys.exit(code)
-    seconds = time.perf_counter() - start
-    click.echo(summary_table(outcomes, seconds, out_dir))
-    if json_path:
-        with usage_errors():
-            write_json(json_report(outcomes, seconds, manifest, out_dir), json_path)
+        sys.exit(interrupted)
     sys.exit(1 if any(o.status == "failed" for o in outcomes) else 0)
 
 
@@ -292,18 +349,23 @@ def _terminal_mode(plain: bool, colour: bool) -> str:
 
 
 def main():
-    signal.signal(signal.SIGTERM, _terminate)
+    interrupt.install()  # SIGTERM unwinds (removing temporary files), exit status 143
     try:
-        cli(prog_name="intertwine")
-    except KeyboardInterrupt:
+        # not standalone: click's own mode turns Ctrl-C into "Aborted!" and exit status 1
+        status = cli.main(prog_name="intertwine", standalone_mode=False)
+    except (click.exceptions.Abort, KeyboardInterrupt):  # Ctrl-C, as click reports it
         click.echo("interrupted", err=True)
-        sys.exit(130)
+        sys.exit(128 + signal.SIGINT)
+    except click.ClickException as e:
+        e.show()
+        sys.exit(e.exit_code)
     except Exception as e:  # a bug, not a usage error: short, but with a way to see more
         if os.environ.get("INTERTWINE_DEBUG"):
             raise
         click.echo(f"internal error ({type(e).__name__}: {e}); this is a bug in intertwine. "
                    "Run again with INTERTWINE_DEBUG=1 for the traceback.", err=True)
         sys.exit(3)
+    sys.exit(status if isinstance(status, int) else 0)
 
 
 if __name__ == "__main__":

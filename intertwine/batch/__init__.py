@@ -10,14 +10,27 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .. import interrupt
 from ..solvers import LIMITS
 from .cache import RECORD_FILE, Records, check_up_to_date
 from .manifest import Entry, Invalid, Manifest, ManifestError, default_name, read_manifest
 from .report import FAILED, UP_TO_DATE, WRITTEN, Outcome, Progress
 from .schedule import Task, default_jobs, estimate_bytes, memory_budget, run_parallel
 
-__all__ = ["Entry", "Invalid", "Manifest", "ManifestError", "Outcome", "RECORD_FILE",
-           "default_jobs", "default_name", "read_manifest", "run_batch"]
+__all__ = ["BatchInterrupted", "Entry", "Invalid", "Manifest", "ManifestError", "Outcome",
+           "RECORD_FILE", "default_jobs", "default_name", "read_manifest", "run_batch"]
+
+INTERRUPTED = "interrupted: not written"
+
+
+class BatchInterrupted(SystemExit):
+    """Ctrl-C or SIGTERM stopped the run: ``code`` is the exit status (130 or 143) and
+    ``outcomes`` what :func:`run_batch` would have returned, the entries it did not finish
+    failed as interrupted, so that the report can still be written."""
+
+    def __init__(self, outcomes: list[Outcome], code: int):
+        super().__init__(code)
+        self.outcomes = outcomes
 
 
 def run_batch(manifest: Manifest, out_dir: Path, jobs: int = 1, force: bool = False,
@@ -25,7 +38,8 @@ def run_batch(manifest: Manifest, out_dir: Path, jobs: int = 1, force: bool = Fa
     """Bring every valid entry's file in ``out_dir`` up to date; one Outcome per entry of
     the manifest (invalid ones included), in manifest order.
 
-    ``jobs == 1`` computes in this process; more use worker processes.
+    ``jobs == 1`` computes in this process; more use worker processes.  Raises
+    :class:`BatchInterrupted` on Ctrl-C or SIGTERM.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -43,7 +57,11 @@ def run_batch(manifest: Manifest, out_dir: Path, jobs: int = 1, force: bool = Fa
             finish(Outcome(entry, FAILED, result["error"]))
             return
         # what the worker read back from the file, not what the entry asked for
-        records.set(entry.filename, {k: v for k, v in result.items() if k != "seconds"})
+        try:
+            records.set(entry.filename, {k: v for k, v in result.items() if k != "seconds"})
+        except OSError as e:  # the file is fine; only the next run recomputes it
+            progress.notice(f"{entry.name}: written, but its record cannot be written "
+                            f"({e.strerror or e}): the next run computes it again")
         finish(Outcome(entry, WRITTEN, None, result["n_basis"], result["dim_out"],
                        result["dim_in"], result["seconds"]))
 
@@ -59,6 +77,13 @@ def run_batch(manifest: Manifest, out_dir: Path, jobs: int = 1, force: bool = Fa
             run_parallel(todo, jobs, memory_budget(), on_done, lambda task: progress.notice(
                 f"{task.entry.name}: a worker process died (killed, out of memory?); "
                 "trying the entry again, alone"))
+    except BaseException as stop:
+        code = interrupt.exit_status(stop)
+        if code is None:
+            raise
+        for entry in manifest.entries:
+            outcomes.setdefault(entry.number, Outcome(entry, FAILED, INTERRUPTED))
+        raise BatchInterrupted([outcomes[n] for n in sorted(outcomes)], code) from None
     finally:
         progress.close()
     return [outcomes[n] for n in sorted(outcomes)]

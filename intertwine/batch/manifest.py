@@ -11,7 +11,9 @@ still run.  tomllib reports no positions, so lines come from a light scan of the
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 import tomllib
 from dataclasses import dataclass, field
 
@@ -25,6 +27,9 @@ __all__ = ["Entry", "Invalid", "Manifest", "ManifestError", "read_manifest", "de
 ENTRY_KEYS = ("spec", "name", "method")
 DEFAULT_KEYS = ("method",)
 MAX_NAME = 200  # io's temporary names add a prefix and suffix; NAME_MAX is 255
+#: a manifest of a million entries is about 50 MB; no real one comes near this, and a
+#: larger file (or an endless one, such as /dev/zero) is refused before it is read
+MAX_MANIFEST_BYTES = 16 << 20
 _FORBIDDEN_IN_NAME = re.compile(r'[/\\:*?"<>|\x00-\x1f\x7f]')
 
 
@@ -123,15 +128,33 @@ def read_manifest(path) -> Manifest:
 
 
 def _read_text(path) -> str:
+    """The manifest's text, from a regular file of at most MAX_MANIFEST_BYTES: a FIFO
+    or a device would block or never end, so they are refused before anything is read
+    (opened without blocking, then checked on the open file: no race with a swap)."""
     try:
-        with open(path, "rb") as f:
-            raw = f.read()
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except FileNotFoundError:
         raise ManifestError(f"manifest not found: {path}") from None
     except IsADirectoryError:
         raise ManifestError(f"manifest is a folder: {path}") from None
     except OSError as e:
         raise ManifestError(f"cannot read manifest {path}: {e.strerror}") from None
+    with open(fd, "rb") as f:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise ManifestError(f"manifest is a folder: {path}")
+        if not stat.S_ISREG(info.st_mode):
+            raise ManifestError(f"manifest is not a regular file (a device or FIFO?): {path}")
+        if info.st_size > MAX_MANIFEST_BYTES:
+            raise ManifestError(f"manifest is too large: {path} ({info.st_size:,} bytes; "
+                                f"at most {MAX_MANIFEST_BYTES:,})")
+        try:
+            raw = f.read(MAX_MANIFEST_BYTES + 1)  # a file growing meanwhile is cut short
+        except OSError as e:
+            raise ManifestError(f"cannot read manifest {path}: {e.strerror}") from None
+    if len(raw) > MAX_MANIFEST_BYTES:
+        raise ManifestError(f"manifest is too large: {path} (more than "
+                            f"{MAX_MANIFEST_BYTES:,} bytes)")
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:

@@ -22,7 +22,6 @@ each alone.
 from __future__ import annotations
 
 import contextlib
-import glob
 import math
 import multiprocessing
 import os
@@ -31,6 +30,8 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import interrupt
+from ..atomic import remove_temporaries, run_tag
 from .manifest import Entry
 
 __all__ = ["Task", "estimate_bytes", "memory_budget", "pick", "run_parallel", "default_jobs"]
@@ -116,25 +117,30 @@ def run_parallel(tasks: list[Task], jobs: int, budget: int, on_done, on_retry=No
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["intertwine.batch.worker"])  # import once, fork after
     pending = sorted(tasks, key=lambda t: -t.estimate)  # largest first; stable for ties
-    with _signals_deferred() as stop:
-        _run_pools(pending, jobs, budget, on_done, on_retry, context, init_worker, stop)
+    # Ctrl-C and SIGTERM only record themselves while workers run; the loop delivers
+    # them between two waits.  Raised asynchronously, they could interrupt
+    # concurrent.futures while it holds a future's lock, and the executor's thread
+    # would then wait forever.
+    with interrupt.deferred():
+        _run_pools(pending, jobs, budget, on_done, on_retry, context, init_worker, run_tag())
 
 
-def _run_pools(pending, jobs, budget, on_done, on_retry, context, init_worker, stop) -> None:
+def _run_pools(pending, jobs, budget, on_done, on_retry, context, init_worker, tag) -> None:
     while pending:
         executor = ProcessPoolExecutor(max_workers=min(jobs, len(pending)),
-                                       mp_context=context, initializer=init_worker)
+                                       mp_context=context, initializer=init_worker,
+                                       initargs=(os.getpid(),))
         running: dict = {}
         try:
-            died = _drive(executor, pending, running, jobs, budget, on_done, stop)
+            died = _drive(executor, pending, running, jobs, budget, on_done, tag)
         except BaseException:
             _stop(executor)
             for task in running.values():
-                _remove_temporaries(task.path)
+                remove_temporaries(task.path, tag)
             raise
         executor.shutdown(wait=True)
         for task in died:  # a worker died: retry each once, alone
-            _remove_temporaries(task.path)
+            remove_temporaries(task.path, tag)
             if task.alone:
                 on_done(task, {"error": "the worker process died (out of memory?)"})
             else:
@@ -145,7 +151,7 @@ def _run_pools(pending, jobs, budget, on_done, on_retry, context, init_worker, s
 
 
 def _drive(executor, pending: list[Task], running: dict, jobs: int, budget: int,
-           on_done, stop: dict) -> list[Task]:
+           on_done, tag: str) -> list[Task]:
     """Run until everything is done (returns []) or the pool breaks (returns the
     tasks that were running)."""
     from .worker import pool_task
@@ -154,10 +160,10 @@ def _drive(executor, pending: list[Task], running: dict, jobs: int, budget: int,
         while (i := pick(pending, list(running.values()), jobs, budget)) is not None:
             task = pending.pop(i)
             future = executor.submit(pool_task, task.entry.parsed, task.entry.chosen,
-                                     str(task.path))
+                                     str(task.path), tag)
             running[future] = task
         done, _ = wait(running, timeout=_POLL_SECONDS, return_when=FIRST_COMPLETED)
-        _raise_if_signalled(stop)
+        interrupt.checkpoint()
         died = []
         for future in done:
             task = running.pop(future)
@@ -172,38 +178,6 @@ def _drive(executor, pending: list[Task], running: dict, jobs: int, budget: int,
             running.clear()
             return died
     return []
-
-
-@contextlib.contextmanager
-def _signals_deferred():
-    """Ctrl-C and SIGTERM only record themselves while workers run; the loop raises them
-    between two waits.  Raised asynchronously, they could interrupt concurrent.futures
-    while it holds a future's lock, and the executor's thread would then wait forever."""
-    import signal
-
-    stop: dict = {}
-
-    def record(signum, frame):
-        stop.setdefault("signum", signum)
-
-    held = (signal.SIGINT, signal.SIGTERM)
-    previous = {s: signal.signal(s, record) for s in held}
-    try:
-        yield stop
-    finally:
-        for s, handler in previous.items():
-            signal.signal(s, handler)
-    _raise_if_signalled(stop)  # one that came during the last steps
-
-
-def _raise_if_signalled(stop: dict) -> None:
-    import signal
-
-    signum = stop.pop("signum", None)
-    if signum == signal.SIGINT:
-        raise KeyboardInterrupt
-    if signum is not None:
-        raise SystemExit(128 + signum)
 
 
 def _stop(executor: ProcessPoolExecutor) -> None:
@@ -222,11 +196,3 @@ def _stop(executor: ProcessPoolExecutor) -> None:
                 p.kill()
                 p.join(1)
     executor.shutdown(wait=False, cancel_futures=True)
-
-
-def _remove_temporaries(path: Path) -> None:
-    """Temporary files io.save leaves only if its process was killed outright."""
-    pattern = "." + glob.escape(path.name[:200]) + ".*.tmp"
-    for tmp in glob.glob(os.path.join(glob.escape(str(path.parent)), pattern)):
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)

@@ -4,16 +4,26 @@ This runs in a worker process (or in the main process with ``--jobs 1``).  Every
 that can go wrong with one entry comes back as ``{"error": reason}`` so that one failure
 never stops the others.  Signals are the exception: SIGTERM in a worker unwinds through
 :func:`intertwine.io.save` (which removes its temporary file) and ends the process.
+
+A worker must not outlive the run that started it: if the main process dies without
+stopping it (SIGKILL, a crash), a watchdog thread sees it and ends the worker the same
+way.  Workers are children of the forkserver, not of the main process, so the kernel's
+parent-death signal (``PR_SET_PDEATHSIG``) would not do; and once the workers are gone,
+the forkserver and the resource tracker end too (their last client has left).
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import select
 import signal
+import threading
 import time
 
+from .. import interrupt
 from ..api import compute_to_file
+from ..atomic import tagged
 from ..io import FORMAT_VERSION, load
 from ..spec import Spec
 from .cache import file_sha256
@@ -59,20 +69,52 @@ def _reason(e: BaseException) -> str:
     return f"{type(e).__name__}: {text}"
 
 
-def _exit_on_sigterm(signum, frame):
-    raise SystemExit(128 + signum)
+_GRACE_SECONDS = 10  # after the main process died: time to remove the temporary file
+_POLL_SECONDS = 1.0  # where pidfd_open is missing
 
 
-def init_worker() -> None:
+def init_worker(main_pid: int | None = None) -> None:
     # Ctrl-C reaches the whole process group; the main process decides what stops, and
     # it stops workers with SIGTERM.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    interrupt.install()
+    if main_pid is not None:
+        threading.Thread(target=_watch, args=(main_pid,), name="intertwine-watchdog",
+                         daemon=True).start()
 
 
-def pool_task(spec: str | Spec, method: str, path: str) -> dict:
+def _watch(main_pid: int) -> None:
+    """End this worker when the main process ``main_pid`` has ended."""
+    _wait_for_exit(main_pid)
+    os.kill(os.getpid(), signal.SIGTERM)  # unwinds at the next band, as a stop does
+    time.sleep(_GRACE_SECONDS)
+    os._exit(128 + signal.SIGTERM)  # stuck in a long computation: leave anyway
+
+
+def _wait_for_exit(pid: int) -> None:
     try:
-        return compute_entry(spec, method, path)
+        fd = os.pidfd_open(pid)  # Linux 5.3: readable once the process has ended
+    except ProcessLookupError:
+        return
+    except (AttributeError, OSError):
+        while True:  # elsewhere: look every second
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                return
+            except OSError:
+                pass
+            time.sleep(_POLL_SECONDS)
+    try:
+        select.select([fd], [], [])
+    finally:
+        os.close(fd)
+
+
+def pool_task(spec: str | Spec, method: str, path: str, tag: str = "") -> dict:
+    try:
+        with tagged(tag):  # the run removes its own leftovers only: see atomic.tagged
+            return compute_entry(spec, method, path)
     except (KeyboardInterrupt, SystemExit):
         # io.save has removed its temporary file on the way up; leave now instead of
         # letting the pool hand this process the next entry.

@@ -10,11 +10,13 @@ files, are refused; values are range-checked after reading.  Every failure is a
 from __future__ import annotations
 
 import os
+import stat
 from contextlib import contextmanager
 
 import h5py
 import numpy as np
 
+from .. import interrupt
 from ..basis import Basis, Generators
 from ..coo import Coo, pattern_dtype
 from .common import (
@@ -83,6 +85,8 @@ def _open(path: str) -> h5py.File:
         raise BasisFileNotFoundError(f"no such file: {path}")
     if os.path.isdir(path):
         raise BasisFileError(f"is a folder, not a basis file: {path}")
+    if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO would block, a device not end
+        raise BasisFileError(f"not a regular file (a device or FIFO?): {path}")
     try:
         return h5py.File(path, "r")
     except OSError as exc:  # not HDF5, truncated, unreadable
@@ -91,15 +95,20 @@ def _open(path: str) -> h5py.File:
 
 @contextmanager
 def _reading(path: str):
-    """Open ``path``; whatever goes wrong inside becomes a BasisFileError."""
-    f = _open(path)
-    try:
-        with f:
-            yield f
-    except BasisFileError:
-        raise
-    except Exception as exc:  # h5py/numpy errors from a damaged or hostile file
-        raise BasisFileError(f"unreadable basis file: {path} ({_describe(exc)})") from exc
+    """Open ``path``; whatever goes wrong inside becomes a BasisFileError.
+
+    Ctrl-C and SIGTERM wait until the file is closed: raised inside h5py's finalisers
+    they would be lost (see intertwine.interrupt)."""
+    with interrupt.deferred():
+        f = _open(path)
+        try:
+            with f:
+                yield f
+        except BasisFileError:
+            raise
+        except Exception as exc:  # h5py/numpy errors from a damaged or hostile file
+            raise BasisFileError(f"unreadable basis file: {path} ({_describe(exc)})") \
+                from exc
 
 
 # -- root attributes -------------------------------------------------------------------

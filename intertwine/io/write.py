@@ -9,6 +9,7 @@ reader can open the result.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import shutil
 from typing import TYPE_CHECKING
@@ -16,7 +17,8 @@ from typing import TYPE_CHECKING
 import h5py
 import numpy as np
 
-from ..atomic import atomic_path
+from .. import interrupt
+from ..atomic import OutputPathError, atomic_path, output_target
 from ..coo import Coo, CooMatrix
 from .common import (
     FORMAT,
@@ -40,7 +42,7 @@ _CHUNK_BYTES = 2 << 20
 _WRITE_BYTES = 32 << 20
 
 
-def save(basis: Basis, path, *, compression: str | None = None) -> None:
+def save(basis: Basis, path, *, compression: str | None = None, progress=None) -> None:
     """Write ``basis`` to ``path`` (HDF5, contract section 2), atomically.
 
     ``compression`` is None or ``"gzip"`` (deflate with shuffle).  Raises ValueError if the
@@ -52,26 +54,59 @@ def save(basis: Basis, path, *, compression: str | None = None) -> None:
     ``shape``, ``dtype`` and ``fill(start, stop, out)`` that computes rows start..stop-1
     into ``out`` (such as ``solvers.orbit.SymmetricPattern``).  It is then written band by
     band into the chunked dataset, so the whole pattern is never held in memory.
+
+    ``path`` may be a symbolic link: its target is replaced.  A path that is a folder,
+    a device or a FIFO is refused (:class:`BasisFileError`).  A full disk is a
+    :class:`BasisFileError` too ("no space left on device"), and leaves nothing behind.
+
+    ``progress(done, total, nbytes)``, if given, is called before the write (``done``
+    and ``total`` 0) and, for a pattern, after each band of rows (``done`` of ``total``
+    rows), with ``nbytes`` the size of the data before compression.
     """
     if compression not in (None, "gzip"):
         raise ValueError(f"compression must be None or 'gzip', not {compression!r}")
     path = os.fsdecode(path)
-    folder, name = _destination(path)
+    folder, target = _destination(path)
     data = _prepare(basis)  # all checks and conversions before touching the disk
+    nbytes = _payload_bytes(data)
     if compression is None:
-        _check_disk_space(folder, _payload_bytes(data))
-    with atomic_path(path, _cannot_write) as tmp:
-        _write_file(tmp, basis, data, compression)
+        _check_disk_space(folder, nbytes)
+    report = None
+    if progress is not None:
+        progress(0, 0, nbytes)  # before writing: the size
+        report = lambda done, total: progress(done, total, nbytes)  # noqa: E731
+    try:
+        with atomic_path(target, _cannot_write) as tmp:
+            _write_file(tmp, basis, data, compression, report)
+    except OSError as exc:
+        if isinstance(exc, BasisFileError):
+            raise
+        raise _write_error(exc, path) from exc
     _sync_folder(folder)
 
 
 def _destination(path: str) -> tuple[str, str]:
-    folder, name = os.path.split(os.path.abspath(path))
+    """The folder and the file that writing ``path`` replaces (links followed)."""
+    try:
+        target = output_target(path)
+    except OutputPathError as exc:
+        raise BasisFileError(str(exc)) from None
+    folder = os.path.dirname(target)
     if not os.path.isdir(folder):
-        raise BasisFileNotFoundError(f"folder does not exist: {os.path.dirname(path) or '.'}")
-    if os.path.isdir(path):
-        raise BasisFileError(f"is a folder, not a file: {path}")
-    return folder, name
+        shown = os.path.dirname(path) if os.path.realpath(path) == os.path.abspath(path) \
+            else folder
+        raise BasisFileNotFoundError(f"folder does not exist: {shown or '.'}")
+    return folder, target
+
+
+def _write_error(exc: OSError, path: str) -> BasisFileError:
+    """One line for an error of the write itself (h5py's messages run over lines)."""
+    if exc.errno == errno.ENOSPC or "No space left on device" in str(exc):
+        return BasisFileError(f"no space left on device: cannot write {path}")
+    if exc.errno == errno.EDQUOT or "quota exceeded" in str(exc).lower():
+        return BasisFileError(f"disk quota exceeded: cannot write {path}")
+    text = exc.strerror or (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    return BasisFileError(f"cannot write {path}: {text}")
 
 
 #: HDF5's own structures (headers, chunk index): generous, so that a check that passes
@@ -110,16 +145,51 @@ def _cannot_write(folder: str, exc: OSError) -> BasisFileError:
     return BasisFileError(f"cannot write to folder: {folder} ({exc.strerror})")
 
 
-def _write_file(tmp: str, basis: Basis, data: dict, compression) -> None:
-    with h5py.File(tmp, "w") as f:
+def _write_file(tmp: str, basis: Basis, data: dict, compression, report) -> None:
+    with _hdf5_file(tmp) as f:
         _write_attributes(f, basis)
         if "pattern" in data:
-            _write_pattern(f, data["pattern"], compression, int(basis.n_basis))
+            _write_pattern(f, data["pattern"], compression, int(basis.n_basis), report)
         else:
             _write_coo(f.create_group("basis"), data["basis"], compression)
         _write_generators(f.create_group("generators"), data["generators"], compression)
     # Durability: the rename must not reach the disk before the contents do.
     _fsync(tmp, os.O_RDWR)
+
+
+@contextlib.contextmanager
+def _hdf5_file(tmp: str):
+    """``h5py.File(tmp, "w")``, closed safely also when the write fails (_abandon)."""
+    f = h5py.File(tmp, "w")
+    try:
+        yield f
+        f.close()  # flushes HDF5's caches: a full disk may show only here
+    except BaseException:
+        _abandon(f)
+        raise
+
+
+def _abandon(f: h5py.File) -> None:
+    """Close a file whose write failed or was interrupted, writing nothing more.
+
+    Closing flushes HDF5's caches.  On a full disk that flush fails as well, the file
+    stays open inside libhdf5, and libhdf5 closing it again at exit crashes the process
+    (a segmentation fault, after "Exception ignored" tracebacks).  The temporary file is
+    about to be removed anyway, so HDF5's descriptor is first pointed at /dev/null: the
+    flush then succeeds without touching the disk (and an interrupted write does not
+    wait for it)."""
+    with contextlib.suppress(Exception):
+        if not f.id.valid:
+            return
+        fd = f.id.get_vfd_handle()  # the POSIX descriptor of HDF5's default driver
+        if isinstance(fd, int) and fd >= 0:
+            null = os.open(os.devnull, os.O_RDWR)
+            try:
+                os.dup2(null, fd)
+            finally:
+                os.close(null)
+    with contextlib.suppress(Exception):
+        f.close()
 
 
 def _sync_folder(folder: str) -> None:
@@ -337,7 +407,7 @@ def _pattern_chunks(shape: tuple[int, int], itemsize: int) -> tuple[int, int] | 
     return min(rows, _CHUNK_BYTES // row_bytes), cols
 
 
-def _write_pattern(f: h5py.File, pattern, compression, n_basis: int) -> None:
+def _write_pattern(f: h5py.File, pattern, compression, n_basis: int, report) -> None:
     shape, dtype = tuple(pattern.shape), np.dtype(pattern.dtype)
     size = shape[0] * shape[1]
     big = size > _CHUNK_THRESHOLD or (compression and size)
@@ -349,18 +419,21 @@ def _write_pattern(f: h5py.File, pattern, compression, n_basis: int) -> None:
     else:
         rows_per_write = max(1, _band_bytes() // max(1, shape[1] * dtype.itemsize))
         rows_per_write = max(chunks[0], rows_per_write - rows_per_write % chunks[0])
-    if not _is_source(pattern):
-        for start in range(0, shape[0], rows_per_write):  # blocks, not entries
-            ds[start:start + rows_per_write] = pattern[start:start + rows_per_write]
-        return
-    band = np.empty((min(rows_per_write, shape[0]), shape[1]), dtype)
+    band = None if not _is_source(pattern) else \
+        np.empty((min(rows_per_write, shape[0]), shape[1]), dtype)
     for start in range(0, shape[0], rows_per_write):  # bands: memory is one band
         stop = min(start + rows_per_write, shape[0])
-        rows = band[:stop - start]
-        pattern.fill(start, stop, rows)
-        if rows.size and (rows.min() < -1 or rows.max() >= n_basis):
-            raise ValueError(f"pattern values must lie in [-1, {n_basis})")
+        if band is None:  # an array: blocks, not entries
+            rows = pattern[start:stop]
+        else:
+            rows = band[:stop - start]
+            pattern.fill(start, stop, rows)
+            if rows.size and (rows.min() < -1 or rows.max() >= n_basis):
+                raise ValueError(f"pattern values must lie in [-1, {n_basis})")
         ds[start:stop] = rows
+        interrupt.checkpoint()  # Ctrl-C / SIGTERM act between bands (interrupt.py)
+        if report:
+            report(stop, shape[0])
 
 
 def _band_bytes() -> int:
@@ -377,6 +450,7 @@ def _write_coo(group: h5py.Group, arrays: dict, compression) -> None:
         dtype = h5py.string_dtype() if a.dtype == object else a.dtype
         group.create_dataset(key, data=a, dtype=dtype,
                              **_filters(compression if a.size else None))
+        interrupt.checkpoint()
 
 
 def _write_generators(group: h5py.Group, coos: dict, compression) -> None:
