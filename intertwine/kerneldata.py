@@ -25,7 +25,7 @@ import numpy as np
 
 from .layerdata import LayerData, invariant_vectors, random_elements, resolve_basis
 
-__all__ = ["KernelData", "grid_points", "transform_image"]
+__all__ = ["KernelData", "conv_padding", "grid_points", "transform_image"]
 
 
 def grid_points(size: int, ndim: int) -> np.ndarray:
@@ -59,6 +59,21 @@ def transform_image(x: np.ndarray, field: np.ndarray, point_map: np.ndarray,
     fields = flat.reshape(x.shape[0], -1, field_dim, flat.shape[-1])
     moved = np.einsum("ab,ncbp->ncap", field, fields)
     return moved.reshape(x.shape)
+
+
+def conv_padding(padding, kernel_size: int, dilation: int):
+    """'same' as explicit symmetric padding (so strides work and rotations about the
+    image centre commute with it); needs an odd kernel."""
+    if padding == "valid":
+        return 0
+    if padding == "same":
+        if kernel_size % 2 == 0:
+            raise ValueError("padding='same' needs an odd kernel size: give the padding as "
+                             "a number")
+        return dilation * (kernel_size - 1) // 2
+    if isinstance(padding, int) and padding >= 0:
+        return padding
+    raise ValueError(f"padding must be 'same', 'valid' or an integer >= 0, not {padding!r}")
 
 
 @dataclass

@@ -26,11 +26,24 @@ import numpy as np
 
 from .basis import Basis
 
-__all__ = ["LayerData", "numpy_forward", "resolve_basis"]
+__all__ = ["LayerData", "automatic_strategy", "numpy_forward", "resolve_basis"]
 
 #: Invariant vectors of a representation that is not a permutation one are a dense null
 #: space; beyond this dimension that is refused (ask for ``bias=False``).
 MAX_DENSE_BIAS_DIM = 4096
+
+
+#: a basis whose nonzero positions are fewer than 1/SPARSE_BELOW of W's is applied entry
+#: by entry (strategy "sparse") rather than through the dense W
+SPARSE_BELOW = 16
+
+
+def automatic_strategy(data: LayerData) -> str:
+    """How the layers apply ``data`` by default: "sparse" for bases with few nonzero
+    positions, else "pattern" for pattern files and "coo" for the others."""
+    if data.density() * SPARSE_BELOW < 1:
+        return "sparse"
+    return "pattern" if data.basis.pattern is not None else "coo"
 
 
 def resolve_basis(basis) -> Basis:

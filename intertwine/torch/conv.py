@@ -12,7 +12,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from ..kerneldata import KernelData
+from ..kerneldata import KernelData, conv_padding
 from .appliers import make_applier
 from .init import reset_equivariant
 
@@ -33,7 +33,7 @@ class _EquivariantConv(torch.nn.Module):
         self.data, self.spec = data, data.spec
         self.in_channels, self.out_channels = in_channels, out_channels
         self.kernel_size, self.stride, self.dilation = data.kernel_size, stride, dilation
-        self.padding = _padding(padding, data.kernel_size, dilation)
+        self.padding = conv_padding(padding, data.kernel_size, dilation)
         dtype = dtype or torch.get_default_dtype()
         self.applier = make_applier(data, strategy).to(device=device, dtype=dtype)
         factory = {"device": device, "dtype": dtype}
@@ -95,21 +95,6 @@ class _EquivariantConv(torch.nn.Module):
                 f"out_channels={self.out_channels}, kernel_size={self.kernel_size}, "
                 f"stride={self.stride}, padding={self.padding}, "
                 f"bias={self.bias is not None}")
-
-
-def _padding(padding, kernel_size: int, dilation: int):
-    """'same' as explicit symmetric padding (so strides work and rotations about the
-    image centre commute with it); needs an odd kernel."""
-    if padding == "valid":
-        return 0
-    if padding == "same":
-        if kernel_size % 2 == 0:
-            raise ValueError("padding='same' needs an odd kernel size: give the padding as "
-                             "a number")
-        return dilation * (kernel_size - 1) // 2
-    if isinstance(padding, int) and padding >= 0:
-        return padding
-    raise ValueError(f"padding must be 'same', 'valid' or an integer >= 0, not {padding!r}")
 
 
 class EquivariantConv2d(_EquivariantConv):
