@@ -66,8 +66,11 @@ def test_maron_layer_counts_and_equivariance(source, maron_file):
         assert check_equivariance(layer) < tolerance
 
 
-@pytest.mark.parametrize("spec", SPECS)
-@pytest.mark.parametrize("strategy", ["auto", "coo", "sparse"])
+CASES = [(spec, "auto") for spec in SPECS] + [
+    (spec, strategy) for spec in (MARON, "O(3): V**3 -> V") for strategy in ("coo", "sparse")]
+
+
+@pytest.mark.parametrize("spec,strategy", CASES)
 def test_layer_equals_the_numpy_reference(spec, strategy):
     layer = EquivariantLinear(spec, 2, 3, strategy=strategy, dtype=torch.float64)
     if layer.bias is not None:
