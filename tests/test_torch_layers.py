@@ -125,6 +125,10 @@ def test_bad_input_shape_is_a_clear_error():
         EquivariantLinear(MARON, strategy="dense")
     with pytest.raises(ValueError, match="coo"):
         EquivariantLinear("O(3): V**3 -> V", strategy="pattern")
+    with pytest.raises(OSError, match="missing.h5"):  # a path, not a spec
+        EquivariantLinear("missing.h5")
+    with pytest.raises(ValueError, match="unknown group"):
+        EquivariantLinear("Q(5): V -> V")
 
 
 @pytest.mark.parametrize("spec,in_channels", [(MARON, 4), ("O(3): V**3 -> V", 3),
