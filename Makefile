@@ -3,27 +3,33 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+BASE := $(VENV)/.installed-base
 
-.PHONY: test bases bench bench-emlp lint clean gallery
+.PHONY: test bases bench bench-emlp bench-escnn lint clean gallery
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(STAMP): $(BIN)/python setup.cfg pyproject.toml
-	$(BIN)/python -m pip install --quiet -e '.[test]'
-	@# PyTorch, for the examples/torch_layer.py test, only where a CPU build lies on local
-	@# disk (never a multi-GB CUDA download); elsewhere that test is skipped.
+# `make bases` needs only the package: no torch, no jax.
+$(BASE): $(BIN)/python setup.cfg pyproject.toml
+	$(BIN)/python -m pip install --quiet -e .
+	touch $(BASE)
+
+$(STAMP): $(BASE)
+	$(BIN)/python -m pip install --quiet -e '.[test]' 'jax[cpu]==0.10.2'
+	@# PyTorch, for intertwine.torch's tests, only where a CPU build lies on local
+	@# disk (never a multi-GB CUDA download); elsewhere those tests are skipped.
 	$(BIN)/python -m pip install --quiet --no-index --no-deps torch==2.13.0 2>/dev/null \
 	  && $(BIN)/python -m pip install --quiet torch==2.13.0 \
-	  || echo "note: no local CPU build of torch 2.13.0; the PyTorch example test is skipped"
+	  || echo "note: no local CPU build of torch 2.13.0; the PyTorch tests are skipped"
 	touch $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check intertwine tests examples
 	$(BIN)/python -m pytest
 
-bases: $(STAMP)
+bases: $(BASE)
 	$(BIN)/intertwine batch bases/catalog.toml --out-dir bases
 
 gallery: $(STAMP)
@@ -46,6 +52,24 @@ $(EMLP_VENV)/.installed:
 
 bench-emlp: $(STAMP) $(EMLP_VENV)/.installed
 	$(EMLP_VENV)/bin/python bench/emlp_compare.py --intertwine-venv $(VENV)
+
+# Side by side with escnn (issue 12), in its own venv, never in `make test`.  torch is
+# pinned first so that pip finds it satisfied (no CUDA download); escnn's py3nj needs a
+# Fortran compiler and serves only SO(3), so escnn goes in without its dependencies and
+# they follow (numpy<2: lie_learn's binary wheel is built against numpy 1).
+ESCNN_VENV := bench/.venv-escnn
+$(ESCNN_VENV)/.installed:
+	$(PYTHON) -m venv $(ESCNN_VENV)
+	$(ESCNN_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(ESCNN_VENV)/bin/python -m pip install --quiet torch==2.13.0
+	$(ESCNN_VENV)/bin/python -m pip install --quiet --no-deps escnn==1.0.11 lie-learn==0.0.2 \
+	  pymanopt==2.2.1
+	$(ESCNN_VENV)/bin/python -m pip install --quiet numpy==1.26.4 scipy==1.13.1 autograd joblib \
+	  requests
+	touch $@
+
+bench-escnn: $(STAMP) $(ESCNN_VENV)/.installed
+	$(ESCNN_VENV)/bin/python bench/escnn_compare.py --intertwine-venv $(VENV)
 
 lint: $(STAMP)
 	$(BIN)/ruff check intertwine tests examples
