@@ -119,38 +119,71 @@ def dim(spec):
 
 
 @cli.command(epilog=EXAMPLES)
-@click.argument("file", type=click.Path())
+@click.argument("files", metavar="FILE...", nargs=-1, required=True, type=click.Path())
 @click.option("--json", "as_json", is_flag=True, help="Print the root attributes as JSON.")
-def info(file, as_json):
-    """Describe a basis file."""
+def info(files, as_json):
+    """Describe basis files (reads only their attributes, whatever their size)."""
     from .io import read_attributes
 
-    with usage_errors():
-        attrs = read_attributes(file)
+    described, unreadable = [], False
+    for file in files:
+        try:
+            with usage_errors():
+                described.append(read_attributes(file))
+        except UsageProblem as e:
+            if len(files) == 1:
+                raise
+            click.echo(f"Error: {e.format_message()}", err=True)
+            unreadable = True
     if as_json:
-        click.echo(json.dumps(attrs, indent=2, sort_keys=True, default=str))
-        return
-    width = max(map(len, attrs))
-    for key, value in attrs.items():
-        click.echo(f"{key:<{width}}  {value}")
+        shown = described[0] if len(files) == 1 else described
+        click.echo(json.dumps(shown, indent=2, sort_keys=True, default=str))
+    else:
+        for k, attrs in enumerate(described):
+            if k:
+                click.echo()
+            width = max(map(len, attrs))
+            for key, value in attrs.items():
+                click.echo(f"{key:<{width}}  {value}")
+    sys.exit(2 if unreadable else 0)
 
 
 @cli.command(epilog=EXAMPLES)
-@click.argument("file", type=click.Path())
-def verify(file):
-    """Re-check a basis file from its own contents (exit 1 if a check fails)."""
-    from .io import load
-    from .verify import verify_basis
+@click.argument("files", metavar="FILE...", nargs=-1, required=True, type=click.Path())
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the checks as JSON: an object per file (a list for several).")
+def verify(files, as_json):
+    """Re-check basis files from their own contents (exit 1 if a check fails).
 
-    with usage_errors():
-        b = load(file)
-    ok = True
-    for passed, message in verify_basis(b):
-        ok &= passed is not False
-        mark = {True: "ok  ", False: "FAIL", None: "skip"}[passed]
-        click.echo(f"{mark}  {message}")
-    click.echo(f"{file}: {'verified' if ok else 'FAILED'}")
-    sys.exit(0 if ok else 1)
+    Pattern files of any size are read in bands of rows, in bounded memory.
+    """
+    from .verify import verify_file
+
+    reports, status = [], 0
+    for file in files:
+        checks = []
+        try:
+            with usage_errors():
+                for passed, message in verify_file(file):
+                    checks.append({"passed": passed, "message": message})
+                    if not as_json:
+                        mark = {True: "ok  ", False: "FAIL", None: "skip"}[passed]
+                        click.echo(f"{mark}  {message}")
+        except UsageProblem as e:
+            if len(files) == 1:
+                raise
+            click.echo(f"Error: {e.format_message()}", err=True)
+            reports.append({"file": file, "verified": False, "error": e.format_message()})
+            status = 2
+            continue
+        ok = all(c["passed"] is not False for c in checks)
+        status = max(status, 0 if ok else 1)
+        reports.append({"file": file, "verified": ok, "checks": checks})
+        if not as_json:
+            click.echo(f"{file}: {'verified' if ok else 'FAILED'}")
+    if as_json:
+        click.echo(json.dumps(reports[0] if len(files) == 1 else reports, indent=2))
+    sys.exit(status)
 
 
 BATCH_EXAMPLES = """
