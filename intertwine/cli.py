@@ -71,8 +71,9 @@ def cli():
 @click.option("--method", type=click.Choice(["auto", "orbit", "exact", "numeric"]),
               default="auto", show_default=True,
               help="orbit: permutation groups; exact: rationals (sympy); numeric: float64.")
-@click.option("--tolerance", type=float, default=None,
-              help="Numeric method: singular values below this times the largest are zero.")
+@click.option("--tolerance", type=float, default=None, callback=lambda c, p, v: _tolerance(v),
+              help="Numeric method: singular values below this times the largest are zero "
+                   "(a number between 0 and 1).")
 @click.option("--compress", is_flag=True,
               help="Deflate (gzip) the datasets: smaller files, slower to write and read.")
 def basis(spec, output, method, tolerance, compress):
@@ -95,9 +96,27 @@ def basis(spec, output, method, tolerance, compress):
                 raise UsageProblem(f"numeric solver: {e}; try --tolerance or --method exact") \
                     from None
             raise
-    click.echo(f"wrote {out}: {b['spec']}, {b['n_basis']} basis elements of shape "
+    click.echo(f"wrote {out}: {b['spec']}, {_elements(b['n_basis'])} of shape "
                f"({b['dim_out']}, {b['dim_in']}), method {b['method']}, encoding "
                f"{b['encoding']}, {time.perf_counter() - start:.2f} s")
+    if b["n_basis"] == 0:
+        click.echo(ZERO_SPACE, err=True)
+
+
+ZERO_SPACE = "note: the space is zero-dimensional: W = 0 is the only equivariant map"
+
+
+def _elements(n: int) -> str:
+    return f"{n} basis element{'' if n == 1 else 's'}"
+
+
+def _tolerance(value: float | None) -> float | None:
+    """A relative tolerance: 0 < t < 1 (a negative, nan or infinite one would silently
+    give a wrong basis, every vector or none counted as null)."""
+    if value is not None and not 0 < value < 1:  # also false for nan
+        raise click.BadParameter(f"{value} is not a number between 0 and 1",
+                                 param_hint="'--tolerance'")
+    return value
 
 
 def _not_clear_cut(error: Exception) -> bool:
@@ -109,12 +128,21 @@ def _not_clear_cut(error: Exception) -> bool:
 
 @cli.command(epilog=EXAMPLES)
 @click.argument("spec")
-def dim(spec):
+@click.option("--json", "as_json", is_flag=True,
+              help='Print {"spec": canonical spec, "dim": N} as JSON.')
+def dim(spec, as_json):
     """Print the dimension of the space of equivariant maps of SPEC (writes nothing)."""
     from .api import dim as dimension
+    from .spec import parse_spec
 
     with usage_errors():
         n = dimension(spec)
+        canonical = str(parse_spec(spec))
+    if as_json:
+        click.echo(json.dumps({"spec": canonical, "dim": n}))
+        return
+    if n == 0:
+        click.echo(ZERO_SPACE, err=True)
     click.echo(n)
 
 
@@ -285,6 +313,8 @@ def show(target, png, svg, element, seed, labels, overview, plain, colour, metho
     """
     import shutil
 
+    import numpy as np
+
     from .show import make_view, read_target, render_text
 
     if plain and colour:
@@ -299,6 +329,9 @@ def show(target, png, svg, element, seed, labels, overview, plain, colour, metho
             raise UsageProblem(str(e)) from None
     with usage_errors():
         view = make_view(read_target(target, method), element=element, seed=seed)
+        if figures and not isinstance(view.panels[0][1], np.ndarray):
+            raise UsageProblem(f"{target}: {view.dim_out}x{view.dim_in} is too large for a "
+                               "figure; draw its overview in the terminal with --overview")
         for path, fmt in figures:
             save_figure(view, path, fmt, labels=labels)
             click.echo(f"wrote {path}: {view.spec}, {view.subtitle}")
@@ -317,6 +350,23 @@ def _terminal_mode(plain: bool, colour: bool) -> str:
     return "truecolor" if depth in ("truecolor", "24bit") else "256"
 
 
+def _out_of_memory(error: BaseException) -> str | None:
+    """The message for an allocation (or, under ``ulimit -v``, a library load) that the
+    operating system refused; None for an ImportError that is not about memory."""
+    import re
+
+    text = str(error)
+    if isinstance(error, ImportError) and not re.search(
+            r"memory|failed to map segment|mmap", text, re.IGNORECASE):
+        return None
+    command = " ".join(["intertwine"] + sys.argv[1:2])
+    size = re.search(r"allocate (\d[\d.]* ?[KMGTPE]?i?B)", text)
+    needs = f"needs about {size.group(1)}" if size else \
+        "the operating system refused an allocation or a library load"
+    return (f"Error: not enough memory for {command} ({needs}); free some memory, raise "
+            "the limit (ulimit -v) or choose a smaller problem")
+
+
 def main():
     signal.signal(signal.SIGTERM, _terminate)
     try:
@@ -324,6 +374,12 @@ def main():
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         sys.exit(130)
+    except (MemoryError, ImportError) as e:  # resource exhaustion is not a bug
+        message = _out_of_memory(e)
+        if message is None or os.environ.get("INTERTWINE_DEBUG"):
+            raise
+        click.echo(message, err=True)
+        sys.exit(2)
     except Exception as e:  # a bug, not a usage error: short, but with a way to see more
         if os.environ.get("INTERTWINE_DEBUG"):
             raise
