@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# `make bases` needs only the package (numpy, scipy, sympy, click, h5py); `make test`
+# adds the test tools and torch on top (issue 10: computing bases never needs torch).
+CORE_STAMP := $(VENV)/.installed-core
 
 .PHONY: test bases bench bench-emlp lint clean gallery
 
@@ -10,7 +13,11 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(STAMP): $(BIN)/python setup.cfg pyproject.toml
+$(CORE_STAMP): $(BIN)/python setup.cfg pyproject.toml
+	$(BIN)/python -m pip install --quiet -e .
+	touch $(CORE_STAMP)
+
+$(STAMP): $(CORE_STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@# PyTorch, for the examples/torch_layer.py test, only where a CPU build lies on local
 	@# disk (never a multi-GB CUDA download); elsewhere that test is skipped.
@@ -23,7 +30,7 @@ test: $(STAMP)
 	$(BIN)/ruff check intertwine tests examples
 	$(BIN)/python -m pytest
 
-bases: $(STAMP)
+bases: $(CORE_STAMP)
 	$(BIN)/intertwine batch bases/catalog.toml --out-dir bases
 
 gallery: $(STAMP)
@@ -32,6 +39,7 @@ gallery: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/verify_bench.py
 
 # Side by side with EMLP (issue 6). EMLP and jax (~900 MB) live in their own venv, never in
 # `make test`; the pins are the versions this comparison was run with (six: objax imports it

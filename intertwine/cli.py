@@ -29,6 +29,22 @@ Examples:
 """
 
 
+GRAMMAR = """
+\b
+Spec grammar:  GROUP: REP_IN -> REP_OUT   (spaces optional; → and × work as -> and x)
+  GROUP  S(n)  A(n)  C(n) or Z(n)  D(n)  Perm(n; (0 1 2)(3 4), ...)  SO(n)  O(n)
+         SO(1,3)  O(1,3)  Sp(n)  GL(n)  SL(n);  products G x H x ...
+  REP    V, V[i]: the defining representation (of factor i);  1 (k alone: k*1);
+         det, det[i];  dual(R);  R + Q (sum);  R * Q (tensor);  R**k (power);
+         k*R (k copies);  ( ... ).   ** binds tighter than *, * tighter than +.
+\b
+Worked example:  intertwine dim "S(3) x S(4): V[0]*V[1] -> V[0]*V[1]"
+  S(3) x S(4) permutes the rows and the columns of a 3x4 matrix; V[0]*V[1] is that
+  matrix flattened row by row (dimension 12), so W is 12x12 and commutes with both
+  permutations: Hartford et al.'s exchangeable layer, 4 basis elements.
+"""
+
+
 class UsageProblem(click.ClickException):
     """A usage error: printed as ``Error: ...`` and exit status 2."""
 
@@ -54,7 +70,7 @@ def _terminate(signum, frame):
     raise SystemExit(128 + signum)  # unwinds through the writers' cleanup
 
 
-@click.group(epilog=EXAMPLES)
+@click.group(epilog=GRAMMAR + EXAMPLES)
 @click.version_option(__version__, prog_name="intertwine")
 def cli():
     """Bases of equivariant linear maps (intertwiners), stored as HDF5 files.
@@ -77,7 +93,10 @@ def cli():
 @click.option("--compress", is_flag=True,
               help="Deflate (gzip) the datasets: smaller files, slower to write and read.")
 def basis(spec, output, method, tolerance, compress):
-    """Compute the basis of SPEC and write it to a file."""
+    """Compute the basis of SPEC and write it to a file.
+
+    The spec grammar, with a worked example: intertwine --help.
+    """
     from .api import compute_to_file
 
     out = Path(output)
@@ -131,7 +150,10 @@ def _not_clear_cut(error: Exception) -> bool:
 @click.option("--json", "as_json", is_flag=True,
               help='Print {"spec": canonical spec, "dim": N} as JSON.')
 def dim(spec, as_json):
-    """Print the dimension of the space of equivariant maps of SPEC (writes nothing)."""
+    """Print the dimension of the space of equivariant maps of SPEC (writes nothing).
+
+    The spec grammar, with a worked example: intertwine --help.
+    """
     from .api import dim as dimension
     from .spec import parse_spec
 

@@ -194,8 +194,9 @@ def _count_check(s: _Subject, problem) -> Check:
     expected, source = independent_count(problem.spec)
     if expected is None:
         return None, "no independent count known for this group"
-    return expected == s.n_basis, (f"{_elements(s.n_basis)}, independent count ({source}) "
-                                   f"{_number(expected)}")
+    zero = " (zero-dimensional: W = 0 is the only equivariant map)" if s.n_basis == 0 else ""
+    return expected == s.n_basis, (f"{_elements(s.n_basis)}{zero}, independent count "
+                                   f"({source}) {_number(expected)}")
 
 
 def _elements(n: int) -> str:

@@ -117,13 +117,15 @@ class PatternFile:
         band = max(chunks[0], band - band % chunks[0])  # whole chunks: each read once
         if per_row < cols:
             per_row = max(per_row - per_row % chunks[1], min(cols, chunks[1]))
+        step = max(1, entries // per_row)  # rows handed out at once, within a read
         for r in range(0, rows, band):
             for c in range(0, cols, per_row):
                 with _converted(self.path):
                     block = self._dataset.astype(self.dtype)[r:r + band, c:c + per_row]
                 if block.size and (block.min() < -1 or block.max() >= self.n_basis):
                     raise _fail(self.path, f"pattern values outside [-1, {self.n_basis})")
-                yield r, c, block
+                for i in range(0, max(1, len(block)), step):  # views: no copies
+                    yield r + i, c, block[i:i + step]
 
 
 def _fail(path: str, problem: str) -> BasisFileError:
@@ -161,10 +163,11 @@ def _reading(path: str):
 @contextmanager
 def _converted(path: str):
     """h5py/numpy errors from a damaged or hostile file become a BasisFileError;
-    running out of memory stays a MemoryError (the command line says so)."""
+    running out of memory stays a MemoryError, a library that cannot be loaded an
+    ImportError (under ``ulimit -v``; the command line says so)."""
     try:
         yield
-    except (BasisFileError, MemoryError):
+    except (BasisFileError, MemoryError, ImportError):
         raise
     except Exception as exc:
         raise BasisFileError(f"unreadable basis file: {path} ({_describe(exc)})") from exc

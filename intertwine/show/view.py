@@ -65,10 +65,11 @@ def read_target(target: str, method: str = "auto") -> Basis:
     from ..io import load
 
     if os.path.isfile(target) or target.lower().endswith((".h5", ".hdf5")):
-        from ..io import PatternFile, read_attributes
+        from ..io import PatternFile, max_bytes, read_attributes
 
         a = read_attributes(target)
-        if a["encoding"] != "pattern" or a["dim_in"] * a["dim_out"] <= BANDED_ENTRIES:
+        entries = a["dim_in"] * a["dim_out"]  # drawn whole as int64 labels, and more
+        if a["encoding"] != "pattern" or entries <= min(BANDED_ENTRIES, max_bytes() // 64):
             return load(target)
         source = PatternFile(target)  # kept open while the picture is drawn
         return Basis(spec=a["spec"], group=a["group"], rep_in=a["rep_in"],
