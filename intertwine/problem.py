@@ -17,7 +17,7 @@ from .spec import Spec, parse_spec
 if TYPE_CHECKING:  # imported where used: a dimension count needs neither scipy nor groups
     import scipy.sparse as sp
 
-    from .groups import SignedPerm
+    from .reps.action import Action
 
 __all__ = ["Problem", "TooLarge"]
 
@@ -69,13 +69,13 @@ class Problem:
 
     # -- generator actions --------------------------------------------------------------
     @cached_property
-    def discrete_in(self) -> list[SignedPerm]:
+    def discrete_in(self) -> list[Action]:
         from .reps import discrete_action
 
         return discrete_action(self.spec.rep_in, self.spec.group)
 
     @cached_property
-    def discrete_out(self) -> list[SignedPerm]:
+    def discrete_out(self) -> list[Action]:
         from .reps import discrete_action
 
         return discrete_action(self.spec.rep_out, self.spec.group)
@@ -93,17 +93,30 @@ class Problem:
         return lie_action(self.spec.rep_out, self.spec.group)
 
     @cached_property
-    def subgroup_in(self) -> list[SignedPerm]:
+    def subgroup_in(self) -> list[Action]:
         """rho_in of the extra signed permutations of ``groups.subgroup_generators``."""
         from .reps import subgroup_action
 
         return subgroup_action(self.spec.rep_in, self.spec.group)
 
     @cached_property
-    def subgroup_out(self) -> list[SignedPerm]:
+    def subgroup_out(self) -> list[Action]:
         from .reps import subgroup_action
 
         return subgroup_action(self.spec.rep_out, self.spec.group)
+
+    @cached_property
+    def signed_permutation(self) -> bool:
+        """Every discrete generator acts by a signed permutation: the orbit solver applies.
+        Asked of the expression (``Rep.signed_permutation``): nothing is built."""
+        s = self.spec
+        return s.rep_in.signed_permutation(s.group) and s.rep_out.signed_permutation(s.group)
+
+    @cached_property
+    def rational(self) -> bool:
+        """Every discrete generator acts by a rational matrix: the exact solver applies."""
+        s = self.spec
+        return s.rep_in.rational(s.group) and s.rep_out.rational(s.group)
 
     @cached_property
     def spanning_lie(self) -> list[int]:
