@@ -32,6 +32,7 @@ entry: A_out B_k and B_k A_in are formed as coo tables, element by element in ch
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -119,7 +120,8 @@ def _verify(s: _Subject, band_entries: int) -> Iterator[Check]:
     if s.blocks is not None:
         yield from _pattern_checks(s, band_entries)
     else:
-        residual, pairs = _coo_residual(s.coo, s, band_entries)
+        # each entry becomes a few products (8 arrays of 8 bytes): a quarter of a band
+        residual, pairs = _coo_residual(s.coo, s, max(1, band_entries // 4))
         tol = 1e-9 if s.exact else 1e-8
         yield residual <= tol, (f"equivariant under {_generators(pairs)} (max residual "
                                 f"{residual:.1e})")
@@ -214,14 +216,39 @@ def _array_blocks(pattern: np.ndarray, n_basis: int, entries: int) -> Iterator:
         yield r, 0, block
 
 
-def _pattern_checks(s: _Subject, band_entries: int) -> Iterator[Check]:
+def _workers() -> int:
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on every platform
+        cpus = os.cpu_count() or 1
+    return max(1, min(4, cpus))
+
+
+def _pattern_checks(s: _Subject, band_entries: int, workers: int | None = None
+                    ) -> Iterator[Check]:
+    """Both running checks over the bands.  The bands are spread over threads (numpy and
+    BLAS release the GIL), each with its share of the band budget; one thread reads."""
+    from collections import deque
+    from concurrent.futures import ThreadPoolExecutor
+
     pairs = _pairs(s.generators)
     probe = _Projections(pairs, s.n_basis, s.dim_in, s.dim_out, np.random.default_rng())
     seen = np.zeros(s.n_basis + 1, bool)  # slot 0: the -1 entries
-    for r, c, block in _prefetched(s.blocks(band_entries)):
+
+    def work(r, c, block):  # in a worker thread: nothing shared is changed but seen
         shifted = np.add(block, 1, dtype=np.intp)  # labels + 1 >= 0, as take() needs
-        seen[shifted] = True
-        probe.add(r, c, shifted)
+        seen[shifted] = True  # only ever set to True: the order does not matter
+        return r, c, block.shape[1], probe.project(c, shifted)
+
+    workers = workers or _workers()
+    with ThreadPoolExecutor(workers) as pool:
+        running = deque()
+        for piece in _prefetched(s.blocks(max(1, band_entries // workers))):
+            running.append(pool.submit(work, *piece))
+            if len(running) >= workers:
+                probe.collect(*running.popleft().result())
+        while running:
+            probe.collect(*running.popleft().result())
     failing = probe.failing()
     how = "exact, " if probe.exact else ""
     if failing:
@@ -290,15 +317,21 @@ class _Projections:
         self.total = np.zeros((self.count, p), np.int64 if self.exact else np.float64)
         self.scale = np.zeros((self.count, p))
 
-    def add(self, r: int, c: int, shifted: np.ndarray) -> None:
-        """Rows r.. and columns c.. of the pattern, as labels + 1 (0: no element)."""
+    def project(self, c: int, shifted: np.ndarray) -> np.ndarray | None:
+        """W x for a block at columns c.., given as labels + 1 (0: no element); pure, so
+        that threads may run it side by side."""
         if not self.count:
-            return
+            return None
         # mode="clip" skips the bounds checks: the labels were range-checked on reading
         block = np.take(self.weights, shifted, mode="clip")
-        z = block @ self.x[c:c + block.shape[1]]
+        return block @ self.x[c:c + block.shape[1]]
+
+    def collect(self, r: int, c: int, width: int, z: np.ndarray | None) -> None:
+        """Adds a projected block, in row-major order (the pieces of a row come in turn)."""
+        if z is None:
+            return
         self.pending = z if c == 0 else self.pending + z
-        if c + block.shape[1] == self.dim_in:
+        if c + width == self.dim_in:
             self._rows(r, self.pending)
             self.pending = None
 
