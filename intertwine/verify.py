@@ -50,10 +50,10 @@ BAND_ENTRIES = 1 << 23
 _PRIME = 33_554_393  # largest prime below 2**25: products of two residues fit int64
 _WEIGHT_BITS = 20
 _PROBES = 4
-#: continuous factors with a larger V are not rebuilt to compare generators (their Lie
-#: algebra alone has degree**2 elements)
-_MAX_LIE_DEGREE = 1000
+#: groups with larger V (finite), or more Lie generators (at most degree**2 each), are
+#: not rebuilt to compare generators
 _MAX_DEGREE = 10**7
+_MAX_LIE = 10**7
 
 
 @dataclass
@@ -174,9 +174,17 @@ def _generator_check(s: _Subject, problem) -> Check:
     if any(a != b for a, b in counts):
         return False, (f"stored generators: {len(g.in_)} + {len(g.lie_in)} Lie on the input, "
                        f"{len(g.out)} + {len(g.lie_out)} Lie on the output")
-    for f in problem.spec.group.factors:
-        if f.degree > (_MAX_DEGREE if f.finite else _MAX_LIE_DEGREE):
-            return None, f"stored generators not compared ({f} is too large to rebuild)"
+    factors = problem.spec.group.factors
+    degrees = [f.degree for f in factors if not f.finite]
+    # Every continuous group here has at least d(d-1)/2 Lie generators on V of
+    # dimension d (SO(d) exactly; GL, SL, Sp, Lorentz more): a file storing fewer is
+    # refused before the spec's (perhaps millions of) generators are built.
+    least = sum(d * (d - 1) // 2 for d in degrees)
+    if len(g.lie_in) < least:
+        return False, (f"the spec's group has at least {_number(least)} Lie generators, the "
+                       f"file stores {len(g.lie_in)}")
+    if any(f.degree > _MAX_DEGREE for f in factors) or sum(d * d for d in degrees) > _MAX_LIE:
+        return None, "stored generators not compared (the group is too large to rebuild)"
     try:
         expected_in = [x.matrix() for x in problem.discrete_in] + list(problem.lie_in)
         expected_out = [x.matrix() for x in problem.discrete_out] + list(problem.lie_out)

@@ -363,6 +363,16 @@ def _replace(path, name, **kwargs):
         f.create_dataset(name, **kwargs)
 
 
+def _add_empty_lie(path, count):
+    """Lie generators that vanish on both sides: entries cannot bound their count."""
+    with h5py.File(path, "a") as f:
+        for kind in ("lie_in", "lie_out"):
+            g = f["generators"].create_group(kind)
+            for key, dtype in (("index", int), ("row", int), ("col", int), ("value", float)):
+                g[key] = np.zeros(0, dtype)
+            g.attrs["count"] = count
+
+
 def _drop_last_element(path):
     with h5py.File(path, "a") as f:
         keep = f["basis/index"][()] < 1  # 2 entries for 3 elements
@@ -457,6 +467,7 @@ PATTERN_CASES = {
     # issue 10: 46 s and 1 GB before; the data bounds the count
     "generator count 10**6, 9 entries": (
         lambda p: _set_group(p, "generators/in", count=10**6), "claims 1000000"),
+    "lie count 10**12": (lambda p: _add_empty_lie(p, 10**12), "without entries"),
     # issue 10: a 3.8 GB chunk declared for a small pattern
     "huge chunk": (lambda p: _replace(p, "pattern", data=np.zeros((3, 3), np.int8),
                                       maxshape=(None, None), chunks=(2000, 2000),

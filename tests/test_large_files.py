@@ -172,6 +172,15 @@ def test_a_relabelled_spec_with_the_same_shape_fails(tmp_path):
     assert p.returncode == 1 and "FAIL  stored generators differ" in p.stdout
 
 
+def test_a_relabelled_continuous_group_fails_before_its_generators_are_built(tmp_path):
+    path = write(tmp_path, "S(3): 1 -> 1")  # shape (1, 1), as SO(1000): 1 -> 1 has
+    _set_attrs(path, spec="SO(1000): 1 -> 1", group="SO(1000)")
+    p = cli("verify", str(path))
+    assert p.returncode == 1
+    assert "FAIL  the spec's group has at least 499500 Lie generators, the file stores 0" \
+        in p.stdout
+
+
 def test_a_pattern_declared_huge_is_refused_before_it_is_read(tmp_path):
     """A small file whose pattern would expand to 1.6 GB (never written: the fill value)."""
     path = write(tmp_path, "S(5): V**2 -> V**2")

@@ -44,6 +44,9 @@ _STR_ENTRY_BYTES = 160
 _MATRIX_BYTES = 1024  # overhead of one scipy.sparse matrix object
 _MAX_ATTR_ITEMS = 1 << 16  # larger extra attributes are not "plain values"; skipped
 _SMALL_CHUNK = 1 << 20  # chunks up to this size are fine whatever the dataset's size
+#: generators with no entries (Lie algebras on trivial representations; any on a
+#: 0-dimensional one): GL(1000) on 1 has 10**6, more is a lie costing time to refuse
+_MAX_EMPTY_GENERATORS = 10**6
 _MAX_STREAM_CHUNK = 256 << 20  # a band holds whole chunks (intertwine writes 2 MB ones)
 
 
@@ -411,6 +414,9 @@ class _Plan:
         if kind in ("in", "out") and dim and count * dim > entries:
             raise _fail(self.path, f"generators/{kind} claims {count} invertible "
                                    f"{dim}x{dim} matrices in {entries} entries")
+        if count > entries + _MAX_EMPTY_GENERATORS:  # each is a Python object to make
+            raise _fail(self.path, f"generators/{kind} claims {count} matrices, "
+                                   f"{count - entries} of them without entries")
         self.need += min(count, entries + 1) * ((dim + 1) * 8 + _MATRIX_BYTES) + count * 8
         return dss, count
 
