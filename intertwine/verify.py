@@ -241,12 +241,15 @@ def _pattern_checks(s: _Subject, band_entries: int, workers: int | None = None
 
     pairs = _pairs(s.generators)
     probe = _Projections(pairs, s.n_basis, s.dim_in, s.dim_out, np.random.default_rng())
-    seen = np.zeros(s.n_basis + 1, bool)  # slot 0: the -1 entries
+    seen = _Seen(s.n_basis)
 
     def work(r, c, block):  # in a worker thread: nothing shared is changed but seen
         shifted = np.add(block, 1, dtype=np.intp)  # labels + 1 >= 0, as take() needs
-        seen[shifted] = True  # only ever set to True: the order does not matter
-        return r, c, block.shape[1], probe.project(c, shifted)
+        return r, c, block.shape[1], probe.project(c, shifted), seen.mark(shifted)
+
+    def collect(r, c, width, z, labels):
+        probe.collect(r, c, width, z)
+        seen.add(labels)
 
     workers = workers or _workers()
     with ThreadPoolExecutor(workers) as pool:
@@ -254,9 +257,9 @@ def _pattern_checks(s: _Subject, band_entries: int, workers: int | None = None
         for piece in _prefetched(s.blocks(max(1, band_entries // workers))):
             running.append(pool.submit(work, *piece))
             if len(running) >= workers:
-                probe.collect(*running.popleft().result())
+                collect(*running.popleft().result())
         while running:
-            probe.collect(*running.popleft().result())
+            collect(*running.popleft().result())
     failing = probe.failing()
     how = "exact, " if probe.exact else ""
     if failing:
@@ -265,10 +268,57 @@ def _pattern_checks(s: _Subject, band_entries: int, workers: int | None = None
     else:
         yield True, (f"equivariant under {_generators(len(pairs))} ({how}{probe.probes} "
                      "random projections of a random W)")
-    used = int(np.count_nonzero(seen[1:]))
+    used = seen.count()
     ok = used == s.n_basis
     yield ok, ("disjoint supports, every element nonzero" if ok else
                f"only {used} of {s.n_basis} pattern elements occur")
+
+
+#: more labels than this: hashed weights and a bitmap of the labels seen, so that memory
+#: stays a band (a trivial group has one element per entry)
+_TABLE_LABELS = 1 << 24
+
+
+class _Seen:
+    """Which labels occur: a byte per label (marked by the worker threads: they only
+    ever set True, in any order), or for many labels a bit per label (marked by the
+    collecting thread: setting bits is not atomic)."""
+
+    def __init__(self, n_basis: int):
+        self.n_basis = n_basis
+        self.small = n_basis < _TABLE_LABELS
+        self.flags = np.zeros(n_basis + 1 if self.small else (n_basis + 8) // 8 + 1,
+                              np.bool_ if self.small else np.uint8)
+
+    def mark(self, shifted: np.ndarray) -> np.ndarray | None:
+        if self.small:
+            self.flags[shifted] = True  # slot 0: the -1 entries
+            return None
+        return shifted.ravel()  # (np.unique costs more than marking repeated labels)
+
+    def add(self, labels: np.ndarray | None) -> None:
+        if labels is not None:
+            np.bitwise_or.at(self.flags, labels >> 3, (1 << (labels & 7)).astype(np.uint8))
+
+    def count(self) -> int:
+        """How many of the labels 0..n_basis-1 occur (shifted: 1..n_basis)."""
+        if self.small:
+            return int(np.count_nonzero(self.flags[1:]))
+        bits = np.unpackbits(self.flags, bitorder="little")[:self.n_basis + 1]
+        return int(np.count_nonzero(bits[1:]))
+
+
+def _hashed_weights(shifted: np.ndarray, seed: int) -> np.ndarray:
+    """Random weights 1..2**20 of labels + 1 (0 for no element) without a table:
+    splitmix64's mixing of label and seed (uint64 arithmetic wraps around)."""
+    x = shifted.astype(np.uint64) ^ np.uint64(seed)
+    x *= np.uint64(0x9E3779B97F4A7C15)
+    x ^= x >> np.uint64(31)
+    x *= np.uint64(0xBF58476D1CE4E5B9)
+    x ^= x >> np.uint64(29)
+    w = (x >> np.uint64(64 - _WEIGHT_BITS)).astype(np.float64) + 1.0
+    w[shifted == 0] = 0.0
+    return w
 
 
 def _prefetched(blocks: Iterator) -> Iterator:
@@ -307,13 +357,16 @@ class _Projections:
         # Each probe misses a wrong generator with probability <= 2 / 2**bits: two
         # probes suffice with 16 bits or more (2**-30), four otherwise.
         self.probes = p = 2 if bits >= 16 else _PROBES
+        table = n_basis < _TABLE_LABELS  # else hashed weights (_hashed_weights), no table
         if self.exact:
-            w = rng.integers(1, 2**_WEIGHT_BITS, n_basis)
+            w = rng.integers(1, 2**_WEIGHT_BITS, n_basis if table else 0)
             x = rng.integers(0, 2**min(bits, 20), (dim_in, p))
             y = rng.integers(0, _PRIME, (dim_out, p))
         else:
-            w, x, y = (rng.standard_normal(k) for k in (n_basis, (dim_in, p), (dim_out, p)))
-        self.weights = np.append(0.0, w.astype(np.float64))  # label + 1; 0: no element
+            w, x, y = (rng.standard_normal(k) for k in (n_basis if table else 0,
+                                                       (dim_in, p), (dim_out, p)))
+        self.weights = np.append(0.0, w.astype(np.float64)) if table else None  # 0: no element
+        self.seed = int(rng.integers(0, 2**63))
         x, y = x.astype(np.float64), y.astype(np.float64)
         self.x = np.hstack([x] + [sp.csr_matrix(a_in) @ x for _, a_in in pairs])
         u = [sp.csr_matrix(a_out).T @ y for a_out, _ in pairs]
@@ -331,7 +384,8 @@ class _Projections:
         if not self.count:
             return None
         # mode="clip" skips the bounds checks: the labels were range-checked on reading
-        block = np.take(self.weights, shifted, mode="clip")
+        block = np.take(self.weights, shifted, mode="clip") if self.weights is not None \
+            else _hashed_weights(shifted, self.seed)
         return block @ self.x[c:c + block.shape[1]]
 
     def collect(self, r: int, c: int, width: int, z: np.ndarray | None) -> None:
