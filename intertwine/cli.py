@@ -29,6 +29,22 @@ Examples:
 """
 
 
+GRAMMAR = """
+\b
+Spec grammar:  GROUP: REP_IN -> REP_OUT   (spaces optional; → and × work as -> and x)
+  GROUP  S(n)  A(n)  C(n) or Z(n)  D(n)  Perm(n; (0 1 2)(3 4), ...)  SO(n)  O(n)
+         SO(1,3)  O(1,3)  Sp(n)  GL(n)  SL(n);  products G x H x ...
+  REP    V, V[i]: the defining representation (of factor i);  1 (k alone: k*1);
+         det, det[i];  dual(R);  R + Q (sum);  R * Q (tensor);  R**k (power);
+         k*R (k copies);  ( ... ).   ** binds tighter than *, * tighter than +.
+\b
+Worked example:  intertwine dim "S(3) x S(4): V[0]*V[1] -> V[0]*V[1]"
+  S(3) x S(4) permutes the rows and the columns of a 3x4 matrix; V[0]*V[1] is that
+  matrix flattened row by row (dimension 12), so W is 12x12 and commutes with both
+  permutations: Hartford et al.'s exchangeable layer, 4 basis elements.
+"""
+
+
 class UsageProblem(click.ClickException):
     """A usage error: printed as ``Error: ...`` and exit status 2."""
 
@@ -50,7 +66,7 @@ def usage_errors():
             from None
 
 
-@click.group(epilog=EXAMPLES)
+@click.group(epilog=GRAMMAR + EXAMPLES)
 @click.version_option(__version__, prog_name="intertwine")
 def cli():
     """Bases of equivariant linear maps (intertwiners), stored as HDF5 files.
@@ -68,12 +84,16 @@ def cli():
 @click.option("--method", type=click.Choice(["auto", "orbit", "exact", "numeric"]),
               default="auto", show_default=True,
               help="orbit: permutation groups; exact: rationals (sympy); numeric: float64.")
-@click.option("--tolerance", type=float, default=None,
-              help="Numeric method: singular values below this times the largest are zero.")
+@click.option("--tolerance", type=float, default=None, callback=lambda c, p, v: _tolerance(v),
+              help="Numeric method: singular values below this times the largest are zero "
+                   "(a number between 0 and 1).")
 @click.option("--compress", is_flag=True,
               help="Deflate (gzip) the datasets: smaller files, slower to write and read.")
 def basis(spec, output, method, tolerance, compress):
-    """Compute the basis of SPEC and write it to a file."""
+    """Compute the basis of SPEC and write it to a file.
+
+    The spec grammar, with a worked example: intertwine --help.
+    """
     from .api import compute_to_file
 
     if output == "-":
@@ -96,9 +116,27 @@ def basis(spec, output, method, tolerance, compress):
                 raise UsageProblem(f"numeric solver: {e}; try --tolerance or --method exact") \
                     from None
             raise
-    click.echo(f"wrote {out}: {b['spec']}, {b['n_basis']} basis elements of shape "
+    click.echo(f"wrote {out}: {b['spec']}, {_elements(b['n_basis'])} of shape "
                f"({b['dim_out']}, {b['dim_in']}), method {b['method']}, encoding "
                f"{b['encoding']}, {time.perf_counter() - start:.2f} s")
+    if b["n_basis"] == 0:
+        click.echo(ZERO_SPACE, err=True)
+
+
+ZERO_SPACE = "note: the space is zero-dimensional: W = 0 is the only equivariant map"
+
+
+def _elements(n: int) -> str:
+    return f"{n} basis element{'' if n == 1 else 's'}"
+
+
+def _tolerance(value: float | None) -> float | None:
+    """A relative tolerance: 0 < t < 1 (a negative, nan or infinite one would silently
+    give a wrong basis, every vector or none counted as null)."""
+    if value is not None and not 0 < value < 1:  # also false for nan
+        raise click.BadParameter(f"{value} is not a number between 0 and 1",
+                                 param_hint="'--tolerance'")
+    return value
 
 
 class WriteProgress:
@@ -153,48 +191,93 @@ def _not_clear_cut(error: Exception) -> bool:
 
 @cli.command(epilog=EXAMPLES)
 @click.argument("spec")
-def dim(spec):
-    """Print the dimension of the space of equivariant maps of SPEC (writes nothing)."""
+@click.option("--json", "as_json", is_flag=True,
+              help='Print {"spec": canonical spec, "dim": N} as JSON.')
+def dim(spec, as_json):
+    """Print the dimension of the space of equivariant maps of SPEC (writes nothing).
+
+    The spec grammar, with a worked example: intertwine --help.
+    """
     from .api import dim as dimension
+    from .spec import parse_spec
 
     with usage_errors():
         n = dimension(spec)
+        canonical = str(parse_spec(spec))
+    if as_json:
+        click.echo(json.dumps({"spec": canonical, "dim": n}))
+        return
+    if n == 0:
+        click.echo(ZERO_SPACE, err=True)
     click.echo(n)
 
 
 @cli.command(epilog=EXAMPLES)
-@click.argument("file", type=click.Path())
+@click.argument("files", metavar="FILE...", nargs=-1, required=True, type=click.Path())
 @click.option("--json", "as_json", is_flag=True, help="Print the root attributes as JSON.")
-def info(file, as_json):
-    """Describe a basis file."""
+def info(files, as_json):
+    """Describe basis files (reads only their attributes, whatever their size)."""
     from .io import read_attributes
 
-    with usage_errors():
-        attrs = read_attributes(file)
+    described, unreadable = [], False
+    for file in files:
+        try:
+            with usage_errors():
+                described.append(read_attributes(file))
+        except UsageProblem as e:
+            if len(files) == 1:
+                raise
+            click.echo(f"Error: {e.format_message()}", err=True)
+            unreadable = True
     if as_json:
-        click.echo(json.dumps(attrs, indent=2, sort_keys=True, default=str))
-        return
-    width = max(map(len, attrs))
-    for key, value in attrs.items():
-        click.echo(f"{key:<{width}}  {value}")
+        shown = described[0] if len(files) == 1 else described
+        click.echo(json.dumps(shown, indent=2, sort_keys=True, default=str))
+    else:
+        for k, attrs in enumerate(described):
+            if k:
+                click.echo()
+            width = max(map(len, attrs))
+            for key, value in attrs.items():
+                click.echo(f"{key:<{width}}  {value}")
+    sys.exit(2 if unreadable else 0)
 
 
 @cli.command(epilog=EXAMPLES)
-@click.argument("file", type=click.Path())
-def verify(file):
-    """Re-check a basis file from its own contents (exit 1 if a check fails)."""
-    from .io import load
-    from .verify import verify_basis
+@click.argument("files", metavar="FILE...", nargs=-1, required=True, type=click.Path())
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the checks as JSON: an object per file (a list for several).")
+def verify(files, as_json):
+    """Re-check basis files from their own contents (exit 1 if a check fails).
 
-    with usage_errors():
-        b = load(file)
-    ok = True
-    for passed, message in verify_basis(b):
-        ok &= passed is not False
-        mark = {True: "ok  ", False: "FAIL", None: "skip"}[passed]
-        click.echo(f"{mark}  {message}")
-    click.echo(f"{file}: {'verified' if ok else 'FAILED'}")
-    sys.exit(0 if ok else 1)
+    Pattern files of any size are read in bands of rows, in bounded memory.
+    """
+    from .verify import verify_file
+
+    reports, status = [], 0
+    for file in files:
+        checks = []
+        try:
+            with usage_errors():
+                for passed, message in verify_file(file):
+                    checks.append({"passed": passed, "message": message})
+                    if not as_json:
+                        mark = {True: "ok  ", False: "FAIL", None: "skip"}[passed]
+                        click.echo(f"{mark}  {message}")
+        except UsageProblem as e:
+            if len(files) == 1:
+                raise
+            click.echo(f"Error: {e.format_message()}", err=True)
+            reports.append({"file": file, "verified": False, "error": e.format_message()})
+            status = 2
+            continue
+        ok = all(c["passed"] is not False for c in checks)
+        status = max(status, 0 if ok else 1)
+        reports.append({"file": file, "verified": ok, "checks": checks})
+        if not as_json:
+            click.echo(f"{file}: {'verified' if ok else 'FAILED'}")
+    if as_json:
+        click.echo(json.dumps(reports[0] if len(files) == 1 else reports, indent=2))
+    sys.exit(status)
 
 
 BATCH_EXAMPLES = """
@@ -312,6 +395,8 @@ def show(target, png, svg, element, seed, labels, overview, plain, colour, metho
     """
     import shutil
 
+    import numpy as np
+
     from .show import make_view, read_target, render_text
 
     if plain and colour:
@@ -326,6 +411,9 @@ def show(target, png, svg, element, seed, labels, overview, plain, colour, metho
             raise UsageProblem(str(e)) from None
     with usage_errors():
         view = make_view(read_target(target, method), element=element, seed=seed)
+        if figures and not isinstance(view.panels[0][1], np.ndarray):
+            raise UsageProblem(f"{target}: {view.dim_out}x{view.dim_in} is too large for a "
+                               "figure; draw its overview in the terminal with --overview")
         if not matrix:
             from .show.kernel import as_kernels
 
@@ -348,6 +436,23 @@ def _terminal_mode(plain: bool, colour: bool) -> str:
     return "truecolor" if depth in ("truecolor", "24bit") else "256"
 
 
+def _out_of_memory(error: BaseException) -> str | None:
+    """The message for an allocation (or, under ``ulimit -v``, a library load) that the
+    operating system refused; None for an ImportError that is not about memory."""
+    import re
+
+    text = str(error)
+    if isinstance(error, ImportError) and not re.search(
+            r"memory|failed to map segment|mmap", text, re.IGNORECASE):
+        return None
+    command = " ".join(["intertwine"] + sys.argv[1:2])
+    size = re.search(r"allocate (\d[\d.]* ?[KMGTPE]?i?B)", text)
+    needs = f"needs about {size.group(1)}" if size else \
+        "the operating system refused an allocation or a library load"
+    return (f"Error: not enough memory for {command} ({needs}); free some memory, raise "
+            "the limit (ulimit -v) or choose a smaller problem")
+
+
 def main():
     interrupt.install()  # SIGTERM unwinds (removing temporary files), exit status 143
     try:
@@ -359,6 +464,12 @@ def main():
     except click.ClickException as e:
         e.show()
         sys.exit(e.exit_code)
+    except (MemoryError, ImportError) as e:  # resource exhaustion is not a bug
+        message = _out_of_memory(e)
+        if message is None or os.environ.get("INTERTWINE_DEBUG"):
+            raise
+        click.echo(message, err=True)
+        sys.exit(2)
     except Exception as e:  # a bug, not a usage error: short, but with a way to see more
         if os.environ.get("INTERTWINE_DEBUG"):
             raise

@@ -6,104 +6,498 @@ the stored generator matrices, independence from the values, and the count from 
 independent formula where one is known: characters and Stirling numbers for finite
 groups, representation theory (``counting.count_continuous``: Brauer-type walks over
 partitions, Schur-Weyl duality) for continuous ones.
+
+The cheap checks come first and guard the expensive ones: the spec must parse and give
+the stored shape, the stored generators must be the spec's, and the number of elements
+must match the count.  A file that fails one of them (a relabelled spec, lying
+attributes) is refused before its data is read.
+
+Memory is bounded by a band of rows, whatever the size of the file.  A pattern file
+(``io.PatternFile``) is read in bands, and each band feeds two running checks:
+
+- *independence*: every label 0..N-1 occurs (disjoint supports, so that suffices);
+- *equivariance*, by random projections (Freivalds): with W = sum_k w_k B_k for random
+  weights w, and random vectors x and y, y^T (A_out W - W A_in) x =
+  (A_out^T y)^T (W x) - y^T W (A_in x) is a sum over bands of rows.  A nonzero
+  A_out B_k - B_k A_in makes it vanish only with probability about 2**-20 (w) plus
+  (2**-b)**4 (four independent x, y; b >= 4 bits).  For integer generators (every
+  permutation and signed-permutation group, every Lie algebra here) the weights and
+  x are small integers, so W x is exact in float64 and the sums are taken modulo a
+  prime: the check is exact, no tolerance.  Other generators use a relative tolerance.
+
+A coo file is loaded whole (it is bounded by the memory budget) and checked entry by
+entry: A_out B_k and B_k A_in are formed as coo tables, element by element in chunks.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import math
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
 
-from .basis import Basis
+from .basis import Basis, Coo, Generators
 
-__all__ = ["verify_basis", "equivariance_residual"]
+__all__ = ["verify_basis", "verify_file", "equivariance_residual"]
 
+Check = tuple[bool | None, str]
 
-def _stacked(b: Basis) -> sp.csr_matrix:
-    """All B_k on top of each other: shape (n_basis * dim_out, dim_in)."""
-    c = b.entries()
-    return sp.csr_matrix((c.value, (c.index * b.dim_out + c.row, c.col)),
-                         shape=(b.n_basis * b.dim_out, b.dim_in))
-
-
-def equivariance_residual(b: Basis) -> tuple[float, int]:
-    """max |rho_out(g) B_k - B_k rho_in(g)| over stored generators; and their number."""
-    if b.n_basis == 0:
-        return 0.0, 0
-    stacked = _stacked(b)
-    eye = sp.identity(b.n_basis, format="csr")
-    pairs = list(zip(b.generators.out, b.generators.in_))
-    pairs += list(zip(b.generators.lie_out, b.generators.lie_in))
-    worst = 0.0
-    for g_out, g_in in pairs:
-        diff = sp.kron(eye, g_out, format="csr") @ stacked - stacked @ g_in
-        if diff.nnz:
-            worst = max(worst, float(np.abs(diff.data).max()))
-    return worst, len(pairs)
+#: entries of one band of a pattern (float64 weights of a band: 8 bytes each, plus
+#: temporaries): about 200 MB at most, whatever the file
+BAND_ENTRIES = 1 << 23
+_PRIME = 33_554_393  # largest prime below 2**25: products of two residues fit int64
+_WEIGHT_BITS = 20
+_PROBES = 4
+#: groups with larger V (finite), or more Lie generators (at most degree**2 each), are
+#: not rebuilt to compare generators
+_MAX_DEGREE = 10**7
+_MAX_LIE = 10**7
 
 
-def _independence(b: Basis) -> tuple[bool, str]:
+@dataclass
+class _Subject:
+    """What the checks need: the root attributes, the generators, and the elements as
+    either pattern blocks (``blocks(entries)`` yields (row, col, labels)) or coo."""
+
+    spec: str
+    group: str
+    rep_in: str
+    rep_out: str
+    dim_in: int
+    dim_out: int
+    n_basis: int
+    exact: bool
+    generators: Generators
+    blocks: Callable[[int], Iterator] | None = None
+    coo: Coo | None = None
+
+    @classmethod
+    def of(cls, attrs, generators: Generators, **data) -> _Subject:
+        get = attrs.get if isinstance(attrs, dict) else lambda k: getattr(attrs, k)
+        return cls(*(get(k) for k in ("spec", "group", "rep_in", "rep_out", "dim_in",
+                                      "dim_out", "n_basis", "exact")), generators, **data)
+
+
+def verify_basis(b: Basis, band_entries: int = BAND_ENTRIES) -> Iterator[Check]:
+    """The checks of an in-memory basis."""
     if b.pattern is not None:
-        labels = b.pattern[b.pattern >= 0].astype(np.int64, copy=False)
-        used = int(np.count_nonzero(np.bincount(labels, minlength=b.n_basis)))
-        ok = used == b.n_basis
-        return ok, ("disjoint supports, every element nonzero" if ok else
-                    f"only {used} of {b.n_basis} pattern elements occur")
-    s = b.sparse().tocsr()
-    eye = sp.identity(b.n_basis, format="csr")
-    if b.exact:  # sparse throughout: an exact basis may have 10**5 elements
-        if (np.diff(s.indptr) == 0).any():
-            return False, "some basis element is zero"
-        lead = np.minimum.reduceat(s.indices, s.indptr[:-1]) if b.n_basis else s.indices
-        if np.all(np.diff(lead) > 0) and (s[:, lead] - eye).count_nonzero() == 0:
-            return True, "reduced row-echelon form (leading ones, distinct pivots)"
-        return False, "not in reduced row-echelon form"
-    off = (s @ s.T - eye).tocsr()
-    err = float(np.abs(off.data).max()) if off.nnz else 0.0
-    return err < 1e-9, f"orthonormal (max |<B_i, B_j> - delta_ij| = {err:.1e})"
+        pattern = np.asarray(b.pattern)
+        subject = _Subject.of(b, b.generators,
+                              blocks=lambda entries: _array_blocks(pattern, b.n_basis, entries))
+    else:
+        subject = _Subject.of(b, b.generators, coo=b.coo)
+    yield from _verify(subject, band_entries)
 
 
-def _generator_check(b: Basis) -> tuple[bool | None, str]:
-    """The stored generators must be the ones the spec defines (else any W could pass)."""
+def verify_file(path, band_entries: int | None = None) -> Iterator[Check]:
+    """The checks of a basis file, in memory bounded by a band of rows for patterns.
+    Raises ``io.BasisFileError`` if ``path`` is not a readable basis file."""
+    from .io import PatternFile, load, max_bytes, read_attributes
+
+    if band_entries is None:  # a band costs about 24 bytes per entry with temporaries
+        band_entries = max(1, min(BAND_ENTRIES, max_bytes() // 32))
+    if read_attributes(path)["encoding"] == "pattern":
+        with PatternFile(path) as f:
+            yield from _verify(_Subject.of(f.attrs, f.generators, blocks=f.blocks),
+                               band_entries)
+    else:
+        b = load(path)
+        yield from _verify(_Subject.of(b, b.generators, coo=b.coo), band_entries)
+
+
+def _verify(s: _Subject, band_entries: int) -> Iterator[Check]:
+    agree, message, problem = _spec_agreement(s)
+    results = [(agree, message)]
+    if problem is not None:
+        results.append(_generator_check(s, problem))
+        results.append(_count_check(s, problem))
+    yield from results
+    if any(passed is False for passed, _ in results):
+        yield None, "equivariance and independence not checked: the file already failed"
+        return
+    if s.blocks is not None:
+        yield from _pattern_checks(s, band_entries)
+    else:
+        # each entry becomes a few products (8 arrays of 8 bytes): a quarter of a band
+        residual, pairs = _coo_residual(s.coo, s, max(1, band_entries // 4))
+        tol = 1e-9 if s.exact else 1e-8
+        yield residual <= tol, (f"equivariant under {_generators(pairs)} (max residual "
+                                f"{residual:.1e})")
+        yield _coo_independence(s)
+
+
+def _generators(count: int) -> str:
+    return f"{count} stored generator{'' if count == 1 else 's'}"
+
+
+def _pairs(g: Generators) -> list[tuple]:
+    return list(zip(g.out, g.in_)) + list(zip(g.lie_out, g.lie_in))
+
+
+# -- the cheap checks: spec, generators, count -----------------------------------------
+
+def _number(n: int) -> str:
+    """An int for a message, also one too long for str() (Python's 4300-digit limit)."""
+    return str(n) if n < 10**30 else f"a number of {int(n.bit_length() * 0.30103) + 1} digits"
+
+
+def _spec_agreement(s: _Subject) -> tuple[bool, str, object]:
+    """The spec parses, names the stored group and representations, and gives the stored
+    shape: computed from the spec alone, without building anything."""
     from .problem import Problem
+    from .spec import parse_spec
 
     try:
-        p = Problem(b.parsed_spec)
-        p.check_size(10**9, "verify")
-        if (p.dim_in, p.dim_out) != (b.dim_in, b.dim_out):
-            return False, (f"shape ({b.dim_out}, {b.dim_in}) does not match the spec's "
-                           f"({p.dim_out}, {p.dim_in})")
-        expected_in = [g.matrix() for g in p.discrete_in] + list(p.lie_in)
-        expected_out = [g.matrix() for g in p.discrete_out] + list(p.lie_out)
+        spec = parse_spec(s.spec)
+        parts = (str(spec.group), str(spec.rep_in), str(spec.rep_out))
+        problem = Problem(spec)
+        shape = (problem.dim_out, problem.dim_in)
+    except (ValueError, RecursionError, OverflowError) as e:
+        text = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        return False, f"spec {s.spec!r} cannot be used: {text}", None
+    stored = (s.group, s.rep_in, s.rep_out)
+    if parts != stored:
+        return False, (f"spec {s.spec!r} disagrees with the attributes group, rep_in, "
+                       f"rep_out {stored}"), None
+    if shape != (s.dim_out, s.dim_in):
+        return False, (f"spec {s.spec} gives shape ({_number(shape[0])}, "
+                       f"{_number(shape[1])}), the file holds ({s.dim_out}, {s.dim_in})"), None
+    return True, f"spec {spec} gives the stored shape ({s.dim_out}, {s.dim_in})", problem
+
+
+def _generator_check(s: _Subject, problem) -> Check:
+    """The stored generators must be the ones the spec defines (else any W could pass)."""
+    g = s.generators
+    counts = [(len(g.in_), len(g.out)), (len(g.lie_in), len(g.lie_out))]
+    if any(a != b for a, b in counts):
+        return False, (f"stored generators: {len(g.in_)} + {len(g.lie_in)} Lie on the input, "
+                       f"{len(g.out)} + {len(g.lie_out)} Lie on the output")
+    factors = problem.spec.group.factors
+    degrees = [f.degree for f in factors if not f.finite]
+    # Every continuous group here has at least d(d-1)/2 Lie generators on V of
+    # dimension d (SO(d) exactly; GL, SL, Sp, Lorentz more): a file storing fewer is
+    # refused before the spec's (perhaps millions of) generators are built.
+    least = sum(d * (d - 1) // 2 for d in degrees)
+    if len(g.lie_in) < least:
+        return False, (f"the spec's group has at least {_number(least)} Lie generators, the "
+                       f"file stores {len(g.lie_in)}")
+    if any(f.degree > _MAX_DEGREE for f in factors) or sum(d * d for d in degrees) > _MAX_LIE:
+        return None, "stored generators not compared (the group is too large to rebuild)"
+    try:
+        expected_in = [x.matrix() for x in problem.discrete_in] + list(problem.lie_in)
+        expected_out = [x.matrix() for x in problem.discrete_out] + list(problem.lie_out)
     except ValueError as e:
         return None, f"stored generators not compared ({e})"
-    stored_in = b.generators.in_ + b.generators.lie_in
-    stored_out = b.generators.out + b.generators.lie_out
+    stored_in, stored_out = g.in_ + g.lie_in, g.out + g.lie_out
     same = (len(stored_in) == len(expected_in) and len(stored_out) == len(expected_out)
-            and all((abs(x - y)).max() == 0 if x.shape == y.shape else False
+            and all(x.shape == y.shape and (x != y).nnz == 0
                     for x, y in zip(stored_in + stored_out, expected_in + expected_out)))
     return same, ("stored generators are those of the spec" if same else
                   "stored generators differ from those of the spec")
 
 
-def verify_basis(b: Basis) -> Iterator[tuple[bool | None, str]]:
+def _count_check(s: _Subject, problem) -> Check:
     from .counting import independent_count
 
-    tol = 1e-9 if b.exact else 1e-8
-    residual, n_gens = equivariance_residual(b)
-    yield residual <= tol, (f"equivariant under {n_gens} stored generators "
-                            f"(max residual {residual:.1e})")
-    yield _independence(b)
-    yield _generator_check(b)
-    try:
-        spec = b.parsed_spec
-    except ValueError as e:
-        yield False, f"spec does not parse: {e}"
-        return
-    expected, source = independent_count(spec)
+    expected, source = independent_count(problem.spec)
     if expected is None:
-        yield None, "no independent count known for this group"
+        return None, "no independent count known for this group"
+    zero = " (zero-dimensional: W = 0 is the only equivariant map)" if s.n_basis == 0 else ""
+    return expected == s.n_basis, (f"{_elements(s.n_basis)}{zero}, independent count "
+                                   f"({source}) {_number(expected)}")
+
+
+def _elements(n: int) -> str:
+    return f"{n} element{'' if n == 1 else 's'}"
+
+
+# -- patterns, band by band -------------------------------------------------------------
+
+def _array_blocks(pattern: np.ndarray, n_basis: int, entries: int) -> Iterator:
+    rows = max(1, entries // max(1, pattern.shape[1]))
+    for r in range(0, pattern.shape[0], rows):
+        block = pattern[r:r + rows]
+        if block.size and (block.min() < -1 or block.max() >= n_basis):
+            raise ValueError(f"pattern values outside [-1, {n_basis})")
+        yield r, 0, block
+
+
+def _workers() -> int:
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on every platform
+        cpus = os.cpu_count() or 1
+    return max(1, min(4, cpus))
+
+
+def _pattern_checks(s: _Subject, band_entries: int, workers: int | None = None
+                    ) -> Iterator[Check]:
+    """Both running checks over the bands.  The bands are spread over threads (numpy and
+    BLAS release the GIL), each with its share of the band budget; one thread reads."""
+    from collections import deque
+    from concurrent.futures import ThreadPoolExecutor
+
+    pairs = _pairs(s.generators)
+    probe = _Projections(pairs, s.n_basis, s.dim_in, s.dim_out, np.random.default_rng())
+    seen = _Seen(s.n_basis)
+
+    def work(r, c, block):  # in a worker thread: nothing shared is changed but seen
+        shifted = np.add(block, 1, dtype=np.intp)  # labels + 1 >= 0, as take() needs
+        return r, c, block.shape[1], probe.project(c, shifted), seen.mark(shifted)
+
+    def collect(r, c, width, z, labels):
+        probe.collect(r, c, width, z)
+        seen.add(labels)
+
+    workers = workers or _workers()
+    with ThreadPoolExecutor(workers) as pool:
+        running = deque()
+        for piece in _prefetched(s.blocks(max(1, band_entries // workers))):
+            running.append(pool.submit(work, *piece))
+            if len(running) >= workers:
+                collect(*running.popleft().result())
+        while running:
+            collect(*running.popleft().result())
+    failing = probe.failing()
+    how = "exact, " if probe.exact else ""
+    if failing:
+        yield False, (f"not equivariant under stored generator{'s' * (len(failing) > 1)} "
+                      f"{', '.join(map(str, failing))} of {len(pairs)}")
     else:
-        yield expected == b.n_basis, (f"{b.n_basis} elements, independent count "
-                                      f"({source}) {expected}")
+        yield True, (f"equivariant under {_generators(len(pairs))} ({how}{probe.probes} "
+                     "random projections of a random W)")
+    used = seen.count()
+    ok = used == s.n_basis
+    yield ok, ("disjoint supports, every element nonzero" if ok else
+               f"only {used} of {s.n_basis} pattern elements occur")
+
+
+#: more labels than this: hashed weights and a bitmap of the labels seen, so that memory
+#: stays a band (a trivial group has one element per entry)
+_TABLE_LABELS = 1 << 24
+
+
+class _Seen:
+    """Which labels occur: a byte per label (marked by the worker threads: they only
+    ever set True, in any order), or for many labels a bit per label (marked by the
+    collecting thread: setting bits is not atomic)."""
+
+    def __init__(self, n_basis: int):
+        self.n_basis = n_basis
+        self.small = n_basis < _TABLE_LABELS
+        self.flags = np.zeros(n_basis + 1 if self.small else (n_basis + 8) // 8 + 1,
+                              np.bool_ if self.small else np.uint8)
+
+    def mark(self, shifted: np.ndarray) -> np.ndarray | None:
+        if self.small:
+            self.flags[shifted] = True  # slot 0: the -1 entries
+            return None
+        return shifted.ravel()  # (np.unique costs more than marking repeated labels)
+
+    def add(self, labels: np.ndarray | None) -> None:
+        if labels is not None:
+            np.bitwise_or.at(self.flags, labels >> 3, (1 << (labels & 7)).astype(np.uint8))
+
+    def count(self) -> int:
+        """How many of the labels 0..n_basis-1 occur (shifted: 1..n_basis)."""
+        if self.small:
+            return int(np.count_nonzero(self.flags[1:]))
+        bits = np.unpackbits(self.flags, bitorder="little")[:self.n_basis + 1]
+        return int(np.count_nonzero(bits[1:]))
+
+
+def _hashed_weights(shifted: np.ndarray, seed: int) -> np.ndarray:
+    """Random weights 1..2**20 of labels + 1 (0 for no element) without a table:
+    splitmix64's mixing of label and seed (uint64 arithmetic wraps around)."""
+    x = shifted.astype(np.uint64) ^ np.uint64(seed)
+    x *= np.uint64(0x9E3779B97F4A7C15)
+    x ^= x >> np.uint64(31)
+    x *= np.uint64(0xBF58476D1CE4E5B9)
+    x ^= x >> np.uint64(29)
+    w = (x >> np.uint64(64 - _WEIGHT_BITS)).astype(np.float64) + 1.0
+    w[shifted == 0] = 0.0
+    return w
+
+
+def _prefetched(blocks: Iterator) -> Iterator:
+    """The blocks, the next one read (and decompressed, which releases the GIL) by a
+    second thread while this one checks the current one: two blocks in memory."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    done = object()
+    with ThreadPoolExecutor(1) as pool:
+        ahead = pool.submit(next, blocks, done)
+        while True:
+            block = ahead.result()
+            if block is done:
+                return
+            ahead = pool.submit(next, blocks, done)
+            yield block
+
+
+def _integral(m) -> bool:
+    return bool(np.all(m.data == np.round(m.data))) and (
+        not m.nnz or float(np.abs(m.data).max()) < 2**20)
+
+
+class _Projections:
+    """Running sums of y^T (A_out W - W A_in) x over bands of W's rows (module docs)."""
+
+    def __init__(self, pairs: list, n_basis: int, dim_in: int, dim_out: int, rng):
+        import scipy.sparse as sp
+
+        self.count, self.dim_in = len(pairs), dim_in
+        self.pending = None
+        spread = max([abs(a_in).sum(axis=1).max() if a_in.nnz else 1 for _, a_in in pairs],
+                     default=1)
+        bits = 52 - _WEIGHT_BITS - math.ceil(math.log2(float(spread) * max(1, dim_in) + 1))
+        self.exact = all(_integral(m) for pair in pairs for m in pair) and bits >= 4
+        # Each probe misses a wrong generator with probability <= 2 / 2**bits: two
+        # probes suffice with 16 bits or more (2**-30), four otherwise.
+        self.probes = p = 2 if bits >= 16 else _PROBES
+        table = n_basis < _TABLE_LABELS  # else hashed weights (_hashed_weights), no table
+        if self.exact:
+            w = rng.integers(1, 2**_WEIGHT_BITS, n_basis if table else 0)
+            x = rng.integers(0, 2**min(bits, 20), (dim_in, p))
+            y = rng.integers(0, _PRIME, (dim_out, p))
+        else:
+            w, x, y = (rng.standard_normal(k) for k in (n_basis if table else 0,
+                                                       (dim_in, p), (dim_out, p)))
+        self.weights = np.append(0.0, w.astype(np.float64)) if table else None  # 0: no element
+        self.seed = int(rng.integers(0, 2**63))
+        x, y = x.astype(np.float64), y.astype(np.float64)
+        self.x = np.hstack([x] + [sp.csr_matrix(a_in) @ x for _, a_in in pairs])
+        u = [sp.csr_matrix(a_out).T @ y for a_out, _ in pairs]
+        self.u = np.hstack(u) if u else np.zeros((dim_out, 0))
+        self.y = y
+        if self.exact:
+            self.u = self.u.astype(np.int64) % _PRIME
+            self.y = self.y.astype(np.int64)
+        self.total = np.zeros((self.count, p), np.int64 if self.exact else np.float64)
+        self.scale = np.zeros((self.count, p))
+
+    def project(self, c: int, shifted: np.ndarray) -> np.ndarray | None:
+        """W x for a block at columns c.., given as labels + 1 (0: no element); pure, so
+        that threads may run it side by side."""
+        if not self.count:
+            return None
+        # mode="clip" skips the bounds checks: the labels were range-checked on reading
+        block = np.take(self.weights, shifted, mode="clip") if self.weights is not None \
+            else _hashed_weights(shifted, self.seed)
+        return block @ self.x[c:c + block.shape[1]]
+
+    def collect(self, r: int, c: int, width: int, z: np.ndarray | None) -> None:
+        """Adds a projected block, in row-major order (the pieces of a row come in turn)."""
+        if z is None:
+            return
+        self.pending = z if c == 0 else self.pending + z
+        if c + width == self.dim_in:
+            self._rows(r, self.pending)
+            self.pending = None
+
+    def _rows(self, r: int, z: np.ndarray) -> None:
+        rows, p = len(z), self.probes
+        u = self.u[r:r + rows].reshape(rows, self.count, p)
+        y = self.y[r:r + rows][:, None, :]
+        wx, wv = z[:, None, :p], z[:, p:].reshape(rows, self.count, p)
+        if self.exact:  # |z| < 2**53: exact integers, reduced before multiplying
+            wx, wv = wx.astype(np.int64) % _PRIME, wv.astype(np.int64) % _PRIME
+            left = (u * wx % _PRIME).sum(axis=0)
+            right = (y * wv % _PRIME).sum(axis=0)
+            self.total = (self.total + left - right) % _PRIME
+        else:
+            self.total += (u * wx).sum(axis=0) - (y * wv).sum(axis=0)
+            self.scale += np.abs(u * wx).sum(axis=0) + np.abs(y * wv).sum(axis=0)
+
+    def failing(self) -> list[int]:
+        if self.exact:
+            bad = (self.total != 0).any(axis=1)
+        else:
+            bad = (np.abs(self.total) > 1e-9 * np.maximum(self.scale, 1e-300)).any(axis=1)
+        return np.flatnonzero(bad).tolist()
+
+
+# -- coo bases, entry by entry ------------------------------------------------------------
+
+def equivariance_residual(b: Basis) -> tuple[float, int]:
+    """max |rho_out(g) B_k - B_k rho_in(g)| over stored generators; and their number."""
+    return _coo_residual(b.entries(), b, BAND_ENTRIES)
+
+
+def _coo_residual(c: Coo, shape, chunk: int) -> tuple[float, int]:
+    """The largest entry of A_out B_k - B_k A_in over all k and generator pairs, from
+    the coo entries, whole elements at a time (about ``chunk`` entries)."""
+    import scipy.sparse as sp
+
+    pairs = _pairs(shape.generators) if hasattr(shape, "generators") else []
+    order = np.argsort(c.index, kind="stable")
+    index, row, col, value = (np.asarray(a)[order] for a in (c.index, c.row, c.col, c.value))
+    index, row, col = (a.astype(np.int64) for a in (index, row, col))
+    starts = np.unique(np.searchsorted(index, index[np.arange(0, len(index), max(1, chunk))]))
+    edges = np.append(starts, len(index))
+    worst = 0.0
+    for a_out, a_in in pairs:
+        by_col, by_row = sp.csc_matrix(a_out), sp.csr_matrix(a_in)
+        for lo, hi in zip(edges[:-1], edges[1:]):
+            k, r, j, v = index[lo:hi], row[lo:hi], col[lo:hi], value[lo:hi]
+            # (A_out B_k)[i, j] gathers B_k[r, j] * A_out[i, r] over the column r of A_out
+            e, i, a = _expand(by_col, r)
+            left = ((k[e], i, j[e]), v[e] * a)
+            # (B_k A_in)[r, c'] gathers B_k[r, j] * A_in[j, c'] over the row j of A_in
+            e, cc, a = _expand(by_row, j)
+            right = ((k[e], r[e], cc), v[e] * a)
+            worst = max(worst, _largest_difference(left, right, shape))
+    return worst, len(pairs)
+
+
+def _expand(m, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each position p (a column of csc / a row of csr m), its stored entries:
+    (which position, the other coordinate, the value), flattened."""
+    starts, counts = m.indptr[positions], np.diff(m.indptr)[positions]
+    which = np.repeat(np.arange(len(positions)), counts)
+    offsets = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+    at = starts[which] + offsets
+    return which, m.indices[at].astype(np.int64), m.data[at]
+
+
+def _largest_difference(left, right, shape) -> float:
+    (k1, i1, j1), v1 = left
+    (k2, i2, j2), v2 = right
+    k, i, j = (np.concatenate(p) for p in ((k1, k2), (i1, i2), (j1, j2)))
+    values = np.concatenate((v1, -v2))
+    if not len(values):
+        return 0.0
+    if shape.n_basis * shape.dim_out * shape.dim_in < 2**63:
+        _, where = np.unique((k * shape.dim_out + i) * shape.dim_in + j, return_inverse=True)
+    else:
+        _, where = np.unique(np.stack((k, i, j), axis=1), axis=0, return_inverse=True)
+    return float(np.abs(np.bincount(where.ravel(), weights=values)).max())
+
+
+def _coo_independence(s: _Subject) -> Check:
+    c, n = s.coo, s.n_basis
+    index = np.asarray(c.index, np.int64)
+    flat = np.asarray(c.row, np.int64) * s.dim_in + np.asarray(c.col, np.int64)
+    if n and (np.bincount(index, minlength=n) == 0).any():
+        return False, "some basis element is zero"
+    if s.exact:  # sparse throughout: an exact basis may have 10**5 elements
+        order = np.lexsort((flat, index))
+        first = np.searchsorted(index[order], np.arange(n))
+        lead = flat[order][first]  # each element's leading position
+        if n and not np.all(np.diff(lead) > 0):
+            return False, "not in reduced row-echelon form"
+        at = np.minimum(np.searchsorted(lead, flat), max(n - 1, 0))
+        pivot = lead[at] == flat if n else np.zeros(len(flat), bool)
+        ok = (np.count_nonzero(pivot) == n and np.all(index[pivot] == at[pivot])
+              and np.all(np.asarray(c.value)[pivot] == 1))
+        return bool(ok), ("reduced row-echelon form (leading ones, distinct pivots)" if ok
+                          else "not in reduced row-echelon form")
+    import scipy.sparse as sp
+
+    m = sp.csr_matrix((np.asarray(c.value, np.float64), (index, flat)),
+                      shape=(n, s.dim_out * s.dim_in))
+    off = (m @ m.T - sp.identity(n, format="csr")).tocsr()
+    err = float(np.abs(off.data).max()) if off.nnz else 0.0
+    return err < 1e-9, f"orthonormal (max |<B_i, B_j> - delta_ij| = {err:.1e})"

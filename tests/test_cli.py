@@ -166,3 +166,64 @@ def test_dim_never_tracebacks(text):
     result = CliRunner().invoke(cli, ["dim", text])
     assert result.exit_code in (0, 2), result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+# -- issue 10, the smaller items -------------------------------------------------------------
+
+@pytest.mark.parametrize("tolerance", ["-1", "nan", "-inf", "0", "1", "inf"])
+def test_a_tolerance_outside_0_1_is_a_usage_error(tmp_path, tolerance):
+    out = tmp_path / "b.h5"
+    code, text = run("basis", "D(4): V -> V", "--method", "numeric", f"--tolerance={tolerance}",
+                     "-o", str(out))
+    assert code == 2 and "--tolerance" in text  # was: a 0-element basis, exit 0
+    assert not out.exists()
+
+
+def test_a_zero_dimensional_space_says_so(tmp_path):
+    out = tmp_path / "b.h5"
+    p = run_process("basis", "O(3): V**2 -> V**3", "-o", str(out))
+    assert p.returncode == 0 and "0 basis elements" in p.stdout
+    assert "zero-dimensional" in p.stderr
+    with h5py.File(out) as f:
+        stored = f["generators/in"].attrs["count"] + f["generators/lie_in"].attrs["count"]
+    assert stored == 4
+    code, text = run("verify", str(out))
+    assert code == 0 and f"equivariant under {stored} stored generators" in text
+    p = run_process("dim", "O(3): V**2 -> V**3")
+    assert p.stdout.splitlines()[-1] == "0" and "zero-dimensional" in p.stderr
+
+
+def test_one_basis_element_is_singular(tmp_path):
+    code, text = run("basis", "S(3): V -> 1", "-o", str(tmp_path / "b.h5"))
+    assert code == 0 and "1 basis element of shape" in text
+
+
+def test_dim_json():
+    code, text = run("dim", "S(5):V**2->V**2", "--json")
+    assert code == 0 and json.loads(text) == {"spec": "S(5): V**2 -> V**2", "dim": 15}
+
+
+def test_info_takes_several_files(tmp_path):
+    for n in (3, 4):
+        run("basis", f"S({n}): V -> V", "-o", str(tmp_path / f"s{n}.h5"))
+    code, text = run("info", str(tmp_path / "s3.h5"), str(tmp_path / "s4.h5"), "--json")
+    assert code == 0 and [a["spec"] for a in json.loads(text)] == ["S(3): V -> V",
+                                                                    "S(4): V -> V"]
+    code, text = run("info", str(tmp_path / "s3.h5"), str(tmp_path / "none.h5"))
+    assert code == 2 and "S(3): V -> V" in text and "no such file" in text
+
+
+def test_help_shows_the_spec_grammar_with_a_worked_example():
+    code, text = run("--help")
+    assert code == 0 and "GROUP: REP_IN -> REP_OUT" in text and "Worked example" in text
+    example = text.split("Worked example:")[1].split('"')[1]
+    code, out = run("dim", example)  # the worked example is a spec that works, as told
+    assert code == 0 and out.strip() == "4" and "4 basis elements" in text
+
+
+def test_make_bases_installs_no_torch():
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    p = subprocess.run(["make", "-n", "-B", "bases"], cwd=root, capture_output=True, text=True)
+    if p.returncode != 0:
+        pytest.skip("make is not available")
+    assert "intertwine batch" in p.stdout and "torch" not in p.stdout and "[test]" not in p.stdout

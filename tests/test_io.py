@@ -168,7 +168,9 @@ def exact_bases(draw) -> Basis:
     nums = st.integers(-2**80, 2**80).filter(bool)
     qs = [Fraction(draw(nums), draw(st.integers(1, 2**66))) for _ in keys]
     index, row, col = (np.array([k[i] for k in keys], np.int64) for i in range(3))
-    coo = Coo(index, row, col, np.array([float(q) for q in qs], np.float64),
+    used, index = np.unique(index, return_inverse=True)  # every element has an entry
+    n = len(used)
+    coo = Coo(index.ravel(), row, col, np.array([float(q) for q in qs], np.float64),
               np.array([q.numerator for q in qs], dtype=object),
               np.array([q.denominator for q in qs], dtype=object))
     return Basis("s", "g", "a", "b", dim_in, dim_out, n, "exact", True, coo=coo)
@@ -361,6 +363,25 @@ def _replace(path, name, **kwargs):
         f.create_dataset(name, **kwargs)
 
 
+def _add_empty_lie(path, count):
+    """Lie generators that vanish on both sides: entries cannot bound their count."""
+    with h5py.File(path, "a") as f:
+        for kind in ("lie_in", "lie_out"):
+            g = f["generators"].create_group(kind)
+            for key, dtype in (("index", int), ("row", int), ("col", int), ("value", float)):
+                g[key] = np.zeros(0, dtype)
+            g.attrs["count"] = count
+
+
+def _drop_last_element(path):
+    with h5py.File(path, "a") as f:
+        keep = f["basis/index"][()] < 1  # 2 entries for 3 elements
+        for key in ("index", "row", "col", "value", "numerator", "denominator"):
+            data = f["basis"][key][()][keep]
+            del f["basis"][key]
+            f["basis"][key] = data
+
+
 def _edit(path, name, index, value):
     with h5py.File(path, "a") as f:
         data = f[name][()]
@@ -431,7 +452,7 @@ PATTERN_CASES = {
     "n_basis too large": (lambda p: _set(p, n_basis=10), "n_basis"),
     "unknown encoding": (lambda p: _set(p, encoding="png"), "encoding"),
     "dim_in 10**12": (lambda p: _set(p, dim_in=10**12), "shape"),
-    "huge declared pattern": (_huge_declared_pattern, "too large"),
+    "huge declared pattern": (_huge_declared_pattern, "too large|claims"),
     "pattern value too large": (lambda p: _edit(p, "pattern", (0, 0), 2), "outside"),
     "pattern value below -1": (lambda p: _edit(p, "pattern", (0, 0), -2), "outside"),
     "pattern float": (lambda p: _replace(p, "pattern", data=np.zeros((3, 3))), "type"),
@@ -442,7 +463,15 @@ PATTERN_CASES = {
     "generator index >= count": (lambda p: _edit(p, "generators/in/index", 0, 2), "index"),
     "generator value nan": (lambda p: _edit(p, "generators/out/value", 0, np.nan), "finite"),
     "generator count huge": (lambda p: _set_group(p, "generators/out", count=10**13),
-                             "too large"),
+                             "claims 10000000000000"),
+    # issue 10: 46 s and 1 GB before; the data bounds the count
+    "generator count 10**6, 9 entries": (
+        lambda p: _set_group(p, "generators/in", count=10**6), "claims 1000000"),
+    "lie count 10**12": (lambda p: _add_empty_lie(p, 10**12), "without entries"),
+    # issue 10: a 3.8 GB chunk declared for a small pattern
+    "huge chunk": (lambda p: _replace(p, "pattern", data=np.zeros((3, 3), np.int8),
+                                      maxshape=(None, None), chunks=(2000, 2000),
+                                      compression="gzip"), "chunks of 4 MB"),
     "generator no count": (lambda p: _delete_attr(p, "count", "generators/in"), "count"),
     "external link": (_external_link, "external link"),
     "soft link": (lambda p: _link(p, lambda _: h5py.SoftLink("/elsewhere")), "soft link"),
@@ -462,6 +491,8 @@ COO_CASES = {
     "coo value int": (lambda p: _replace(p, "basis/value", data=np.ones(5, np.int64)), "type"),
     "coo value inf": (lambda p: _edit(p, "basis/value", 0, np.inf), "finite"),
     "denominator zero": (lambda p: _edit(p, "basis/denominator", 0, 0), "positive"),
+    # issue 10: exit 3 ("728 TiB") for n_basis=10**9 before: every element needs an entry
+    "an element without entries": (_drop_last_element, "n_basis is 3 but"),
     "numerator not digits": (lambda p: _edit(p, "basis/numerator", 0, b"1e5"), "decimal"),
     "numerator mismatch": (lambda p: _edit(p, "basis/numerator", 0, b"7"), "disagrees"),
     "numerator missing": (lambda p: _delete(p, "basis/numerator"), "numerator missing"),

@@ -50,3 +50,16 @@ def _summed(b):
     s = b.sparse().tocoo()
     row, col = np.divmod(s.col, b.dim_in)
     return s.row.astype(np.int64), row, col, s.data
+
+
+def test_a_coo_element_that_is_not_equivariant():
+    b = intertwine.compute("O(3): V**2 -> V**2", "exact")
+    c = b.coo
+    last = np.flatnonzero(c.index == 0)[-1]  # not B_0's leading 1: the RREF stays valid
+    c.value = c.value.copy()
+    c.value[last] *= 3
+    c.numerator = c.numerator.copy()
+    c.numerator[last] *= 3
+    failed = failures(b)
+    assert any("equivariant" in m for m in failed), failed
+    assert not any("row-echelon" in m for m in failed)

@@ -45,9 +45,22 @@ def _default_max_bytes() -> int:
         warnings.warn(f"ignoring INTERTWINE_MAX_BYTES={env!r}: not a positive number",
                       stacklevel=2)
     try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2
+        physical = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (ValueError, OSError, AttributeError):  # no sysconf (Windows) or no such name
-        return 4 << 30
+        physical = 8 << 30
+    return min(physical, _address_space_limit()) // 2
+
+
+def _address_space_limit() -> int:
+    """``ulimit -v`` (RLIMIT_AS), where set: the process cannot use more, whatever the
+    machine has; an unlimited or unknown limit counts as no limit."""
+    try:
+        import resource
+
+        soft = resource.getrlimit(resource.RLIMIT_AS)[0]
+    except (ImportError, ValueError, OSError, AttributeError):
+        return 1 << 62
+    return soft if 0 < soft != resource.RLIM_INFINITY else 1 << 62
 
 
 def max_bytes() -> int:

@@ -36,7 +36,7 @@ from .common import (
     max_bytes,
 )
 
-__all__ = ["load", "read_attributes"]
+__all__ = ["PatternFile", "load", "read_attributes"]
 
 # Filters implemented inside libhdf5 itself (deflate, shuffle, fletcher32, szip, nbit,
 # scaleoffset); anything else would need a plugin that other readers may not have.
@@ -45,6 +45,11 @@ _BUILTIN_FILTERS = frozenset({1, 2, 3, 4, 5, 6})
 _STR_ENTRY_BYTES = 160
 _MATRIX_BYTES = 1024  # overhead of one scipy.sparse matrix object
 _MAX_ATTR_ITEMS = 1 << 16  # larger extra attributes are not "plain values"; skipped
+_SMALL_CHUNK = 1 << 20  # chunks up to this size are fine whatever the dataset's size
+#: generators with no entries (Lie algebras on trivial representations; any on a
+#: 0-dimensional one): GL(1000) on 1 has 10**6, more is a lie costing time to refuse
+_MAX_EMPTY_GENERATORS = 10**6
+_MAX_STREAM_CHUNK = 256 << 20  # a band holds whole chunks (intertwine writes 2 MB ones)
 
 
 def read_attributes(path) -> dict:
@@ -65,6 +70,68 @@ def load(path) -> Basis:
         plan = _Plan(f, attrs, path)
         plan.check_budget()
         return plan.read()
+
+
+class PatternFile:
+    """A pattern basis file read in bands of rows, so that files of any size can be
+    checked (``intertwine verify``) or drawn (``intertwine show``) in bounded memory.
+
+    Everything but the pattern is validated and read on opening (the attributes, the
+    shapes, the generators, within the memory budget); ``blocks`` then reads the
+    pattern piece by piece, range-checking each piece.  Use it as a context manager.
+    """
+
+    def __init__(self, path):
+        self.path = path = os.fsdecode(path)
+        self._file = _open(path)
+        try:
+            with _converted(path):
+                self.attrs = _root_attributes(self._file, path)
+                if self.attrs["encoding"] != "pattern":
+                    raise BasisFileError(f"not a pattern file: {path}")
+                plan = _Plan(self._file, self.attrs, path)
+                plan.check_budget(pattern=False)
+                if _chunk_bytes(plan.pattern) > _MAX_STREAM_CHUNK:
+                    raise _fail(path, f"pattern chunks of {_human(_chunk_bytes(plan.pattern))}"
+                                      " are too large to read in bands")
+                self.generators = plan.read_generators()
+                self._dataset, self.dtype = plan.pattern, plan._pattern_dtype(plan.pattern)
+        except BaseException:
+            self._file.close()
+            raise
+        self.n_basis, self.dim_in, self.dim_out = (self.attrs[k] for k in
+                                                   ("n_basis", "dim_in", "dim_out"))
+
+    def __enter__(self) -> PatternFile:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._file.close()
+
+    def blocks(self, entries: int):
+        """(row, col, block) pieces covering the pattern in row-major order, each of at
+        most ``entries`` entries (or one chunk, if chunks are larger): whole rows while
+        a row fits, else pieces of one row.  Raises BasisFileError on a value outside
+        [-1, n_basis)."""
+        rows, cols = self._dataset.shape
+        chunks = self._dataset.chunks or (1, cols)
+        per_row = max(1, min(cols, entries))
+        band = max(1, entries // per_row) if per_row == cols else 1
+        band = max(chunks[0], band - band % chunks[0])  # whole chunks: each read once
+        if per_row < cols:
+            per_row = max(per_row - per_row % chunks[1], min(cols, chunks[1]))
+        step = max(1, entries // per_row)  # rows handed out at once, within a read
+        for r in range(0, rows, band):
+            for c in range(0, cols, per_row):
+                with _converted(self.path):
+                    block = self._dataset.astype(self.dtype)[r:r + band, c:c + per_row]
+                if block.size and (block.min() < -1 or block.max() >= self.n_basis):
+                    raise _fail(self.path, f"pattern values outside [-1, {self.n_basis})")
+                for i in range(0, max(1, len(block)), step):  # views: no copies
+                    yield r + i, c, block[i:i + step]
 
 
 def _fail(path: str, problem: str) -> BasisFileError:
@@ -101,14 +168,21 @@ def _reading(path: str):
     they would be lost (see intertwine.interrupt)."""
     with interrupt.deferred():
         f = _open(path)
-        try:
-            with f:
-                yield f
-        except BasisFileError:
-            raise
-        except Exception as exc:  # h5py/numpy errors from a damaged or hostile file
-            raise BasisFileError(f"unreadable basis file: {path} ({_describe(exc)})") \
-                from exc
+        with _converted(path), f:
+            yield f
+
+
+@contextmanager
+def _converted(path: str):
+    """h5py/numpy errors from a damaged or hostile file become a BasisFileError;
+    running out of memory stays a MemoryError, a library that cannot be loaded an
+    ImportError (under ``ulimit -v``; the command line says so)."""
+    try:
+        yield
+    except (BasisFileError, MemoryError, ImportError):
+        raise
+    except Exception as exc:
+        raise BasisFileError(f"unreadable basis file: {path} ({_describe(exc)})") from exc
 
 
 # -- root attributes -------------------------------------------------------------------
@@ -248,6 +322,11 @@ def _check_storage(ds: h5py.Dataset, where: str, path: str) -> None:
             raise _fail(path, f"{where} uses HDF5 filter {code}, not built into libhdf5")
     if ds.shape is None:
         raise _fail(path, f"{where} has no dataspace")
+    # A compressed chunk is decompressed whole: a chunk far larger than its dataset
+    # (a 3.8 GB chunk for a 25 x 25 pattern) would cost that memory for nothing.
+    if _chunk_bytes(ds) > max(ds.size * ds.dtype.itemsize, _SMALL_CHUNK):
+        raise _fail(path, f"{where} has chunks of {_human(_chunk_bytes(ds))}, more than "
+                          f"its {_human(ds.size * ds.dtype.itemsize)} of data")
 
 
 def _chunk_bytes(ds: h5py.Dataset) -> int:
@@ -264,13 +343,18 @@ class _Plan:
 
     def __init__(self, f: h5py.File, attrs: dict, path: str):
         self.f, self.attrs, self.path = f, attrs, path
-        self.need = 0
+        self.need = 0  # bytes of everything but the pattern
+        self.pattern_need = 0  # bytes of the pattern read whole
         self.pattern = self.coo = None
         if attrs["encoding"] == "pattern":
             self.pattern = self._pattern()
         else:
             grp = _member(f, "basis", h5py.Group, "group basis", path)
             self.coo = self._coo_group(grp, "basis", exact=attrs["exact"])
+            entries = self.coo["index"].shape[0]
+            if attrs["n_basis"] > entries:  # every element of a basis has an entry
+                raise _fail(path, f"n_basis is {attrs['n_basis']} but the basis holds only "
+                                  f"{entries} entries")
         gens = _member(f, "generators", h5py.Group, "group generators", path)
         dims = {"in": attrs["dim_in"], "out": attrs["dim_out"],
                 "lie_in": attrs["dim_in"], "lie_out": attrs["dim_out"]}
@@ -292,7 +376,8 @@ class _Plan:
         if ds.shape != (a["dim_out"], a["dim_in"]):
             raise _fail(self.path, f"pattern has shape {ds.shape}, attributes say "
                                    f"{(a['dim_out'], a['dim_in'])}")
-        self.need += ds.size * self._pattern_dtype(ds).itemsize + _chunk_bytes(ds)
+        self.pattern_need = ds.size * self._pattern_dtype(ds).itemsize
+        self.need += _chunk_bytes(ds)  # read in bands, a chunk is still decompressed whole
         return ds
 
     def _pattern_dtype(self, ds: h5py.Dataset) -> np.dtype:
@@ -330,14 +415,32 @@ class _Plan:
         if count is None or count < 0:
             raise _fail(self.path, f"generators/{kind} lacks a non-negative count")
         dss = self._coo_group(grp, f"generators/{kind}", exact=False)
-        self.need += count * ((dim + 1) * 8 + _MATRIX_BYTES)  # one csr matrix each
+        entries = dss["index"].shape[0]
+        # A discrete generator acts invertibly: each of its matrices has at least dim
+        # entries, so the data bounds the count (count=10**6 with 9 entries is a lie).
+        # Lie generators may vanish (on trivial representations): those share one matrix.
+        if kind in ("in", "out") and dim and count * dim > entries:
+            raise _fail(self.path, f"generators/{kind} claims {count} invertible "
+                                   f"{dim}x{dim} matrices in {entries} entries")
+        if count > entries + _MAX_EMPTY_GENERATORS:  # each is a Python object to make
+            raise _fail(self.path, f"generators/{kind} claims {count} matrices, "
+                                   f"{count - entries} of them without entries")
+        self.need += min(count, entries + 1) * ((dim + 1) * 8 + _MATRIX_BYTES) + count * 8
         return dss, count
 
-    def check_budget(self) -> None:
-        if self.need > max_bytes():
+    def check_budget(self, pattern: bool = True) -> None:
+        """Refuse before reading if the arrays need more than the memory budget;
+        ``pattern=False``: the pattern is read in bands, not whole."""
+        need = self.need + (self.pattern_need if pattern else 0)
+        if need > max_bytes():
             raise BasisFileError(
                 f"basis file too large to load: {self.path} (needs about "
-                f"{_human(self.need)}, limit {_human(max_bytes())}; see INTERTWINE_MAX_BYTES)")
+                f"{_human(need)}, limit {_human(max_bytes())}; see INTERTWINE_MAX_BYTES; "
+                "intertwine verify and show read it in bands)")
+
+    def read_generators(self) -> Generators:
+        return Generators(**{("in_" if k == "in" else k): _read_matrices(*v, k, self.path)
+                             for k, v in self.generators.items()})
 
     # -- reading, after all checks passed ------------------------------------------------
     def read(self) -> Basis:
@@ -350,8 +453,7 @@ class _Plan:
                 raise _fail(path, f"pattern values outside [-1, {n})")
         else:
             coo = _read_coo(self.coo, shape, "basis", path)
-        gens = Generators(**{("in_" if k == "in" else k): _read_matrices(*v, k, path)
-                             for k, v in self.generators.items()})
+        gens = self.read_generators()
         extras = {k: v for k, v in a.items() if k not in REQUIRED}
         return Basis(spec=a["spec"], group=a["group"], rep_in=a["rep_in"],
                      rep_out=a["rep_out"], dim_in=a["dim_in"], dim_out=a["dim_out"],
@@ -429,9 +531,13 @@ def _read_matrices(spec: tuple, dim: int, kind: str, path: str) -> list:
     bounds = np.searchsorted(c.index[order], np.arange(count + 1))
     import scipy.sparse as sp  # load() gives scipy matrices; only reading attributes is light
 
-    mats = []
+    mats, empty = [], None
     for k in range(count):  # one matrix per generator, vectorised inside
         sel = order[bounds[k]:bounds[k + 1]]
+        if not len(sel):  # a vanishing Lie generator: all of them share one matrix
+            empty = sp.csr_matrix((dim, dim)) if empty is None else empty
+            mats.append(empty)
+            continue
         m = sp.csr_matrix((c.value[sel], (c.row[sel], c.col[sel])), shape=(dim, dim))
         m.eliminate_zeros()  # tolerate other writers' explicit zeros
         mats.append(m)

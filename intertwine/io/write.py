@@ -272,6 +272,9 @@ def _coo_arrays(index, row, col, value, shape: tuple[int, int, int], what: str) 
 
 def _basis_coo(coo: Coo, exact: bool, shape: tuple[int, int, int]) -> dict:
     out = _coo_arrays(coo.index, coo.row, coo.col, coo.value, shape, "coo")
+    if shape[0] > len(out["index"]):  # readers refuse it: some element would be zero
+        raise ValueError(f"n_basis is {shape[0]} but the coo basis has only "
+                         f"{len(out['index'])} entries")
     if not exact:
         return out
     num, den = coo.numerator, coo.denominator

@@ -230,24 +230,29 @@ class _Cells:
 
     def table(self, rows: _Axis, cols: _Axis, panel: int = 0) -> list[list[tuple]]:
         matrix = self.view.panels[panel][1]
+        if hasattr(matrix, "block_values"):  # a file read in bands (view.BandedLabels)
+            return [[self._tag_values(v) for v in row]
+                    for row in matrix.block_values(rows.edges, cols.edges)]
         return [[self._tag(matrix[r0:r1, c0:c1])
                  for c0, c1 in zip(cols.edges[:-1].tolist(), cols.edges[1:].tolist())]
                 for r0, r1 in zip(rows.edges[:-1].tolist(), rows.edges[1:].tolist())]
 
     def _tag(self, block: np.ndarray) -> tuple:
         if self.view.kind == "pattern":
-            values = np.unique(block)
-            if values.size == 1 and values[0] < 0:
-                self.zeros = True
-                return ("zero",)
-            if values.size == 1:
-                self.constants.add(int(values[0]))
-                return ("const", int(values[0]))
-            key = tuple(values.tolist())
-        else:
-            nonzero = int(np.count_nonzero(block))
-            self.zeros |= nonzero == 0
-            return ("nonzero", nonzero) if nonzero else ("zero",)
+            return self._tag_values(np.unique(block))
+        nonzero = int(np.count_nonzero(block))
+        self.zeros |= nonzero == 0
+        return ("nonzero", nonzero) if nonzero else ("zero",)
+
+    def _tag_values(self, values: np.ndarray) -> tuple:
+        """The tag of a pattern block holding the (sorted, distinct) labels ``values``."""
+        if values.size == 1 and values[0] < 0:
+            self.zeros = True
+            return ("zero",)
+        if values.size == 1:
+            self.constants.add(int(values[0]))
+            return ("const", int(values[0]))
+        key = tuple(values.tolist())
         return ("kind", self.kinds.setdefault(key, len(self.kinds)))
 
     def draw(self, tag: tuple, width: int) -> str:

@@ -72,6 +72,13 @@ def render_text(view: View, mode: str = "plain", width: int | None = None,
     row_names, col_names = view.labels() if labels else ([], [])
     margin = max(map(len, row_names)) + 1 if labels else 0
     needed = margin + view.dim_in * cells.width + len(view.col_bounds)
+    if any(hasattr(m, "block_values") for _, m in view.panels):  # a file read in bands
+        if not overview:
+            raise ValueError(f"{view.dim_out}x{view.dim_in} entries are too many to draw "
+                             "one by one; use --overview for one cell per block")
+        from .overview import render_overview
+
+        return render_overview(view, mode, width or 80, needed)
     if width is not None and needed > width:
         if not overview:
             raise TooWide(needed, width)

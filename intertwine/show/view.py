@@ -30,6 +30,8 @@ __all__ = ["View", "make_view", "read_target"]
 
 #: small multiples beyond this many elements are left out (the title says so)
 MAX_PANELS = 48
+#: pattern files with more entries are not loaded but read in bands (``BandedLabels``)
+BANDED_ENTRIES = 1 << 24
 
 
 @dataclass
@@ -68,8 +70,44 @@ def read_target(target: str, method: str = "auto") -> Basis:
     from ..io import load
 
     if os.path.isfile(target) or target.lower().endswith((".h5", ".hdf5")):
-        return load(target)
+        from ..io import PatternFile, max_bytes, read_attributes
+
+        a = read_attributes(target)
+        entries = a["dim_in"] * a["dim_out"]  # drawn whole as int64 labels, and more
+        if a["encoding"] != "pattern" or entries <= min(BANDED_ENTRIES, max_bytes() // 64):
+            return load(target)
+        source = PatternFile(target)  # kept open while the picture is drawn
+        return Basis(spec=a["spec"], group=a["group"], rep_in=a["rep_in"],
+                     rep_out=a["rep_out"], dim_in=a["dim_in"], dim_out=a["dim_out"],
+                     n_basis=a["n_basis"], method=a["method"], exact=a["exact"],
+                     pattern=BandedLabels(source), generators=source.generators)
     return compute(target, method)
+
+
+class BandedLabels:
+    """The label matrix of a pattern file too large to hold, read in bands on demand:
+    all that a block overview needs is which labels each block holds."""
+
+    def __init__(self, source, band_entries: int = 1 << 22):
+        self.source, self.band_entries = source, band_entries
+        self.shape = (source.dim_out, source.dim_in)
+
+    def block_values(self, row_edges, col_edges) -> list[list[np.ndarray]]:
+        """The distinct labels of every block (row_edges x col_edges), in one pass."""
+        row_edges, col_edges = np.asarray(row_edges), np.asarray(col_edges)
+        values = [[np.zeros(0, np.int64) for _ in col_edges[1:]] for _ in row_edges[1:]]
+        for r, c, block in self.source.blocks(self.band_entries):
+            r1, c1 = r + block.shape[0], c + block.shape[1]
+            for i in range(np.searchsorted(row_edges, r, "right") - 1, len(row_edges) - 1):
+                if row_edges[i] >= r1:
+                    break
+                rows = block[max(row_edges[i], r) - r:min(row_edges[i + 1], r1) - r]
+                for j in range(np.searchsorted(col_edges, c, "right") - 1, len(col_edges) - 1):
+                    if col_edges[j] >= c1:
+                        break
+                    part = rows[:, max(col_edges[j], c) - c:min(col_edges[j + 1], c1) - c]
+                    values[i][j] = np.union1d(values[i][j], np.unique(part))
+        return values
 
 
 def make_view(b: Basis, element: int | None = None, seed: int | None = None) -> View:
@@ -78,6 +116,9 @@ def make_view(b: Basis, element: int | None = None, seed: int | None = None) -> 
         raise ValueError("choose one of --element and --random-weights")
     if element is not None and not 0 <= element < b.n_basis:
         raise ValueError(f"--element {element}: the basis has elements 0..{b.n_basis - 1}")
+    if isinstance(b.pattern, BandedLabels) and (element is not None or seed is not None):
+        raise ValueError(f"{b.dim_out}x{b.dim_in} is too large to draw one element or "
+                         "random weights; its overview is drawn with --overview")
     labels = pattern_labels(b)
     parameters = f"{b.n_basis} parameters instead of {b.dim_out}·{b.dim_in} = " \
                  f"{b.dim_out * b.dim_in}"
@@ -112,6 +153,8 @@ def make_view(b: Basis, element: int | None = None, seed: int | None = None) -> 
 
 def pattern_labels(b: Basis) -> np.ndarray | None:
     """The label matrix if every element is 0/1 and no two share an entry, else None."""
+    if isinstance(b.pattern, BandedLabels):
+        return b.pattern
     if b.pattern is not None:
         return np.asarray(b.pattern, np.int64)
     c = b.coo

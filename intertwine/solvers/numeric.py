@@ -69,6 +69,8 @@ def solve_numeric(problem: Problem, tolerance: float = DEFAULT_TOLERANCE,
                   subgroup: bool = True, max_dense: int = MAX_DENSE_UNKNOWNS,
                   split: bool = True) -> SolveResult:
     """``split=False`` solves all constrained unknowns as one system (for comparison)."""
+    if not 0 < tolerance < 1:  # also false for nan: would count every vector, or none
+        raise ValueError(f"tolerance must be a number between 0 and 1, not {tolerance}")
     reduction = by_subgroup(problem) if subgroup else plain(problem)
     m = reduction.constraints
     scale = 1.0 / np.sqrt(reduction.sizes().astype(np.float64))
