@@ -1,8 +1,9 @@
 """Exact solver: the nullspace of the integer constraint matrix over the rationals.
 
-sympy's sparse ``DomainMatrix`` over QQ does the elimination, with Gauss-Jordan
-(``method="GJ"``), which on these very sparse systems is many times faster than the
-fraction-free default.
+The elimination is ``integer.rref``: sparse fraction-free Gauss-Jordan in Python ints
+(no sympy import, so a continuous spec starts as fast as a finite one).  sympy's sparse
+``DomainMatrix`` over QQ (``backend="sympy"``) is kept as the reference it is tested
+against: the two give identical results on every spec of the test suite.
 
 The contract wants the basis itself in reduced row-echelon form (leading entries at
 the smallest positions).  The textbook nullspace of RREF(C) is not that; but with the
@@ -19,7 +20,9 @@ import numpy as np
 from ..basis import Coo
 from ..problem import Problem
 
-__all__ = ["solve_exact"]
+__all__ = ["solve_exact", "nullspace_rref", "BACKENDS"]
+
+BACKENDS = ("integer", "sympy")
 
 
 def _to_domain_matrix(matrix, n_cols: int):
@@ -45,8 +48,33 @@ def _to_domain_matrix(matrix, n_cols: int):
     return DomainMatrix(rows, (len(rows), n_cols), QQ)
 
 
-def nullspace_rref(matrix, n_cols: int) -> tuple[int, Coo]:
-    """RREF basis of {x : matrix x = 0} for an integer sparse matrix, as coo entries."""
+def nullspace_rref(matrix, n_cols: int, backend: str = "integer") -> tuple[int, Coo]:
+    """RREF basis of {x : matrix x = 0} for an integer sparse matrix, as coo entries
+    (``row`` = position, ``col`` = 0)."""
+    if backend == "sympy":
+        return _nullspace_sympy(matrix, n_cols)
+    if backend != "integer":
+        raise ValueError(f"unknown backend {backend!r}; choose one of {BACKENDS}")
+    from .integer import nullspace_entries
+    from .reduce import dedupe_rows
+
+    m = dedupe_rows(matrix)  # primitive distinct rows: permutation constraints repeat a lot
+    cols = (n_cols - 1 - m.indices).tolist()  # reversed column order
+    vals = m.data.tolist()
+    bounds = m.indptr.tolist()
+    rows = [dict(zip(cols[lo:hi], vals[lo:hi])) for lo, hi in zip(bounds, bounds[1:])]
+    n_basis, index, pos, num, den = nullspace_entries(rows, n_cols)
+    return n_basis, Coo(index, pos, np.zeros(len(pos), np.int64), _floats(num, den), num, den)
+
+
+def _floats(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """num / den correctly rounded, as Python's int division gives it."""
+    if num.dtype != object and len(num) and max(abs(num).max(), den.max()) < 2**53:
+        return num / den  # both exact in float64: one rounding, as in Python
+    return np.array([int(a) / int(b) for a, b in zip(num, den)], np.float64)
+
+
+def _nullspace_sympy(matrix, n_cols: int) -> tuple[int, Coo]:
     dm = _to_domain_matrix(matrix, n_cols)
     if dm.shape[0]:
         rref, pivots = dm.rref(method="GJ")
@@ -85,13 +113,15 @@ def nullspace_rref(matrix, n_cols: int) -> tuple[int, Coo]:
     return len(free), coo
 
 
-def solve_exact(problem: Problem, subgroup: bool | None = None) -> dict:
+def solve_exact(problem: Problem, subgroup: bool | None = None,
+                backend: str = "integer") -> dict:
     """RREF basis over the rationals.
 
     ``subgroup`` (default: for continuous groups) first reduces to the orbits of the
     finite signed-permutation subgroup (``reduce.by_subgroup``); the RREF of the orbit
     coefficients maps entry for entry to the RREF of W.  Finite groups keep the plain
     elimination, so that it stays an independent check of the orbit solver.
+    ``backend``: "integer" (``integer.rref``) or "sympy" (the reference).
     """
     if subgroup is None:
         subgroup = not problem.finite
@@ -99,10 +129,10 @@ def solve_exact(problem: Problem, subgroup: bool | None = None) -> dict:
         from .reduce import by_subgroup
 
         reduction = by_subgroup(problem)
-        n_basis, coo = nullspace_rref(reduction.constraints, reduction.unknowns)
+        n_basis, coo = nullspace_rref(reduction.constraints, reduction.unknowns, backend)
         coo = reduction.expand(coo)
     else:
-        n_basis, coo = nullspace_rref(problem.constraint_matrix(), problem.entries)
+        n_basis, coo = nullspace_rref(problem.constraint_matrix(), problem.entries, backend)
     coo.row, coo.col = np.divmod(coo.row, problem.dim_in)
     return {"coo": coo, "n_basis": n_basis,
             "attrs": {"exact_subgroup_reduction": bool(subgroup)}}
