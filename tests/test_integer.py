@@ -113,3 +113,58 @@ def test_exact_path_imports_no_sympy():
 def test_unknown_backend_is_refused():
     with pytest.raises(ValueError, match="backend"):
         exact.nullspace_rref(sp.csr_matrix(np.eye(2, dtype=int)), 2, "flint")
+
+
+# -- large exact results are written block by block -----------------------------------
+
+@pytest.mark.parametrize("text", ["SO(3): V**4 -> V**4", "O(3): V**3 -> V + V**3",
+                                  "Sp(2): V**2 -> V**2"])
+def test_streamed_exact_file_equals_the_whole_one(text, tmp_path, monkeypatch):
+    import h5py
+
+    from intertwine.api import compute_to_file
+    from intertwine.solvers.exact import ExactCooSource
+
+    monkeypatch.setattr(exact, "STREAM_BLOCK_ENTRIES", 50)
+    blocks = []
+    real_blocks = ExactCooSource.blocks
+    monkeypatch.setattr(ExactCooSource, "blocks",
+                        lambda self, entries=50: (blocks.append(1) or b
+                                                  for b in real_blocks(self, entries)))
+    streamed, whole = tmp_path / "s.h5", tmp_path / "w.h5"
+    compute_to_file(text, streamed)
+    intertwine.compute(text).save(whole)
+    assert len(blocks) > 1  # it was written in pieces
+    with h5py.File(streamed) as a, h5py.File(whole) as b:
+        assert sorted(a["basis"]) == sorted(b["basis"])
+        for key in b["basis"]:
+            x, y = a["basis"][key], b["basis"][key]
+            assert x.dtype == y.dtype and np.array_equal(x[...], y[...]), key
+        assert dict(a.attrs) == dict(b.attrs)
+    import subprocess
+    import sys
+
+    run = subprocess.run([sys.executable, "-m", "intertwine", "verify", str(streamed)],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+def source_elements(coo) -> int:
+    return len(np.unique(coo.index))
+
+
+def test_source_blocks_cut_between_elements(monkeypatch):
+    p = Problem.from_spec("SO(3): V**4 -> V**4")
+    whole = solve_exact(p)["coo"]
+    monkeypatch.setattr(exact, "STREAM_BLOCK_ENTRIES", 10)
+    source = solve_exact(p, stream=True)["coo"]
+    assert source.nnz == len(whole)
+    for entries in (1, 333, 10**9):
+        parts = list(source.blocks(entries))
+        if entries in (1, 10**9):  # one element a block; everything in one
+            assert len(parts) == (source_elements(whole) if entries == 1 else 1)
+        seen = [set(b.index.tolist()) for b in parts]
+        assert all(not (a & b) for a, b in zip(seen, seen[1:]))  # no element split
+        for field in ("index", "row", "col", "value", "numerator", "denominator"):
+            joined = np.concatenate([getattr(b, field) for b in parts])
+            assert np.array_equal(joined, getattr(whole, field))
