@@ -115,11 +115,18 @@ _FILE_OVERHEAD = 64 << 10
 _INDEX_OVERHEAD = 0.01
 
 
+_SOURCE_ENTRY_BYTES = 36
+
+
 def _payload_bytes(data: dict) -> int:
-    arrays = [data["pattern"]] if "pattern" in data else list(data["basis"].values())
+    if _is_coo_source(data.get("basis")):  # int32 x 3, float64, int64 x 2
+        arrays, total = [], data["basis"].nnz * _SOURCE_ENTRY_BYTES
+    else:
+        arrays = [data["pattern"]] if "pattern" in data else list(data["basis"].values())
+        total = 0
     arrays += [a for coo in data["generators"].values() for a in coo.values()
                if isinstance(a, np.ndarray)]
-    total = sum(_nbytes(a) for a in arrays)
+    total += sum(_nbytes(a) for a in arrays)
     return int(total * (1 + _INDEX_OVERHEAD)) + _FILE_OVERHEAD
 
 
@@ -150,6 +157,8 @@ def _write_file(tmp: str, basis: Basis, data: dict, compression, report) -> None
         _write_attributes(f, basis)
         if "pattern" in data:
             _write_pattern(f, data["pattern"], compression, int(basis.n_basis), report)
+        elif _is_coo_source(data["basis"]):
+            _write_coo_source(f.create_group("basis"), data["basis"], compression, basis)
         else:
             _write_coo(f.create_group("basis"), data["basis"], compression)
         _write_generators(f.create_group("generators"), data["generators"], compression)
@@ -218,12 +227,20 @@ def _prepare(basis: Basis) -> dict:
     data = {}
     if basis.pattern is not None:
         data["pattern"] = _checked_pattern(basis.pattern, dim_out, dim_in, n)
+    elif _is_coo_source(basis.coo):  # checked block by block while writing
+        data["basis"] = basis.coo
     elif basis.coo is not None:
         data["basis"] = _basis_coo(basis.coo, basis.exact, (n, dim_out, dim_in))
     else:
         raise ValueError("basis has neither a pattern nor coo entries")
     data["generators"] = _generator_coos(basis.generators, dim_in, dim_out)
     return data
+
+
+def _is_coo_source(coo) -> bool:
+    """A coo source (``solvers.exact.ExactCooSource``): ``nnz``, ``numerator_dtype`` and
+    ``blocks()`` yielding ``Coo`` blocks that, concatenated, are the basis's entries."""
+    return hasattr(coo, "blocks")
 
 
 def _is_source(pattern) -> bool:
@@ -491,6 +508,29 @@ def _describe(f: h5py.File) -> None:
         dim = dims[kind.removeprefix("lie_")]
         group.attrs["description"] = _GENERATOR_DESCRIPTION.format(
             count=int(group.attrs.get("count", 0)), dim=dim)
+
+
+def _write_coo_source(group: h5py.Group, source, compression, basis: Basis) -> None:
+    """Datasets of the final length, filled block by block (each checked as a whole coo
+    would be); memory is one block."""
+    shape = (int(basis.n_basis), int(basis.dim_out), int(basis.dim_in))
+    nnz, datasets, at = int(source.nnz), {}, 0
+    chunk = (min(nnz, 1 << 18),) if nnz else None
+    for block in source.blocks():
+        arrays = _basis_coo(block, True, shape)
+        if not datasets:
+            for key, a in arrays.items():
+                datasets[key] = group.create_dataset(key, shape=(nnz,), dtype=a.dtype,
+                                                     chunks=chunk, **_filters(compression))
+        n = len(arrays["value"])
+        if at + n > nnz:
+            raise ValueError("coo source gave more entries than it announced")
+        for key, a in arrays.items():
+            datasets[key][at:at + n] = a
+        at += n
+        interrupt.checkpoint()
+    if at != nnz:
+        raise ValueError("coo source gave fewer entries than it announced")
 
 
 def _write_generators(group: h5py.Group, coos: dict, compression) -> None:

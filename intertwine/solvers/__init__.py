@@ -22,7 +22,7 @@ LIMITS = {
     # sympy elimination in pure Python; continuous groups first shrink to the orbits of a
     # finite subgroup (SO(3): V**5 -> V**5, 59049 unknowns, takes about 5 s).  Finite
     # groups keep the plain elimination (an independent check of the orbit solver).
-    "exact": 2 * 10**5,
+    "exact": 11 * 10**5,
     "exact_finite": 3 * 10**4,
     # orbits first (finite groups: nothing else); the dense Gram matrix of what is left
     # is bounded separately by numeric.MAX_DENSE_UNKNOWNS
@@ -89,6 +89,6 @@ def solve(problem: Problem, method: str, **options) -> SolveResult:
         return solve_orbit(problem)
     if method == "exact":
         from .exact import solve_exact
-        return solve_exact(problem)
+        return solve_exact(problem, stream=options.get("stream", False))
     from .numeric import solve_numeric
     return solve_numeric(problem, **options)

@@ -1,8 +1,9 @@
 """Exact solver: the nullspace of the integer constraint matrix over the rationals.
 
-sympy's sparse ``DomainMatrix`` over QQ does the elimination, with Gauss-Jordan
-(``method="GJ"``), which on these very sparse systems is many times faster than the
-fraction-free default.
+The elimination is ``integer.rref``: sparse fraction-free Gauss-Jordan in Python ints
+(no sympy import, so a continuous spec starts as fast as a finite one).  sympy's sparse
+``DomainMatrix`` over QQ (``backend="sympy"``) is kept as the reference it is tested
+against: the two give identical results on every spec of the test suite.
 
 The contract wants the basis itself in reduced row-echelon form (leading entries at
 the smallest positions).  The textbook nullspace of RREF(C) is not that; but with the
@@ -20,7 +21,9 @@ from ..coo import Coo
 from ..problem import Problem
 from .result import SolveResult
 
-__all__ = ["solve_exact"]
+__all__ = ["solve_exact", "nullspace_rref", "BACKENDS", "ExactCooSource"]
+
+BACKENDS = ("integer", "sympy")
 
 
 def _to_domain_matrix(matrix, n_cols: int):
@@ -46,8 +49,33 @@ def _to_domain_matrix(matrix, n_cols: int):
     return DomainMatrix(rows, (len(rows), n_cols), QQ)
 
 
-def nullspace_rref(matrix, n_cols: int) -> tuple[int, Coo]:
-    """RREF basis of {x : matrix x = 0} for an integer sparse matrix, as coo entries."""
+def nullspace_rref(matrix, n_cols: int, backend: str = "integer") -> tuple[int, Coo]:
+    """RREF basis of {x : matrix x = 0} for an integer sparse matrix, as coo entries
+    (``row`` = position, ``col`` = 0)."""
+    if backend == "sympy":
+        return _nullspace_sympy(matrix, n_cols)
+    if backend != "integer":
+        raise ValueError(f"unknown backend {backend!r}; choose one of {BACKENDS}")
+    from .integer import nullspace_entries
+    from .reduce import dedupe_rows
+
+    m = dedupe_rows(matrix)  # primitive distinct rows: permutation constraints repeat a lot
+    cols = (n_cols - 1 - m.indices).tolist()  # reversed column order
+    vals = m.data.tolist()
+    bounds = m.indptr.tolist()
+    rows = [dict(zip(cols[lo:hi], vals[lo:hi])) for lo, hi in zip(bounds, bounds[1:])]
+    n_basis, index, pos, num, den = nullspace_entries(rows, n_cols)
+    return n_basis, Coo(index, pos, np.zeros(len(pos), np.int64), _floats(num, den), num, den)
+
+
+def _floats(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """num / den correctly rounded, as Python's int division gives it."""
+    if num.dtype != object and len(num) and max(abs(num).max(), den.max()) < 2**53:
+        return num / den  # both exact in float64: one rounding, as in Python
+    return np.array([int(a) / int(b) for a, b in zip(num, den)], np.float64)
+
+
+def _nullspace_sympy(matrix, n_cols: int) -> tuple[int, Coo]:
     dm = _to_domain_matrix(matrix, n_cols)
     if dm.shape[0]:
         rref, pivots = dm.rref(method="GJ")
@@ -86,13 +114,60 @@ def nullspace_rref(matrix, n_cols: int) -> tuple[int, Coo]:
     return len(free), coo
 
 
-def solve_exact(problem: Problem, subgroup: bool | None = None) -> SolveResult:
+#: W entries expanded at once by a streamed result: about 50 bytes each in flight
+STREAM_BLOCK_ENTRIES = 4 * 10**6
+
+
+class ExactCooSource:
+    """The exact coo entries of W, produced block by block for writing (``io.save``).
+
+    Holds the RREF over the orbit unknowns (a few percent of the entries of W:
+    ``SO(3): V**6 -> V**6`` has 9.8 million orbit entries, 165 million entries of W)
+    and expands it to W element block by element block (``Reduction.expand``), in the
+    order the whole array would have: by element, then position.
+    """
+
+    def __init__(self, reduction, orbit_coo: Coo, dim_in: int):
+        self.reduction, self.orbit_coo, self.dim_in = reduction, orbit_coo, dim_in
+        sizes = np.diff(reduction.basis.indptr)[orbit_coo.row]
+        self._ends = np.cumsum(sizes)  # W entries up to and including each orbit entry
+        self.nnz = int(self._ends[-1]) if len(sizes) else 0
+        self.exact = True
+        self.numerator_dtype = orbit_coo.numerator.dtype
+
+    def __len__(self) -> int:
+        return self.nnz
+
+    def blocks(self, entries: int = STREAM_BLOCK_ENTRIES):
+        """Coo blocks of whole elements, about ``entries`` W entries each (row, col split)."""
+        c = self.orbit_coo
+        # cut only where an element starts, so that each block sorts on its own
+        bounds = np.append(np.flatnonzero(np.diff(c.index, prepend=-1)), len(c))
+        before = np.concatenate([[0], self._ends])[bounds]  # W entries before each cut
+        lo, last = 0, len(bounds) - 1
+        while lo < last:
+            hi = min(max(np.searchsorted(before, before[lo] + entries, "right") - 1, lo + 1),
+                     last)
+            a, b = bounds[lo], bounds[hi]
+            part = Coo(c.index[a:b], c.row[a:b], c.col[a:b], c.value[a:b],
+                       c.numerator[a:b], c.denominator[a:b])
+            block = self.reduction.expand(part)
+            block.row, block.col = np.divmod(block.row, self.dim_in)
+            yield block
+            lo = hi
+
+
+def solve_exact(problem: Problem, subgroup: bool | None = None,
+                backend: str = "integer", stream: bool = False) -> SolveResult:
     """RREF basis over the rationals.
 
     ``subgroup`` (default: for continuous groups) first reduces to the orbits of the
     finite signed-permutation subgroup (``reduce.by_subgroup``); the RREF of the orbit
     coefficients maps entry for entry to the RREF of W.  Finite groups keep the plain
     elimination, so that it stays an independent check of the orbit solver.
+    ``backend``: "integer" (``integer.rref``) or "sympy" (the reference).
+    ``stream``: the result's "coo" may be an ``ExactCooSource`` (when it is larger than
+    ``STREAM_BLOCK_ENTRIES`` and reduced), for ``io.save`` to write block by block.
     """
     if subgroup is None:
         subgroup = not problem.finite
@@ -100,9 +175,12 @@ def solve_exact(problem: Problem, subgroup: bool | None = None) -> SolveResult:
         from .reduce import by_subgroup
 
         reduction = by_subgroup(problem)
-        n_basis, coo = nullspace_rref(reduction.constraints, reduction.unknowns)
+        n_basis, coo = nullspace_rref(reduction.constraints, reduction.unknowns, backend)
+        source = ExactCooSource(reduction, coo, problem.dim_in)
+        if stream and source.nnz > STREAM_BLOCK_ENTRIES and coo.numerator.dtype != object:
+            return SolveResult(n_basis, coo=source, attrs={"exact_subgroup_reduction": True})
         coo = reduction.expand(coo)
     else:
-        n_basis, coo = nullspace_rref(problem.constraint_matrix(), problem.entries)
+        n_basis, coo = nullspace_rref(problem.constraint_matrix(), problem.entries, backend)
     coo.row, coo.col = np.divmod(coo.row, problem.dim_in)
     return SolveResult(n_basis, coo=coo, attrs={"exact_subgroup_reduction": bool(subgroup)})

@@ -29,7 +29,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components
 
 from ..coo import Coo
 from ..problem import Problem
@@ -137,6 +136,8 @@ def components(constraints: sp.spmatrix) -> tuple[np.ndarray, int]:
     Sums of representations, Sp(n), GL(n) and the Lorentz groups split this way; the
     tensor powers of SO(3) do not.
     """
+    from scipy.sparse.csgraph import connected_components  # numeric only: a slow import
+
     m = sp.csr_matrix(constraints)
     n_rows, n_cols = m.shape
     pattern = sp.csr_matrix((np.ones(m.nnz, np.int8), m.indices, m.indptr), shape=m.shape)

@@ -39,13 +39,21 @@ def _images(pairs, dim_in: int):
     return images, negative
 
 
+#: below this many nodes, components by numpy label propagation: importing
+#: scipy.sparse.csgraph (it pulls in scipy.sparse.linalg and scipy.linalg) alone costs
+#: more than the start-up of a whole small ``basis`` process
+SMALL_GRAPH = 1 << 16
+
+
 def components(images: list[np.ndarray], n_nodes: int) -> np.ndarray:
     """Weakly connected components, numbered in the order of their first node."""
+    if not images:
+        return np.arange(n_nodes)
+    if n_nodes <= SMALL_GRAPH:
+        return _propagated_components(images, n_nodes)
     import scipy.sparse as sp
     from scipy.sparse.csgraph import connected_components
 
-    if not images:
-        return np.arange(n_nodes)
     k = len(images)
     index_dtype = np.int32 if n_nodes < 2**31 else np.int64
     indices = np.stack(images, axis=1).astype(index_dtype, copy=False).ravel()
@@ -54,6 +62,29 @@ def components(images: list[np.ndarray], n_nodes: int) -> np.ndarray:
                           shape=(n_nodes, n_nodes))
     _, labels = connected_components(graph, directed=True, connection="weak")
     return _first_occurrence_order(labels)
+
+
+def _propagated_components(images: list[np.ndarray], n_nodes: int) -> np.ndarray:
+    """Every node carries a label, a node of its own orbit, no larger than itself: each
+    round lowers it to the smallest label among its neighbours (images and preimages)
+    and then to its label's label (pointer jumping).  At the fixed point the label is
+    constant on each orbit and labels itself: the orbit's smallest node."""
+    label = np.arange(n_nodes)
+    inverses = []
+    for image in images:
+        inverse = np.empty_like(image)
+        inverse[image] = np.arange(n_nodes)
+        inverses.append(inverse)
+    while True:
+        before = label
+        for image, inverse in zip(images, inverses):
+            label = np.minimum(label, label[image])
+            label = np.minimum(label, label[inverse])
+        label = label[label]
+        if np.array_equal(label, before):
+            break
+    _, rank = np.unique(label, return_inverse=True)  # smallest nodes in increasing order
+    return rank.ravel()
 
 
 def _first_occurrence_order(labels: np.ndarray) -> np.ndarray:
