@@ -77,7 +77,7 @@ def test_signal_during_a_streamed_write_keeps_the_old_file(tmp_path, signum):
 
 @pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads the child's CPU time in /proc")
 def test_ctrl_c_while_computing_exits_130(tmp_path):
-    p = start("basis", "SO(3): V**5 -> V**5", "--method", "exact", "-o", tmp_path / "x.h5")
+    p = start("basis", "SO(3): V**6 -> V**6", "--method", "exact", "-o", tmp_path / "x.h5")
 
     def cpu_seconds():  # utime + stime: past start-up and into the exact elimination
         with open(f"/proc/{p.pid}/stat") as f:
