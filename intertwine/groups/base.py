@@ -10,7 +10,7 @@ between tensor monomials.  Finite families enumerate their elements by closure o
 their generators (``elements``), so a new finite group needs only its generators.
 
 To add a group: write one module in this package with a subclass of
-:class:`GroupFamily` decorated by :func:`register`, and import it in ``__init__``.
+:class:`GroupFamily` decorated by :func:`register` (``__init__`` imports every module).
 """
 
 from __future__ import annotations
