@@ -40,6 +40,7 @@ import numpy as np
 
 from .combinatorics import MAX_CONTINUOUS_DEGREE, bell_at_most, derangements, stirling2
 from .reps import Walk
+from .reps.tensor import MAX_MONOMIALS
 from .spec import Factor, Group, Rep, Spec
 
 __all__ = [
@@ -52,6 +53,8 @@ __all__ = [
 MAX_ORDER = 200_000
 #: Largest product of histogram sizes summed over (count() gives None above it).
 MAX_TUPLES = 10**6
+#: Characters of a higher degree in a factor's traces are not summed (count() gives None).
+MAX_CHARACTER_DEGREE = 400
 #: Characters bounded by this are evaluated in int64, larger ones as exact Python ints.
 _INT64_SAFE = 2**62
 
@@ -64,9 +67,10 @@ def _closed(spec: Spec) -> int | None:
     the factor family's closed count (``GroupFamily.hom``); None where one is missing."""
     factors = spec.group.factors
     k = len(factors)
+    _check_dimensions(spec)
     mono_in = spec.rep_in.monomials(k)
     mono_out = spec.rep_out.monomials(k)
-    if mono_in is None or mono_out is None:
+    if mono_in is None or mono_out is None or len(mono_in) * len(mono_out) > MAX_MONOMIALS:
         return None
     total = 0
     for m_in, c_in in mono_in.items():
@@ -85,6 +89,13 @@ def _closed(spec: Spec) -> int | None:
     return total
 
 
+def _check_dimensions(spec: Spec) -> None:
+    """Raise TooLarge for a representation beyond ``errors.MAX_DIMENSION_BITS``: every
+    multiplicity and character value below is bounded by these dimensions."""
+    spec.rep_in.dimension(spec.group)
+    spec.rep_out.dimension(spec.group)
+
+
 def count_closed_form(spec: Spec) -> int | None:
     """N by counting set partitions; None unless every factor is S(n) and det is absent.
 
@@ -97,15 +108,16 @@ def count_closed_form(spec: Spec) -> int | None:
 
 # ----------------------------------------------------------------------------- histograms
 
-def histogram(factor: Factor, degree: int | None = None,
-              max_order: int = MAX_ORDER) -> dict[tuple[int, int], int] | None:
+def histogram(factor: Factor, degree: int | None = None, max_order: int = MAX_ORDER,
+              powers: int = 1) -> dict[tuple[int, ...], int] | None:
     """{(trace on V, det): number of elements} of a finite factor (trace = fixed points
     for permutation groups), from the factor's family.
 
     With ``degree`` given, S(n) and A(n) may be replaced by S(degree + 2), A(degree + 2):
     same averages of every polynomial of degree <= degree in fix (times sign), so
     normalise by the sum of the counts, not by the order.  None for continuous factors
-    and for Perm groups of more than max_order elements.
+    and for Perm groups of more than max_order elements.  With ``powers`` = p > 1 the keys
+    go on with the traces of g**2, ..., g**p (what ``sym`` and ``alt`` need).
 
     >>> from intertwine.spec import parse_group
     >>> sorted(histogram(parse_group("D(4)").factors[0]).items())
@@ -113,7 +125,7 @@ def histogram(factor: Factor, degree: int | None = None,
     """
     if not factor.finite:
         return None
-    return factor.family.histogram(factor, degree, max_order)
+    return factor.family.histogram(factor, degree, max_order, powers)
 
 
 def group_order(group: Group) -> int | None:
@@ -131,9 +143,10 @@ def group_order(group: Group) -> int | None:
 # ----------------------------------------------------------------------------- characters
 
 class _Grid:
-    """Per factor, the values of its histogram tuples (trace, det) -- or, for a factor that
-    ``reg``, ``irr`` or ``Grid`` need whole, of its elements (``elements.ElementAxis``) --
-    as arrays broadcast along that factor's axis."""
+    """Per factor, the columns of its histogram keys -- column 0 the trace of g on V, 1
+    its determinant, j >= 2 the trace of g**j -- or, for a factor that ``reg``, ``irr`` or
+    ``Grid`` need whole, its elements (``elements.ElementAxis``), as arrays broadcast
+    along that factor's axis."""
 
     def __init__(self, axes: dict, dtype):
         self.position = {factor: a for a, factor in enumerate(axes)}
@@ -148,19 +161,20 @@ class _Grid:
         return (values.astype(self.dtype) if cast else values).reshape(shape)
 
     def leaf(self, factor: int, which: int, power: int = 1):
-        """Trace (which 0) or det (1) on V of g**power, None where unknown."""
+        """Trace (which 0) or det (1) on V of g**power; None where unknown."""
         axis = self.values[factor]
-        if isinstance(axis, tuple):  # a histogram: it knows g, not its powers
+        if isinstance(axis, list):  # histogram columns
             if which == 1:
                 return self._shape(factor, axis[1]) if power % 2 else 1
-            return self._shape(factor, axis[0]) if power == 1 else None
+            column = 0 if power == 1 else power
+            return self._shape(factor, axis[column]) if column < len(axis) else None
         values = axis.value("fix" if which == 0 else "sign", power)
         return None if values is None else self._shape(factor, values)
 
     def element(self, factor: int, key: str, power: int = 1):
         """Arrays a field's character reads (``elements.ElementAxis.value``)."""
         axis = self.values[factor]
-        values = None if isinstance(axis, tuple) else axis.value(key, power)
+        values = None if isinstance(axis, list) else axis.value(key, power)
         return None if values is None else self._shape(factor, values, cast=False)
 
 
@@ -171,7 +185,7 @@ def _character(rep: Rep, group: Group, grid: _Grid):
     an irrep's matrices are irrational."""
     return Walk("character", group, trace=lambda i, p: grid.leaf(i, 0, p),
                 det=lambda i, p: grid.leaf(i, 1, p), element=grid.element,
-                dtype=grid.dtype).of(rep, 1)
+                dtype=grid.dtype, small=grid.dtype is np.int64).of(rep, 1)
 
 
 def _element_factors(rep: Rep, found: set[int]) -> set[int]:
@@ -189,7 +203,8 @@ def count_characters(spec: Spec, max_order: int = MAX_ORDER,
 
     None for continuous groups, a Perm factor of more than max_order elements, or more
     than max_tuples histogram tuples.  Factors that neither rep mentions act trivially
-    and are left out (a huge Perm factor there costs nothing).
+    and are left out (a huge Perm factor there costs nothing).  A factor that ``reg``,
+    ``irr`` or ``Grid`` use is summed over element by element (``elements.ElementAxis``).
     """
     group, rep_in, rep_out = spec.group, spec.rep_in, spec.rep_out
     if not group.finite:
@@ -208,11 +223,14 @@ def count_characters(spec: Spec, max_order: int = MAX_ORDER,
             weights.append(np.asarray(axis.weights, dtype=object))
             continue
         degree = rep_in.degree(i) + rep_out.degree(i)
-        hist = histogram(group.factors[i], degree, max_order)
+        if degree > MAX_CHARACTER_DEGREE:
+            return None  # characters of that degree cost more than they tell
+        powers = max(rep_in.max_power(i), rep_out.max_power(i))
+        hist = histogram(group.factors[i], degree, max_order, powers)
         if hist is None:
             return None
         keys = list(hist)
-        axes[i] = ([f for f, _ in keys], [s for _, s in keys])
+        axes[i] = [list(column) for column in zip(*keys)]
         weights.append(np.array([hist[key] for key in keys], dtype=object))
     if prod(len(w) for w in weights) > max_tuples:
         return None

@@ -47,7 +47,7 @@ SMALL_GRAPH = 1 << 16
 
 def components(images: list[np.ndarray], n_nodes: int) -> np.ndarray:
     """Weakly connected components, numbered in the order of their first node."""
-    if not images:
+    if not images or not n_nodes:
         return np.arange(n_nodes)
     if n_nodes <= SMALL_GRAPH:
         return _propagated_components(images, n_nodes)
