@@ -108,15 +108,16 @@ def count_closed_form(spec: Spec) -> int | None:
 
 # ----------------------------------------------------------------------------- histograms
 
-def histogram(factor: Factor, degree: int | None = None,
-              max_order: int = MAX_ORDER) -> dict[tuple[int, int], int] | None:
+def histogram(factor: Factor, degree: int | None = None, max_order: int = MAX_ORDER,
+              powers: int = 1) -> dict[tuple[int, ...], int] | None:
     """{(trace on V, det): number of elements} of a finite factor (trace = fixed points
     for permutation groups), from the factor's family.
 
     With ``degree`` given, S(n) and A(n) may be replaced by S(degree + 2), A(degree + 2):
     same averages of every polynomial of degree <= degree in fix (times sign), so
     normalise by the sum of the counts, not by the order.  None for continuous factors
-    and for Perm groups of more than max_order elements.
+    and for Perm groups of more than max_order elements.  With ``powers`` = p > 1 the keys
+    go on with the traces of g**2, ..., g**p (what ``sym`` and ``alt`` need).
 
     >>> from intertwine.spec import parse_group
     >>> sorted(histogram(parse_group("D(4)").factors[0]).items())
@@ -124,7 +125,7 @@ def histogram(factor: Factor, degree: int | None = None,
     """
     if not factor.finite:
         return None
-    return factor.family.histogram(factor, degree, max_order)
+    return factor.family.histogram(factor, degree, max_order, powers)
 
 
 def group_order(group: Group) -> int | None:
@@ -142,9 +143,10 @@ def group_order(group: Group) -> int | None:
 # ----------------------------------------------------------------------------- characters
 
 class _Grid:
-    """Per factor, the values of its histogram tuples (trace, det) -- or, for a factor that
-    ``reg``, ``irr`` or ``Grid`` need whole, of its elements (``elements.ElementAxis``) --
-    as arrays broadcast along that factor's axis."""
+    """Per factor, the columns of its histogram keys -- column 0 the trace of g on V, 1
+    its determinant, j >= 2 the trace of g**j -- or, for a factor that ``reg``, ``irr`` or
+    ``Grid`` need whole, its elements (``elements.ElementAxis``), as arrays broadcast
+    along that factor's axis."""
 
     def __init__(self, axes: dict, dtype):
         self.position = {factor: a for a, factor in enumerate(axes)}
@@ -159,19 +161,20 @@ class _Grid:
         return (values.astype(self.dtype) if cast else values).reshape(shape)
 
     def leaf(self, factor: int, which: int, power: int = 1):
-        """Trace (which 0) or det (1) on V of g**power, None where unknown."""
+        """Trace (which 0) or det (1) on V of g**power; None where unknown."""
         axis = self.values[factor]
-        if isinstance(axis, tuple):  # a histogram: it knows g, not its powers
+        if isinstance(axis, list):  # histogram columns
             if which == 1:
                 return self._shape(factor, axis[1]) if power % 2 else 1
-            return self._shape(factor, axis[0]) if power == 1 else None
+            column = 0 if power == 1 else power
+            return self._shape(factor, axis[column]) if column < len(axis) else None
         values = axis.value("fix" if which == 0 else "sign", power)
         return None if values is None else self._shape(factor, values)
 
     def element(self, factor: int, key: str, power: int = 1):
         """Arrays a field's character reads (``elements.ElementAxis.value``)."""
         axis = self.values[factor]
-        values = None if isinstance(axis, tuple) else axis.value(key, power)
+        values = None if isinstance(axis, list) else axis.value(key, power)
         return None if values is None else self._shape(factor, values, cast=False)
 
 
@@ -182,7 +185,7 @@ def _character(rep: Rep, group: Group, grid: _Grid):
     an irrep's matrices are irrational."""
     return Walk("character", group, trace=lambda i, p: grid.leaf(i, 0, p),
                 det=lambda i, p: grid.leaf(i, 1, p), element=grid.element,
-                dtype=grid.dtype).of(rep, 1)
+                dtype=grid.dtype, small=grid.dtype is np.int64).of(rep, 1)
 
 
 def _element_factors(rep: Rep, found: set[int]) -> set[int]:
@@ -200,7 +203,8 @@ def count_characters(spec: Spec, max_order: int = MAX_ORDER,
 
     None for continuous groups, a Perm factor of more than max_order elements, or more
     than max_tuples histogram tuples.  Factors that neither rep mentions act trivially
-    and are left out (a huge Perm factor there costs nothing).
+    and are left out (a huge Perm factor there costs nothing).  A factor that ``reg``,
+    ``irr`` or ``Grid`` use is summed over element by element (``elements.ElementAxis``).
     """
     group, rep_in, rep_out = spec.group, spec.rep_in, spec.rep_out
     if not group.finite:
@@ -221,11 +225,12 @@ def count_characters(spec: Spec, max_order: int = MAX_ORDER,
         degree = rep_in.degree(i) + rep_out.degree(i)
         if degree > MAX_CHARACTER_DEGREE:
             return None  # characters of that degree cost more than they tell
-        hist = histogram(group.factors[i], degree, max_order)
+        powers = max(rep_in.max_power(i), rep_out.max_power(i))
+        hist = histogram(group.factors[i], degree, max_order, powers)
         if hist is None:
             return None
         keys = list(hist)
-        axes[i] = ([f for f, _ in keys], [s for _, s in keys])
+        axes[i] = [list(column) for column in zip(*keys)]
         weights.append(np.array([hist[key] for key in keys], dtype=object))
     if prod(len(w) for w in weights) > max_tuples:
         return None

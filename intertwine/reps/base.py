@@ -90,6 +90,14 @@ class Parsed:
     reps: tuple = ()
     #: 1-based column of each integer argument, for carets
     int_columns: tuple[int, ...] = ()
+    #: the whole spec, for errors
+    text: str = ""
+
+    def error(self, message: str, argument: int | None = None) -> SpecError:
+        """A SpecError pointing at integer argument ``argument`` (None: at the name)."""
+        column = self.column if argument is None or argument >= len(self.int_columns) \
+            else self.int_columns[argument]
+        return SpecError(message, self.text, column)
 
 
 #: constructor name in a spec -> class
@@ -143,6 +151,11 @@ class Rep(ABC):
         for k in self.children:
             k.factors_used(used)
         return used
+
+    def max_power(self, factor: int) -> int:
+        """The highest j for which the character needs traces of g**j on V[factor]
+        (``sym`` and ``alt`` evaluate their part at g, g**2, ..., g**k)."""
+        return max((k.max_power(factor) for k in self.children), default=1)
 
     def signed_permutation(self, group: Group) -> bool:
         """Every discrete generator acts by a signed permutation (orbits apply).  Parts
