@@ -385,3 +385,24 @@ def test_dim_of_large_groups_by_characters(spec, n):
     """No element table and no basis: characters over 10**6 elements, or the
     (fixed points, sign) histogram of S(n) for reg, with exact integers beyond int64."""
     assert intertwine.dim(spec) == n
+
+
+@pytest.mark.skipif(not CUBES, reason="Octa and FullOcta come with the redesign branch")
+@pytest.mark.parametrize("spec, tree_in, tree_out", [
+    ("Octa: 1 -> V * Grid(3)", ("triv", 1), ("tensor", ("V", 0), ("grid", 3, 0))),
+    ("FullOcta: 1 -> V * Grid(5)", ("triv", 1), ("tensor", ("V", 0), ("grid", 5, 0))),
+    ("Octa: reg -> V * Grid(2)", ("reg", 0), ("tensor", ("V", 0), ("grid", 2, 0))),
+    ("FullOcta: V -> reg", ("V", 0), ("reg", 0)),
+])
+def test_voxel_kernels_and_reg_of_the_cube_groups(spec, tree_in, tree_out):
+    """Voxel grids and reg of Octa/FullOcta: dimension by the CLI against the reference,
+    and the orbit basis equivariant under every element of the group."""
+    name = spec.split(":")[0]
+    cube = factor(name, None)
+    n = hom_dimension([cube], tree_in, tree_out)
+    out = run_cli("dim", spec)
+    assert out.returncode == 0 and out.stdout.split()[-1] == str(n), out.stderr
+    basis = intertwine.compute(spec, "orbit")
+    assert basis.n_basis == n
+    rng = np.random.default_rng(1)
+    assert reference_violation(basis, [cube], tree_in, tree_out, rng, samples=cube.order) == 0

@@ -49,7 +49,7 @@ from .trivial import Trivial
 
 # Every module of this package is one constructor and registers itself on import, so
 # adding a representation is adding a module, nothing else.
-_INFRASTRUCTURE = {"base", "action"}
+_INFRASTRUCTURE = {"base", "action", "field"}
 for _module in sorted(m.name for m in pkgutil.iter_modules(__path__)):
     if _module not in _INFRASTRUCTURE:
         importlib.import_module(f"{__name__}.{_module}")

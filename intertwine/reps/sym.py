@@ -231,6 +231,9 @@ def power_sum_character(walk: Walk, rep: Rep, k: int, power: int, signed: bool):
         for m, a in counts.items():
             term = term * sums[m] ** a
         total = total + term
+    if getattr(walk, "dtype", None) is float:  # irrational characters (irr): no rounding
+        out = total / factorial(k)
+        return np.asarray(out, dtype=float) if isinstance(out, np.ndarray) else float(out)
     out = total // factorial(k) if not isinstance(total, np.ndarray) else total // factorial(k)
     if isinstance(out, np.ndarray) and walk.small:
         out = out.astype(np.int64)
