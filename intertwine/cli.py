@@ -6,6 +6,7 @@ short message on stderr and exit status 2, never a traceback.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import signal
@@ -46,6 +47,9 @@ def usage_errors():
         pointer = e.pointer()
         raise UsageProblem(f"invalid spec: {e}" + (f"\n{pointer}" if pointer else "")) from None
     except (ValueError, OSError) as e:
+        if isinstance(e, OSError) and e.errno == errno.ENOSPC:  # a report, a record
+            where = f": cannot write {e.filename}" if e.filename else ""
+            raise UsageProblem(f"no space left on device{where}") from None
         raise UsageProblem(str(e).strip().splitlines()[0] if str(e).strip() else repr(e)) \
             from None
 

@@ -5,6 +5,7 @@ progress line on stderr, a temporary file appearing, CPU time spent -- before it
 a signal, never for a blind delay.
 """
 
+import contextlib
 import json
 import os
 import signal
@@ -311,6 +312,17 @@ def test_batch_into_a_full_disk(small_disk, tmp_path, jobs):
     if jobs == 1:  # in parallel, the small one may be written while the disk is full
         assert entries["small"]["status"] == "written"
     assert temporaries(small_disk) == [] and not (small_disk / "big.h5").exists()
+
+
+def test_a_report_that_does_not_fit(small_disk, tmp_path):
+    with open(small_disk / "filler", "wb") as f:  # fills the disk, whatever its overhead
+        with contextlib.suppress(OSError):
+            f.write(bytes(2 << 20))
+            f.flush()
+    m = batch_manifest(tmp_path, {"small": "S(3): V -> V"})
+    result = run("batch", m, "--out-dir", tmp_path / "out", "--json", small_disk / "r.json")
+    assert_quiet_usage_error(result, f"no space left on device: cannot write {small_disk}")
+    assert os.listdir(small_disk) == ["filler"]
 
 
 # -- feedback ----------------------------------------------------------------------------
