@@ -84,8 +84,10 @@ def basis(spec, output, method, tolerance, compress):
         raise UsageProblem("cannot write a basis file to stdout (-o -): HDF5 needs a "
                            "seekable file; give a file name (./- for a file named -)")
     out = Path(output)
-    if not Path(os.path.realpath(out)).parent.is_dir():
-        raise UsageProblem(f"folder does not exist: {out.parent}")
+    folder = os.path.dirname(os.path.realpath(out))  # a link's target's folder
+    if not os.path.isdir(folder):
+        shown = out.parent if folder == os.path.abspath(out.parent) else folder
+        raise UsageProblem(f"folder does not exist: {shown}")
     options = {} if tolerance is None else {"tolerance": tolerance}
     if options and method != "numeric":
         raise UsageProblem("--tolerance applies to --method numeric only")
