@@ -86,7 +86,7 @@ def _prefix(name: str, tag: str) -> str:
 def remove_temporaries(path: str | os.PathLike, tag: str) -> None:
     """Remove the temporary files of ``path`` that a run tagged ``tag`` left behind (a
     killed process cannot remove its own)."""
-    folder, name = os.path.split(output_target(path))
+    folder, name = os.path.split(os.path.realpath(os.fsdecode(path)))  # never raises
     pattern = glob.escape(_prefix(name, tag)) + "*.tmp"
     for tmp in glob.glob(os.path.join(glob.escape(folder), pattern)):
         with contextlib.suppress(OSError):

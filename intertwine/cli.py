@@ -6,6 +6,7 @@ short message on stderr and exit status 2, never a traceback.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import signal
@@ -62,6 +63,9 @@ def usage_errors():
         pointer = e.pointer()
         raise UsageProblem(f"invalid spec: {e}" + (f"\n{pointer}" if pointer else "")) from None
     except (ValueError, OSError) as e:
+        if isinstance(e, OSError) and e.errno == errno.ENOSPC:  # a report, a record
+            where = f": cannot write {e.filename}" if e.filename else ""
+            raise UsageProblem(f"no space left on device{where}") from None
         raise UsageProblem(str(e).strip().splitlines()[0] if str(e).strip() else repr(e)) \
             from None
 
@@ -100,8 +104,10 @@ def basis(spec, output, method, tolerance, compress):
         raise UsageProblem("cannot write a basis file to stdout (-o -): HDF5 needs a "
                            "seekable file; give a file name (./- for a file named -)")
     out = Path(output)
-    if not Path(os.path.realpath(out)).parent.is_dir():
-        raise UsageProblem(f"folder does not exist: {out.parent}")
+    folder = os.path.dirname(os.path.realpath(out))  # a link's target's folder
+    if not os.path.isdir(folder):
+        shown = out.parent if folder == os.path.abspath(out.parent) else folder
+        raise UsageProblem(f"folder does not exist: {shown}")
     options = {} if tolerance is None else {"tolerance": tolerance}
     if options and method != "numeric":
         raise UsageProblem("--tolerance applies to --method numeric only")

@@ -133,6 +133,10 @@ def json_report(outcomes: list[Outcome], seconds: float, manifest: str, out_dir)
 
 def write_json(report: dict, path) -> None:
     """Atomically, like every file intertwine writes."""
-    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8") as f:
-        json.dump(report, f, indent=2)
-        f.write("\n")
+    try:
+        with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8") as f:
+            json.dump(report, f, indent=2)
+            f.write("\n")
+    except OSError as e:  # a full disk shows in a write, which names no file
+        e.filename = e.filename or os.fspath(path)
+        raise

@@ -149,6 +149,8 @@ def _check_disk_space(folder: str, need: int) -> None:
 
 
 def _cannot_write(folder: str, exc: OSError) -> BasisFileError:
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return _write_error(exc, folder)
     return BasisFileError(f"cannot write to folder: {folder} ({exc.strerror})")
 
 
