@@ -48,13 +48,15 @@ def compute_to_file(spec: str | Spec, path, method: str = "auto", *,
     The file is the same either way.  ``compression``: None or ``"gzip"``.
     """
     from .io import read_attributes, save
-    from .solvers import LIMITS, SolveResult, choose_method
+    from .solvers import LIMITS, SolveResult, choose_method, limit
     from .solvers.orbit import pattern_source, streamable
 
     problem = Problem.from_spec(spec)
     chosen = choose_method(problem, method)
+    # sizes first, from the spec alone: nothing below is built for a spec too large
+    problem.check_size(LIMITS["orbit_stream"] if chosen == "orbit" else limit(problem, chosen),
+                       chosen)
     if chosen == "orbit" and streamable(problem):
-        problem.check_size(LIMITS["orbit_stream"], chosen)
         _check_generator_memory(problem)
         source = pattern_source(problem)
         basis = _basis(problem, chosen, SolveResult(source.n_basis, pattern=source))

@@ -160,6 +160,7 @@ def dim(spec, as_json):
     with usage_errors():
         n = dimension(spec)
         canonical = str(parse_spec(spec))
+    sys.set_int_max_str_digits(0)  # an exact count may have more digits than str() allows
     if as_json:
         click.echo(json.dumps({"spec": canonical, "dim": n}))
         return

@@ -43,10 +43,36 @@ def stirling2(m: int, j: int) -> int:
 def bell_at_most(m: int, n: int) -> int:
     """Set partitions of an m-set into at most n blocks: dim Hom_{S(n)}(V**k, V**l), k+l = m.
 
+    Small m from the Stirling rows; large m by inclusion-exclusion over the blocks,
+    sum_{j<=n} S2(m, j) = (1/n!) sum_i C(n, i) D(n - i) i**m (D: derangements), n
+    powers instead of m*n row entries (``S(5): V -> V**9999`` stays instant).
+
     >>> bell_at_most(4, 5), bell_at_most(4, 2), bell_at_most(0, 1)
     (15, 8, 1)
+    >>> bell_at_most(200, 7) == sum(_stirling_row(200)[:8])
+    True
     """
-    return sum(_stirling_row(m)[: min(n, m) + 1])
+    n = min(n, m)
+    if m <= _ROWS_UP_TO:
+        return sum(_stirling_row(m)[: n + 1])
+    total, binomial = 0, 1
+    deranged = _derangement_list(n)
+    for i in range(n + 1):  # binomial = C(n, i)
+        total += binomial * deranged[n - i] * i**m
+        binomial = binomial * (n - i) // (i + 1)
+    return total // factorial(n)
+
+
+#: Stirling rows are kept up to this m; beyond, ``bell_at_most`` uses its formula
+_ROWS_UP_TO = 64
+
+
+def _derangement_list(n: int) -> list[int]:
+    """[D(0), ..., D(n)]: D(k) = (k - 1)(D(k-1) + D(k-2))."""
+    out = [1, 0]
+    for k in range(2, n + 1):
+        out.append((k - 1) * (out[-1] + out[-2]))
+    return out[: n + 1]
 
 
 def derangements(m: int) -> tuple[int, int]:
@@ -75,7 +101,10 @@ def valid(lam: tuple[int, ...], n: int, kind: str) -> bool:
 def associate(lam: tuple[int, ...], n: int) -> tuple[int, ...]:
     """det (x) lambda for O(n): the first column's length c becomes n - c."""
     wide = tuple(x for x in lam if x >= 2)
-    return wide + (1,) * (n - len(lam) - len(wide))
+    column = n - len(lam) - len(wide)
+    if column > MAX_CONTINUOUS_DEGREE:
+        return None  # more boxes than any walk counted here reaches: matches nothing
+    return wide + (1,) * column
 
 
 def walks(steps: int, n: int, kind: str) -> dict[tuple[int, ...], int]:
@@ -130,7 +159,9 @@ def gl_semi_invariants(p: int, q: int, s: int, n: int) -> int:
         return 0
     total = 0
     for mu in _partitions(p, n):
-        lam = tuple(x + s for x in mu + (0,) * (n - len(mu)))
-        lam = tuple(x for x in lam if x)
+        if s:  # then n * s <= q, so n is small
+            lam = tuple(x for x in (y + s for y in mu + (0,) * (n - len(mu))) if x)
+        else:
+            lam = mu
         total += _standard_tableaux(lam) * _standard_tableaux(mu)
     return total

@@ -40,6 +40,7 @@ import numpy as np
 
 from .combinatorics import MAX_CONTINUOUS_DEGREE, bell_at_most, derangements, stirling2
 from .reps import Walk
+from .reps.tensor import MAX_MONOMIALS
 from .spec import Factor, Group, Rep, Spec
 
 __all__ = [
@@ -52,6 +53,8 @@ __all__ = [
 MAX_ORDER = 200_000
 #: Largest product of histogram sizes summed over (count() gives None above it).
 MAX_TUPLES = 10**6
+#: Characters of a higher degree in a factor's traces are not summed (count() gives None).
+MAX_CHARACTER_DEGREE = 400
 #: Characters bounded by this are evaluated in int64, larger ones as exact Python ints.
 _INT64_SAFE = 2**62
 
@@ -64,9 +67,10 @@ def _closed(spec: Spec) -> int | None:
     the factor family's closed count (``GroupFamily.hom``); None where one is missing."""
     factors = spec.group.factors
     k = len(factors)
+    _check_dimensions(spec)
     mono_in = spec.rep_in.monomials(k)
     mono_out = spec.rep_out.monomials(k)
-    if mono_in is None or mono_out is None:
+    if mono_in is None or mono_out is None or len(mono_in) * len(mono_out) > MAX_MONOMIALS:
         return None
     total = 0
     for m_in, c_in in mono_in.items():
@@ -83,6 +87,13 @@ def _closed(spec: Spec) -> int | None:
                     break
             total += term
     return total
+
+
+def _check_dimensions(spec: Spec) -> None:
+    """Raise TooLarge for a representation beyond ``errors.MAX_DIMENSION_BITS``: every
+    multiplicity and character value below is bounded by these dimensions."""
+    spec.rep_in.dimension(spec.group)
+    spec.rep_out.dimension(spec.group)
 
 
 def count_closed_form(spec: Spec) -> int | None:
@@ -176,6 +187,8 @@ def count_characters(spec: Spec, max_order: int = MAX_ORDER,
     axes, weights = {}, []
     for i in used:
         degree = rep_in.degree(i) + rep_out.degree(i)
+        if degree > MAX_CHARACTER_DEGREE:
+            return None  # characters of that degree cost more than they tell
         hist = histogram(group.factors[i], degree, max_order)
         if hist is None:
             return None

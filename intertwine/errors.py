@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["SpecError"]
+__all__ = ["SpecError", "TooLarge", "MAX_DIMENSION_BITS", "magnitude"]
 
 
 class SpecError(ValueError):
@@ -19,3 +19,21 @@ class SpecError(ValueError):
         if self.column is None or not self.text:
             return f"  {self.text}" if self.text else ""
         return f"  {self.text}\n  {' ' * (self.column - 1)}^"
+
+
+class TooLarge(ValueError):
+    """The problem is too large for the requested method (or to compute at all)."""
+
+
+#: the largest dimension worth a number: 2**MAX_DIMENSION_BITS (a 125 KB integer).  Sizes
+#: beyond it are refused before they are computed; `dim` answers up to it by formula.
+MAX_DIMENSION_BITS = 10**6
+
+
+def magnitude(n: int) -> str:
+    """A short, safe rendering of a possibly huge int: ``1.1e+12`` or ``about 10^40000``
+    (never str() of a number beyond Python's digit limit, never a float overflow)."""
+    if n < 10**15:
+        return f"{n:.3g}" if n >= 10**6 else str(n)
+    digits = int((n.bit_length() - 1) * 0.30102999566398120) + 1
+    return f"about 10^{digits - 1}" if digits > 300 else f"{float(n):.3g}"

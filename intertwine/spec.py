@@ -41,6 +41,11 @@ from .reps import Sum as Sum
 from .reps import Tensor as Tensor
 from .reps import Trivial as Trivial
 
+#: the deepest expression accepted: brackets, dual(...) and ** along one path
+MAX_NESTING = 100
+#: integer literals longer than this are refused before int() (Python's digit limit)
+MAX_LITERAL_DIGITS = 100
+
 __all__ = [
     "SpecError", "Factor", "Group", "Rep", "Trivial", "Defining", "Det", "Dual", "Sum",
     "Tensor", "Power", "Spec", "parse_spec", "parse_rep", "parse_group",
@@ -144,6 +149,7 @@ class _Parser:
         self.text = text
         self.toks = _tokenize(text)
         self.i = 0
+        self.open = 0  # brackets open here (parentheses and functions)
 
     # -- helpers
     @property
@@ -174,8 +180,18 @@ class _Parser:
         tok = self.tok
         if tok.kind != "int":
             raise self.error(f"expected {what}, found {self.describe(tok)}")
+        if len(tok.text.lstrip("0")) > MAX_LITERAL_DIGITS:  # before int(): Python's digit limit
+            raise self.error(f"the integer {tok.text[:12]}... is too large "
+                             f"(at most {MAX_LITERAL_DIGITS} digits)", tok)
         self.i += 1
         return int(tok.text)
+
+    def nest(self, depth: int, tok: _Tok) -> int:
+        """``depth`` if within the nesting limit, else an error at ``tok``."""
+        if depth > MAX_NESTING:
+            raise self.error(f"the expression nests too deeply (at most {MAX_NESTING} levels "
+                             "of brackets, dual(...) and **)", tok)
+        return depth
 
     def end(self) -> None:
         if self.tok.kind != "end":
@@ -256,46 +272,66 @@ class _Parser:
         return tuple(sorted(cycles))
 
     # -- representations
-    def rep(self) -> Rep:
+    # Each returns (node, depth of its tree); the depth is bounded (``nest``) so that
+    # neither this parser nor the traversals of the tree can exhaust Python's stack.
+    def rep(self) -> tuple[Rep, int]:
+        start = self.tok
         terms = [self.tensor()]
         while self.accept("+"):
             terms.append(self.tensor())
         flat: list[Rep] = []
-        for t in terms:
+        for t, _ in terms:
             flat.extend(t.terms if isinstance(t, Sum) else (t,))
-        return flat[0] if len(flat) == 1 else Sum(tuple(flat))
+        depth = max(d for _, d in terms)
+        if len(flat) == 1:
+            return flat[0], depth
+        return Sum(tuple(flat)), self.nest(depth + 1, start)
 
-    def tensor(self) -> Rep:
+    def tensor(self) -> tuple[Rep, int]:
+        start = self.tok
         factors = [self.power()]
         while self.accept("*"):
             factors.append(self.power())
         flat: list[Rep] = []
-        for f in factors:
+        for f, _ in factors:
             flat.extend(f.factors if isinstance(f, Tensor) else (f,))
-        return flat[0] if len(flat) == 1 else Tensor(tuple(flat))
+        depth = max(d for _, d in factors)
+        if len(flat) == 1:
+            return flat[0], depth
+        return Tensor(tuple(flat)), self.nest(depth + 1, start)
 
-    def power(self) -> Rep:
-        base = self.atom()
-        while self.accept("**"):
+    def power(self) -> tuple[Rep, int]:
+        base, depth = self.atom()
+        while True:
+            tok = self.accept("**")
+            if tok is None:
+                return base, depth
+            depth = self.nest(depth + 1, tok)
             base = Power(base, self.integer("an exponent (an integer >= 0)"))
-        return base
 
-    def atom(self) -> Rep:
+    def atom(self) -> tuple[Rep, int]:
         tok = self.tok
         if tok.kind == "int":
             k = self.integer("an integer")
             if k < 1:
                 raise self.error("a multiplicity must be at least 1", tok)
-            return Trivial(k, column=tok.column)
-        if self.accept("("):
+            return Trivial(k, column=tok.column), 1
+        if tok.text == "(" and tok.kind == "op":
+            self.open = self.nest(self.open + 1, tok)
+            self.i += 1
             inner = self.rep()
             self.expect(")")
+            self.open -= 1
             return inner
         if tok.kind == "name" and tok.text in CONSTRUCTORS:
             cls = CONSTRUCTORS[tok.text]
             self.i += 1
-            parsed = self.function(tok) if cls.syntax == "function" else self.indexed(tok)
-            return cls.parse(parsed)
+            if cls.syntax == "function":
+                self.open = self.nest(self.open + 1, tok)
+                parsed, depth = self.function(tok)
+                self.open -= 1
+                return cls.parse(parsed), self.nest(depth + 1, tok)
+            return cls.parse(self.indexed(tok)), 1
         if tok.kind == "name":
             names = ", ".join(f"{n}(...)" if c.syntax == "function" else n
                               for n, c in CONSTRUCTORS.items())
@@ -326,16 +362,16 @@ class _Parser:
             self.expect("]")
         return Parsed(tok.text, tok.column, ints, index, int_columns=columns)
 
-    def function(self, tok: _Tok) -> Parsed:
-        """``NAME(R)`` or ``NAME(R, ints)``."""
+    def function(self, tok: _Tok) -> tuple[Parsed, int]:
+        """``NAME(R)`` or ``NAME(R, ints)``, and the depth of R."""
         self.expect("(")
-        inner = self.rep()
+        inner, depth = self.rep()
         ints: tuple[int, ...] = ()
         columns: tuple[int, ...] = ()
         if self.accept(","):
             ints, columns = self.integers()
         self.expect(")")
-        return Parsed(tok.text, tok.column, ints, reps=(inner,), int_columns=columns)
+        return Parsed(tok.text, tok.column, ints, reps=(inner,), int_columns=columns), depth
 
 
 def _resolve(rep: Rep, group: Group, text: str) -> Rep:
@@ -358,7 +394,7 @@ def parse_rep(text: str, group: Group | str) -> Rep:
     if isinstance(group, str):
         group = parse_group(group)
     p = _Parser(text)
-    r = p.rep()
+    r, _ = p.rep()
     p.end()
     return _resolve(r, group, text)
 
@@ -373,9 +409,9 @@ def parse_spec(text: str) -> Spec:
     group = p.group()
     if not p.accept(":"):
         raise p.error(f"expected ':' after the group, found {p.describe(p.tok)}")
-    rep_in = p.rep()
+    rep_in, _ = p.rep()
     if not p.accept("->"):
         raise p.error(f"expected '->' or an operator, found {p.describe(p.tok)}")
-    rep_out = p.rep()
+    rep_out, _ = p.rep()
     p.end()
     return Spec(group, _resolve(rep_in, group, text), _resolve(rep_out, group, text))

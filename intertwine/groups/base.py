@@ -158,6 +158,10 @@ class GroupFamily(ABC):
         """Extra signed permutations in the group, only to shrink problems (never stored)."""
         return []
 
+    def lie_dimension(self, f: Factor) -> int:
+        """Number of Lie-algebra generators, known without building them (size checks)."""
+        return 0
+
     def tuples_by_equality(self, f: Factor, slots: int) -> bool:
         """The orbits on index tuples of length ``slots`` are their equality patterns, as
         for S(n) (then the orbit solver's closed form applies)."""

@@ -33,6 +33,10 @@ class _Linear(GroupFamily):
             return lie + [unit(n, [(i, i, 1), (i + 1, i + 1, -1)]) for i in range(n - 1)]
         return lie + [unit(n, [(i, i, 1)]) for i in range(n)]
 
+    def lie_dimension(self, f: Factor) -> int:
+        n = f.args[0]
+        return n * n - 1 if self.special else n * n
+
     def subgroup(self, f: Factor):
         return quarter_turns(f.args[0])  # det 1, so inside SL(n) too
 

@@ -49,6 +49,10 @@ class _Orthogonal(GroupFamily):
             return rotations(4, start=1) + [unit(4, [(0, i, 1), (i, 0, 1)]) for i in (1, 2, 3)]
         return rotations(f.args[0])
 
+    def lie_dimension(self, f: Factor) -> int:
+        n = self.degree(f)
+        return n * (n - 1) // 2
+
     def subgroup(self, f: Factor):
         if len(f.args) == 2:
             return quarter_turns(4, start=1)  # rotations of space fix eta and time

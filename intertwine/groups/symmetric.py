@@ -8,6 +8,9 @@ from typing import TYPE_CHECKING
 from ..combinatorics import bell_at_most, derangements
 from .base import FiniteFamily, from_cycles, register
 
+#: slots x blocks beyond which S(n)'s closed count is not attempted
+MAX_COUNT_WORK = 10**7
+
 if TYPE_CHECKING:
     from ..spec import Factor
 
@@ -55,7 +58,10 @@ class Symmetric(FiniteFamily):
         """Set partitions of the k + l tensor indices into at most n blocks."""
         if m_in[2] or m_out[2]:  # det
             return None
-        return bell_at_most(m_in[0] + m_in[1] + m_out[0] + m_out[1], f.args[0])
+        slots = m_in[0] + m_in[1] + m_out[0] + m_out[1]
+        if min(slots, f.args[0]) * slots > MAX_COUNT_WORK:
+            return None  # too many powers to add up: no count (the basis is refused too)
+        return bell_at_most(slots, f.args[0])
 
 
 @register

@@ -35,6 +35,10 @@ class Symplectic(GroupFamily):
                 for i in range(m) for j in range(i, m)]
         return lie
 
+    def lie_dimension(self, f: Factor) -> int:
+        m = f.args[0]
+        return m * (2 * m + 1)
+
     def subgroup(self, f: Factor):
         # P (+) P for a permutation P of the m pairs (P^T J P = J as P is orthogonal), and
         # the quarter turn in the plane (x_0, y_0): a 2x2 block of det 1 is symplectic.

@@ -133,6 +133,12 @@ class Rep(ABC):
         kids = self.children
         return self.rebuild(tuple(k.resolve(group, text) for k in kids)) if kids else self
 
+    def simplified(self, group: Group) -> Rep:
+        """An expression with the same matrices that is cheaper to compute with (dimension-1
+        powers collapsed; see ``Power``); what ``Problem`` builds from, never printed."""
+        kids = self.children
+        return self.rebuild(tuple(k.simplified(group) for k in kids)) if kids else self
+
     def factors_used(self, used: set[int]) -> set[int]:
         for k in self.children:
             k.factors_used(used)

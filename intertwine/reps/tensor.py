@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from dataclasses import dataclass
 from math import prod
 
 import numpy as np
 
+from ..errors import MAX_DIMENSION_BITS, TooLarge
 from . import action
 from .base import Rep, Structure, Walk, zero_monomial
 
@@ -26,12 +28,17 @@ def kron_lie(parts: list) -> object:
     return out
 
 
+#: sums of more distinct monomials than this get no closed count (None)
+MAX_MONOMIALS = 10**5
+
+
 def product_monomials(subs: list, n_factors: int) -> Counter | None:
     """Monomials of a tensor product from its factors' (equal monomials merged at every
-    step, so that (V + 1)**20 costs 21 entries instead of 2**20)."""
+    step, so that (V + 1)**20 costs 21 entries instead of 2**20); None if a factor has
+    none or there are more than MAX_MONOMIALS."""
     acc = Counter({zero_monomial(n_factors): 1})
     for sub in subs:
-        if sub is None:
+        if sub is None or len(acc) * len(sub) > MAX_MONOMIALS:
             return None
         nxt: Counter = Counter()
         for d1, m1 in acc.items():
@@ -58,7 +65,11 @@ class Tensor(Rep):
         return Tensor(tuple(children))
 
     def dimension(self, group) -> int:
-        return prod(f.dimension(group) for f in self.factors)
+        dims = [f.dimension(group) for f in self.factors]
+        if sum(math.log2(d) for d in dims) > MAX_DIMENSION_BITS:
+            raise TooLarge(f"{self} is too large: its dimension has more than "
+                           f"{MAX_DIMENSION_BITS} bits")
+        return prod(dims)
 
     def act(self, walk: Walk):
         out = walk.of(self.factors[0])

@@ -30,7 +30,7 @@ def _axis_actions(problem: Problem) -> tuple[tuple[int, ...], list[list]]:
     """
     from ...groups import group_generators
 
-    spec = problem.spec
+    spec = problem.model
     out_m, in_m = monomial(spec.rep_out), monomial(spec.rep_in)
     if out_m is not None and in_m is not None:
         slots = out_m + in_m

@@ -19,6 +19,9 @@ from .common import chunk_size
 
 __all__ = ["monomial", "streamable", "pattern_source", "SymmetricPattern"]
 
+#: sums of more monomials than this take the general orbit path (blocks are pairs of them)
+MAX_SUMMANDS = 10**4
+
 
 def monomial(rep: Rep) -> tuple[int, ...] | None:
     """The factor of each tensor slot of a product of V's, or None if not such a product."""
@@ -48,7 +51,7 @@ def _summands(rep: Rep) -> list[tuple[int, ...]] | None:
     """
     s = rep.structure()
     if s.kind == "scalars":
-        return [()] * s.count
+        return [()] * s.count if s.count <= MAX_SUMMANDS else None
     if s.kind == "axis":
         return [(s.factor,)]
     if s.kind == "same":
@@ -57,7 +60,7 @@ def _summands(rep: Rep) -> list[tuple[int, ...]] | None:
         acc: list[tuple[int, ...]] = [()]
         for p in s.parts:
             sub = _summands(p)
-            if sub is None or (len(sub) > 1 and any(acc)):
+            if sub is None or (len(sub) > 1 and any(acc)) or len(acc) * len(sub) > MAX_SUMMANDS:
                 return None
             acc = [a + b for a in acc for b in sub]
         return acc
@@ -65,7 +68,7 @@ def _summands(rep: Rep) -> list[tuple[int, ...]] | None:
         out = []
         for t in s.parts:
             sub = _summands(t)
-            if sub is None:
+            if sub is None or len(out) + len(sub) > MAX_SUMMANDS:
                 return None
             out += sub
         return out
@@ -79,7 +82,7 @@ def _symmetric_blocks(problem: Problem):
     enough that no S(n)-orbit of tuples splits).  The group keeps every summand, so W
     splits into blocks Hom(R_a, Q_b), each a monomial problem of its own.
     """
-    spec = problem.spec
+    spec = problem.model
     outs, ins = _summands(spec.rep_out), _summands(spec.rep_in)
     if outs is None or ins is None:
         return None
