@@ -131,6 +131,11 @@ def _number(n: int) -> str:
     return str(n) if n < 10**30 else f"a number of {int(n.bit_length() * 0.30103) + 1} digits"
 
 
+def _quoted(text: str, limit: int = 80) -> str:
+    """repr of a stored string, shortened: a hostile one may be very long."""
+    return repr(text if len(text) <= limit else text[:limit - 3] + "...")
+
+
 def _spec_agreement(s: _Subject) -> tuple[bool, str, object]:
     """The spec parses, names the stored group and representations, and gives the stored
     shape: computed from the spec alone, without building anything."""
@@ -144,10 +149,10 @@ def _spec_agreement(s: _Subject) -> tuple[bool, str, object]:
         shape = (problem.dim_out, problem.dim_in)
     except (ValueError, RecursionError, OverflowError) as e:
         text = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        return False, f"spec {s.spec!r} cannot be used: {text}", None
+        return False, f"spec {_quoted(s.spec)} cannot be used: {text}", None
     stored = (s.group, s.rep_in, s.rep_out)
     if parts != stored:
-        return False, (f"spec {s.spec!r} disagrees with the attributes group, rep_in, "
+        return False, (f"spec {_quoted(s.spec)} disagrees with the attributes group, rep_in, "
                        f"rep_out {stored}"), None
     if shape != (s.dim_out, s.dim_in):
         return False, (f"spec {s.spec} gives shape ({_number(shape[0])}, "
