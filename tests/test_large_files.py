@@ -289,3 +289,11 @@ def test_many_elements_need_no_table(tmp_path, monkeypatch):
     b.pattern[35, 0], b.pattern[35, 1] = b.pattern[35, 1], b.pattern[35, 0]
     assert any(passed is False and "not equivariant" in m
                for passed, m in verify_basis(b, band_entries=100))
+
+
+def test_show_refuses_quickly_what_no_overview_can_list(tmp_path):
+    """A trivial group read in bands: 328125 parameters, each block's set is listed."""
+    path = write(tmp_path, "Perm(5): det*det**4 + V*2**2 -> (V**2)**3")
+    p = cli("show", str(path), "--overview", "--plain", budget=4_000_000)
+    assert p.returncode == 2 and "328125 parameters is too large to draw" in p.stderr
+    assert cli("show", str(path), "--overview", "--plain").returncode == 0  # in memory
