@@ -108,15 +108,16 @@ def count_closed_form(spec: Spec) -> int | None:
 
 # ----------------------------------------------------------------------------- histograms
 
-def histogram(factor: Factor, degree: int | None = None,
-              max_order: int = MAX_ORDER) -> dict[tuple[int, int], int] | None:
+def histogram(factor: Factor, degree: int | None = None, max_order: int = MAX_ORDER,
+              powers: int = 1) -> dict[tuple[int, ...], int] | None:
     """{(trace on V, det): number of elements} of a finite factor (trace = fixed points
     for permutation groups), from the factor's family.
 
     With ``degree`` given, S(n) and A(n) may be replaced by S(degree + 2), A(degree + 2):
     same averages of every polynomial of degree <= degree in fix (times sign), so
     normalise by the sum of the counts, not by the order.  None for continuous factors
-    and for Perm groups of more than max_order elements.
+    and for Perm groups of more than max_order elements.  With ``powers`` = p > 1 the keys
+    go on with the traces of g**2, ..., g**p (what ``sym`` and ``alt`` need).
 
     >>> from intertwine.spec import parse_group
     >>> sorted(histogram(parse_group("D(4)").factors[0]).items())
@@ -124,7 +125,7 @@ def histogram(factor: Factor, degree: int | None = None,
     """
     if not factor.finite:
         return None
-    return factor.family.histogram(factor, degree, max_order)
+    return factor.family.histogram(factor, degree, max_order, powers)
 
 
 def group_order(group: Group) -> int | None:
@@ -142,18 +143,21 @@ def group_order(group: Group) -> int | None:
 # ----------------------------------------------------------------------------- characters
 
 class _Grid:
-    """trace_i and det_i of every histogram tuple, as arrays broadcast along axis i."""
+    """The histogram keys of every factor, as arrays broadcast along axis i: key column 0
+    is the trace of g on V, 1 its determinant, j >= 2 the trace of g**j."""
 
-    def __init__(self, axes: dict[int, tuple[list[int], list[int]]]):
+    def __init__(self, axes: dict[int, list[list[int]]]):
         self.position = {factor: a for a, factor in enumerate(axes)}
         self.values = axes
         self.ndim = len(axes)
 
-    def leaf(self, factor: int, which: int, small: bool) -> np.ndarray:
+    def leaf(self, factor: int, which: int, small: bool) -> np.ndarray | None:
+        columns = self.values[factor]
+        if which >= len(columns):
+            return None
         shape = [1] * self.ndim
         shape[self.position[factor]] = -1
-        values = self.values[factor][which]
-        return np.array(values, dtype=np.int64 if small else object).reshape(shape)
+        return np.array(columns[which], dtype=np.int64 if small else object).reshape(shape)
 
 
 def _character(rep: Rep, grid: _Grid, small: bool):
@@ -162,14 +166,12 @@ def _character(rep: Rep, grid: _Grid, small: bool):
     most the whole one's, as all are >= 1)."""
 
     def trace(factor: int, power: int):
-        if power != 1:
-            return None  # the (trace, det) histograms know g, not its powers
-        return grid.leaf(factor, 0, small)
+        return grid.leaf(factor, 0 if power == 1 else power, small)
 
     def det(factor: int, power: int):
         return grid.leaf(factor, 1, small) if power % 2 else 1
 
-    return Walk("character", None, trace=trace, det=det).of(rep, 1)
+    return Walk("character", None, trace=trace, det=det, small=small).of(rep, 1)
 
 
 def count_characters(spec: Spec, max_order: int = MAX_ORDER,
@@ -189,11 +191,12 @@ def count_characters(spec: Spec, max_order: int = MAX_ORDER,
         degree = rep_in.degree(i) + rep_out.degree(i)
         if degree > MAX_CHARACTER_DEGREE:
             return None  # characters of that degree cost more than they tell
-        hist = histogram(group.factors[i], degree, max_order)
+        powers = max(rep_in.max_power(i), rep_out.max_power(i))
+        hist = histogram(group.factors[i], degree, max_order, powers)
         if hist is None:
             return None
         keys = list(hist)
-        axes[i] = ([f for f, _ in keys], [s for _, s in keys])
+        axes[i] = [list(column) for column in zip(*keys)]
         weights.append(np.array([hist[key] for key in keys], dtype=object))
     if prod(len(w) for w in weights) > max_tuples:
         return None

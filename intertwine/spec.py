@@ -360,7 +360,7 @@ class _Parser:
         if self.accept("["):
             index = self.integer("a factor index")
             self.expect("]")
-        return Parsed(tok.text, tok.column, ints, index, int_columns=columns)
+        return Parsed(tok.text, tok.column, ints, index, int_columns=columns, text=self.text)
 
     def function(self, tok: _Tok) -> tuple[Parsed, int]:
         """``NAME(R)`` or ``NAME(R, ints)``, and the depth of R."""
@@ -371,7 +371,8 @@ class _Parser:
         if self.accept(","):
             ints, columns = self.integers()
         self.expect(")")
-        return Parsed(tok.text, tok.column, ints, reps=(inner,), int_columns=columns), depth
+        return Parsed(tok.text, tok.column, ints, reps=(inner,), int_columns=columns,
+                      text=self.text), depth
 
 
 def _resolve(rep: Rep, group: Group, text: str) -> Rep:

@@ -26,8 +26,9 @@ One module per family (or a few that share code): ``symmetric`` (S, A), ``cyclic
 
 from __future__ import annotations
 
-# Each family module registers itself on import; the order is the order of the README.
-from . import cyclic, linear, orthogonal, perm, symmetric, symplectic  # noqa: F401
+import importlib
+import pkgutil
+
 from .base import (
     FAMILIES,
     ArgumentError,
@@ -41,6 +42,13 @@ from .base import (
 )
 from .generators import factor_data, group_generators, subgroup_generators
 from .lie import spanning_lie_indices
+
+# Each family module registers itself on import: every module of this package is one
+# (or a few) families, so adding a group is adding a module, nothing else.
+_INFRASTRUCTURE = {"base", "generators", "lie"}
+for _module in sorted(m.name for m in pkgutil.iter_modules(__path__)):
+    if _module not in _INFRASTRUCTURE:
+        importlib.import_module(f"{__name__}.{_module}")
 
 __all__ = ["SignedPerm", "FactorData", "factor_data", "group_generators", "subgroup_generators",
            "spanning_lie_indices", "FAMILIES", "family", "register", "GroupFamily",

@@ -10,13 +10,12 @@ between tensor monomials.  Finite families enumerate their elements by closure o
 their generators (``elements``), so a new finite group needs only its generators.
 
 To add a group: write one module in this package with a subclass of
-:class:`GroupFamily` decorated by :func:`register`, and import it in ``__init__``.
+:class:`GroupFamily` decorated by :func:`register` (``__init__`` imports every module).
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -171,8 +170,11 @@ class GroupFamily(ABC):
     def order(self, f: Factor) -> int | None:
         return None
 
-    def histogram(self, f: Factor, degree: int | None, max_order: int) -> dict | None:
-        """{(trace on V, det): number of elements}; see ``counting.histogram``."""
+    def histogram(self, f: Factor, degree: int | None, max_order: int,
+                  powers: int = 1) -> dict | None:
+        """{(trace on V, det): number of elements}; see ``counting.histogram``.  With
+        ``powers`` = p > 1 the keys are (trace of g, det g, trace of g**2, ...,
+        trace of g**p), for the characters of ``sym`` and ``alt``."""
         return None
 
     def hom(self, f: Factor, m_in: tuple[int, int, int], m_out: tuple[int, int, int]
@@ -214,15 +216,38 @@ class FiniteFamily(GroupFamily):
         table = self.elements(f)
         return None if table is None else len(table)
 
-    def histogram(self, f: Factor, degree: int | None, max_order: int) -> dict | None:
+    def histogram(self, f: Factor, degree: int | None, max_order: int,
+                  powers: int = 1) -> dict | None:
         table = self.elements(f, max_order)
         if table is None:
             return None
-        n = table.perm.shape[1]
-        fixed = table.perm == np.arange(n)
-        trace = np.where(fixed, table.sign, 0).sum(axis=1)
         det = np.array([SignedPerm(p, s).det() for p, s in zip(table.perm, table.sign)])
-        return dict(Counter(zip(trace.tolist(), det.tolist())))
+        return power_histogram(table.perm, table.sign, det, powers)
+
+
+def power_histogram(perm: np.ndarray, sign: np.ndarray | None, det: np.ndarray, powers: int,
+                    fixed_outside: int = 0) -> dict:
+    """Histogram of elements given as rows (``perm[e, j]``, ``sign[e, j]``; signs None for
+    permutations) by (trace, det[, trace of g**2, ..., trace of g**powers]); points not
+    in the rows are fixed by every element (``fixed_outside``)."""
+    n = perm.shape[1]
+    rows = np.arange(len(perm))[:, None]
+    columns = [None, det.astype(np.int64)]
+    p, s = np.broadcast_to(np.arange(n), perm.shape), None
+    for j in range(1, powers + 1):
+        # g**j = g o g**(j-1): e_i -> s_{j-1}[i] g e_{p(i)} = s_{j-1}[i] sign[p(i)] e_{g(p(i))}
+        if sign is not None:
+            s = sign[rows, p] if s is None else s * sign[rows, p]
+        p = perm[rows, p]
+        fixed = p == np.arange(n)
+        trace = (np.count_nonzero(fixed, axis=1) if s is None else
+                 np.where(fixed, s, 0).sum(axis=1)) + fixed_outside
+        if j == 1:
+            columns[0] = trace.astype(np.int64)
+        else:
+            columns.append(trace.astype(np.int64))
+    keys, counts = np.unique(np.stack(columns), axis=1, return_counts=True)
+    return {tuple(k): c for k, c in zip(keys.T.tolist(), counts.tolist(), strict=True)}
 
 
 def _key(perm: np.ndarray, sign: np.ndarray) -> bytes:

@@ -26,6 +26,30 @@ def cyclic_rotations(n: int) -> Counter:
     return hist
 
 
+def _with_powers(n: int, reflections: bool, powers: int, max_order: int) -> dict | None:
+    """Histogram keyed by traces of g, ..., g**powers, element by element (vectorised):
+    shift t fixes everything when n divides t and nothing else; a reflection
+    i -> s - i squares to the identity."""
+    if n * (2 if reflections else 1) > max_order:
+        return None
+    t = np.arange(n, dtype=np.int64)
+    gcd = np.gcd(t, n)
+    columns = [np.where(t == 0, n, 0), np.where((n - gcd) % 2, -1, 1)]
+    columns += [np.where((j * t) % n == 0, n, 0) for j in range(2, powers + 1)]
+    if reflections:
+        s = np.arange(n, dtype=np.int64)
+        if n % 2:
+            fix = np.ones(n, np.int64)
+            sign = np.full(n, (-1) ** ((n - 1) // 2))
+        else:
+            fix = np.where(s % 2 == 0, 2, 0)
+            sign = np.where(s % 2 == 0, (-1) ** ((n - 2) // 2), (-1) ** (n // 2))
+        more = [fix, sign] + [fix if j % 2 else np.full(n, n) for j in range(2, powers + 1)]
+        columns = [np.concatenate([a, b]) for a, b in zip(columns, more)]
+    keys, counts = np.unique(np.stack(columns), axis=1, return_counts=True)
+    return {tuple(k): c for k, c in zip(keys.T.tolist(), counts.tolist(), strict=True)}
+
+
 @register
 class Cyclic(FiniteFamily):
     names = ("C", "Z")
@@ -41,7 +65,9 @@ class Cyclic(FiniteFamily):
     def order(self, f: Factor) -> int:
         return f.args[0]
 
-    def histogram(self, f: Factor, degree: int | None, max_order: int):
+    def histogram(self, f: Factor, degree: int | None, max_order: int, powers: int = 1):
+        if powers > 1:
+            return _with_powers(f.args[0], False, powers, max_order)
         return {key: v for key, v in cyclic_rotations(f.args[0]).items() if v}
 
 
@@ -63,7 +89,9 @@ class Dihedral(FiniteFamily):
     def order(self, f: Factor) -> int:
         return 2 * f.args[0]
 
-    def histogram(self, f: Factor, degree: int | None, max_order: int):
+    def histogram(self, f: Factor, degree: int | None, max_order: int, powers: int = 1):
+        if powers > 1:
+            return _with_powers(f.args[0], True, powers, max_order)
         # reflections i -> s - i (mod n); D(1) and D(2) follow from the same formulas
         n = f.args[0]
         hist = cyclic_rotations(n)

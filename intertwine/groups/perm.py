@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .base import FiniteFamily, from_cycles, register
+from .base import FiniteFamily, from_cycles, power_histogram, register
 
 if TYPE_CHECKING:
     from ..spec import Factor
@@ -42,11 +42,11 @@ class Perm(FiniteFamily):
         return int(PermutationGroup([Permutation([list(c) for c in gen], size=n)
                                      for gen in f.cycles]).order())
 
-    def histogram(self, f: Factor, degree: int | None, max_order: int):
-        return perm_histogram(f, max_order)
+    def histogram(self, f: Factor, degree: int | None, max_order: int, powers: int = 1):
+        return perm_histogram(f, max_order, powers)
 
 
-def perm_histogram(factor: Factor, max_order: int) -> dict[tuple[int, int], int] | None:
+def perm_histogram(factor: Factor, max_order: int, powers: int = 1) -> dict | None:
     """Enumerate a Perm group through its stabiliser chain; None above max_order elements.
 
     Every element is uniquely u_1 u_2 ... u_k with u_i from the i-th transversal (a
@@ -56,7 +56,7 @@ def perm_histogram(factor: Factor, max_order: int) -> dict[tuple[int, int], int]
     n = factor.args[0]
     moved = sorted({p for gen in factor.cycles for cycle in gen for p in cycle})
     if not moved:
-        return {(n, 1): 1}
+        return {(n, 1) + (n,) * (powers - 1): 1}
     from sympy.combinatorics import Permutation, PermutationGroup  # slow import, rarely needed
 
     label = {p: i for i, p in enumerate(moved)}
@@ -71,15 +71,19 @@ def perm_histogram(factor: Factor, max_order: int) -> dict[tuple[int, int], int]
         levels.append((np.array([u.array_form for u in reps], dtype=np.int64),
                        np.array([u.signature() for u in reps], dtype=np.int8)))
     hist: Counter = Counter()
-    _walk(np.arange(m, dtype=np.int64)[None, :], np.ones(1, np.int8), levels, n - m, hist)
+    _walk(np.arange(m, dtype=np.int64)[None, :], np.ones(1, np.int8), levels, n - m, hist,
+          powers)
     return dict(hist)
 
 
 def _walk(elems: np.ndarray, signs: np.ndarray, levels: list, fixed_outside: int,
-          hist: Counter) -> None:
+          hist: Counter, powers: int = 1) -> None:
     """Multiply by each level's transversal in turn, in chunks that keep memory bounded."""
     m = elems.shape[1]
     if not levels:
+        if powers > 1:
+            hist.update(power_histogram(elems, None, signs, powers, fixed_outside))
+            return
         fix = np.count_nonzero(elems == np.arange(m), axis=1) + fixed_outside
         keys, counts = np.unique(np.stack([fix, signs.astype(np.int64)]), axis=1,
                                  return_counts=True)
@@ -93,4 +97,4 @@ def _walk(elems: np.ndarray, signs: np.ndarray, levels: list, fixed_outside: int
         # (g o u)(i) = g[u[i]]: every g of the block composed with every u of the level
         grown = block[:, table].reshape(-1, m)
         grown_signs = np.multiply.outer(signs[start:start + step], table_signs).ravel()
-        _walk(grown, grown_signs, levels[1:], fixed_outside, hist)
+        _walk(grown, grown_signs, levels[1:], fixed_outside, hist, powers)

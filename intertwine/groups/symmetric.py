@@ -26,6 +26,40 @@ def symmetric_histogram(n: int) -> dict[tuple[int, int], int]:
     return hist
 
 
+#: cycle types are enumerated up to this many points (42: 53,174 partitions)
+MAX_CYCLE_TYPE_POINTS = 42
+
+
+def cycle_type_histogram(n: int, powers: int) -> dict | None:
+    """{(trace, sign, trace of g**2, ..., trace of g**powers): elements} of S(n), from its
+    cycle types: c_l cycles of length l number n! / prod(l**c_l c_l!) elements, and g**j
+    fixes the points of the cycles whose length divides j.  (The weighted moments agree
+    with those of S(degree + 2) as for traces alone: the cycle counts of S(n) have the
+    moments of independent Poisson(1/l) variables up to weight n.)"""
+    if n > MAX_CYCLE_TYPE_POINTS:
+        return None
+    hist: dict = {}
+    for parts in _partitions(n, n):
+        counts = {length: parts.count(length) for length in set(parts)}
+        size = factorial(n)
+        for length, c in counts.items():
+            size //= length**c * factorial(c)
+        traces = [sum(length * c for length, c in counts.items() if j % length == 0)
+                  for j in range(1, powers + 1)]
+        key = (traces[0], (-1) ** (n - len(parts)), *traces[1:])
+        hist[key] = hist.get(key, 0) + size
+    return hist
+
+
+def _partitions(total: int, largest: int):
+    if total == 0:
+        yield ()
+        return
+    for first in range(min(total, largest), 0, -1):
+        for rest in _partitions(total - first, first):
+            yield (first,) + rest
+
+
 @register
 class Symmetric(FiniteFamily):
     names = ("S",)
@@ -46,10 +80,13 @@ class Symmetric(FiniteFamily):
     def order(self, f: Factor) -> int:
         return factorial(f.args[0])
 
-    def histogram(self, f: Factor, degree: int | None, max_order: int):
+    def histogram(self, f: Factor, degree: int | None, max_order: int, powers: int = 1):
         # S(n) and S(degree + 2) have the same moments up to that degree (counting.py)
         n = f.args[0]
-        return symmetric_histogram(n if degree is None else min(n, degree + 2))
+        size = n if degree is None else min(n, degree + 2)
+        if powers > 1:
+            return cycle_type_histogram(size, powers)
+        return symmetric_histogram(size)
 
     def tuples_by_equality(self, f: Factor, slots: int) -> bool:
         return True
@@ -89,7 +126,8 @@ class Alternating(FiniteFamily):
         # A(n) is then transitive enough that no S(n)-orbit of tuples splits
         return f.args[0] >= slots + 2
 
-    def histogram(self, f: Factor, degree: int | None, max_order: int):
+    def histogram(self, f: Factor, degree: int | None, max_order: int, powers: int = 1):
         n = f.args[0]
         size = n if degree is None else min(n, degree + 2)
-        return {key: v for key, v in symmetric_histogram(size).items() if key[1] == 1}
+        hist = cycle_type_histogram(size, powers) if powers > 1 else symmetric_histogram(size)
+        return None if hist is None else {key: v for key, v in hist.items() if key[1] == 1}

@@ -17,7 +17,7 @@ tensor products are row-major (numpy.kron), ``k*R`` is copy-major.
 
 To add a constructor: one module here with a subclass of ``base.Rep`` (a frozen
 dataclass; every abstract method implemented), registered with ``base.constructor``
-if the parser meets it by name, and imported below.
+if the parser meets it by name (every module of the package is imported below).
 
 >>> from intertwine.spec import parse_group, parse_rep
 >>> g = parse_group("C(3)")
@@ -29,6 +29,8 @@ if the parser meets it by name, and imported below.
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from typing import TYPE_CHECKING
 
 from ..groups import group_generators, subgroup_generators
@@ -41,6 +43,13 @@ from .power import Power
 from .sum import Sum
 from .tensor import Tensor
 from .trivial import Trivial
+
+# Every module of this package is one constructor and registers itself on import, so
+# adding a representation is adding a module, nothing else.
+_INFRASTRUCTURE = {"base", "action"}
+for _module in sorted(m.name for m in pkgutil.iter_modules(__path__)):
+    if _module not in _INFRASTRUCTURE:
+        importlib.import_module(f"{__name__}.{_module}")
 
 if TYPE_CHECKING:  # imported where used: finite groups have no Lie algebra
     import scipy.sparse as sp

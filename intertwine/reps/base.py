@@ -27,6 +27,7 @@ the factors used).  Constructors that the parser meets by name register with
 
 from __future__ import annotations
 
+import dataclasses
 from abc import ABC, abstractmethod
 from collections import Counter
 from dataclasses import dataclass
@@ -90,6 +91,14 @@ class Parsed:
     reps: tuple = ()
     #: 1-based column of each integer argument, for carets
     int_columns: tuple[int, ...] = ()
+    #: the whole spec, for errors
+    text: str = ""
+
+    def error(self, message: str, argument: int | None = None) -> SpecError:
+        """A SpecError pointing at integer argument ``argument`` (None: at the name)."""
+        column = self.column if argument is None or argument >= len(self.int_columns) \
+            else self.int_columns[argument]
+        return SpecError(message, self.text, column)
 
 
 #: constructor name in a spec -> class
@@ -143,6 +152,11 @@ class Rep(ABC):
         for k in self.children:
             k.factors_used(used)
         return used
+
+    def max_power(self, factor: int) -> int:
+        """The highest j for which the character needs traces of g**j on V[factor]
+        (``sym`` and ``alt`` evaluate their part at g, g**2, ..., g**k)."""
+        return max((k.max_power(factor) for k in self.children), default=1)
 
     def signed_permutation(self, group: Group) -> bool:
         """Every discrete generator acts by a signed permutation (orbits apply).  Parts
@@ -218,16 +232,20 @@ class FactorAtom(Rep):
         if idx >= len(group.factors):
             raise SpecError(f"{name}[{idx}]: the group has no factor {idx} "
                             f"(factors are 0..{len(group.factors) - 1})", text, self.column)
-        problem = self.unavailable(group.factors[idx])
+        factor = group.factors[idx]
+        problem = self.unavailable(factor)
         if problem:
-            raise SpecError(f"{self.with_index(idx, single)}: {problem}", text, self.column)
+            raise SpecError(f"{self.with_index(idx, single)} is not a representation of "
+                            f"{factor}: {problem}", text, self.column)
         return self.with_index(idx, single)
 
     def with_index(self, idx: int, single: bool) -> Rep:
-        return type(self)(idx, column=self.column, single=single)
+        return dataclasses.replace(self, factor=idx, single=single)
 
     def unavailable(self, factor) -> str | None:
-        """Why the factor has no such representation (None: it has)."""
+        """Why ``factor`` (a ``spec.Factor``) has no such representation, or None.  The
+        parser then reports "NAME is not a representation of GROUP: why", with a caret
+        under NAME, and the command line exits with status 2."""
         return None
 
     def factors_used(self, used: set[int]) -> set[int]:

@@ -66,7 +66,7 @@ class Tensor(Rep):
 
     def dimension(self, group) -> int:
         dims = [f.dimension(group) for f in self.factors]
-        if sum(math.log2(d) for d in dims) > MAX_DIMENSION_BITS:
+        if 0 not in dims and sum(math.log2(d) for d in dims) > MAX_DIMENSION_BITS:
             raise TooLarge(f"{self} is too large: its dimension has more than "
                            f"{MAX_DIMENSION_BITS} bits")
         return prod(dims)

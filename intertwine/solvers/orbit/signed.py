@@ -44,7 +44,7 @@ def components(images: list[np.ndarray], n_nodes: int) -> np.ndarray:
     import scipy.sparse as sp
     from scipy.sparse.csgraph import connected_components
 
-    if not images:
+    if not images or not n_nodes:
         return np.arange(n_nodes)
     k = len(images)
     index_dtype = np.int32 if n_nodes < 2**31 else np.int64
