@@ -227,3 +227,23 @@ def test_make_bases_installs_no_torch():
     if p.returncode != 0:
         pytest.skip("make is not available")
     assert "intertwine batch" in p.stdout and "torch" not in p.stdout and "[test]" not in p.stdout
+
+
+def _readme() -> str:
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    with open(os.path.join(root, "README.rst"), encoding="utf-8") as f:
+        return f.read()
+
+
+def test_the_readme_example_with_arrow_and_times_works():
+    example = _readme().split("(``S(3) × S(4)")[1].split("``")[0]  # the spec it shows
+    assert "→" in example
+    code, out = run("dim", "S(3) × S(4)" + example)
+    assert code == 0 and out.strip() == "4"
+
+
+def test_shell_completion_as_the_readme_says():
+    assert "_INTERTWINE_COMPLETE=bash_source intertwine" in _readme()
+    p = subprocess.run([sys.executable, "-m", "intertwine"], capture_output=True, text=True,
+                       env=dict(os.environ, _INTERTWINE_COMPLETE="bash_source"), timeout=60)
+    assert p.returncode == 0 and "complete" in p.stdout and "_INTERTWINE_COMPLETE" in p.stdout

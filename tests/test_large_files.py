@@ -269,12 +269,12 @@ def test_verify_json_for_several_files(tmp_path):
 
 
 def test_many_elements_need_no_table(tmp_path, monkeypatch):
-    """A trivial group has one element per entry: above verify._TABLE_LABELS the weights
+    """A trivial group has one element per entry: above bands._TABLE_LABELS the weights
     are hashed and the labels seen kept as bits, so memory stays a band."""
-    import intertwine.verify as verify
+    import intertwine.bands as bands
 
     path = write(tmp_path, "Perm(5): det*det**4 + V*2**2 -> (V**2)**3")  # 328125 elements
-    monkeypatch.setattr(verify, "_TABLE_LABELS", 1000)
+    monkeypatch.setattr(bands, "_TABLE_LABELS", 1000)
     checks = list(verify_file(path, band_entries=1 << 14))
     assert all(passed for passed, _ in checks), checks
     with h5py.File(path, "r+") as f:
@@ -283,9 +283,17 @@ def test_many_elements_need_no_table(tmp_path, monkeypatch):
         f["pattern"][...] = p
     failed = [m for passed, m in verify_file(path, band_entries=1 << 14) if passed is False]
     assert failed == ["only 328124 of 328125 pattern elements occur"]
-    monkeypatch.setattr(verify, "_TABLE_LABELS", 10)
+    monkeypatch.setattr(bands, "_TABLE_LABELS", 10)
     b = intertwine.compute("S(6): V**2 -> V**2")  # equivariance with hashed weights
     assert all(passed for passed, _ in verify_basis(b, band_entries=100))
     b.pattern[35, 0], b.pattern[35, 1] = b.pattern[35, 1], b.pattern[35, 0]
     assert any(passed is False and "not equivariant" in m
                for passed, m in verify_basis(b, band_entries=100))
+
+
+def test_show_refuses_quickly_what_no_overview_can_list(tmp_path):
+    """A trivial group read in bands: 328125 parameters, each block's set is listed."""
+    path = write(tmp_path, "Perm(5): det*det**4 + V*2**2 -> (V**2)**3")
+    p = cli("show", str(path), "--overview", "--plain", budget=4_000_000)
+    assert p.returncode == 2 and "328125 parameters is too large to draw" in p.stderr
+    assert cli("show", str(path), "--overview", "--plain").returncode == 0  # in memory

@@ -35,7 +35,7 @@ import numpy as np
 
 from .palette import qualitative
 from .terminal import swatches, wrap
-from .view import View
+from .view import View, distinct
 
 __all__ = ["render_overview"]
 
@@ -239,7 +239,7 @@ class _Cells:
 
     def _tag(self, block: np.ndarray) -> tuple:
         if self.view.kind == "pattern":
-            return self._tag_values(np.unique(block))
+            return self._tag_values(distinct(block))
         nonzero = int(np.count_nonzero(block))
         self.zeros |= nonzero == 0
         return ("nonzero", nonzero) if nonzero else ("zero",)
