@@ -179,3 +179,15 @@ def test_source_blocks_cut_between_elements(monkeypatch):
         for field in ("index", "row", "col", "value", "numerator", "denominator"):
             joined = np.concatenate([getattr(b, field) for b in parts])
             assert np.array_equal(joined, getattr(whole, field))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(1, 60).flatmap(lambda n: st.tuples(
+    st.just(n), st.lists(st.permutations(range(n)), min_size=0, max_size=3))))
+def test_numpy_orbit_labels_equal_csgraphs(case):
+    from intertwine.solvers.labels import orbit_labels
+    from intertwine.solvers.orbit.signed import components
+
+    n, perms = case
+    images = [np.array(p, np.int64) for p in perms]
+    assert orbit_labels(images, n).tolist() == components(images, n).tolist()

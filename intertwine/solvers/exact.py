@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..basis import Coo
+from ..coo import Coo
 from ..problem import Problem
+from .result import SolveResult
 
 __all__ = ["solve_exact", "nullspace_rref", "BACKENDS", "ExactCooSource"]
 
@@ -159,7 +160,7 @@ class ExactCooSource:
 
 
 def solve_exact(problem: Problem, subgroup: bool | None = None,
-                backend: str = "integer", stream: bool = False) -> dict:
+                backend: str = "integer", stream: bool = False) -> SolveResult:
     """RREF basis over the rationals.
 
     ``subgroup`` (default: for continuous groups) first reduces to the orbits of the
@@ -181,14 +182,12 @@ def solve_exact(problem: Problem, subgroup: bool | None = None,
                                        nullity)
         source = ExactCooSource(reduction, coo, problem.dim_in)
         if stream and source.nnz > STREAM_BLOCK_ENTRIES and coo.numerator.dtype != object:
-            return {"coo": source, "n_basis": n_basis,
-                    "attrs": {"exact_subgroup_reduction": True}}
+            return SolveResult(n_basis, coo=source, attrs={"exact_subgroup_reduction": True})
         coo = reduction.expand(coo)
     else:
         n_basis, coo = nullspace_rref(problem.constraint_matrix(), problem.entries, backend)
     coo.row, coo.col = np.divmod(coo.row, problem.dim_in)
-    return {"coo": coo, "n_basis": n_basis,
-            "attrs": {"exact_subgroup_reduction": bool(subgroup)}}
+    return SolveResult(n_basis, coo=coo, attrs={"exact_subgroup_reduction": bool(subgroup)})
 
 
 def _known_dimension(problem: Problem) -> int | None:
