@@ -159,6 +159,7 @@ def _add_row(start: dict[int, int], pivot_rows: dict, holders: dict, image: dict
         if k != p:
             holders.setdefault(k, set()).add(p)
     pivot_rows[p] = row
+    return image is not None
 
 
 def nullspace_entries(rows: list[dict[int, int]], n_cols: int, nullity: int | None = None):
