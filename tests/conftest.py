@@ -11,8 +11,8 @@ _integer_nullspace = exact.nullspace_rref
 compared: list[int] = []  # sizes of the systems compared, for test_integer's control
 
 
-def _checked(matrix, n_cols, backend="integer"):
-    got = _integer_nullspace(matrix, n_cols, backend)
+def _checked(matrix, n_cols, backend="integer", nullity=None):
+    got = _integer_nullspace(matrix, n_cols, backend, nullity)
     if backend == "integer" and n_cols <= 3000:  # sympy's pure Python: small ones only
         n_ref, ref = _integer_nullspace(matrix, n_cols, "sympy")
         assert got[0] == n_ref, "integer and sympy eliminations disagree on the nullity"

@@ -49,9 +49,11 @@ def _to_domain_matrix(matrix, n_cols: int):
     return DomainMatrix(rows, (len(rows), n_cols), QQ)
 
 
-def nullspace_rref(matrix, n_cols: int, backend: str = "integer") -> tuple[int, Coo]:
+def nullspace_rref(matrix, n_cols: int, backend: str = "integer",
+                   nullity: int | None = None) -> tuple[int, Coo]:
     """RREF basis of {x : matrix x = 0} for an integer sparse matrix, as coo entries
-    (``row`` = position, ``col`` = 0)."""
+    (``row`` = position, ``col`` = 0).  ``nullity``, the dimension of the nullspace from
+    an independent count where one is known, lets ``integer.rref`` skip dependent rows."""
     if backend == "sympy":
         return _nullspace_sympy(matrix, n_cols)
     if backend != "integer":
@@ -64,7 +66,7 @@ def nullspace_rref(matrix, n_cols: int, backend: str = "integer") -> tuple[int, 
     vals = m.data.tolist()
     bounds = m.indptr.tolist()
     rows = [dict(zip(cols[lo:hi], vals[lo:hi])) for lo, hi in zip(bounds, bounds[1:])]
-    n_basis, index, pos, num, den = nullspace_entries(rows, n_cols)
+    n_basis, index, pos, num, den = nullspace_entries(rows, n_cols, nullity)
     return n_basis, Coo(index, pos, np.zeros(len(pos), np.int64), _floats(num, den), num, den)
 
 
@@ -175,7 +177,9 @@ def solve_exact(problem: Problem, subgroup: bool | None = None,
         from .reduce import by_subgroup
 
         reduction = by_subgroup(problem)
-        n_basis, coo = nullspace_rref(reduction.constraints, reduction.unknowns, backend)
+        nullity = _known_dimension(problem) if backend == "integer" else None
+        n_basis, coo = nullspace_rref(reduction.constraints, reduction.unknowns, backend,
+                                       nullity)
         source = ExactCooSource(reduction, coo, problem.dim_in)
         if stream and source.nnz > STREAM_BLOCK_ENTRIES and coo.numerator.dtype != object:
             return SolveResult(n_basis, coo=source, attrs={"exact_subgroup_reduction": True})
@@ -184,3 +188,16 @@ def solve_exact(problem: Problem, subgroup: bool | None = None,
         n_basis, coo = nullspace_rref(problem.constraint_matrix(), problem.entries, backend)
     coo.row, coo.col = np.divmod(coo.row, problem.dim_in)
     return SolveResult(n_basis, coo=coo, attrs={"exact_subgroup_reduction": bool(subgroup)})
+
+
+def _known_dimension(problem: Problem) -> int | None:
+    """The dimension from a closed form (``counting``), if one is known: the orbit
+    reduction keeps it (one unknown per orbit, the RREF maps entry for entry).  Only
+    asked for continuous groups: a finite group's exact elimination stays independent
+    of its character count, which checks it."""
+    from ..counting import independent_count
+
+    try:
+        return independent_count(problem.spec)[0]
+    except (ValueError, OverflowError, MemoryError):  # a count too large to attempt
+        return None

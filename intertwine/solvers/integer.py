@@ -28,8 +28,9 @@ import numpy as np
 __all__ = ["rref", "nullspace_entries"]
 
 
-def _primitive(row: dict[int, int], pivot: int) -> dict[int, int]:
-    """The row divided by the gcd of its entries, with a positive entry at ``pivot``."""
+def _primitive(row: dict[int, int], pivot: int) -> tuple[dict[int, int], int]:
+    """The row divided by the gcd g of its entries, with a positive entry at ``pivot``;
+    and that divisor (g or -g)."""
     g = 0
     for v in row.values():
         g = gcd(g, v)
@@ -39,78 +40,129 @@ def _primitive(row: dict[int, int], pivot: int) -> dict[int, int]:
         g = -g
     if g != 1:
         row = {c: v // g for c, v in row.items()}
-    return row
+    return row, g
 
 
-def rref(rows: list[dict[int, int]]) -> dict[int, dict[int, int]]:
+#: the prime of the dependence test (2**61 - 1)
+_PRIME = (1 << 61) - 1
+
+
+def rref(rows: list[dict[int, int]], rank: int | None = None) -> dict[int, dict[int, int]]:
     """The reduced row-echelon form of the integer rows, as {pivot column: row}.
 
     Each row (a dict column -> nonzero int) is primitive with a positive entry at its
     pivot column and zeros at every other pivot column; dividing it by that entry gives
     the row of the RREF.  Columns are compared as ints: the leading column of a row is its
     smallest.
+
+    Most rows of these systems are combinations of others (SO(3): V**6 -> V**6: 64,879
+    rows, rank 17,931), and reducing such a row to zero against the long rows of the RREF
+    is most of the work.  So each pivot row also carries its image under a random linear
+    functional modulo a prime; a row whose reduction that functional says is zero costs
+    a few operations and is set aside.  The functional never calls a dependent row
+    independent; it may (with probability about 2**-61 per row) call an independent one
+    dependent.  ``rank``, when known from an independent count, settles it: if the rows
+    kept reach it, the rows set aside lie in their span (they cannot add rank beyond the
+    system's).  Otherwise the rows set aside are reduced in full, as any other.
     """
+    import random
+
     pivot_rows: dict[int, dict[int, int]] = {}
     # column -> pivot columns whose rows hold it (outside their pivot): the rows a new
     # pivot at that column has to be cleared from
     holders: dict[int, set[int]] = {}
+    n_cols = 1 + max((max(r) for r in rows if r), default=-1)
+    draw = random.Random(15).randrange  # fixed: the same work on every run
+    weight = [draw(1, _PRIME) for _ in range(n_cols)]
+    # image of each pivot row's RREF row (the row / its pivot) under the functional
+    image: dict[int, int] | None = {}
+    set_aside: list[dict[int, int]] = []
     # Rows whose leading column comes last go first: a pivot row found early then holds
     # few columns that later pivots have to clear (6x less work than sympy's order on
     # SO(3): V**5 -> V**5, 3x less than shortest first).
-    for start in sorted((r for r in rows if r), key=lambda r: (-min(r), len(r))):
-        row = dict(start)
-        for c in [c for c in start if c in pivot_rows]:
-            a = row.pop(c, 0)
-            if not a:
-                continue
-            prow = pivot_rows[c]
-            d = prow[c]
-            if d != 1:
-                g = gcd(a, d)
-                scale, a = d // g, a // g
-                if scale != 1:
-                    row = {k: v * scale for k, v in row.items()}
-            for k, v in prow.items():
-                if k != c:
-                    w = row.get(k, 0) - a * v
-                    if w:
-                        row[k] = w
-                    else:
-                        del row[k]
-        if not row:
-            continue
-        p = min(row)
-        row = _primitive(row, p)
-        d = row[p]
-        # clear column p from the pivot rows that hold it
-        for q in holders.pop(p, ()):
-            qrow = pivot_rows[q]
-            a = qrow.pop(p)
-            g = gcd(a, d)
-            scale, a = d // g, a // g
-            if scale != 1:
-                qrow = {k: v * scale for k, v in qrow.items()}
-            for k, v in row.items():
-                if k == p:
+    ordered = sorted((r for r in rows if r), key=lambda r: (-min(r), len(r)))
+    for test, batch in ((True, ordered), (False, set_aside)):
+        for start in batch:
+            if test and rank is not None and image is not None:
+                residue = sum(weight[c] * v for c, v in start.items())
+                residue -= sum(image[c] * v for c, v in start.items() if c in image)
+                if residue % _PRIME == 0:
+                    set_aside.append(start)
                     continue
-                w = qrow.get(k, 0) - a * v
-                if w:
-                    if k not in qrow:
-                        holders.setdefault(k, set()).add(q)
-                    qrow[k] = w
-                else:
-                    del qrow[k]
-                    holders[k].discard(q)
-            pivot_rows[q] = _primitive(qrow, q)
-        # its other columns are free so far; none is a pivot (the row is reduced)
-        for k in row:
-            if k != p:
-                holders.setdefault(k, set()).add(p)
-        pivot_rows[p] = row
+            if not _add_row(start, pivot_rows, holders, image, weight):
+                image = None  # a pivot divisible by the prime: test no more rows
+        if rank is not None and len(pivot_rows) >= rank:
+            break
     return pivot_rows
 
 
-def nullspace_entries(rows: list[dict[int, int]], n_cols: int):
+def _add_row(start: dict[int, int], pivot_rows: dict, holders: dict, image: dict | None,
+             weight: list[int]) -> bool:
+    """Reduce the row by the pivot rows; if something is left, it becomes a pivot row
+    and its pivot column is cleared from the others (Gauss-Jordan).  Keeps ``image`` up
+    to date; False when it cannot (a pivot divisible by the prime)."""
+    row = dict(start)
+    for c in [c for c in start if c in pivot_rows]:
+        a = row.pop(c, 0)
+        if not a:
+            continue
+        prow = pivot_rows[c]
+        d = prow[c]
+        if d != 1:
+            g = gcd(a, d)
+            scale, a = d // g, a // g
+            if scale != 1:
+                row = {k: v * scale for k, v in row.items()}
+        for k, v in prow.items():
+            if k != c:
+                w = row.get(k, 0) - a * v
+                if w:
+                    row[k] = w
+                else:
+                    del row[k]
+    if not row:
+        return True
+    p = min(row)
+    row, _ = _primitive(row, p)
+    d = row[p]
+    if image is not None and d % _PRIME:
+        image[p] = sum(weight[k] * v for k, v in row.items()) * pow(d, -1, _PRIME) % _PRIME
+    else:
+        image = None
+    # clear column p from the pivot rows that hold it
+    for q in holders.pop(p, ()):
+        qrow = pivot_rows[q]
+        a = qrow.pop(p)
+        # in RREF terms: row_q -= (a / d_q) * row_p, so its image likewise
+        if image is not None and qrow[q] % _PRIME:
+            image[q] = (image[q] - a * pow(qrow[q], -1, _PRIME) * image[p]) % _PRIME
+        else:
+            image = None
+        g = gcd(a, d)
+        scale, a = d // g, a // g
+        if scale != 1:
+            qrow = {k: v * scale for k, v in qrow.items()}
+        for k, v in row.items():
+            if k == p:
+                continue
+            w = qrow.get(k, 0) - a * v
+            if w:
+                if k not in qrow:
+                    holders.setdefault(k, set()).add(q)
+                qrow[k] = w
+            else:
+                del qrow[k]
+                holders[k].discard(q)
+        pivot_rows[q], _ = _primitive(qrow, q)
+    # its other columns are free so far; none is a pivot (the row is reduced)
+    for k in row:
+        if k != p:
+            holders.setdefault(k, set()).add(p)
+    pivot_rows[p] = row
+    return image is not None
+
+
+def nullspace_entries(rows: list[dict[int, int]], n_cols: int, nullity: int | None = None):
     """The RREF basis of {x : rows . x = 0} over the rationals, as arrays.
 
     ``rows`` hold columns in *reversed* order (reversed column c is original column
@@ -118,8 +170,9 @@ def nullspace_entries(rows: list[dict[int, int]], n_cols: int):
     ``index`` has numerator/denominator at original ``position``; sorted by element, then
     position; denominators positive, fractions in lowest terms; numerators and
     denominators are Python ints in object arrays when one does not fit int64.
+    ``nullity``: the dimension of the nullspace if known independently (see ``rref``).
     """
-    table = rref(rows)
+    table = rref(rows, None if nullity is None else n_cols - nullity)
     free = np.setdiff1d(np.arange(n_cols), np.fromiter(table, np.int64, len(table)))
     # the element led by reversed free column c is number order[c]: the largest reversed
     # column is the smallest original position, the first element

@@ -32,6 +32,7 @@ import scipy.sparse as sp
 
 from ..coo import Coo
 from ..problem import Problem
+from .labels import orbit_labels
 from .orbit.signed import signed_orbits
 
 __all__ = ["Reduction", "by_subgroup", "plain", "dedupe_rows", "components"]
@@ -121,7 +122,8 @@ def _orbit_basis(pairs, dim_out: int, dim_in: int) -> sp.csc_matrix:
     n = dim_out * dim_in
     if not pairs:
         return sp.identity(n, np.int8, format="csc")
-    orbits = signed_orbits(pairs, dim_out, dim_in)
+    # small orbits (at most the subgroup's order): numpy labels, no csgraph import
+    orbits = signed_orbits(pairs, dim_out, dim_in, label=orbit_labels)
     return sp.csc_matrix((orbits.value, (orbits.position, orbits.orbit)),
                          shape=(n, orbits.count))
 

@@ -39,21 +39,13 @@ def _images(pairs, dim_in: int):
     return images, negative
 
 
-#: below this many nodes, components by numpy label propagation: importing
-#: scipy.sparse.csgraph (it pulls in scipy.sparse.linalg and scipy.linalg) alone costs
-#: more than the start-up of a whole small ``basis`` process
-SMALL_GRAPH = 1 << 16
-
-
 def components(images: list[np.ndarray], n_nodes: int) -> np.ndarray:
     """Weakly connected components, numbered in the order of their first node."""
-    if not images or not n_nodes:
-        return np.arange(n_nodes)
-    if n_nodes <= SMALL_GRAPH:
-        return _propagated_components(images, n_nodes)
     import scipy.sparse as sp
     from scipy.sparse.csgraph import connected_components
 
+    if not images or not n_nodes:
+        return np.arange(n_nodes)
     k = len(images)
     index_dtype = np.int32 if n_nodes < 2**31 else np.int64
     indices = np.stack(images, axis=1).astype(index_dtype, copy=False).ravel()
@@ -62,29 +54,6 @@ def components(images: list[np.ndarray], n_nodes: int) -> np.ndarray:
                           shape=(n_nodes, n_nodes))
     _, labels = connected_components(graph, directed=True, connection="weak")
     return _first_occurrence_order(labels)
-
-
-def _propagated_components(images: list[np.ndarray], n_nodes: int) -> np.ndarray:
-    """Every node carries a label, a node of its own orbit, no larger than itself: each
-    round lowers it to the smallest label among its neighbours (images and preimages)
-    and then to its label's label (pointer jumping).  At the fixed point the label is
-    constant on each orbit and labels itself: the orbit's smallest node."""
-    label = np.arange(n_nodes)
-    inverses = []
-    for image in images:
-        inverse = np.empty_like(image)
-        inverse[image] = np.arange(n_nodes)
-        inverses.append(inverse)
-    while True:
-        before = label
-        for image, inverse in zip(images, inverses):
-            label = np.minimum(label, label[image])
-            label = np.minimum(label, label[inverse])
-        label = label[label]
-        if np.array_equal(label, before):
-            break
-    _, rank = np.unique(label, return_inverse=True)  # smallest nodes in increasing order
-    return rank.ravel()
 
 
 def _first_occurrence_order(labels: np.ndarray) -> np.ndarray:
@@ -109,14 +78,15 @@ class SignedOrbits:
     count: int
 
 
-def signed_orbits(pairs, dim_out: int, dim_in: int) -> SignedOrbits:
-    """Signed orbits of positions under the (rho_out(g), rho_in(g)) signed permutations."""
+def signed_orbits(pairs, dim_out: int, dim_in: int, label=None) -> SignedOrbits:
+    """Signed orbits of positions under the (rho_out(g), rho_in(g)) signed permutations.
+    ``label(images, n_nodes)`` numbers the components (default ``components``)."""
     n = dim_out * dim_in
     images, negative = _images(pairs, dim_in)
     # node 2p+0 -> 2g(p)+neg, node 2p+1 -> 2g(p)+(1-neg): interleave both sheets
     cover = [np.stack([2 * img + neg, 2 * img + (1 - neg)], axis=1).ravel()
              for img, neg in zip(images, (x.astype(np.int64) for x in negative))]
-    labels = components(cover, 2 * n)
+    labels = (label or components)(cover, 2 * n)
     plus, minus = labels[0::2], labels[1::2]
     pos = np.flatnonzero(plus != minus)
     first = np.minimum(plus, minus)[pos]
