@@ -47,20 +47,33 @@ def compute_to_file(spec: str | Spec, path, method: str = "auto", *,
     The file is the same either way.  ``compression``: None or ``"gzip"``.
     """
     from .io import read_attributes, save
-    from .solvers import LIMITS, choose_method
+    from .solvers import choose_method
     from .solvers.orbit import pattern_source, streamable
 
     problem = Problem.from_spec(spec)
     chosen = choose_method(problem, method)
     if chosen == "orbit" and streamable(problem):
-        problem.check_size(LIMITS["orbit_stream"], chosen)
-        _check_generator_memory(problem)
+        check_size(problem, chosen)
         source = pattern_source(problem)
         basis = _basis(problem, chosen, {"pattern": source, "n_basis": source.n_basis})
     else:
         basis = compute(problem.spec, chosen, **options)
     save(basis, path, compression=compression)
     return read_attributes(path)
+
+
+def check_size(problem: Problem, method: str) -> None:
+    """Raise ``TooLarge`` (a ValueError) if :func:`compute_to_file` would refuse
+    ``problem`` for its size with ``method`` (not ``auto``), before any work: streamed S(n)
+    patterns have the streaming limits, everything else its solver's."""
+    from .solvers import LIMITS, limit
+    from .solvers.orbit import streamable
+
+    if method == "orbit" and streamable(problem):
+        problem.check_size(LIMITS["orbit_stream"], method)
+        _check_generator_memory(problem)
+    else:
+        problem.check_size(limit(problem, method), method)
 
 
 #: memory per entry of a stored generator: the permutation, its coo arrays and their
