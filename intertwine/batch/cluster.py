@@ -18,8 +18,9 @@ removes its staging folder at the end, also on Ctrl-C.  The client records each 
 file, as a local run does (:mod:`.cache`), and reports it through the same callbacks.
 
 On Ctrl-C or SIGTERM the client cancels every future and removes the staging folder: a
-task already running on a worker finishes computing but cannot rename its file into
-place (its staging folder is gone), so no unrecorded file appears later.
+task already running on a worker finishes computing (Dask does not interrupt running
+tasks) but cannot rename its file into place (its staging folder is gone), so no
+unrecorded file appears later.
 """
 
 from __future__ import annotations
@@ -53,13 +54,23 @@ def connect(address: str):
     except ImportError:
         raise DaskUnavailable("batch --dask needs Dask distributed: pip install "
                               "'intertwine[dask]'") from None
-    where = {"scheduler_file": address} if os.path.isfile(address) else {"address": address}
+    from distributed.comm import resolve_address
+
+    def unreachable(e: BaseException) -> DaskUnavailable:
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        return DaskUnavailable(f"cannot reach the Dask scheduler at {address}: {first}")
+
+    if os.path.isfile(address):
+        where = {"scheduler_file": address}
+    else:
+        try:  # before Client: one built on a bad address hangs at exit closing itself
+            where = {"address": resolve_address(address)}
+        except (OSError, ValueError, TypeError) as e:
+            raise unreachable(e) from None
     try:
         return Client(**where, timeout=CONNECT_SECONDS, set_as_default=False)
     except (OSError, TimeoutError, ValueError, TypeError) as e:
-        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise DaskUnavailable(f"cannot reach the Dask scheduler at {address}: {first}") \
-            from None
+        raise unreachable(e) from None
 
 
 def run_on_dask(client, tasks: list[Task], out_dir: Path, on_done) -> None:
@@ -94,7 +105,18 @@ def run_on_dask(client, tasks: list[Task], out_dir: Path, on_done) -> None:
             client.cancel(list(futures))
         raise
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        _remove_staging(staging)
+
+
+def _remove_staging(staging: Path) -> None:
+    """Renamed first: a task still running on a worker (cancelled, or of a worker Dask
+    gave up on) then finds no path to create files in or to rename its file from, so
+    nothing appears in the out-dir later and the removal cannot race with it."""
+    gone = staging.with_name(f"gone-{staging.name}")
+    with contextlib.suppress(OSError):
+        os.rename(staging, gone)
+        staging = gone
+    shutil.rmtree(staging, ignore_errors=True)
 
 
 def _result(future) -> dict:
