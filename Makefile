@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test bases bench bench-emlp lint clean gallery
+.PHONY: test bases bench bench-cluster bench-emlp lint clean gallery
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ gallery: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+
+# batch --dask on a LocalCluster and --shard, against a local run (issue 14): ratios
+bench-cluster: $(STAMP)
+	$(BIN)/python bench/cluster.py
 
 # Side by side with EMLP (issue 6). EMLP and jax (~900 MB) live in their own venv, never in
 # `make test`; the pins are the versions this comparison was run with (six: objax imports it
