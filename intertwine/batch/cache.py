@@ -92,17 +92,25 @@ class Records:
     def __init__(self, folder: Path, lock_wait: float = LOCK_WAIT_SECONDS):
         self.folder = Path(folder)
         self.lock_wait = lock_wait
+        self._lock_fd = None
         where = self.folder / RECORD_DIR
-        try:
-            where.mkdir(exist_ok=True)
-            self._lock_fd = os.open(where / _LOCK_FILE, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC,
-                                    0o666)
-        except FileExistsError:
+        if where.exists() and not where.is_dir():
             raise RecordsUnusable(f"{where} is in the way: batch keeps its records in a "
-                                  "folder of that name") from None
-        except OSError as e:
-            raise RecordsUnusable(f"cannot use the record folder {where}: "
-                                  f"{e.strerror or e}") from None
+                                  "folder of that name")
+        # created when a record is first written: a run that only finds files up to
+        # date also works in a folder it may not write (a read-only cache)
+
+    def _lock(self) -> int:
+        if self._lock_fd is None:
+            where = self.folder / RECORD_DIR
+            try:
+                where.mkdir(exist_ok=True)
+                self._lock_fd = os.open(where / _LOCK_FILE,
+                                        os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+            except OSError as e:
+                raise RecordsUnusable(f"cannot use the record folder {where}: "
+                                      f"{e.strerror or e}") from None
+        return self._lock_fd
 
     def close(self) -> None:
         if self._lock_fd is not None:
@@ -138,10 +146,11 @@ class Records:
     @contextlib.contextmanager
     def locked(self):
         """Hold the folder's record lock (waiting at most ``lock_wait`` seconds)."""
+        fd = self._lock()
         deadline = time.monotonic() + self.lock_wait
         while True:
             try:
-                fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except OSError as e:
                 if e.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
@@ -155,7 +164,7 @@ class Records:
         try:
             yield
         finally:
-            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+            fcntl.flock(fd, fcntl.LOCK_UN)
 
 
 def check_up_to_date(entry: Entry, path: Path, records: Records) -> dict | None:

@@ -78,7 +78,7 @@ def run_on_dask(client, tasks: list[Task], out_dir: Path, on_done) -> None:
     from distributed import as_completed
 
     staging = Path(out_dir).resolve() / RECORD_DIR / f"run-{uuid.uuid4().hex}"
-    staging.mkdir()
+    staging.mkdir(parents=True)
     memory = _largest_memory_resource(client)
     futures = {}
     try:
