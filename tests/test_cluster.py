@@ -6,6 +6,7 @@ the same manifest, and ``verify`` on each file.
 """
 
 import contextlib
+import importlib.util
 import json
 import os
 import re
@@ -241,7 +242,8 @@ def test_batch_takes_what_basis_streams(tmp_path):
 
 # -- Dask --------------------------------------------------------------------------------
 
-distributed = pytest.importorskip("distributed")
+needs_dask = pytest.mark.skipif(importlib.util.find_spec("distributed") is None,
+                                reason="needs the dask extra (dask[distributed])")
 
 
 @pytest.fixture(scope="module")
@@ -253,6 +255,7 @@ def local_cluster():
         yield cluster
 
 
+@needs_dask
 def test_dask_run_equals_a_local_run(tmp_path, local_cluster, local_run):
     m = catalogue_manifest(tmp_path)
     out, report = tmp_path / "out", tmp_path / "report.json"
@@ -275,6 +278,7 @@ def test_dask_run_equals_a_local_run(tmp_path, local_cluster, local_run):
     assert again.returncode == 1 and summary_counts(again.stdout) == (8, 0, 7, 1)
 
 
+@needs_dask
 def test_ctrl_c_cancels_the_dask_run(tmp_path, local_cluster):
     entries = {f"maron_s{n}": f"S({n}): V**2 -> V**2" for n in range(36, 48)}
     m, out = good_manifest(tmp_path, entries), tmp_path / "out"
@@ -286,7 +290,9 @@ def test_ctrl_c_cancels_the_dask_run(tmp_path, local_cluster):
     p.send_signal(signal.SIGINT)
     _, stderr = p.communicate(timeout=60)
     assert p.returncode == 130, stderr
-    with distributed.Client(local_cluster.scheduler_address, timeout=30) as client:
+    from distributed import Client
+
+    with Client(local_cluster.scheduler_address, timeout=30) as client:
         deadline = time.monotonic() + 30  # the cancelled futures leave the scheduler
         while client.run_on_scheduler(lambda dask_scheduler: len(dask_scheduler.tasks)) \
                 and time.monotonic() < deadline:
@@ -312,6 +318,7 @@ def test_without_dask_the_usage_error_names_the_extra(tmp_path):
     assert len(result.stderr.strip().splitlines()) <= 4
 
 
+@needs_dask
 @pytest.mark.parametrize("address", ["nonsense::", "tcp://127.0.0.1", "http://x:1"])
 def test_a_bad_scheduler_address_is_a_usage_error(tmp_path, address):
     code, _, stderr = batch(good_manifest(tmp_path), "--out-dir", tmp_path / "out",
@@ -358,6 +365,7 @@ class Processes:
                 p.wait(timeout=10)
 
 
+@needs_dask
 def test_a_cluster_of_separate_processes_survives_a_killed_worker(tmp_path):
     """`dask scheduler` and two `dask worker`s as a cluster runs them, on 127.0.0.1; one
     worker is SIGKILLed while entries run: Dask runs its task again on the other, and
@@ -375,7 +383,9 @@ def test_a_cluster_of_separate_processes_survives_a_killed_worker(tmp_path):
                                    "--nthreads", "1", "--no-nanny", "--no-dashboard",
                                    "--death-timeout", "60")
                    for i in (1, 2)]
-        with distributed.Client(address, timeout=60) as client:
+        from distributed import Client
+
+        with Client(address, timeout=60) as client:
             client.wait_for_workers(2, timeout=60)
         entries = {f"maron_s{n}": f"S({n}): V**2 -> V**2" for n in range(20, 30)}
         m, out = good_manifest(tmp_path, entries), tmp_path / "out"
