@@ -24,8 +24,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import intertwine
-from intertwine.batch import RECORD_DIR, Manifest, RecordsUnusable
+from intertwine.batch import RECORD_DIR, Entry, Manifest, RecordsUnusable
 from intertwine.batch.cache import Records, fingerprint
+from intertwine.batch.schedule import Task
 from intertwine.spec import parse_spec
 from intertwine.verify import verify_basis
 
@@ -250,9 +251,35 @@ needs_dask = pytest.mark.skipif(importlib.util.find_spec("distributed") is None,
 def local_cluster():
     from distributed import LocalCluster
 
+    # workers declare memory: tasks ask for their estimates (the scheduler-and-workers
+    # test below runs without, so both ways are used)
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                      dashboard_address=None, host="127.0.0.1") as cluster:
+                      dashboard_address=None, host="127.0.0.1",
+                      resources={"MEMORY": 2e9}) as cluster:
         yield cluster
+
+
+@needs_dask
+def test_tasks_ask_for_their_memory_estimate(local_cluster, tmp_path, monkeypatch):
+    from distributed import Client
+
+    from intertwine.batch import cluster as backend
+
+    monkeypatch.setattr(backend, "dask_task", lambda *args: {"error": "not run"})
+    tasks = [Task(Entry(n, None, "S(3): V -> V", name, "auto", "orbit"), tmp_path / name,
+                  estimate) for n, name, estimate in [(1, "small", 1 << 29), (2, "big", 3e9)]]
+    asked, done = [], []
+    with Client(local_cluster.scheduler_address, set_as_default=False) as client:
+        submit = client.submit
+
+        def recording_submit(*args, **kwargs):
+            asked.append(kwargs.get("resources"))
+            return submit(*args, **kwargs)
+        client.submit = recording_submit
+        backend.run_on_dask(client, tasks, tmp_path, lambda task, result: done.append(result))
+    # largest first, each at most what the largest worker declares
+    assert asked == [{"MEMORY": 2e9}, {"MEMORY": 1 << 29}]
+    assert done == [{"error": "not run"}] * 2 and leftovers(tmp_path) == []
 
 
 @needs_dask
