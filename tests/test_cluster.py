@@ -301,8 +301,8 @@ def test_dask_run_equals_a_local_run(tmp_path, local_cluster, local_run):
                 for e in data["entries"]]
     data = json.loads(report.read_text())
     assert comparable(data) == comparable(local_run[1])
-    again = batch_process(m, "--out-dir", out, "--dask", local_cluster.scheduler_address)
-    assert again.returncode == 1 and summary_counts(again.stdout) == (8, 0, 7, 1)
+    code, stdout, _ = batch(m, "--out-dir", out, "--dask", local_cluster.scheduler_address)
+    assert code == 1 and summary_counts(stdout) == (8, 0, 7, 1)
 
 
 @needs_dask
