@@ -119,9 +119,11 @@ def main() -> None:
         up_to_date = re.search(r"0 written, (\d+) up to date", stdout)
         same = all(contents(work / "local0" / f"{n}.h5") == contents(folder / f"{n}.h5")
                    for n in specs for folder in (work / "dask0", merged))
-        identical = all((work / "local0" / f"{n}.h5").read_bytes()
-                        == (folder / f"{n}.h5").read_bytes()
-                        for n in specs for folder in (work / "dask0", merged))
+        differ = sorted(f"{folder.name}/{n}.h5" for n in specs
+                        for folder in (work / "dask0", merged)
+                        if (work / "local0" / f"{n}.h5").read_bytes()
+                        != (folder / f"{n}.h5").read_bytes())
+        identical = not differ
         print(f"\n{len(specs)} entries (scale {args.scale}), each {min(entry_seconds):.2f}-"
               f"{max(entry_seconds):.2f} s in a worker; best of {args.repeat}:")
         print(f"  local --jobs 2          {local:7.2f} s")
@@ -131,6 +133,8 @@ def main() -> None:
         print(f"  merged shards: {'nothing recomputed' if up_to_date else 'RECOMPUTED'}; "
               f"datasets and attributes {'identical' if same else 'DIFFER'} "
               f"(bytes {'identical' if identical else 'differ'}) across local, dask, shards")
+        if differ:
+            print(f"  bytes differ from the local run's: {', '.join(differ)}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
