@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 BASE := $(VENV)/.installed-base
 
-.PHONY: test bases bench bench-emlp bench-escnn lint clean gallery
+.PHONY: test bases bench bench-cluster bench-emlp bench-escnn lint clean gallery
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,10 @@ gallery: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/verify_bench.py
+
+# batch --dask on a LocalCluster and --shard, against a local run (issue 14): ratios
+bench-cluster: $(STAMP)
+	$(BIN)/python bench/cluster.py
 
 # Side by side with EMLP (issue 6). EMLP and jax (~900 MB) live in their own venv, never in
 # `make test`; the pins are the versions this comparison was run with (six: objax imports it

@@ -52,16 +52,13 @@ def compute_to_file(spec: str | Spec, path, method: str = "auto", *,
     ``progress``: see :func:`intertwine.io.save`.
     """
     from .io import read_attributes, save
-    from .solvers import LIMITS, SolveResult, choose_method, limit
+    from .solvers import SolveResult, choose_method
     from .solvers.orbit import pattern_source, streamable
 
     problem = Problem.from_spec(spec)
     chosen = choose_method(problem, method)
-    # sizes first, from the spec alone: nothing below is built for a spec too large
-    problem.check_size(LIMITS["orbit_stream"] if chosen == "orbit" else limit(problem, chosen),
-                       chosen)
+    check_size(problem, chosen)  # from the spec alone: nothing is built for one too large
     if chosen == "orbit" and streamable(problem):
-        _check_generator_memory(problem)
         source = pattern_source(problem)
         basis = _basis(problem, chosen, SolveResult(source.n_basis, pattern=source))
     else:
@@ -71,6 +68,20 @@ def compute_to_file(spec: str | Spec, path, method: str = "auto", *,
     written = os.path.realpath(path)  # a link's target: the file save() replaces
     save(basis, path, compression=compression, progress=progress)
     return read_attributes(written)
+
+
+def check_size(problem: Problem, method: str) -> None:
+    """Raise ``TooLarge`` (a ValueError) if :func:`compute_to_file` would refuse
+    ``problem`` for its size with ``method`` (not ``auto``), before any work: streamed S(n)
+    patterns have the streaming limits, everything else its solver's."""
+    from .solvers import LIMITS, limit
+    from .solvers.orbit import streamable
+
+    if method == "orbit" and streamable(problem):
+        problem.check_size(LIMITS["orbit_stream"], method)
+        _check_generator_memory(problem)
+    else:
+        problem.check_size(limit(problem, method), method)
 
 
 #: memory per entry of a stored generator: the permutation, its coo arrays and their

@@ -12,7 +12,7 @@ import os
 import signal
 import sys
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import click
@@ -292,6 +292,8 @@ BATCH_EXAMPLES = """
 Examples:
   intertwine batch bases/catalog.toml --out-dir bases
   intertwine batch models.toml --out-dir cache/bases --jobs 4 --json report.json
+  intertwine batch models.toml --out-dir part2 --shard 2/4      # CI matrix job 2 of 4
+  intertwine batch models.toml --out-dir /shared/bases --dask tcp://10.0.0.5:8786
 
 \b
 Manifest (TOML):
@@ -315,7 +317,13 @@ Manifest (TOML):
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None,
               help="Also write a machine-readable report (JSON) to this file; - prints "
                    "it on stdout (and the rest on stderr).")
-def batch(manifest, out_dir, jobs, force, json_path):
+@click.option("--shard", metavar="I/N", default=None,
+              help="Compute only shard I of N: the valid entries j (from 0) with "
+                   "j mod N = I-1.")
+@click.option("--dask", "dask_address", metavar="ADDRESS", default=None,
+              help="Run the entries on the Dask cluster whose scheduler is at ADDRESS "
+                   "(or in this scheduler file); --out-dir must be shared with the workers.")
+def batch(manifest, out_dir, jobs, force, json_path, shard, dask_address):
     """Compute every basis listed in a TOML MANIFEST into --out-dir.
 
     Files that are up to date (same spec, method, format and intertwine version, and
@@ -325,19 +333,28 @@ def batch(manifest, out_dir, jobs, force, json_path):
     status 130 or 143); the summary and report still say what was done.
     """
     from .atomic import output_target
-    from .batch import BatchInterrupted, default_jobs, read_manifest, run_batch
+    from .batch import BatchInterrupted, RecordsUnusable, default_jobs, read_manifest, run_batch
     from .batch.report import Progress, json_report, summary_table, write_json
 
     start = time.perf_counter()
+    if jobs and dask_address:
+        raise UsageProblem("choose one of --jobs (local processes) and --dask (a cluster)")
+    client = None
     to_stdout = json_path == "-"  # stdout is the report's: everything else on stderr
     with usage_errors():
         plan = read_manifest(manifest)
+        if shard is not None:
+            plan = plan.shard(*_shard_option(shard))
         if json_path and not to_stdout:
             if not os.path.isdir(os.path.dirname(output_target(json_path))):
                 raise UsageProblem(f"folder does not exist: {os.path.dirname(json_path)}")
         if os.path.exists(out_dir) and not os.path.isdir(out_dir):
             raise UsageProblem(f"--out-dir is not a folder: {out_dir}")
         os.makedirs(out_dir, exist_ok=True)
+        if dask_address is not None:
+            from .batch.cluster import connect
+
+            client = connect(dask_address)
     for bad in plan.invalid:
         click.echo(f"{plan.where(bad.line, bad.number)}: {bad.reason}", err=True)
     progress = Progress(len(plan.entries), terminal=sys.stdout.isatty() and not to_stdout,
@@ -345,9 +362,15 @@ def batch(manifest, out_dir, jobs, force, json_path):
     interrupted = None
     try:
         outcomes = run_batch(plan, Path(out_dir), jobs=jobs or default_jobs(), force=force,
-                             progress=progress)
+                             progress=progress, dask=client)
     except BatchInterrupted as stop:  # Ctrl-C or SIGTERM: still tell what was done
         outcomes, interrupted = stop.outcomes, stop.code
+    except RecordsUnusable as e:  # the record folder, or its lock held for too long
+        raise UsageProblem(str(e)) from None
+    finally:
+        if client is not None:
+            with suppress(Exception):
+                client.close(timeout=5)
     seconds = time.perf_counter() - start
     click.echo(summary_table(outcomes, seconds, out_dir), err=to_stdout)
     report = json_report(outcomes, seconds, manifest, out_dir) if json_path else None
@@ -361,6 +384,16 @@ def batch(manifest, out_dir, jobs, force, json_path):
                    err=True)
         sys.exit(interrupted)
     sys.exit(1 if any(o.status == "failed" for o in outcomes) else 0)
+
+
+def _shard_option(text: str) -> tuple[int, int]:
+    """``--shard I/N`` as (I, N); a usage error unless 1 <= I <= N."""
+    index, slash, count = text.partition("/")
+    if slash and index.strip().isdecimal() and count.strip().isdecimal():
+        i, n = int(index), int(count)
+        if 1 <= i <= n:
+            return i, n
+    raise UsageProblem(f"--shard {text!r}: expected I/N with 1 <= I <= N, such as 2/4")
 
 
 SHOW_EXAMPLES = """

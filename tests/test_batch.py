@@ -3,6 +3,7 @@
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -15,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import intertwine
-from intertwine.batch import RECORD_FILE, read_manifest, run_batch
+from intertwine.batch import RECORD_DIR, read_manifest, run_batch
 from intertwine.batch.manifest import ManifestError
 from intertwine.batch.schedule import Task, pick
 from intertwine.cli import cli
@@ -197,9 +198,7 @@ def computed(tmp_path_factory):
 def fresh_copy(computed, tmp_path):
     m, source = computed
     out = tmp_path / "out"
-    out.mkdir()
-    for p in source.iterdir():
-        (out / p.name).write_bytes(p.read_bytes())
+    shutil.copytree(source, out)
     return m, out
 
 
@@ -232,13 +231,15 @@ def test_a_damaged_file_is_recomputed(computed, tmp_path_factory, data):
 
 def test_missing_or_foreign_records_mean_recompute(computed, tmp_path):
     m, out = fresh_copy(computed, tmp_path)
-    records = json.loads((out / RECORD_FILE).read_text())
-    records["files"]["maron.h5"]["spec"] = "S(6): V**2 -> V**2"
-    (out / RECORD_FILE).write_text(json.dumps(records))
-    assert statuses(m, out)["maron"] == "written"
-    (out / RECORD_FILE).write_text("not json")
+    maron = out / RECORD_DIR / "maron.h5.json"
+    record = json.loads(maron.read_text())
+    maron.write_text(json.dumps({**record, "spec": "S(6): V**2 -> V**2"}))
+    assert statuses(m, out) == {**dict.fromkeys(GOOD, "up to date"), "maron": "written"}
+    for path in (out / RECORD_DIR).glob("*.json"):
+        path.write_text("not json")
     assert set(statuses(m, out).values()) == {"written"}
-    (out / RECORD_FILE).unlink()
+    for path in (out / RECORD_DIR).glob("*.json"):
+        path.unlink()
     (out / "deepsets.h5").unlink()
     assert set(statuses(m, out).values()) == {"written"}
     assert set(statuses(m, out).values()) == {"up to date"}

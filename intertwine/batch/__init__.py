@@ -1,9 +1,10 @@
 """``intertwine batch``: precompute the bases listed in a TOML manifest.
 
 The pieces, in the order a run uses them: :mod:`.manifest` reads and checks the
-manifest, :mod:`.cache` decides which files are already right, :mod:`.schedule` runs the
-rest in worker processes within a memory budget, :mod:`.worker` computes one entry, and
-:mod:`.report` tells the user (progress, summary table, JSON).
+manifest (and picks a ``--shard``), :mod:`.cache` decides which files are already right
+and keeps their records, :mod:`.schedule` runs the rest in worker processes within a
+memory budget (or :mod:`.cluster` on a Dask cluster), :mod:`.worker` computes one entry,
+and :mod:`.report` tells the user (progress, summary table, JSON).
 """
 
 from __future__ import annotations
@@ -11,14 +12,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from .. import interrupt
-from ..solvers import LIMITS
-from .cache import RECORD_FILE, Records, check_up_to_date
+from ..api import check_size
+from .cache import RECORD_DIR, Records, RecordsUnusable, check_up_to_date
 from .manifest import Entry, Invalid, Manifest, ManifestError, default_name, read_manifest
 from .report import FAILED, UP_TO_DATE, WRITTEN, Outcome, Progress
 from .schedule import Task, default_jobs, estimate_bytes, memory_budget, run_parallel
 
 __all__ = ["BatchInterrupted", "Entry", "Invalid", "Manifest", "ManifestError", "Outcome",
-           "RECORD_FILE", "default_jobs", "default_name", "read_manifest", "run_batch"]
+           "RECORD_DIR", "RecordsUnusable", "default_jobs", "default_name", "read_manifest",
+           "run_batch"]
 
 INTERRUPTED = "interrupted: not written"
 
@@ -34,12 +36,14 @@ class BatchInterrupted(SystemExit):
 
 
 def run_batch(manifest: Manifest, out_dir: Path, jobs: int = 1, force: bool = False,
-              progress: Progress | None = None) -> list[Outcome]:
+              progress: Progress | None = None, dask=None) -> list[Outcome]:
     """Bring every valid entry's file in ``out_dir`` up to date; one Outcome per entry of
     the manifest (invalid ones included), in manifest order.
 
-    ``jobs == 1`` computes in this process; more use worker processes.  Raises
-    :class:`BatchInterrupted` on Ctrl-C or SIGTERM.
+    ``jobs == 1`` computes in this process; more use worker processes; ``dask`` (a
+    ``distributed.Client``) runs the entries on its cluster instead.  For a shard, pass
+    ``manifest.shard(i, n)``.  Raises :class:`RecordsUnusable` if the folder's records
+    cannot be used, :class:`BatchInterrupted` on Ctrl-C or SIGTERM.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -67,7 +71,11 @@ def run_batch(manifest: Manifest, out_dir: Path, jobs: int = 1, force: bool = Fa
 
     try:
         todo = _plan(manifest.entries, out_dir, force, records, finish)
-        if jobs <= 1 or len(todo) <= 1:
+        if dask is not None:
+            from .cluster import run_on_dask
+
+            run_on_dask(dask, todo, out_dir, on_done)
+        elif jobs <= 1 or len(todo) <= 1:
             from .worker import compute_entry
 
             for task in todo:
@@ -86,6 +94,7 @@ def run_batch(manifest: Manifest, out_dir: Path, jobs: int = 1, force: bool = Fa
         raise BatchInterrupted([outcomes[n] for n in sorted(outcomes)], code) from None
     finally:
         progress.close()
+        records.close()
     return [outcomes[n] for n in sorted(outcomes)]
 
 
@@ -100,8 +109,8 @@ def _plan(entries: list[Entry], out_dir: Path, force: bool, records: Records,
             finish(Outcome(entry, UP_TO_DATE, None, attrs["n_basis"], attrs["dim_out"],
                            attrs["dim_in"]))
             continue
-        try:  # fails at once instead of in a worker; no memory estimate for these
-            entry.problem.check_size(LIMITS[entry.chosen], entry.chosen)
+        try:  # fails at once instead of in a worker; the limits of `intertwine basis`
+            check_size(entry.problem, entry.chosen)
         except ValueError as e:
             finish(Outcome(entry, FAILED, str(e)))
             continue

@@ -77,6 +77,19 @@ class Manifest:
     entries: list[Entry] = field(default_factory=list)
     invalid: list[Invalid] = field(default_factory=list)
 
+    def shard(self, index: int, count: int) -> Manifest:
+        """Shard ``index`` of ``count`` (1-based, contract 5.4): the valid entries j
+        (0-based, in file order) with j mod count = index - 1.  Every shard keeps all
+        invalid entries, so each reports the manifest's mistakes.
+
+        >>> m = Manifest("m.toml", entries=list("abcde"))
+        >>> m.shard(1, 2).entries, m.shard(2, 2).entries, m.shard(3, 3).entries
+        (['a', 'c', 'e'], ['b', 'd'], ['c'])
+        """
+        if not 1 <= index <= count:
+            raise ValueError(f"shard {index}/{count}: need 1 <= I <= N")
+        return Manifest(self.path, self.entries[index - 1::count], list(self.invalid))
+
     def where(self, line: int | None, number: int) -> str:
         """``catalog.toml:12: entry 3`` (or without the line when it is not known)."""
         return f"{self.path}:{line}: entry {number}" if line else f"{self.path}: entry {number}"

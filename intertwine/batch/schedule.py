@@ -8,6 +8,8 @@ and method, from measurements on this code (peak RSS above the interpreter's):
 - exact (sympy): 11-24 kB per unknown; estimated at 32 kB;
 - numeric: the dense Gram matrix and eigh, about 40 bytes per unknown squared;
   estimated at 48 * unknowns**2;
+- orbit patterns of S(n) written band by band (as ``intertwine basis`` does): one band
+  and the generators, estimated at 128 MB + 256 bytes per row and column;
 
 plus 200 MB for the worker process itself.  Entries start, largest first, only while the
 estimates of the running entries add up to at most the budget (60% of physical memory,
@@ -39,6 +41,10 @@ __all__ = ["Task", "estimate_bytes", "memory_budget", "pick", "run_parallel", "d
 PROCESS_BYTES = 200 << 20
 BYTES_PER_UNKNOWN = {"orbit": 64, "exact": 32 << 10}
 NUMERIC_BYTES_PER_UNKNOWN_SQUARED = 48
+# streamed S(n) patterns (api.compute_to_file): a band of rows (io's 32 MB) and its
+# pieces, plus the generators, held whole (api._GENERATOR_ENTRY_BYTES per index of each)
+STREAM_BYTES = 128 << 20
+STREAM_BYTES_PER_INDEX = 4 * 64
 BUDGET_FRACTION = 0.6
 _STOP_SECONDS = 2  # how long stopped workers get to unwind before they are killed
 _POLL_SECONDS = 0.1  # how often the loop looks for Ctrl-C / SIGTERM
@@ -52,7 +58,13 @@ def default_jobs() -> int:
 
 
 def estimate_bytes(entry: Entry) -> int:
-    unknowns = entry.problem.entries
+    from ..solvers.orbit import streamable
+
+    problem = entry.problem
+    if entry.chosen == "orbit" and streamable(problem):  # written band by band
+        return PROCESS_BYTES + STREAM_BYTES + STREAM_BYTES_PER_INDEX * (problem.dim_in
+                                                                          + problem.dim_out)
+    unknowns = problem.entries
     if entry.chosen == "numeric":
         return PROCESS_BYTES + NUMERIC_BYTES_PER_UNKNOWN_SQUARED * unknowns**2
     return PROCESS_BYTES + BYTES_PER_UNKNOWN[entry.chosen] * unknowns

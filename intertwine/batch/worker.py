@@ -26,7 +26,7 @@ from ..api import compute_to_file
 from ..atomic import tagged
 from ..io import FORMAT_VERSION, load
 from ..spec import Spec
-from .cache import file_sha256
+from .cache import fingerprint
 
 __all__ = ["compute_entry", "init_worker", "pool_task"]
 
@@ -45,8 +45,8 @@ def compute_entry(spec: str | Spec, method: str, path: str) -> dict:
         return {"error": _reason(e)}
     try:
         back = load(path)  # the file must read back whole before it is recorded as good
-        record = {"size": os.stat(path).st_size, "sha256": file_sha256(path),
-                  "spec": back.spec, "method": back.method, "format_version": FORMAT_VERSION,
+        record = {**fingerprint(path), "spec": back.spec, "method": back.method,
+                  "format_version": FORMAT_VERSION,
                   "intertwine_version": back.attrs.get("intertwine_version"),
                   "n_basis": back.n_basis, "dim_out": back.dim_out, "dim_in": back.dim_in}
     except Exception as e:  # noqa: BLE001

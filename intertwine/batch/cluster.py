@@ -1,0 +1,182 @@
+"""``batch --dask ADDRESS``: the entries run as tasks on a Dask distributed cluster.
+
+Dask is the engine scientific Python clusters already run (dask-jobqueue starts it on
+Slurm or PBS, dask-kubernetes on Kubernetes), so intertwine schedules nothing itself:
+each entry to compute is one task, submitted largest first (``priority``).  Where the
+workers declare a ``MEMORY`` resource (``dask worker --resources MEMORY=16e9``), each task
+asks for its memory estimate (:func:`.schedule.estimate_bytes`, at most the largest
+worker's), so Dask never runs more at once than a worker's memory holds; without it the
+estimate only orders the tasks.
+
+A worker writes the entry into a staging folder of this run, ``DIR/.intertwine-batch/
+run-<id>/<attempt>/``, reads it back and hashes it there, and only then renames it into
+``DIR``: the same temporary-file-and-rename as a local run, on the shared filesystem.  A
+worker lost mid-task (killed, out of memory, its machine gone) leaves at most a
+half-written file in the staging folder; Dask runs the task again on another worker
+(``distributed.scheduler.allowed-failures`` times, then the entry fails), and the client
+removes its staging folder at the end, also on Ctrl-C.  The client records each finished
+file, as a local run does (:mod:`.cache`), and reports it through the same callbacks.
+
+On Ctrl-C or SIGTERM the client cancels every future and removes the staging folder: a
+task already running on a worker finishes computing (Dask does not interrupt running
+tasks) but cannot rename its file into place (its staging folder is gone), so no
+unrecorded file appears later.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import time
+import uuid
+from pathlib import Path
+
+from .. import __version__, interrupt
+from .cache import RECORD_DIR
+from .schedule import Task
+
+__all__ = ["DaskUnavailable", "connect", "run_on_dask", "dask_task"]
+
+CONNECT_SECONDS = 20
+_POLL_SECONDS = 0.1
+
+
+class DaskUnavailable(ValueError):
+    """Dask is not installed or its scheduler cannot be reached (a usage error)."""
+
+
+def connect(address: str):
+    """A ``distributed.Client`` of the scheduler at ``address`` (``tcp://host:port``, or
+    the JSON file written by ``dask scheduler --scheduler-file``)."""
+    try:
+        from distributed import Client
+    except ImportError:
+        raise DaskUnavailable("batch --dask needs Dask distributed: pip install "
+                              "'intertwine[dask]'") from None
+    from distributed.comm import resolve_address
+
+    def unreachable(e: BaseException) -> DaskUnavailable:
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        return DaskUnavailable(f"cannot reach the Dask scheduler at {address}: {first}")
+
+    if os.path.isfile(address):
+        where = {"scheduler_file": address}
+    else:
+        try:  # before Client: one built on a bad address hangs at exit closing itself
+            where = {"address": resolve_address(address)}
+        except (OSError, ValueError, TypeError) as e:
+            raise unreachable(e) from None
+    try:
+        return Client(**where, timeout=CONNECT_SECONDS, set_as_default=False)
+    except (OSError, TimeoutError, ValueError, TypeError) as e:
+        raise unreachable(e) from None
+
+
+def run_on_dask(client, tasks: list[Task], out_dir: Path, on_done) -> None:
+    """Compute ``tasks`` on the cluster; ``on_done(task, result)`` as each ends."""
+    from distributed import as_completed
+
+    staging = Path(out_dir).resolve() / RECORD_DIR / f"run-{uuid.uuid4().hex}"
+    staging.mkdir(parents=True)
+    memory = _largest_memory_resource(client)
+    futures = {}
+    try:
+        with interrupt.deferred():
+            ordered = sorted(tasks, key=lambda t: -t.estimate)  # largest first
+            for rank, task in enumerate(ordered):
+                hints = {"resources": {"MEMORY": min(task.estimate, memory)}} if memory else {}
+                future = client.submit(
+                    dask_task, task.entry.spec, task.entry.chosen,
+                    str(Path(task.path).resolve()), str(staging), __version__,
+                    key=f"intertwine-{task.entry.name}-{uuid.uuid4().hex[:8]}", pure=False,
+                    priority=len(ordered) - rank, **hints)
+                futures[future] = task
+            pending = as_completed(futures, loop=client.loop)
+            while not pending.is_empty():
+                interrupt.checkpoint()
+                if not pending.has_ready():
+                    time.sleep(_POLL_SECONDS)
+                    continue
+                for future in pending.next_batch(block=False):
+                    on_done(futures[future], _result(future))
+    except BaseException:
+        with contextlib.suppress(Exception):  # a scheduler already gone cancels nothing
+            client.cancel(list(futures))
+        raise
+    finally:
+        _remove_staging(staging)
+
+
+def _remove_staging(staging: Path) -> None:
+    """Renamed first: a task still running on a worker (cancelled, or of a worker Dask
+    gave up on) then finds no path to create files in or to rename its file from, so
+    nothing appears in the out-dir later and the removal cannot race with it."""
+    gone = staging.with_name(f"gone-{staging.name}")
+    with contextlib.suppress(OSError):
+        os.rename(staging, gone)
+        staging = gone
+    shutil.rmtree(staging, ignore_errors=True)
+
+
+def _result(future) -> dict:
+    if future.status == "finished":
+        return future.result()
+    if future.status == "cancelled":
+        return {"error": "cancelled by the cluster (the scheduler lost it)"}
+    exc = future.exception()
+    if type(exc).__name__ == "KilledWorker":
+        return {"error": "the workers running it died (killed, out of memory?), also on "
+                         "retrying"}
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return {"error": f"{type(exc).__name__}: {text}" if text else type(exc).__name__}
+
+
+def _largest_memory_resource(client) -> float | None:
+    """The largest ``MEMORY`` resource a worker declares, or None if none declares one."""
+    with contextlib.suppress(Exception):
+        workers = client.scheduler_info(n_workers=-1).get("workers", {}).values()
+        amounts = [w.get("resources", {}).get("MEMORY") for w in workers]
+        amounts = [a for a in amounts if a]
+        return max(amounts) if amounts else None
+    return None
+
+
+def dask_task(spec: str, method: str, path: str, staging: str, version: str) -> dict:
+    """One entry, on a worker: compute into a fresh attempt folder under ``staging``,
+    then rename the file, whole and checked, to ``path``."""
+    from .. import __version__ as here
+    from .worker import compute_entry
+
+    if here != version:
+        return {"error": f"the worker runs intertwine {here}, the client {version}: "
+                         "install the same version on both"}
+    attempt = os.path.join(staging, uuid.uuid4().hex)
+    try:
+        os.mkdir(attempt)  # not os.makedirs: a missing staging folder means cancelled
+    except FileNotFoundError:
+        return {"error": f"{staging} is missing on this worker: the run was cancelled, or "
+                         "--out-dir is not on a filesystem the workers share"}
+    try:
+        if os.path.isdir(path):
+            return {"error": f"is a folder, not a file: {path}"}
+        staged = os.path.join(attempt, os.path.basename(path))
+        result = compute_entry(spec, method, staged)
+        if "error" not in result:
+            os.replace(staged, path)  # keeps the inode and mtime that were hashed
+            _fsync_folder(os.path.dirname(path))
+        return result
+    except OSError as e:
+        return {"error": f"cannot move the file into {os.path.dirname(path)}: {e.strerror}"}
+    finally:
+        shutil.rmtree(attempt, ignore_errors=True)
+
+
+def _fsync_folder(folder: str) -> None:
+    """The rename must reach the disk (as io.save makes sure for its own)."""
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
