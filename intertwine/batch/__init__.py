@@ -13,6 +13,7 @@ from pathlib import Path
 
 from .. import interrupt
 from ..api import check_size
+from ..atomic import OutputPathError
 from .cache import RECORD_DIR, Records, RecordsUnusable, check_up_to_date
 from .manifest import Entry, Invalid, Manifest, ManifestError, default_name, read_manifest
 from .report import FAILED, UP_TO_DATE, WRITTEN, Outcome, Progress
@@ -63,9 +64,10 @@ def run_batch(manifest: Manifest, out_dir: Path, jobs: int = 1, force: bool = Fa
         # what the worker read back from the file, not what the entry asked for
         try:
             records.set(entry.filename, {k: v for k, v in result.items() if k != "seconds"})
-        except OSError as e:  # the file is fine; only the next run recomputes it
+        except (OSError, OutputPathError) as e:  # the file is fine; the next run recomputes it
+            reason = getattr(e, "strerror", None) or e
             progress.notice(f"{entry.name}: written, but its record cannot be written "
-                            f"({e.strerror or e}): the next run computes it again")
+                            f"({reason}): the next run computes it again")
         finish(Outcome(entry, WRITTEN, None, result["n_basis"], result["dim_out"],
                        result["dim_in"], result["seconds"]))
 
