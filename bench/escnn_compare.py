@@ -19,13 +19,13 @@ Per case (group C4 or D4, fields regular or trivial, kernel size k):
   escnn's element ``w`` to intertwine's ``w`` for words ``w`` in the rotation and the
   reflection (``flipRot2dOnR2(4, axis=0)``: the reflection (x, y) -> (x, -y), as
   ``D(4)``'s i -> -i on ``Grid(k)``).
-* build times: escnn's ``R2Conv(in_type, out_type, k)`` in a process that has imported
-  escnn and built the field types (first construction; escnn caches bases within a
-  process, so later constructions are not counted), and as a whole process (``python -c``
+* build times: escnn's ``R2Conv(in_type, out_type, k)`` in a fresh process that has
+  imported escnn and built the field types (escnn caches bases within a process, so only
+  a first construction counts), best of 2, and that whole process (``python -c``
   importing escnn and building it); intertwine's ``EquivariantConv2d`` from a cached
-  file and from the spec (computing it), in process (after importing intertwine.torch)
-  and as whole processes.  ``speed-up`` = escnn in process / intertwine from file in
-  process.
+  file and from the spec (computing it), in process (after importing intertwine.torch,
+  best of 3) and as whole processes (best of 2).  ``x file`` = escnn in process /
+  intertwine from file in process; ``x proc`` = the same for whole processes.
 * equivariance: max |layer(g x) - g layer(x)| over the 90-degree rotations (and for D4
   the reflections), float32, random weights, 4 fields in and out, 29 x 29 images: escnn
   with ``GeometricTensor.transform``, intertwine with ``check_equivariance``.
@@ -58,14 +58,17 @@ SPECS = {  # (group, fields) -> intertwine spec for kernel size k
 }
 
 
-def wall(command: list[str], repeats: int = 2) -> float:
-    """Best wall time of a whole process, seconds."""
-    best = float("inf")
+def wall(command: list[str], repeats: int = 2) -> tuple[float, float]:
+    """Best wall time of a whole process and best number it printed last, seconds."""
+    best, printed = float("inf"), float("inf")
     for _ in range(repeats):
         start = time.perf_counter()
-        subprocess.run(command, check=True, capture_output=True, timeout=600)
+        done = subprocess.run(command, check=True, capture_output=True, text=True,
+                              timeout=600)
         best = min(best, time.perf_counter() - start)
-    return best
+        lines = done.stdout.split()
+        printed = min(printed, float(lines[-1]) if lines else float("inf"))
+    return best, printed
 
 
 # -- escnn side (runs in bench/.venv-escnn) -----------------------------------------------
@@ -77,7 +80,9 @@ group, fields, k = sys.argv[1], sys.argv[2], int(sys.argv[3])
 r2 = gspaces.rot2dOnR2(4) if group == "C4" else gspaces.flipRot2dOnR2(4, axis=0.0)
 rep = r2.regular_repr if fields == "regular" else r2.trivial_repr
 t = nn.FieldType(r2, [rep])
+start = time.perf_counter()
 nn.R2Conv(t, t, k)
+print(time.perf_counter() - start)
 """
 
 
@@ -95,9 +100,7 @@ def escnn_case(group: str, fields: str, k: int) -> dict:
     r2 = escnn_gspace(group)
     rep = r2.regular_repr if fields == "regular" else r2.trivial_repr
     field_type = nn.FieldType(r2, [rep])
-    start = time.perf_counter()
     conv = nn.R2Conv(field_type, field_type, k)
-    build = time.perf_counter() - start
     dim = conv.basisexpansion.dimension()
     filters = []
     with torch.no_grad():
@@ -116,7 +119,7 @@ def escnn_case(group: str, fields: str, k: int) -> dict:
                     for g in r2.testing_elements)
     return {"escnn_dim": dim, "escnn_filters": np.stack(filters),
             "escnn_field_matrices": [np.asarray(rep(g)) for g in _generators(r2, group)],
-            "escnn_build_s": build, "escnn_error": error}
+            "escnn_error": error}
 
 
 def _generators(r2, group: str) -> list:
@@ -173,8 +176,8 @@ def run_intertwine(spec: str, venv: Path, tmp: Path) -> dict:
     arrays = np.load(out + ".npz")
     result["rows"], result["field_generators"] = arrays["rows"], arrays["field_generators"]
     build = "from intertwine.torch import EquivariantConv2d; EquivariantConv2d({!r})"
-    result["process_file_s"] = wall([python, "-c", build.format(path)])
-    result["process_spec_s"] = wall([python, "-c", build.format(spec)])
+    result["process_file_s"] = wall([python, "-c", build.format(path)])[0]
+    result["process_spec_s"] = wall([python, "-c", build.format(spec)])[0]
     return result
 
 
@@ -225,32 +228,34 @@ def compare(group: str, fields: str, k: int, venv: Path, tmp: Path) -> dict:
         perm = field_permutation(theirs["escnn_field_matrices"], list(ours["field_generators"]))
     else:
         perm = np.eye(1)
-    escnn_process = wall([sys.executable, "-c", ESCNN_BUILD, group, fields, str(k)])
+    escnn_process, escnn_build = wall([sys.executable, "-c", ESCNN_BUILD, group, fields,
+                                       str(k)])
     return {
         "group": group, "fields": fields, "k": k, "spec": spec,
         "escnn_dim": theirs["escnn_dim"], "intertwine_dim": ours["n_basis"],
         "span_residual": contained(ours["rows"], theirs["escnn_filters"], perm, k),
-        "escnn_build_s": theirs["escnn_build_s"], "escnn_process_s": escnn_process,
+        "escnn_build_s": escnn_build, "escnn_process_s": escnn_process,
         "from_file_s": ours["from_file_s"], "from_spec_s": ours["from_spec_s"],
         "process_file_s": ours["process_file_s"], "process_spec_s": ours["process_spec_s"],
         "escnn_error": theirs["escnn_error"], "intertwine_error": ours["intertwine_error"],
     }
 
 
-HEADER = (f"{'case':18} {'dims e/i':>9} {'span':>7} {'escnn':>8} {'file':>8} "
+HEADER = (f"{'case':18} {'dims e/i':>9} {'span':>5} {'escnn':>8} {'file':>8} "
           f"{'spec':>8} {'x file':>7} {'e proc':>7} {'f proc':>7} {'s proc':>7} "
-          f"{'err e':>8} {'err i':>8}")
+          f"{'x proc':>6} {'err e':>8} {'err i':>8}")
 
 
 def row_line(r: dict) -> str:
     return (f"{r['group']} {r['fields']:8} k={r['k']:<3} "
             f"{r['escnn_dim']:>4}/{r['intertwine_dim']:<4} "
-            f"{'yes' if r['span_residual'] < 1e-5 else 'NO':>7} "
+            f"{'yes' if r['span_residual'] < 1e-5 else 'NO':>5} "
             f"{1e3 * r['escnn_build_s']:7.1f}m {1e3 * r['from_file_s']:7.2f}m "
             f"{1e3 * r['from_spec_s']:7.1f}m "
             f"{r['escnn_build_s'] / r['from_file_s']:6.0f}x "
             f"{r['escnn_process_s']:6.2f}s {r['process_file_s']:6.2f}s "
             f"{r['process_spec_s']:6.2f}s "
+            f"{r['escnn_process_s'] / r['process_file_s']:5.1f}x "
             f"{r['escnn_error']:8.1e} {r['intertwine_error']:8.1e}")
 
 

@@ -264,6 +264,8 @@ def test_octahedral_3d_convolution():
 def test_conv_needs_a_kernel_basis():
     with pytest.raises(ValueError, match="Grid"):
         EquivariantConv2d(MARON)
+    with pytest.raises(ValueError, match=r"Rout \* Grid\(k\), in that order"):
+        EquivariantConv2d("C(4): V -> Grid(3) * V")
     with pytest.raises(ValueError, match="odd kernel"):
         EquivariantConv2d("Perm(4; (0 2 3 1)): 1 -> V", kernel_size=2)
     conv = EquivariantConv2d("Perm(4; (0 2 3 1)): 1 -> V", kernel_size=2, padding=0)
