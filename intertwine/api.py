@@ -77,11 +77,12 @@ def check_size(problem: Problem, method: str) -> None:
     from .solvers import LIMITS, limit
     from .solvers.orbit import streamable
 
-    if method == "orbit" and streamable(problem):
-        problem.check_size(LIMITS["orbit_stream"], method)
-        _check_generator_memory(problem)
-    else:
-        problem.check_size(limit(problem, method), method)
+    if method == "orbit":  # the larger, streaming limit first, from the sizes alone:
+        problem.check_size(LIMITS["orbit_stream"], method)  # streamable() builds structure
+        if streamable(problem):
+            _check_generator_memory(problem)
+            return
+    problem.check_size(limit(problem, method), method)
 
 
 #: memory per entry of a stored generator: the permutation, its coo arrays and their
