@@ -424,3 +424,30 @@ def test_orbit_components_without_scipy_match_scipys(n, count, seed):
     finally:
         signed._SMALL_GRAPH = small
     np.testing.assert_array_equal(fast, slow)
+
+
+@pytest.mark.parametrize("d", [2, 3])
+def test_kernel_matrix_puts_each_channel_pairs_kernel_in_its_block(d):
+    from intertwine.show.kernel import kernel_matrix
+
+    c_out, k, c_in = 2, 3, 2
+    rng = np.random.default_rng(d)
+    matrix = rng.normal(size=(c_out * k ** d, c_in))
+    picture = kernel_matrix(matrix, c_out, k, d, c_in)
+    weight = matrix.reshape((c_out,) + (k,) * d + (c_in,))  # the contract's layout
+    for o in range(c_out):
+        for i in range(c_in):
+            block = picture[o * k:(o + 1) * k, i * k ** (d - 1):(i + 1) * k ** (d - 1)]
+            if d == 2:  # pixel (r, c) at row r, column c
+                np.testing.assert_array_equal(block, weight[o, :, :, i])
+            else:  # voxel (a, b, c) at row b, column a*k + c: the slices side by side
+                for a in range(k):
+                    np.testing.assert_array_equal(block[:, a * k:(a + 1) * k],
+                                                  weight[o, a, :, :, i])
+
+
+def test_show_draws_voxel_kernels():
+    out = run_cli("show", "Octa: 1 -> V * Grid(3)", "--plain")
+    assert out.returncode == 0, out.stderr
+    assert "kernels of 3 x 1 channels" in out.stdout.splitlines()[0]
+    assert out.stdout.count("B_") >= 3  # one panel per element (signed basis)
