@@ -27,6 +27,7 @@ the factors used).  Constructors that the parser meets by name register with
 
 from __future__ import annotations
 
+import dataclasses
 from abc import ABC, abstractmethod
 from collections import Counter
 from dataclasses import dataclass
@@ -231,16 +232,20 @@ class FactorAtom(Rep):
         if idx >= len(group.factors):
             raise SpecError(f"{name}[{idx}]: the group has no factor {idx} "
                             f"(factors are 0..{len(group.factors) - 1})", text, self.column)
-        problem = self.unavailable(group.factors[idx])
+        factor = group.factors[idx]
+        problem = self.unavailable(factor)
         if problem:
-            raise SpecError(f"{self.with_index(idx, single)}: {problem}", text, self.column)
+            raise SpecError(f"{self.with_index(idx, single)} is not a representation of "
+                            f"{factor}: {problem}", text, self.column)
         return self.with_index(idx, single)
 
     def with_index(self, idx: int, single: bool) -> Rep:
-        return type(self)(idx, column=self.column, single=single)
+        return dataclasses.replace(self, factor=idx, single=single)
 
     def unavailable(self, factor) -> str | None:
-        """Why the factor has no such representation (None: it has)."""
+        """Why ``factor`` (a ``spec.Factor``) has no such representation, or None.  The
+        parser then reports "NAME is not a representation of GROUP: why", with a caret
+        under NAME, and the command line exits with status 2."""
         return None
 
     def factors_used(self, used: set[int]) -> set[int]:
