@@ -451,3 +451,12 @@ def test_show_draws_voxel_kernels():
     assert out.returncode == 0, out.stderr
     assert "kernels of 3 x 1 channels" in out.stdout.splitlines()[0]
     assert out.stdout.count("B_") >= 3  # one panel per element (signed basis)
+
+
+@pytest.mark.parametrize("spec, column", [("C(4): Grid(0) -> 1", 12),
+                                          ("C(4): reg(2) -> 1", 11),
+                                          ("C(4): Grid(2, 3) -> 1", 15)])
+def test_bad_arguments_point_at_the_integer(spec, column):
+    out = run_cli("dim", spec)
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert f"at column {column}" in out.stderr, out.stderr
