@@ -406,3 +406,57 @@ def test_voxel_kernels_and_reg_of_the_cube_groups(spec, tree_in, tree_out):
     assert basis.n_basis == n
     rng = np.random.default_rng(1)
     assert reference_violation(basis, [cube], tree_in, tree_out, rng, samples=cube.order) == 0
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(1, 300), st.integers(0, 3), st.integers(0, 2**32 - 1))
+def test_orbit_components_without_scipy_match_scipys(n, count, seed):
+    """Small signed-orbit problems (steerable kernels) label orbits in numpy; large ones
+    with scipy's connected components: both number them alike."""
+    import intertwine.solvers.orbit.signed as signed
+
+    rng = np.random.default_rng(seed)
+    images = [rng.permutation(n) for _ in range(count)]
+    fast = signed.components(images, n)
+    small, signed._SMALL_GRAPH = signed._SMALL_GRAPH, 0
+    try:
+        slow = signed.components(images, n)
+    finally:
+        signed._SMALL_GRAPH = small
+    np.testing.assert_array_equal(fast, slow)
+
+
+@pytest.mark.parametrize("d", [2, 3])
+def test_kernel_matrix_puts_each_channel_pairs_kernel_in_its_block(d):
+    from intertwine.show.kernel import kernel_matrix
+
+    c_out, k, c_in = 2, 3, 2
+    rng = np.random.default_rng(d)
+    matrix = rng.normal(size=(c_out * k ** d, c_in))
+    picture = kernel_matrix(matrix, c_out, k, d, c_in)
+    weight = matrix.reshape((c_out,) + (k,) * d + (c_in,))  # the contract's layout
+    for o in range(c_out):
+        for i in range(c_in):
+            block = picture[o * k:(o + 1) * k, i * k ** (d - 1):(i + 1) * k ** (d - 1)]
+            if d == 2:  # pixel (r, c) at row r, column c
+                np.testing.assert_array_equal(block, weight[o, :, :, i])
+            else:  # voxel (a, b, c) at row b, column a*k + c: the slices side by side
+                for a in range(k):
+                    np.testing.assert_array_equal(block[:, a * k:(a + 1) * k],
+                                                  weight[o, a, :, :, i])
+
+
+def test_show_draws_voxel_kernels():
+    out = run_cli("show", "Octa: 1 -> V * Grid(3)", "--plain")
+    assert out.returncode == 0, out.stderr
+    assert "kernels of 3 x 1 channels" in out.stdout.splitlines()[0]
+    assert out.stdout.count("B_") >= 3  # one panel per element (signed basis)
+
+
+@pytest.mark.parametrize("spec, column", [("C(4): Grid(0) -> 1", 12),
+                                          ("C(4): reg(2) -> 1", 11),
+                                          ("C(4): Grid(2, 3) -> 1", 15)])
+def test_bad_arguments_point_at_the_integer(spec, column):
+    out = run_cli("dim", spec)
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert f"at column {column}" in out.stderr, out.stderr

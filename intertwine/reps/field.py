@@ -3,8 +3,9 @@
 Each lives in its own module (``reg``, ``irr``, ``grid``) as a subclass of
 :class:`FieldAtom` that answers, for the factor it belongs to, five questions:
 
-* ``missing(factor)``: why the factor has no such representation (a message naming
-  both, which becomes a usage error with a caret), or None;
+* ``unavailable(factor)``: why the factor has no such representation, or None (the
+  parser reports "irr(3) is not a representation of C(4): why" with a caret);
+* ``check_arguments(parsed)`` (optional): refuse bad integers, pointing at them;
 * ``size(factor)``: its dimension;
 * ``signed_generators(factor)``: ``(perm, sign or None)`` of each of the factor's
   discrete generators, in ``groups.factor_data`` order -- or, where ``rational_on`` is
@@ -39,7 +40,11 @@ class FieldAtom(FactorAtom):
 
     # -- what each constructor answers -------------------------------------------------
     @abstractmethod
-    def missing(self, factor) -> str | None: ...
+    def unavailable(self, factor) -> str | None: ...
+
+    @classmethod
+    def check_arguments(cls, parsed: Parsed) -> None:
+        """Raise ``parsed.error(...)`` for integers the constructor never takes."""
 
     @abstractmethod
     def size(self, factor) -> int: ...
@@ -62,27 +67,10 @@ class FieldAtom(FactorAtom):
         head = self.name if not self.args else f"{self.name}({', '.join(map(str, self.args))})"
         return head if self.single else f"{head}[{self.factor}]"
 
-    def label(self) -> str:
-        """The printed form without a factor index."""
-        return str(self).split("[")[0]
-
     @classmethod
     def parse(cls, parsed: Parsed):
+        cls.check_arguments(parsed)
         return cls(parsed.index, column=parsed.column, args=parsed.ints)
-
-    def with_index(self, idx: int, single: bool):
-        return type(self)(idx, column=self.column, single=single, args=self.args)
-
-    def resolve(self, group, text: str):
-        """The factor index as for V, then whether the factor has this representation: the
-        message names both (``C(8) has no Grid(5): ...``)."""
-        from ..errors import SpecError
-
-        resolved = super().resolve(group, text)
-        problem = resolved.missing(group.factors[resolved.factor])
-        if problem:
-            raise SpecError(problem, text, self.column)
-        return resolved
 
     def dimension(self, group) -> int:
         return self.size(group.factors[self.factor])

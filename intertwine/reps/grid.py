@@ -39,16 +39,20 @@ class Grid(FieldAtom):
     def k(self) -> int:
         return self.args[0]
 
-    def missing(self, factor) -> str | None:
-        if len(self.args) != 1:
-            return "Grid takes one integer, the side k of the grid: Grid(k)"
-        if self.k < 1:
-            return "a grid side must be at least 1"
+    @classmethod
+    def check_arguments(cls, parsed) -> None:
+        if len(parsed.ints) != 1:
+            raise parsed.error("Grid takes one integer, the side k of the grid: Grid(k)",
+                               1 if parsed.ints else None)
+        if parsed.ints[0] < 1:
+            raise parsed.error("a grid side must be at least 1", 0)
+
+    def unavailable(self, factor) -> str | None:
         if (factor.kind in ("C", "D") and factor.args[0] in PIXEL_SIZES) or \
                 factor.kind in CUBE_KINDS:
             return None
-        return (f"{factor} has no {self.label()}: pixel grids are for C(n) and D(n) with "
-                "n in {1, 2, 4}, voxel grids for Octa and FullOcta")
+        return "pixel grids are for C(n) and D(n) with n in {1, 2, 4}, voxel grids for " \
+            "Octa and FullOcta"
 
     def voxels(self, factor) -> bool:
         return factor.kind in CUBE_KINDS

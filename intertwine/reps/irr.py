@@ -28,22 +28,25 @@ class Irrep(FieldAtom):
     name = "irr"
     syntax = "atom"
 
-    def missing(self, factor) -> str | None:
-        what = f"{factor} has no {self.label()}"
+    @classmethod
+    def check_arguments(cls, parsed) -> None:
+        if not parsed.ints:  # how many depends on the group: unavailable() says
+            raise parsed.error("irr needs its label: irr(k) on C(n), irr(j, k) on D(n)")
+
+    def unavailable(self, factor) -> str | None:
         kind = factor.kind
         if kind not in ("C", "D"):
-            return f"{what}: irr(k) is defined for C(n) and irr(j, k) for D(n)"
+            return "irr(k) is defined for C(n) and irr(j, k) for D(n)"
         if len(self.args) != (1 if kind == "C" else 2):
-            form = "irr(k) takes one integer" if kind == "C" else "irr(j, k) takes two"
-            return f"{what}: on {kind}(n), {form}"
+            return f"on {kind}(n) it is " + ("irr(k)" if kind == "C" else "irr(j, k)")
         n = factor.args[0]
         labels = irreps.valid_labels(kind, n)
         if tuple(self.args) in labels:
             return None
         if kind == "C":
-            return f"{what}: k runs over 0..{n // 2}"
-        shown = ", ".join(f"irr({j}, {k})" for j, k in labels)
-        return f"{what}: its irreducible representations are {shown}"
+            return f"k runs over 0..{n // 2}"
+        return "its irreducible representations are " + \
+            ", ".join(f"irr({j}, {k})" for j, k in labels)
 
     def size(self, factor) -> int:
         return irreps.dimension(factor.kind, factor.args[0], self.args)

@@ -34,12 +34,13 @@ class Regular(FieldAtom):
     name = "reg"
     syntax = "atom"
 
-    def missing(self, factor) -> str | None:
-        if self.args:
-            return "reg takes no arguments"
-        if not factor.finite:
-            return f"{factor} has no reg: a continuous group has no regular representation"
-        return None
+    @classmethod
+    def check_arguments(cls, parsed) -> None:
+        if parsed.ints:
+            raise parsed.error("reg takes no arguments", 0)
+
+    def unavailable(self, factor) -> str | None:
+        return None if factor.finite else "a continuous group has no regular representation"
 
     def size(self, factor) -> int:
         return factor_order(factor)

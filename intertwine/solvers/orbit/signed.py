@@ -39,8 +39,23 @@ def _images(pairs, dim_in: int):
     return images, negative
 
 
+#: graphs up to this many nodes first try label propagation in numpy (no scipy import:
+#: half a second of start-up, more than small problems such as steerable kernels cost)
+_SMALL_GRAPH = 1 << 16
+_PROPAGATION_ROUNDS = 32
+
+
 def components(images: list[np.ndarray], n_nodes: int) -> np.ndarray:
-    """Weakly connected components, numbered in the order of their first node."""
+    """Weakly connected components, numbered in the order of their first node.
+
+    Every image is a permutation of the nodes (a group element), so the components are
+    orbits: small graphs take the minimum label over each generator's image, with
+    pointer jumping, until nothing changes; large ones (or slow to settle) use scipy.
+    """
+    if images and 0 < n_nodes <= _SMALL_GRAPH:
+        labels = _propagated(images, n_nodes)
+        if labels is not None:  # a component's label is its first node: rank them
+            return np.unique(labels, return_inverse=True)[1].reshape(-1)
     import scipy.sparse as sp
     from scipy.sparse.csgraph import connected_components
 
@@ -54,6 +69,24 @@ def components(images: list[np.ndarray], n_nodes: int) -> np.ndarray:
                           shape=(n_nodes, n_nodes))
     _, labels = connected_components(graph, directed=True, connection="weak")
     return _first_occurrence_order(labels)
+
+
+def _propagated(images: list[np.ndarray], n_nodes: int) -> np.ndarray | None:
+    """The smallest node of each node's orbit, or None if that takes too many rounds."""
+    labels = np.arange(n_nodes)
+    inverses = []
+    for img in images:  # weak connectivity: follow each generator both ways
+        inverse = np.empty_like(img)
+        inverse[img] = np.arange(n_nodes)
+        inverses.append(inverse)
+    for _ in range(_PROPAGATION_ROUNDS):
+        before = labels.copy()
+        for img in images + inverses:
+            np.minimum(labels, labels[img], out=labels)
+        labels = labels[labels]  # jump: a label's own label is at most as large
+        if np.array_equal(labels, before):
+            return labels
+    return None
 
 
 def _first_occurrence_order(labels: np.ndarray) -> np.ndarray:
