@@ -15,6 +15,7 @@ from .problem import Problem
 
 if TYPE_CHECKING:  # imported where used: `dim` must start without scipy
     from .basis import Basis
+    from .solvers import SolveResult
     from .spec import Spec
 
 __all__ = ["compute", "compute_to_file", "dim", "load"]
@@ -47,16 +48,18 @@ def compute_to_file(spec: str | Spec, path, method: str = "auto", *,
     The file is the same either way.  ``compression``: None or ``"gzip"``.
     """
     from .io import read_attributes, save
-    from .solvers import LIMITS, choose_method
+    from .solvers import LIMITS, SolveResult, choose_method, limit
     from .solvers.orbit import pattern_source, streamable
 
     problem = Problem.from_spec(spec)
     chosen = choose_method(problem, method)
+    # sizes first, from the spec alone: nothing below is built for a spec too large
+    problem.check_size(LIMITS["orbit_stream"] if chosen == "orbit" else limit(problem, chosen),
+                       chosen)
     if chosen == "orbit" and streamable(problem):
-        problem.check_size(LIMITS["orbit_stream"], chosen)
         _check_generator_memory(problem)
         source = pattern_source(problem)
-        basis = _basis(problem, chosen, {"pattern": source, "n_basis": source.n_basis})
+        basis = _basis(problem, chosen, SolveResult(source.n_basis, pattern=source))
     else:
         basis = compute(problem.spec, chosen, **options)
     save(basis, path, compression=compression)
@@ -83,7 +86,7 @@ def _check_generator_memory(problem: Problem) -> None:
                        f"memory, limit {_human(MAX_BYTES)} (see INTERTWINE_MAX_BYTES)")
 
 
-def _basis(problem: Problem, method: str, result: dict) -> Basis:
+def _basis(problem: Problem, method: str, result: SolveResult) -> Basis:
     from . import __version__
     from .basis import Basis, Generators
 
@@ -94,14 +97,13 @@ def _basis(problem: Problem, method: str, result: dict) -> Basis:
         lie_in=list(problem.lie_in),
         lie_out=list(problem.lie_out),
     )
-    attrs = dict(result.get("attrs", {}))
+    attrs = dict(result.attrs)
     attrs["intertwine_version"] = __version__
     return Basis(
         spec=str(s), group=str(s.group), rep_in=str(s.rep_in), rep_out=str(s.rep_out),
-        dim_in=problem.dim_in, dim_out=problem.dim_out, n_basis=result["n_basis"],
-        method=method, exact=method != "numeric",
-        pattern=result.get("pattern"), coo=result.get("coo"),
-        generators=generators, attrs=attrs,
+        dim_in=problem.dim_in, dim_out=problem.dim_out, n_basis=result.n_basis,
+        method=method, exact=method != "numeric", pattern=result.pattern, coo=result.coo,
+        generators=generators, attrs=attrs, parsed=s,
     )
 
 

@@ -69,7 +69,7 @@ def _generator_check(b: Basis) -> tuple[bool | None, str]:
     from .problem import Problem
 
     try:
-        p = Problem.from_spec(b.spec)
+        p = Problem(b.parsed_spec)
         p.check_size(10**9, "verify")
         if (p.dim_in, p.dim_out) != (b.dim_in, b.dim_out):
             return False, (f"shape ({b.dim_out}, {b.dim_in}) does not match the spec's "
@@ -89,7 +89,6 @@ def _generator_check(b: Basis) -> tuple[bool | None, str]:
 
 def verify_basis(b: Basis) -> Iterator[tuple[bool | None, str]]:
     from .counting import independent_count
-    from .spec import parse_spec
 
     tol = 1e-9 if b.exact else 1e-8
     residual, n_gens = equivariance_residual(b)
@@ -98,7 +97,7 @@ def verify_basis(b: Basis) -> Iterator[tuple[bool | None, str]]:
     yield _independence(b)
     yield _generator_check(b)
     try:
-        spec = parse_spec(b.spec)
+        spec = b.parsed_spec
     except ValueError as e:
         yield False, f"spec does not parse: {e}"
         return
