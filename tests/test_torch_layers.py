@@ -10,6 +10,7 @@ import intertwine
 from intertwine.layerdata import numpy_forward
 
 torch = pytest.importorskip("torch")
+torch.set_num_threads(1)  # small tensors: threads only contend on a shared machine
 from intertwine.torch import (  # noqa: E402
     EquivariantConv2d,
     EquivariantConv3d,
@@ -316,3 +317,20 @@ def test_grid_kernel_bases_make_equivariant_convolutions(spec):
     assert check_equivariance(conv, n_samples=4) < 1e-12
     x = torch.randn(1, conv.weight.shape[1] * conv.data.c_in, 7, 7, dtype=torch.float64)
     assert (conv.export()(x) - conv(x)).abs().max() < 1e-12
+
+
+def test_octa_vector_fields_turn_with_the_volume():
+    """Octa: V -> V * Grid(3): vector fields on voxels.  The quarter turn about z moves the
+    voxels (torch.rot90 over the x and y axes) and turns each vector, (x, y, z) -> (-y, x, z)."""
+    conv = EquivariantConv3d("Octa: V -> V * Grid(3)", 2, 2, dtype=torch.float64)
+    turn_z = torch.tensor([[0.0, -1, 0], [1, 0, 0], [0, 0, 1]], dtype=torch.float64)
+
+    def turn(t):
+        t = torch.rot90(t, 1, (2, 3))
+        fields = t.reshape(t.shape[0], -1, 3, *t.shape[2:])
+        return torch.einsum("ab,ncbxyz->ncaxyz", turn_z, fields).reshape(t.shape)
+
+    x = torch.randn(1, 6, 5, 5, 5, dtype=torch.float64)
+    assert (conv(turn(x)) - turn(conv(x))).abs().max() < 1e-12
+    assert check_equivariance(conv, n_samples=4) < 1e-12
+    assert conv.bias is None  # V has no invariant vector
