@@ -39,6 +39,7 @@ gallery: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/verify_bench.py
+	$(BIN)/python bench/exact.py
 
 # batch --dask on a LocalCluster and --shard, against a local run (issue 14): ratios
 bench-cluster: $(STAMP)

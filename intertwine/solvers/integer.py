@@ -179,28 +179,37 @@ def nullspace_entries(rows: list[dict[int, int]], n_cols: int, nullity: int | No
     n_basis = len(free)
     order = np.full(n_cols, -1, np.int64)
     order[free[::-1]] = np.arange(n_basis)
-    index, pos, num, den = [], [], [], []
+    # all entries at once: lists filled by C-level extends, then numpy (python-level
+    # loops over the 9.8 million entries of SO(3): V**6 -> V**6 took half a minute)
+    cols: list[int] = []
+    vals: list[int] = []
+    pivots, pivot_values, lengths = [], [], []
     for p, row in table.items():
-        d = row[p]
-        at = n_cols - 1 - p
-        for c, v in row.items():
-            if c == p:
-                continue
-            index.append(order[c])
-            pos.append(at)
-            if d == 1:
-                num.append(-v)
-                den.append(1)
-            else:
-                g = gcd(v, d)
-                num.append(-v // g)
-                den.append(d // g)
-    k = len(index)
-    index = np.concatenate([order[free], np.array(index, np.int64)])
-    pos = np.concatenate([n_cols - 1 - free, np.array(pos, np.int64)])
-    fits = all(-2**63 < x < 2**63 for x in num) and all(x < 2**63 for x in den)
-    dtype = np.int64 if fits else object
-    num = np.concatenate([np.ones(n_basis, dtype), np.array(num, dtype).reshape(k)])
-    den = np.concatenate([np.ones(n_basis, dtype), np.array(den, dtype).reshape(k)])
+        d = row.pop(p)  # the table is ours: its rows need not stay whole
+        cols.extend(row)
+        vals.extend(row.values())
+        pivots.append(p)
+        pivot_values.append(d)
+        lengths.append(len(row))
+    index = np.concatenate([order[free], order[np.array(cols, np.int64)]])
+    pos = np.concatenate([n_cols - 1 - free,
+                          np.repeat(n_cols - 1 - np.array(pivots, np.int64), lengths)])
+    try:
+        v = np.array(vals, np.int64)
+        if len(v) and v.min() == np.iinfo(np.int64).min:  # -v would wrap around
+            raise OverflowError
+        d = np.repeat(np.array(pivot_values, np.int64), lengths)
+        g = np.gcd(v, d)
+        num, den = -(v // g), d // g
+        dtype = np.int64
+    except OverflowError:  # exact values beyond int64: Python ints
+        d = np.repeat(np.array(pivot_values, object), lengths)
+        g = [gcd(a, b) for a, b in zip(vals, d)]
+        num = np.array([-a // c for a, c in zip(vals, g)] or [], object)
+        den = np.array([b // c for b, c in zip(d, g)] or [], object)
+        fits = all(-2**63 < x < 2**63 for x in num) and all(x < 2**63 for x in den)
+        dtype = np.int64 if fits else object  # lowest terms may fit after all
+    num = np.concatenate([np.ones(n_basis, dtype), num.astype(dtype)])
+    den = np.concatenate([np.ones(n_basis, dtype), den.astype(dtype)])
     sort = np.lexsort((pos, index))
     return n_basis, index[sort], pos[sort], num[sort], den[sort]
