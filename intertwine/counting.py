@@ -53,6 +53,8 @@ __all__ = [
 MAX_ORDER = 200_000
 #: Largest product of histogram sizes summed over (count() gives None above it).
 MAX_TUPLES = 10**6
+#: Characters needing traces of g**j beyond this j are not summed (count() gives None).
+MAX_POWER = 64
 #: Characters of a higher degree in a factor's traces are not summed (count() gives None).
 MAX_CHARACTER_DEGREE = 400
 #: Characters bounded by this are evaluated in int64, larger ones as exact Python ints.
@@ -226,6 +228,8 @@ def count_characters(spec: Spec, max_order: int = MAX_ORDER,
         if degree > MAX_CHARACTER_DEGREE:
             return None  # characters of that degree cost more than they tell
         powers = max(rep_in.max_power(i), rep_out.max_power(i))
+        if powers > MAX_POWER:
+            return None  # sym/alt of that order have no character here anyway
         hist = histogram(group.factors[i], degree, max_order, powers)
         if hist is None:
             return None
@@ -235,6 +239,8 @@ def count_characters(spec: Spec, max_order: int = MAX_ORDER,
     if prod(len(w) for w in weights) > max_tuples:
         return None
     dims = rep_in.dimension(group), rep_out.dimension(group)
+    if 0 in dims:
+        return 0
     if not (rep_in.rational(group) and rep_out.rational(group)):
         return _float_count(rep_in, rep_out, group, _Grid(axes, float), weights)
     chi_in = _character(rep_in, group, _Grid(axes, np.int64 if dims[0] < _INT64_SAFE
@@ -246,6 +252,7 @@ def count_characters(spec: Spec, max_order: int = MAX_ORDER,
     ndim = len(axes)
     if dims[0] * dims[1] >= _INT64_SAFE:
         chi_in = np.asarray(chi_in).astype(object)
+        chi_out = np.asarray(chi_out).astype(object)
     product = np.asarray(chi_in * chi_out).astype(object)
     product = product.reshape(product.shape + (1,) * (ndim - product.ndim))
     # contract one factor at a time (last axis first), so no grid of weights is built

@@ -22,8 +22,21 @@ if TYPE_CHECKING:  # imported where used: a dimension count needs neither scipy 
 
 __all__ = ["Problem", "TooLarge", "MAX_GENERATOR_ENTRIES"]
 
-#: generators x coordinates beyond which the Lie-algebra actions are not built
+#: generators x coordinates beyond which the generators' actions are not built
 MAX_GENERATOR_ENTRIES = 10**8
+#: the largest V whose generators are built (S(10**7): V -> V has 10**14 unknowns anyway)
+MAX_DEGREE = 10**7
+
+
+def _largest_part(rep, group) -> int:
+    """The largest dimension of any node of the expression: the actions of every part
+    are built on the way to the whole."""
+    largest, stack = 0, [rep]
+    while stack:
+        node = stack.pop()
+        largest = max(largest, node.dimension(group))
+        stack.extend(node.children)
+    return largest
 
 
 @dataclass(frozen=True, eq=False)
@@ -67,22 +80,30 @@ class Problem:
         computed from the spec alone."""
         group = self.spec.group
         degree = max(f.degree for f in group.factors)
-        if degree > limit:
+        if degree > min(limit, MAX_DEGREE):
             raise TooLarge(f"{group} is too large to compute: its representation V "
                            f"has dimension {magnitude(degree)}")
         lie = sum(f.family.lie_dimension(f) for f in group.factors)
         if lie * degree > MAX_GENERATOR_ENTRIES:
             raise TooLarge(f"{group} is too large to compute: {magnitude(lie)} Lie-algebra "
                            f"generators on V of dimension {magnitude(degree)}")
-        if self.entries > limit:
+        if self.entries > limit or max(self.dim_in, self.dim_out) > limit:
             raise TooLarge(f"{self.spec} is too large for method {method}: "
                            f"{magnitude(self.entries)} unknowns (dim_out*dim_in), at most "
                            f"{magnitude(limit)} here"
                            if self.entries < 10**30 else
                            f"{self.spec} is far too large to compute (dim_out*dim_in is "
                            f"{magnitude(self.entries)})")
-        if lie * (self.dim_in + self.dim_out) > MAX_GENERATOR_ENTRIES:
-            raise TooLarge(f"{self.spec} is too large to compute: {magnitude(lie)} Lie-algebra "
+        parts = max(_largest_part(r, group) for r in (self.model.rep_in, self.model.rep_out))
+        if parts > limit:
+            raise TooLarge(f"{self.spec} is too large to compute: a part of it has dimension "
+                           f"{magnitude(parts)}")
+        from .groups import factor_data  # V's generators: at most MAX_DEGREE entries each
+
+        discrete = sum(len(factor_data(f).discrete) + len(factor_data(f).subgroup)
+                       for f in group.factors)
+        if (lie + discrete) * (self.dim_in + self.dim_out) > MAX_GENERATOR_ENTRIES:
+            raise TooLarge(f"{self.spec} is too large to compute: {magnitude(lie + discrete)} "
                            f"generators on {magnitude(self.dim_in + self.dim_out)} coordinates")
 
     # -- generator actions --------------------------------------------------------------

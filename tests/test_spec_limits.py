@@ -185,6 +185,8 @@ def reps(depth):
         st.builds(lambda a, b: f"{a}*{b}", sub, sub),
         st.builds(lambda r, k: f"({r})**{k}", sub, exponent),
         st.builds(lambda k, r: f"{k}*({r})", st.one_of(SMALL, HUGE), sub),
+        st.builds(lambda f, r, k: f"{f}({r}, {k})", st.sampled_from(["sym", "alt"]), sub,
+                  st.one_of(SMALL, HUGE)),
     )
 
 
@@ -195,8 +197,11 @@ SMALL_ENOUGH = 20_000
 
 
 def _size(spec):
+    """Unknowns, or a number beyond every limit where one side alone is large (its
+    generators are built whatever the other side); None where sizing refuses."""
     try:
-        return Problem.from_spec(spec).entries
+        p = Problem.from_spec(spec)
+        return max(p.entries, p.dim_in + p.dim_out)
     except ValueError:
         return None  # refused while sizing: what compute must do too
 

@@ -49,20 +49,19 @@ class SignedPerm:
         return len(self.perm)
 
     def det(self) -> int:
-        """Determinant: sign of the permutation times the product of the signs."""
-        perm = self.perm
-        seen = np.zeros(len(perm), bool)
-        parity = 0
-        for start in range(len(perm)):  # runs over V's n points only, never tensor powers
-            if seen[start]:
-                continue
-            length, j = 0, start
-            while not seen[j]:
-                seen[j] = True
-                j = perm[j]
-                length += 1
-            parity ^= (length - 1) & 1
-        d = -1 if parity else 1
+        """Determinant: sign of the permutation times the product of the signs.  The sign
+        of the permutation is (-1)**(n - cycles); cycles are counted by labelling each
+        point with its cycle's smallest point (pointer doubling, no loop over points)."""
+        perm = np.asarray(self.perm)
+        labels = np.arange(len(perm))
+        step = perm
+        while True:
+            lower = np.minimum(labels, labels[step])
+            if np.array_equal(lower, labels):
+                break
+            labels, step = lower, step[step]
+        cycles = int(np.count_nonzero(labels == np.arange(len(perm))))
+        d = -1 if (len(perm) - cycles) % 2 else 1
         if self.sign is not None and np.count_nonzero(self.sign < 0) % 2:
             d = -d
         return d

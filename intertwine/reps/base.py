@@ -146,7 +146,14 @@ class Rep(ABC):
         """An expression with the same matrices that is cheaper to compute with (dimension-1
         powers collapsed; see ``Power``); what ``Problem`` builds from, never printed."""
         kids = self.children
-        return self.rebuild(tuple(k.simplified(group) for k in kids)) if kids else self
+        if not kids:
+            return self
+        out = self.rebuild(tuple(k.simplified(group) for k in kids))
+        if out.dimension(group) == 0:  # no coordinates: nothing to build
+            from .zero import Zero
+
+            return Zero()
+        return out
 
     def factors_used(self, used: set[int]) -> set[int]:
         for k in self.children:

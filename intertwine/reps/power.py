@@ -50,7 +50,7 @@ class Power(Rep):
         if self.k == 0:
             return Trivial(1)
         base = self.base.simplified(group)
-        if base == Trivial(1):
+        if base == Trivial(1) or base.dimension(group) == 0:
             return base
         if group.finite and base.dimension(group) == 1 and base.signed_permutation(group):
             return base if self.k % 2 else Trivial(1)
@@ -72,7 +72,7 @@ class Power(Rep):
         if base.shape == (1, 1):  # d(R**k) = k dR for a 1x1 dR
             if not base.nnz:
                 return base.tocsr()
-            if abs(base).max() * self.k >= 2**62:
+            if int(abs(base).max()) * self.k >= 2**62:
                 raise TooLarge(f"{self} is too large: its Lie-algebra action overflows int64")
             return (base * self.k).tocsr()
         return kron_lie([base] * self.k)

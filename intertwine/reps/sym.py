@@ -36,6 +36,10 @@ from .base import Parsed, Rep, Structure, Walk, constructor
 MAX_CHARACTER_K = 30
 #: general (non signed-permutation) matrices go through R**k: at most this many entries
 MAX_KRON = 10**7
+#: tables of sorted tuples hold at most this many entries (tuples x k)
+MAX_TUPLE_ENTRIES = 10**8
+#: alt's signs count inversions, k**2 / 2 passes: at most this k
+MAX_ALT_K = 200
 
 
 def parse_power_argument(cls, parsed: Parsed) -> tuple[Rep, int]:
@@ -281,15 +285,44 @@ class Sym(Rep):
         check_size(self, 0, self.k, d)
         return self.count(d)
 
+    def simplified(self, group) -> Rep:
+        """sym(R, 1) and alt(R, 1) are R; sym of a one-dimensional R is R**k (one tuple,
+        the same matrices)."""
+        base = self.rep.simplified(group)
+        if self.k == 1:
+            return base
+        if self.count(base.dimension(group)) == 0:
+            from .zero import Zero
+
+            return Zero()
+        if not self.strict and base.dimension(group) == 1:
+            from .power import Power
+
+            return Power(base, self.k).simplified(group)
+        return type(self)(base, self.k)
+
+    def _tuples_fit(self, d: int) -> int:
+        """The number of tuples, after checking that their table can be built."""
+        n = self.count(d)
+        if n and (n * self.k > MAX_TUPLE_ENTRIES or (self.strict and self.k > MAX_ALT_K)):
+            raise TooLarge(f"{self} is too large to build here ({n} tuples of {self.k})")
+        return n
+
     def act(self, walk: Walk):
         base = walk.of(self.rep)
         d = base.size
+        if not self._tuples_fit(d):
+            return action.identity(0)
         if base.is_signed_perm:
             return signed_action(base, d, self.k, self.strict)
         return matrix_action(base, d, self.k, self.strict)
 
     def lie(self, walk: Walk):
+        import scipy.sparse as sp
+
         base = walk.of(self.rep)
+        if not self._tuples_fit(base.shape[0]):
+            return sp.csr_matrix((0, 0), dtype=np.int64)
         return lie_action(base, base.shape[0], self.k, self.strict)
 
     def character(self, walk: Walk, power: int = 1):

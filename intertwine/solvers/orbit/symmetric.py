@@ -88,7 +88,7 @@ def _symmetric_blocks(problem: Problem):
         return None
     sizes = []
     for i, f in enumerate(spec.group.factors):
-        used = max(q.count(i) + r.count(i) for q in outs for r in ins)
+        used = max((q.count(i) + r.count(i) for q in outs for r in ins), default=0)
         if not f.family.tuples_by_equality(f, used):
             return None
         sizes.append(f.degree)
