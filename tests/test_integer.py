@@ -29,7 +29,7 @@ def integer_matrices(draw):
     return dense
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(integer_matrices(), st.sampled_from([2, 3, (1 << 61) - 1]))
 def test_rows_set_aside_by_the_dependence_test_give_the_same_rref(dense, prime):
     """With the rank known, rows the random functional calls dependent are set aside.  A
@@ -72,7 +72,7 @@ def _rref_reference(dense):
     return r, pivots
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(integer_matrices())
 def test_integer_rref_is_sympys_rref(dense):
     rows = [{c: int(v) for c, v in enumerate(row) if v} for row in dense]
@@ -86,7 +86,7 @@ def test_integer_rref_is_sympys_rref(dense):
         assert got == [Fraction(int(x.p), int(x.q)) for x in ref.row(k)]
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(integer_matrices())
 def test_integer_nullspace_is_sympys_on_object_entries(dense):
     """Nullspace entries, numerators beyond int64 included, equal the sympy path's."""

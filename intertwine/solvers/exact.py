@@ -124,7 +124,7 @@ class ExactCooSource:
     """The exact coo entries of W, produced block by block for writing (``io.save``).
 
     Holds the RREF over the orbit unknowns (a few percent of the entries of W:
-    ``SO(3): V**6 -> V**6`` has 9.8 million orbit entries, 165 million entries of W)
+    ``SO(3): V**6 -> V**6`` has 9.8 million orbit entries, 58.8 million entries of W)
     and expands it to W element block by element block (``Reduction.expand``), in the
     order the whole array would have: by element, then position.
     """
