@@ -75,7 +75,10 @@ def cli():
               help="Numeric method: singular values below this times the largest are zero.")
 @click.option("--compress", is_flag=True,
               help="Deflate (gzip) the datasets: smaller files, slower to write and read.")
-def basis(spec, output, method, tolerance, compress):
+@click.option("--partitions-only", is_flag=True,
+              help="S(n) tensor specs: store only which set partition each element is "
+                   "(a few kB for any n; layers apply it at every n).")
+def basis(spec, output, method, tolerance, compress, partitions_only):
     """Compute the basis of SPEC and write it to a file."""
     from .api import compute_to_file
 
@@ -83,7 +86,9 @@ def basis(spec, output, method, tolerance, compress):
     if not out.parent.is_dir():
         raise UsageProblem(f"folder does not exist: {out.parent}")
     options = {} if tolerance is None else {"tolerance": tolerance}
-    if options and method != "numeric":
+    if partitions_only:
+        options["partitions_only"] = True
+    if tolerance is not None and method != "numeric":
         raise UsageProblem("--tolerance applies to --method numeric only")
     start = time.perf_counter()
     with usage_errors():
@@ -98,6 +103,13 @@ def basis(spec, output, method, tolerance, compress):
     click.echo(f"wrote {out}: {b['spec']}, {b['n_basis']} basis elements of shape "
                f"({b['dim_out']}, {b['dim_in']}), method {b['method']}, encoding "
                f"{b['encoding']}, {time.perf_counter() - start:.2f} s")
+    if partitions_only:
+        from .partitions import Layout
+
+        if not Layout.of(b["spec"]).complete:
+            click.echo("note: n is smaller than the number of slots, so partitions with more "
+                       "blocks than n are missing; name n >= the slots for a file that "
+                       "serves every n", err=True)
 
 
 def _not_clear_cut(error: Exception) -> bool:
@@ -123,16 +135,36 @@ def dim(spec):
 @click.option("--json", "as_json", is_flag=True, help="Print the root attributes as JSON.")
 def info(file, as_json):
     """Describe a basis file."""
-    from .io import read_attributes
+    from .io import read_attributes, read_partitions_summary
 
     with usage_errors():
         attrs = read_attributes(file)
+        labelled = read_partitions_summary(file)
+    if labelled is not None:  # not a root attribute: the group partitions (contract 5.3)
+        attrs["partitions"] = _partitions_info(attrs["spec"], labelled)
     if as_json:
         click.echo(json.dumps(attrs, indent=2, sort_keys=True, default=str))
         return
     width = max(map(len, attrs))
     for key, value in attrs.items():
+        if key == "partitions":
+            value = (f"labelled: {value['elements']} set partitions of {value['slots']} "
+                     "slots, " + ("every set size" if value["complete"] else
+                                  "set sizes up to the spec's (some partitions missing)"))
         click.echo(f"{key:<{width}}  {value}")
+
+
+def _partitions_info(spec: str, summary: dict) -> dict | str:
+    """What ``info`` says of partition labels: how many, of how many slots, and whether
+    they serve every set size."""
+    from .partitions import Layout
+
+    try:
+        layout = Layout.of(spec)
+    except ValueError:
+        layout = None
+    summary["complete"] = bool(layout is not None and layout.complete)
+    return summary
 
 
 @cli.command(epilog=EXAMPLES)

@@ -87,16 +87,57 @@ def _generator_check(b: Basis) -> tuple[bool | None, str]:
                   "stored generators differ from those of the spec")
 
 
-def verify_basis(b: Basis) -> Iterator[tuple[bool | None, str]]:
-    from .counting import independent_count
-    from .spec import parse_spec
+#: a partitions-only file is expanded and checked whole up to this many entries
+_EXPAND_ENTRIES = 1 << 22
 
+
+def _expanded(b: Basis) -> Basis | None:
+    """A partitions-only basis as an ordinary pattern basis with its spec's generators,
+    where its pattern is small enough to check whole."""
+    from dataclasses import replace
+
+    from .basis import Generators
+    from .partitions import expand_pattern
+    from .problem import Problem
+
+    if b.dim_in * b.dim_out > _EXPAND_ENTRIES:
+        return None
+    p = Problem.from_spec(b.spec)
+    gens = Generators(in_=[g.coo() for g in p.discrete_in], out=[g.coo() for g in p.discrete_out])
+    return replace(b, pattern=expand_pattern(b), generators=gens)
+
+
+def verify_basis(b: Basis) -> Iterator[tuple[bool | None, str]]:
+    from .partitions import partition_checks
+
+    if b.encoding == "partitions":  # labels only: check what they expand to, if small
+        whole = _expanded(b)
+        if whole is None:
+            yield None, (f"pattern at n of the spec ({b.dim_out} x {b.dim_in}) too large to "
+                         "expand; labels and count checked")
+        else:
+            residual, n_gens = equivariance_residual(whole)
+            yield residual == 0, (f"expanded pattern equivariant under the spec's {n_gens} "
+                                  f"generators (max residual {residual:.1e})")
+            yield _independence(whole)
+        yield from partition_checks(b)
+        yield from _count_check(b)
+        return
     tol = 1e-9 if b.exact else 1e-8
     residual, n_gens = equivariance_residual(b)
     yield residual <= tol, (f"equivariant under {n_gens} stored generators "
                             f"(max residual {residual:.1e})")
     yield _independence(b)
     yield _generator_check(b)
+    yield from _count_check(b)
+    if b.partitions is not None:
+        yield from partition_checks(b)
+
+
+def _count_check(b: Basis) -> Iterator[tuple[bool | None, str]]:
+    from .counting import independent_count
+    from .spec import parse_spec
+
     try:
         spec = parse_spec(b.spec)
     except ValueError as e:

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 import h5py
 import numpy as np
 
-from ..basis import Basis, Coo, Generators, pattern_dtype
+from ..basis import Basis, Coo, Generators, Partitions, pattern_dtype
 from .common import (
     _BOOL,
     _COO_FIELDS,
@@ -33,7 +33,7 @@ from .common import (
     max_bytes,
 )
 
-__all__ = ["load", "read_attributes"]
+__all__ = ["load", "read_attributes", "read_partitions_summary"]
 
 # Filters implemented inside libhdf5 itself (deflate, shuffle, fletcher32, szip, nbit,
 # scaleoffset); anything else would need a plugin that other readers may not have.
@@ -42,6 +42,7 @@ _BUILTIN_FILTERS = frozenset({1, 2, 3, 4, 5, 6})
 _STR_ENTRY_BYTES = 160
 _MATRIX_BYTES = 1024  # overhead of one scipy.sparse matrix object
 _MAX_ATTR_ITEMS = 1 << 16  # larger extra attributes are not "plain values"; skipped
+_MAX_SLOTS = 64  # partition labels of more slots would describe > Bell(64) elements
 
 
 def read_attributes(path) -> dict:
@@ -52,6 +53,20 @@ def read_attributes(path) -> dict:
     path = os.fsdecode(path)
     with _reading(path) as f:
         return _root_attributes(f, path)
+
+
+def read_partitions_summary(path) -> dict | None:
+    """Shape of a file's partition labels (contract 5.3), None if it has none; reads no
+    dataset's values, so it is cheap whatever the size of the basis."""
+    path = os.fsdecode(path)
+    with _reading(path) as f:
+        attrs = _root_attributes(f, path)
+        plan = _Plan.__new__(_Plan)
+        plan.f, plan.attrs, plan.path, plan.need = f, attrs, path, 0
+        found = plan._partitions(required=attrs["encoding"] == "partitions")
+        if found is None:
+            return None
+        return {"elements": int(found[0].shape[0]), "slots": int(found[0].shape[1])}
 
 
 def load(path) -> Basis:
@@ -256,15 +271,21 @@ class _Plan:
         self.f, self.attrs, self.path = f, attrs, path
         self.need = 0
         self.pattern = self.coo = None
+        labelled = attrs["encoding"] == "partitions"
+        self.partitions = self._partitions(required=labelled)
         if attrs["encoding"] == "pattern":
             self.pattern = self._pattern()
-        else:
+        elif not labelled:
             grp = _member(f, "basis", h5py.Group, "group basis", path)
             self.coo = self._coo_group(grp, "basis", exact=attrs["exact"])
-        gens = _member(f, "generators", h5py.Group, "group generators", path)
+        self.generators = {}
+        # a partitions-only file may leave its generators to its spec
+        gens = _member(f, "generators", h5py.Group, "group generators", path,
+                       required=not labelled)
+        if gens is None:
+            return
         dims = {"in": attrs["dim_in"], "out": attrs["dim_out"],
                 "lie_in": attrs["dim_in"], "lie_out": attrs["dim_out"]}
-        self.generators = {}
         for kind in _GENERATOR_KINDS:
             required = kind in ("in", "out")
             grp = _member(gens, kind, h5py.Group, f"group generators/{kind}", path, required)
@@ -273,6 +294,24 @@ class _Plan:
                                          dims[kind])
         if ("lie_in" in self.generators) != ("lie_out" in self.generators):
             raise _fail(path, "generators/lie_in and generators/lie_out come together")
+
+    def _partitions(self, required: bool) -> tuple | None:
+        grp = _member(self.f, "partitions", h5py.Group, "group partitions", self.path,
+                      required)
+        if grp is None:
+            return None
+        n = self.attrs["n_basis"]
+        labels = _member(grp, "labels", h5py.Dataset, "dataset partitions/labels", self.path)
+        summand = _member(grp, "summand", h5py.Dataset, "dataset partitions/summand",
+                          self.path)
+        for ds, name in ((labels, "labels"), (summand, "summand")):
+            if ds.dtype.kind not in "iu" or len(ds.shape) != 2 or ds.shape[0] != n:
+                raise _fail(self.path, f"partitions/{name} is not an integer array with "
+                                       f"n_basis = {n} rows")
+        if labels.shape[1] > _MAX_SLOTS or summand.shape[1] != 2:
+            raise _fail(self.path, "partitions have an impossible shape")
+        self.need += n * (labels.shape[1] + 2) * 8
+        return labels, summand
 
     def _pattern(self) -> h5py.Dataset:
         a = self.attrs
@@ -338,15 +377,24 @@ class _Plan:
             pattern = self.pattern.astype(self._pattern_dtype(self.pattern))[()]
             if pattern.size and (pattern.min() < -1 or pattern.max() >= n):
                 raise _fail(path, f"pattern values outside [-1, {n})")
-        else:
+        elif self.coo is not None:
             coo = _read_coo(self.coo, shape, "basis", path)
         gens = Generators(**{("in_" if k == "in" else k): _read_matrices(*v, k, path)
                              for k, v in self.generators.items()})
+        partitions = None
+        if self.partitions is not None:
+            labels, summand = (ds.astype(np.int64)[()] for ds in self.partitions)
+            width = labels.shape[1]
+            if labels.size and (labels.min() < -1 or labels.max() >= width):
+                raise _fail(path, f"partitions/labels outside [-1, {width})")
+            if summand.size and summand.min() < 0:
+                raise _fail(path, "partitions/summand negative")
+            partitions = Partitions(labels.astype(np.int8), summand)
         extras = {k: v for k, v in a.items() if k not in REQUIRED}
         return Basis(spec=a["spec"], group=a["group"], rep_in=a["rep_in"],
                      rep_out=a["rep_out"], dim_in=a["dim_in"], dim_out=a["dim_out"],
                      n_basis=n, method=a["method"], exact=a["exact"], pattern=pattern,
-                     coo=coo, generators=gens,
+                     coo=coo, generators=gens, partitions=partitions,
                      attrs={**extras, "intertwine_version": a["intertwine_version"]})
 
 
