@@ -1,0 +1,161 @@
+"""The numpy implementation of a partition plan, and the shape logic all frameworks share.
+
+>>> import numpy as np, intertwine
+>>> from intertwine.partitions.reference import AnyN, apply
+>>> layer = AnyN(intertwine.compute("S(5): V**2 -> V**2"))
+>>> w = np.ones((1, 1, 15))
+>>> apply(layer, w, np.ones((2, 1, 37, 37))).shape     # any n: here 37
+(2, 1, 37, 37)
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+
+from ..basis import Basis
+from .labels import Layout
+from .plan import Plan, make_plan, set_sizes
+
+__all__ = ["AnyN", "apply", "apply_plan"]
+
+#: the largest intermediate (channel-mixed reductions) that one matmul produces, bytes
+_MIX_BYTES = 128 << 20
+
+
+class AnyN:
+    """A partition-labelled basis with one tensor monomial on each side (contract 5.5),
+    ready to be applied at any set sizes; plans are made once per sizes."""
+
+    def __init__(self, basis: Basis):
+        layout = Layout.of(basis.spec) if basis.partitions is not None else None
+        if layout is None or len(layout.outs) != 1 or len(layout.ins) != 1:
+            raise ValueError(f"{basis.spec}: applying at any n needs partition labels and "
+                             "one tensor monomial on each side")
+        self.spec, self.n_basis = basis.spec, basis.n_basis
+        self.out_factors, self.in_factors = layout.outs[0], layout.ins[0]
+        self.sizes, self.complete = layout.sizes, layout.complete
+        self.labels = np.asarray(basis.partitions.labels)
+        self._plans: dict[tuple[int, ...], Plan] = {}
+
+    @classmethod
+    def applies(cls, basis: Basis) -> bool:
+        """Whether ``basis`` can be applied at any n (labels, one monomial each side)."""
+        if basis.partitions is None:
+            return False
+        layout = Layout.of(basis.spec)
+        return layout is not None and len(layout.outs) == 1 and len(layout.ins) == 1
+
+    def plan(self, sizes: tuple[int, ...]) -> Plan:
+        if sizes not in self._plans:
+            if not self.complete and any(n > m for n, m in zip(sizes, self.sizes)):
+                warnings.warn(f"{self.spec} lacks the partitions with more blocks than its "
+                              f"n; at sizes {sizes} the layer spans only part of the "
+                              "equivariant maps (name n >= the slots in the file's spec)",
+                              stacklevel=3)
+            self._plans[sizes] = make_plan(self.labels, self.out_factors, self.in_factors,
+                                           sizes)
+        return self._plans[sizes]
+
+    def resolve(self, shape: tuple[int, ...], sizes=None) -> tuple[Plan, bool]:
+        """The plan for an input of ``shape`` and whether the input is flattened:
+        (batch, channels, n_1, ..., n_k) or (batch, channels, prod n_i).  ``sizes``
+        (one per factor) is needed only for sets that no input axis shows (an input
+        ``1``); it defaults to the file's."""
+        k = len(self.in_factors)
+        shape = tuple(int(d) for d in shape)
+        defaults = self.sizes if sizes is None else tuple(int(n) for n in sizes)
+        if len(defaults) != len(self.sizes) or min(defaults, default=1) < 1:
+            raise ValueError(f"{self.spec}: sizes must be {len(self.sizes)} positive integers")
+        if len(shape) == 2 + k and k != 1:
+            return self.plan(set_sizes(self.in_factors, shape[2:], defaults)), False
+        if len(shape) != 3:
+            raise ValueError(f"{self.spec}: expected an input of shape (batch, channels"
+                             f"{', n' * k}) or (batch, channels, n**{k}), got {shape}")
+        return self.plan(self._flat_sizes(shape[2], defaults)), k != 1
+
+    def _flat_sizes(self, length: int, defaults) -> tuple[int, ...]:
+        k = len(self.in_factors)
+        if k == 0:
+            if length != 1:
+                raise ValueError(f"{self.spec}: the input has one coordinate, got {length}")
+            return defaults
+        if len(set(self.in_factors)) == 1:
+            n = round(length ** (1 / k))
+            n = next((m for m in (n - 1, n, n + 1) if m > 0 and m ** k == length), None)
+            if n is None:
+                raise ValueError(f"{self.spec}: a flattened input must have n**{k} "
+                                 f"coordinates, got {length}")
+            return set_sizes(self.in_factors, (n,) * k, defaults)
+        if length == math.prod(defaults[f] for f in self.in_factors):
+            return defaults
+        raise ValueError(f"{self.spec}: a flattened input of several sets must have the "
+                         "sizes given (or the file's); pass one axis per slot instead")
+
+
+def apply(layer: AnyN, w: np.ndarray, x: np.ndarray, sizes=None) -> np.ndarray:
+    """y[:, o] = sum_c sum_m w[o, c, m] B_m x[:, c] at the set sizes of x (numpy)."""
+    plan, flat = layer.resolve(x.shape, sizes)
+    if flat:
+        x = x.reshape(x.shape[:2] + plan.in_shape)
+    y = apply_plan(plan, w, x)
+    return y.reshape(y.shape[:2] + (-1,)) if flat else y
+
+
+def apply_plan(plan: Plan, w: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """x (batch, channels_in, *in_shape) -> y (batch, channels_out, *out_shape)."""
+    batch, channels = x.shape[:2]
+    dtype = np.result_type(x.dtype, w.dtype, np.float32)
+    v = (w[..., plan.elements] @ plan.moebius).astype(dtype)  # (out, in, terms)
+    out_channels = v.shape[0]
+    y = np.zeros((batch, out_channels) + plan.out_shape, dtype)
+    blocks = [np.zeros((batch, out_channels) + plan.block_shape(p), dtype)
+              for p in plan.placements]
+    for r, reduction in enumerate(plan.reductions):
+        reduced = _reduce(x, reduction)
+        cols = reduced.shape[2:]
+        flat = reduced.reshape(batch, channels, -1)
+        terms = plan.terms_of(r)
+        per_term = batch * out_channels * flat.shape[2] * dtype.itemsize
+        step = max(1, _MIX_BYTES // max(1, per_term))
+        for start in range(0, len(terms), step):  # bounded memory: a few terms at a time
+            chunk = terms[start:start + step]
+            weights = v[:, :, [t.column for t in chunk]]  # (out, in, g)
+            stacked = weights.transpose(2, 0, 1).reshape(-1, channels)
+            mixed = np.matmul(stacked, flat)  # (batch, g * out, cols)
+            for j, term in enumerate(chunk):
+                z = mixed[:, j * out_channels:(j + 1) * out_channels].reshape(
+                    (batch, out_channels) + cols)
+                _accumulate(blocks[term.placement], z, term.targets)
+    for placement, block in zip(plan.placements, blocks):
+        _diagonal_view(y, placement)[...] += block
+    return y
+
+
+def _reduce(x: np.ndarray, reduction) -> np.ndarray:
+    if all(len(d) == 1 for d in reduction.diagonal):  # no diagonal: plain sums (faster)
+        summed = tuple(2 + a for a in range(len(reduction.diagonal))
+                       if a not in reduction.kept)
+        return x.sum(axis=summed) if summed else x  # kept axes stay in order
+    return np.einsum(reduction.subscripts, x)
+
+
+def _accumulate(block: np.ndarray, z: np.ndarray, targets: tuple[int, ...]) -> None:
+    """block += z with z's axis i on block axis targets[i], broadcast along the rest."""
+    order = np.argsort(targets)
+    z = z.transpose((0, 1) + tuple(2 + int(i) for i in order))
+    present = sorted(targets)
+    shape = [block.shape[2 + b] if b in present else 1 for b in range(block.ndim - 2)]
+    block += z.reshape(z.shape[:2] + tuple(shape))
+
+
+def _diagonal_view(y: np.ndarray, placement) -> np.ndarray:
+    """A writable view of y on the placement's diagonal: one axis per block."""
+    if placement.is_identity:
+        return y
+    strides = y.strides[:2] + tuple(sum(y.strides[2 + t] for t in block)
+                                    for block in placement.blocks)
+    shape = y.shape[:2] + tuple(y.shape[2 + block[0]] for block in placement.blocks)
+    return np.lib.stride_tricks.as_strided(y, shape, strides, writeable=True)
