@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+BASE := $(VENV)/.installed-base
 
 .PHONY: test bases bench bench-emlp lint clean gallery
 
@@ -10,20 +11,25 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(STAMP): $(BIN)/python setup.cfg pyproject.toml
-	$(BIN)/python -m pip install --quiet -e '.[test]'
-	@# PyTorch, for the examples/torch_layer.py test, only where a CPU build lies on local
-	@# disk (never a multi-GB CUDA download); elsewhere that test is skipped.
+# `make bases` needs only the package: no torch, no jax.
+$(BASE): $(BIN)/python setup.cfg pyproject.toml
+	$(BIN)/python -m pip install --quiet -e .
+	touch $(BASE)
+
+$(STAMP): $(BASE)
+	$(BIN)/python -m pip install --quiet -e '.[test]' 'jax[cpu]==0.10.2'
+	@# PyTorch, for intertwine.torch's tests, only where a CPU build lies on local
+	@# disk (never a multi-GB CUDA download); elsewhere those tests are skipped.
 	$(BIN)/python -m pip install --quiet --no-index --no-deps torch==2.13.0 2>/dev/null \
 	  && $(BIN)/python -m pip install --quiet torch==2.13.0 \
-	  || echo "note: no local CPU build of torch 2.13.0; the PyTorch example test is skipped"
+	  || echo "note: no local CPU build of torch 2.13.0; the PyTorch tests are skipped"
 	touch $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check intertwine tests examples
 	$(BIN)/python -m pytest
 
-bases: $(STAMP)
+bases: $(BASE)
 	$(BIN)/intertwine batch bases/catalog.toml --out-dir bases
 
 gallery: $(STAMP)

@@ -1,0 +1,109 @@
+"""Equivariant layers for JAX as pure functions (``pip install intertwine[jax]``).
+
+``init`` returns the parameters, a dict of arrays plus a leafless static ``"layer"``
+entry holding the basis, so that ``apply(params, x)`` needs nothing else, is
+jit-compatible, and ``jax.grad``/optimisers see only ``weight`` and ``bias``.  Same
+semantics, shapes, strategies and initialisation as ``intertwine.torch``:
+
+>>> import jax
+>>> params = init(jax.random.PRNGKey(0), "S(5): V**2 -> V**2", 3, 4)
+>>> params["weight"].shape, params["bias"].shape
+((4, 3, 15), (4, 2))
+>>> jax.jit(apply)(params, jax.numpy.ones((8, 3, 25))).shape
+(8, 4, 25)
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+
+from ..kerneldata import KernelData, conv_padding
+from ..layerdata import LayerData
+from .appliers import HIGHEST, Structure, bias_term, forward, make_structure, weights
+
+__all__ = ["apply", "conv_weight", "init", "init_conv", "weight_matrix"]
+
+
+def init(key, basis, in_channels: int = 1, out_channels: int = 1, bias: bool = True, *,
+         strategy: str = "auto", gain: float = 1.0, dtype=jnp.float32) -> dict:
+    """Parameters of an equivariant linear layer: x (batch, in_channels, dim_in) ->
+    (batch, out_channels, dim_out).  ``basis``: a Basis, a file path or a spec."""
+    data = LayerData.of(basis)
+    layer = make_structure(data, "linear", strategy, in_channels=in_channels,
+                           out_channels=out_channels)
+    std = data.init_std(in_channels, gain=gain)
+    return _params(key, layer, std, bias and data.n_bias, dtype)
+
+
+def init_conv(key, basis, in_channels: int = 1, out_channels: int = 1, bias: bool = True,
+              *, ndim: int = 2, stride: int = 1, padding="same", dilation: int = 1,
+              kernel_size: int | None = None, strategy: str = "auto", gain: float = 1.0,
+              dtype=jnp.float32) -> dict:
+    """Parameters of a steerable convolution on the kernel basis ``G: Rin -> Rout *
+    Grid(k)`` (as ``intertwine.torch.EquivariantConv2d``, ndim=3 for Conv3d); x of
+    shape (batch, in_channels * c_in, H, W)."""
+    data = KernelData.of(basis, kernel_size, ndim)
+    layer = make_structure(data, "conv", strategy, in_channels=in_channels,
+                           out_channels=out_channels, ndim=ndim, stride=stride,
+                           padding=conv_padding(padding, data.kernel_size, dilation),
+                           dilation=dilation, kernel_size=data.kernel_size,
+                           c_in=data.c_in, c_out=data.c_out)
+    std = data.init_std(in_channels, data.c_out, gain)
+    return _params(key, layer, std, bias and data.n_bias, dtype)
+
+
+def _params(key, layer: Structure, std, with_bias, dtype) -> dict:
+    s = layer.sizes
+    shape = (s["out_channels"], s["in_channels"], s["n_basis"])
+    params = {"weight": jax.random.normal(key, shape, dtype) * jnp.asarray(std, dtype),
+              "layer": layer}
+    if with_bias:
+        params["bias"] = jnp.zeros((s["out_channels"], s["n_bias"]), dtype)
+    return params
+
+
+def weight_matrix(params: dict):
+    """W of shape (out_channels, in_channels, dim_out, dim_in)."""
+    return weights(params["layer"], params["weight"])
+
+
+def conv_weight(params: dict):
+    """The filter bank (out_channels*c_out, in_channels*c_in, k, ..., k) of a conv layer,
+    in the layout of ``torch.nn.functional.conv2d``."""
+    s = params["layer"].sizes
+    d, k = s["ndim"], s["kernel_size"]
+    w = weight_matrix(params).reshape(s["out_channels"], s["in_channels"], s["c_out"],
+                                      *(k,) * d, s["c_in"])
+    w = w.transpose(0, 2, 1, 3 + d, *range(3, 3 + d))
+    return w.reshape(s["out_channels"] * s["c_out"], s["in_channels"] * s["c_in"], *(k,) * d)
+
+
+def apply(params: dict, x):
+    """The layer's output for x: pure, jit-compatible."""
+    layer = params["layer"]
+    if layer.kind == "conv":
+        return _apply_conv(params, x)
+    s = layer.sizes
+    if x.ndim < 2 or tuple(x.shape[-2:]) != (s["in_channels"], s["dim_in"]):
+        raise ValueError(f"{s['spec']}: expected input of shape (..., {s['in_channels']}, "
+                         f"{s['dim_in']}), got {tuple(x.shape)}")
+    y = forward(layer, params["weight"], x)
+    if "bias" in params:
+        y = y + bias_term(layer, params["bias"])
+    return y
+
+
+def _apply_conv(params: dict, x):
+    s = params["layer"].sizes
+    d = s["ndim"]
+    spatial = "DHW"[-d:]
+    numbers = (f"NC{spatial}", f"OI{spatial}", f"NC{spatial}")
+    y = jax.lax.conv_general_dilated(
+        x, conv_weight(params).astype(x.dtype), (s["stride"],) * d,
+        [(s["padding"], s["padding"])] * d, rhs_dilation=(s["dilation"],) * d,
+        dimension_numbers=numbers, precision=HIGHEST)
+    if "bias" in params:
+        b = bias_term(params["layer"], params["bias"]).reshape(-1)
+        y = y + b.reshape(-1, *(1,) * d)
+    return y

@@ -1,0 +1,128 @@
+"""How a basis is applied in JAX: the strategies of ``intertwine.torch.appliers`` as pure
+functions of constant (numpy) arrays held by a static :class:`Structure`.
+
+A strategy is a ``Structure`` builder and a forward function; ``STRATEGIES`` maps names
+to them, and a new one is a function pair and one line there.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from ..layerdata import LayerData, automatic_strategy
+
+__all__ = ["STRATEGIES", "Structure", "make_structure"]
+
+HIGHEST = jax.lax.Precision.HIGHEST  # float32 products in full precision (no TF32 on GPUs)
+
+
+@jax.tree_util.register_pytree_node_class
+class Structure:
+    """The constant part of a layer's parameters: a pytree node with no leaves, so that
+    ``jax.grad``, optimisers and ``jit`` see only the weights.  Compared by identity."""
+
+    def __init__(self, kind: str, strategy: str, sizes: dict, arrays: dict):
+        self.kind, self.strategy, self.sizes, self.arrays = kind, strategy, sizes, arrays
+
+    def tree_flatten(self):
+        return (), self
+
+    @classmethod
+    def tree_unflatten(cls, aux, children):
+        return aux
+
+    def __repr__(self) -> str:
+        return f"Structure({self.kind}, {self.strategy}, {self.sizes.get('spec')!r})"
+
+
+def _pattern(data: LayerData) -> dict:
+    if data.basis.pattern is None:
+        raise ValueError(f"{data.spec}: strategy 'pattern' needs a pattern file")
+    return {"index": data.flat_pattern()}
+
+
+def _coo(data: LayerData) -> dict:
+    index, flat, value = data.entries()
+    row, col = np.divmod(flat, data.dim_in)
+    return {"entry_index": index, "entry_flat": flat, "entry_value": value,
+            "entry_row": row, "entry_col": col}
+
+
+def weights_pattern(s: Structure, w):
+    padded = jnp.concatenate([w, jnp.zeros((*w.shape[:2], 1), w.dtype)], axis=2)
+    return padded[:, :, s.arrays["index"]].reshape(*w.shape[:2], s.sizes["dim_out"],
+                                                   s.sizes["dim_in"])
+
+
+def weights_coo(s: Structure, w):
+    a = s.arrays
+    contributions = w[:, :, a["entry_index"]] * a["entry_value"].astype(w.dtype)
+    flat = jnp.zeros((*w.shape[:2], s.sizes["dim_out"] * s.sizes["dim_in"]), w.dtype)
+    flat = flat.at[:, :, a["entry_flat"]].add(contributions)
+    return flat.reshape(*w.shape[:2], s.sizes["dim_out"], s.sizes["dim_in"])
+
+
+def _forward_dense(weights):
+    def forward(s: Structure, w, x):
+        out_channels, in_channels = w.shape[:2]
+        big = weights(s, w).transpose(1, 3, 0, 2).reshape(
+            in_channels * s.sizes["dim_in"], out_channels * s.sizes["dim_out"])
+        y = jnp.matmul(x.reshape(-1, in_channels * s.sizes["dim_in"]), big,
+                       precision=HIGHEST)
+        return y.reshape(*x.shape[:-2], out_channels, s.sizes["dim_out"])
+    return forward
+
+
+def forward_sparse(s: Structure, w, x):
+    a = s.arrays
+    out_channels, in_channels = w.shape[:2]
+    flat_x = x.reshape(-1, in_channels, s.sizes["dim_in"])
+    picked = flat_x[:, :, a["entry_col"]]
+    scaled = w[:, :, a["entry_index"]] * a["entry_value"].astype(w.dtype)
+    per_entry = jnp.einsum("bcn,ocn->bon", picked, scaled, precision=HIGHEST)
+    y = jnp.zeros((flat_x.shape[0], out_channels, s.sizes["dim_out"]), x.dtype)
+    y = y.at[:, :, a["entry_row"]].add(per_entry)
+    return y.reshape(*x.shape[:-2], out_channels, s.sizes["dim_out"])
+
+
+#: name -> (arrays from the layer data, W builder or None, forward)
+STRATEGIES = {
+    "pattern": (_pattern, weights_pattern, _forward_dense(weights_pattern)),
+    "coo": (_coo, weights_coo, _forward_dense(weights_coo)),
+    "sparse": (_coo, weights_coo, forward_sparse),
+}
+
+
+def make_structure(data: LayerData, kind: str, strategy: str = "auto",
+                   **sizes) -> Structure:
+    """The static structure of a layer on ``data`` (same strategy choice as torch)."""
+    if strategy == "auto":
+        strategy = automatic_strategy(data)
+    if strategy not in STRATEGIES:
+        raise ValueError(f"unknown strategy {strategy!r}: expected 'auto' or one of "
+                         f"{', '.join(STRATEGIES)}")
+    arrays = STRATEGIES[strategy][0](data)
+    orbit = data.bias_orbits()
+    if orbit is not None:
+        arrays["bias_orbit"] = orbit
+    elif data.n_bias:
+        arrays["bias_vectors"] = data.bias_vectors()
+    sizes = {"spec": data.spec, "dim_in": data.dim_in, "dim_out": data.dim_out,
+             "n_basis": data.n_basis, "n_bias": data.n_bias, **sizes}
+    return Structure(kind, strategy, sizes, arrays)
+
+
+def weights(s: Structure, w):
+    return STRATEGIES[s.strategy][1](s, w)
+
+
+def forward(s: Structure, w, x):
+    return STRATEGIES[s.strategy][2](s, w, x)
+
+
+def bias_term(s: Structure, b):
+    if "bias_orbit" in s.arrays:
+        return b[:, s.arrays["bias_orbit"]]
+    return jnp.matmul(b, s.arrays["bias_vectors"].astype(b.dtype), precision=HIGHEST)

@@ -1,0 +1,36 @@
+"""Strategies that apply a basis to an input: one module each, chosen in ``make_applier``.
+
+- ``pattern``: pattern files, W built by one gather per forward (``pattern.py``);
+- ``coo``: any file, W built by scattering the stored entries (``coo.py``);
+- ``sparse``: any file, applied entry by entry without W (``sparse.py``), chosen
+  automatically when few positions of W are nonzero (``layerdata.automatic_strategy``).
+
+A new strategy is a module with an :class:`Applier` subclass and one line in
+``STRATEGIES`` (and, if it should be picked automatically, one in ``make_applier``).
+"""
+
+from __future__ import annotations
+
+from ...layerdata import LayerData, automatic_strategy
+from .base import Applier
+from .coo import CooApplier
+from .pattern import PatternApplier
+from .sparse import SparseApplier
+
+__all__ = ["STRATEGIES", "Applier", "make_applier"]
+
+STRATEGIES: dict[str, type[Applier]] = {
+    "pattern": PatternApplier,
+    "coo": CooApplier,
+    "sparse": SparseApplier,
+}
+
+
+def make_applier(data: LayerData, strategy: str = "auto") -> Applier:
+    """The applier for ``data``: ``strategy`` is "auto" or a key of STRATEGIES."""
+    if strategy == "auto":
+        strategy = automatic_strategy(data)
+    if strategy not in STRATEGIES:
+        raise ValueError(f"unknown strategy {strategy!r}: expected 'auto' or one of "
+                         f"{', '.join(STRATEGIES)}")
+    return STRATEGIES[strategy](data)

@@ -1,0 +1,263 @@
+"""intertwine.torch: layers that are equivariant, equal to the numpy reference, trainable,
+compilable, and initialised to keep the variance."""
+
+import itertools
+
+import numpy as np
+import pytest
+
+import intertwine
+from intertwine.layerdata import numpy_forward
+
+torch = pytest.importorskip("torch")
+from intertwine.torch import (  # noqa: E402
+    EquivariantConv2d,
+    EquivariantConv3d,
+    EquivariantLinear,
+    check_equivariance,
+)
+
+MARON = "S(5): V**2 -> V**2"
+C4_GRID3 = "Perm(9; (0 6 8 2)(1 3 7 5)): 1 -> V"  # C4 turning a 3x3 grid counterclockwise
+D4_GRID3 = "Perm(9; (0 6 8 2)(1 3 7 5), (0 6)(1 7)(2 8)): 1 -> V"  # and (x, y) -> (x, -y)
+SPECS = [MARON, "S(3) x S(4): V[0]*V[1] -> V[0]*V[1]", "C(8): V -> 3*1",
+         "O(3): V**3 -> V", "SO(1,3): V**2 -> V**2", "S(4): V -> V**3"]
+
+
+def permutation_matrix(p):
+    m = np.zeros((len(p), len(p)))
+    m[p, np.arange(len(p))] = 1
+    return m
+
+
+def max_error_under_permutations(layer, rng, n=5, k=2, samples=4):
+    """Independent of the file: uniformly random permutations of S(n) acting on V**k."""
+    x = rng.normal(size=(3, layer.in_channels, n**k))
+    dtype = layer.weight.dtype
+    y = layer(torch.as_tensor(x, dtype=dtype)).detach().double().numpy()
+    worst = 0.0
+    for _ in range(samples):
+        g = permutation_matrix(rng.permutation(n))
+        rho = g
+        for _ in range(k - 1):
+            rho = np.kron(rho, g)
+        moved = layer(torch.as_tensor(x @ rho.T, dtype=dtype)).detach().double().numpy()
+        worst = max(worst, np.abs(moved - y @ rho.T).max())
+    return worst
+
+
+@pytest.fixture(scope="module")
+def maron_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("layers") / "maron.h5"
+    intertwine.compute(MARON).save(path)
+    return path
+
+
+@pytest.mark.parametrize("source", ["spec", "file", "basis"])
+def test_maron_layer_counts_and_equivariance(source, maron_file):
+    basis = {"spec": MARON, "file": str(maron_file), "basis": intertwine.load(maron_file)}
+    rng = np.random.default_rng(0)
+    for dtype, tolerance in ((torch.float32, 1e-5), (torch.float64, 1e-12)):
+        layer = EquivariantLinear(basis[source], 3, 4, dtype=dtype)
+        assert sum(p.numel() for p in layer.parameters()) == 3 * 4 * 15 + 4 * 2
+        with torch.no_grad():
+            layer.bias.normal_()
+        assert max_error_under_permutations(layer, rng) < tolerance
+        assert check_equivariance(layer) < tolerance
+
+
+@pytest.mark.parametrize("spec", SPECS)
+@pytest.mark.parametrize("strategy", ["auto", "coo", "sparse"])
+def test_layer_equals_the_numpy_reference(spec, strategy):
+    layer = EquivariantLinear(spec, 2, 3, strategy=strategy, dtype=torch.float64)
+    if layer.bias is not None:
+        with torch.no_grad():
+            layer.bias.normal_()
+    x = np.random.default_rng(1).normal(size=(4, 2, layer.dim_in))
+    got = layer(torch.as_tensor(x)).detach().numpy()
+    bias = None if layer.bias is None else layer.bias.detach().numpy()
+    want = numpy_forward(spec, layer.weight.detach().numpy(), x, bias)
+    assert np.abs(got - want).max() < 1e-12
+    # W is the weighted sum of the dense basis, built independently here
+    dense = intertwine.compute(spec).dense().astype(float)
+    expected = np.einsum("ocm,mij->ocij", layer.weight.detach().numpy(), dense)
+    assert np.abs(layer.weight_matrix().detach().numpy() - expected).max() < 1e-12
+    assert check_equivariance(layer, n_samples=4) < 1e-10
+
+
+def test_bias_is_a_combination_of_invariant_vectors():
+    layer = EquivariantLinear(MARON, 1, 2, dtype=torch.float64)
+    with torch.no_grad():
+        layer.weight.zero_()
+        layer.bias.copy_(torch.tensor([[2.0, 3.0], [5.0, 7.0]]))
+    y = layer(torch.zeros(1, 1, 25, dtype=torch.float64)).reshape(2, 5, 5)
+    # the orbits of S(5) on pairs: the diagonal and the rest (numbered in index order)
+    assert torch.equal(y[0], torch.full((5, 5), 3.0, dtype=torch.float64).fill_diagonal_(2))
+    assert torch.equal(y[1], torch.full((5, 5), 7.0, dtype=torch.float64).fill_diagonal_(5))
+    # O(3) on V has no invariant vector: no bias, whatever is asked
+    assert EquivariantLinear("O(3): V**3 -> V", bias=True).bias is None
+    assert EquivariantLinear(MARON, bias=False).bias is None
+
+
+def test_check_equivariance_detects_a_broken_basis():
+    b = intertwine.compute("S(4): V -> V")
+    b.pattern = b.pattern.copy()
+    b.pattern[0, 1], b.pattern[2, 2] = 0, 1  # two positions moved to the other element
+    layer = EquivariantLinear(b, 2, 2, dtype=torch.float64)
+    assert check_equivariance(layer) > 1e-3
+
+
+def test_gradients_reach_the_shared_weights():
+    layer = EquivariantLinear(MARON, 2, 2)
+    layer(torch.randn(4, 2, 25)).pow(2).sum().backward()
+    assert layer.weight.grad.shape == (2, 2, 15) and layer.weight.grad.abs().sum() > 0
+    assert layer.bias.grad.shape == (2, 2)
+
+
+def test_bad_input_shape_is_a_clear_error():
+    layer = EquivariantLinear(MARON, 3, 1)
+    with pytest.raises(ValueError, match=r"expected input of shape \(\.\.\., 3, 25\)"):
+        layer(torch.randn(4, 2, 25))
+    with pytest.raises(ValueError, match="unknown strategy"):
+        EquivariantLinear(MARON, strategy="dense")
+    with pytest.raises(ValueError, match="coo"):
+        EquivariantLinear("O(3): V**3 -> V", strategy="pattern")
+
+
+@pytest.mark.parametrize("spec,in_channels", [(MARON, 4), ("O(3): V**3 -> V", 3),
+                                              ("C(8): V -> 3*1", 5)])
+def test_initialisation_keeps_the_variance(spec, in_channels):
+    """Averaged over output coordinates and over draws of weights and unit-variance
+    inputs, the output variance is the input variance (the expectation is exact: the
+    tolerance covers sampling only)."""
+    torch.manual_seed(0)
+    layer = EquivariantLinear(spec, in_channels, 32, bias=False, dtype=torch.float64)
+    ratios = []
+    for _ in range(50):
+        layer.reset_parameters()
+        x = torch.randn(16, in_channels, layer.dim_in, dtype=torch.float64)
+        with torch.no_grad():
+            ratios.append(float(layer(x).pow(2).mean() / x.pow(2).mean()))
+    assert abs(np.mean(ratios) - 1) < 0.1
+    # He: the variance doubled for a ReLU to follow
+    doubled = layer.applier.init_std(in_channels, gain=2**0.5)
+    assert np.allclose(doubled**2, 2 * layer.applier.init_std(in_channels) ** 2)
+
+
+def test_initialisation_uses_the_element_norms():
+    """Elements of larger norm get proportionally smaller weights."""
+    layer = EquivariantLinear(MARON, 2, 1000, bias=False, dtype=torch.float64)
+    dense = intertwine.compute(MARON).dense().astype(float)
+    norms = (dense**2).sum(axis=(1, 2))
+    std = layer.weight.detach().numpy().std(axis=(0, 1))
+    assert np.allclose(std, np.sqrt(25 / (2 * 15 * norms)), rtol=0.1)
+
+
+# -- torch.compile ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("strategy", ["pattern", "coo", "sparse"])
+def test_compiles_without_graph_breaks(strategy):
+    """fullgraph=True fails on any graph break; the aot_eager backend traces forward and
+    backward through Dynamo and AOTAutograd without needing a C++ compiler."""
+    torch._dynamo.reset()
+    layer = EquivariantLinear(MARON, 2, 3, strategy=strategy)
+    compiled = torch.compile(layer, fullgraph=True, backend="aot_eager")
+    x = torch.randn(4, 2, 25)
+    y = compiled(x)
+    assert torch.allclose(y, layer(x), atol=1e-6)
+    y.sum().backward()
+    assert layer.weight.grad is not None
+    conv = EquivariantConv2d(C4_GRID3, 2, 3, kernel_size=3)
+    image = torch.randn(1, 2, 7, 7)
+    assert torch.allclose(torch.compile(conv, fullgraph=True, backend="aot_eager")(image),
+                          conv(image), atol=1e-6)
+
+
+# -- convolutions ---------------------------------------------------------------------------
+
+def test_c4_convolution_rotates_with_its_input():
+    """torch.rot90 turns images counterclockwise, as the contract's grid generator."""
+    conv = EquivariantConv2d(C4_GRID3, 2, 3, kernel_size=3, dtype=torch.float64)
+    with torch.no_grad():
+        conv.bias.normal_()
+    assert conv.weight.shape == (3, 2, 3)  # centre, edges, corners
+    x = torch.randn(2, 2, 11, 11, dtype=torch.float64)
+    for k in range(4):
+        turned = conv(torch.rot90(x, k, (2, 3)))
+        assert (turned - torch.rot90(conv(x), k, (2, 3))).abs().max() < 1e-12
+    # a generic kernel is not equivariant: the test can fail
+    plain = torch.nn.Conv2d(2, 3, 3, padding=1, dtype=torch.float64)
+    assert (plain(torch.rot90(x, 1, (2, 3))) - torch.rot90(plain(x), 1, (2, 3))).abs().max() > 1e-3
+    assert check_equivariance(conv) < 1e-12
+
+
+def test_d4_convolution_with_strides_and_export():
+    conv = EquivariantConv2d(D4_GRID3, 3, 2, stride=2, kernel_size=3, dtype=torch.float64)
+    assert conv.weight.shape == (2, 3, 3)
+    assert check_equivariance(conv) < 1e-12
+    x = torch.randn(2, 3, 9, 9, dtype=torch.float64)
+    flipped = conv(torch.flip(x, (2,)))  # (x, y) -> (x, -y): rows reversed
+    assert (flipped - torch.flip(conv(x), (2,))).abs().max() < 1e-12
+    plain = conv.export()
+    assert type(plain) is torch.nn.Conv2d
+    assert (plain(x) - conv(x)).abs().max() < 1e-12
+
+
+def test_conv_weight_layout_follows_the_contract():
+    """B_m of shape (c_out k^2, c_in) reshaped (c_out, k, k, c_in), moved to
+    (c_out, c_in, k, k): checked on one element against the dense basis."""
+    basis = intertwine.compute(C4_GRID3)
+    conv = EquivariantConv2d(basis, 1, 1, kernel_size=3, bias=False, dtype=torch.float64)
+    dense = basis.dense().astype(float)
+    for m in range(basis.n_basis):
+        with torch.no_grad():
+            conv.weight.zero_()
+            conv.weight[0, 0, m] = 1
+        want = dense[m].reshape(1, 3, 3, 1).transpose(0, 3, 1, 2)
+        assert np.array_equal(conv.conv_weight().detach().numpy(), want)
+
+
+def cube_turns(k):
+    """Perm(k^3; ...) of Octa's generators on a k^3 voxel grid (contract 5.2):
+    voxel (a, b, c) at (a, b, c) - (k-1)/2, quarter turns about z and about x."""
+    h = (k - 1) / 2
+    voxels = list(itertools.product(range(k), repeat=3))
+    index = {v: (v[0] * k + v[1]) * k + v[2] for v in voxels}
+
+    def cycles(f):
+        image = {index[v]: index[tuple(int(round(t + h)) for t in f(*(np.array(v) - h)))]
+                 for v in voxels}
+        seen, out = set(), []
+        for start in sorted(image):
+            cycle, p = [], start
+            while p not in seen:
+                seen.add(p)
+                cycle.append(p)
+                p = image[p]
+            if len(cycle) > 1:
+                out.append("(" + " ".join(map(str, cycle)) + ")")
+        return "".join(out)
+
+    turn_z = cycles(lambda x, y, z: (-y, x, z))
+    turn_x = cycles(lambda x, y, z: (x, -z, y))
+    return f"Perm({k**3}; {turn_z}, {turn_x}): 1 -> V"
+
+
+def test_octahedral_3d_convolution():
+    conv = EquivariantConv3d(cube_turns(3), 2, 2, kernel_size=3, dtype=torch.float64)
+    assert conv.weight.shape[-1] == 4  # centre, faces, edges, corners
+    assert check_equivariance(conv, n_samples=4) < 1e-12
+    x = torch.randn(1, 2, 5, 5, 5, dtype=torch.float64)
+    # the quarter turn about z, (x, y, z) -> (-y, x, z), moves axes 2 (x) and 3 (y)
+    turned = conv(torch.rot90(x, 1, (2, 3)))
+    assert (turned - torch.rot90(conv(x), 1, (2, 3))).abs().max() < 1e-12
+    assert (conv.export()(x) - conv(x)).abs().max() < 1e-12
+
+
+def test_conv_needs_a_kernel_basis():
+    with pytest.raises(ValueError, match="Grid"):
+        EquivariantConv2d(MARON)
+    with pytest.raises(ValueError, match="odd kernel"):
+        EquivariantConv2d("Perm(4; (0 2 3 1)): 1 -> V", kernel_size=2)
+    conv = EquivariantConv2d("Perm(4; (0 2 3 1)): 1 -> V", kernel_size=2, padding=0)
+    assert conv(torch.randn(1, 1, 5, 5)).shape == (1, 1, 4, 4)
