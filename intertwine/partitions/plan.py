@@ -97,6 +97,8 @@ class Plan:
     reductions: tuple[Reduction, ...]
     placements: tuple[Placement, ...]
     terms: tuple[Term, ...]
+    #: flat positions of each placement's diagonal in y's slot axes (``placement_indices``)
+    placement_index: tuple[np.ndarray, ...] = ()
 
     @property
     def in_shape(self) -> tuple[int, ...]:
@@ -224,13 +226,17 @@ def make_plan(labels: np.ndarray, out_factors, in_factors, sizes) -> Plan:
             placements[out_key] = len(placements)
         terms.append(Term(column, reductions[red_key], placements[out_key],
                           tuple(out_blocks.index(b) for b in mixed)))
-    return Plan(
+    plan = Plan(
         out_factors=out_factors, in_factors=in_factors, sizes=tuple(sizes),
         elements=kept, moebius=moebius,
         reductions=tuple(_reduction(d, k, in_factors) for d, k in reductions),
         placements=tuple(Placement(b, tuple(out_factors[blk[0]] for blk in b))
                          for b in placements),
         terms=tuple(terms))
+    index = tuple(plan.placement_indices(p) if not p.is_identity else np.zeros(0, np.int64)
+                  for p in plan.placements)
+    object.__setattr__(plan, "placement_index", index)
+    return plan
 
 
 def _reduction(diagonal, kept, in_factors) -> Reduction:

@@ -16,7 +16,7 @@ import warnings
 import numpy as np
 
 from ..basis import Basis
-from .labels import Layout
+from .labels import Layout, _codes, _digits, global_labels
 from .plan import Plan, make_plan, set_sizes
 
 __all__ = ["AnyN", "apply", "apply_plan"]
@@ -39,6 +39,35 @@ class AnyN:
         self.sizes, self.complete = layout.sizes, layout.complete
         self.labels = np.asarray(basis.partitions.labels)
         self._plans: dict[tuple[int, ...], Plan] = {}
+        self._bias: dict[tuple[int, ...], np.ndarray] = {}
+        self.bias_codes = _output_partitions(self.out_factors, self.sizes)
+
+    @property
+    def n_bias(self) -> int:
+        """Invariant vectors of the output: one per set partition of the output slots
+        (at the file's sizes), ordered by their first position, as the pattern files'
+        orbits are."""
+        return len(self.bias_codes)
+
+    def bias_index(self, sizes: tuple[int, ...]) -> np.ndarray:
+        """For every output coordinate at ``sizes``: its invariant vector (the partition
+        of its index equalities), or n_bias where the file lacks that partition; so the
+        bias is ``concat(b, 0)[:, bias_index]``."""
+        if sizes not in self._bias:
+            shape = [sizes[f] for f in self.out_factors]
+            total = math.prod(shape)
+            index = np.empty(total, np.int64)
+            order = np.argsort(self.bias_codes)
+            codes = self.bias_codes[order]
+            step = 1 << 18
+            for start in range(0, total, step):  # bounded memory: a chunk of positions
+                digits = _digits(np.arange(start, min(start + step, total)), shape)
+                found = _codes(global_labels(digits, self.out_factors))
+                at = np.minimum(np.searchsorted(codes, found), len(codes) - 1)
+                index[start:start + len(found)] = np.where(codes[at] == found, order[at],
+                                                           len(codes))
+            self._bias[sizes] = index
+        return self._bias[sizes]
 
     @classmethod
     def applies(cls, basis: Basis) -> bool:
@@ -47,6 +76,23 @@ class AnyN:
             return False
         layout = Layout.of(basis.spec)
         return layout is not None and len(layout.outs) == 1 and len(layout.ins) == 1
+
+    def init_std(self, in_channels: int, dim_out: int, gain: float = 1.0) -> np.ndarray:
+        """As ``LayerData.init_std`` (equal variance shares), with ||B_m||^2 counted from
+        the labels: the index tuples with exactly m's equalities, prod_f n_f (n_f - 1)
+        ... (n_f - blocks_f + 1) at the file's sizes; so a partitions-only file of any n
+        initialises at once."""
+        from .labels import blocks_per_factor
+
+        factors = self.out_factors + self.in_factors
+        blocks = (blocks_per_factor(self.labels[:, :len(factors)], factors) if factors else
+                  np.zeros((len(self.labels), 0), np.int64))
+        norms = np.ones(len(self.labels))
+        for f in range(blocks.shape[1]):
+            for j in range(int(blocks[:, f].max(initial=0))):
+                norms *= np.where(blocks[:, f] > j, float(self.sizes[f] - j), 1.0)
+        share = gain**2 * dim_out / max(in_channels * len(self.labels), 1)
+        return np.sqrt(share / norms)
 
     def plan(self, sizes: tuple[int, ...]) -> Plan:
         if sizes not in self._plans:
@@ -71,10 +117,25 @@ class AnyN:
             raise ValueError(f"{self.spec}: sizes must be {len(self.sizes)} positive integers")
         if len(shape) == 2 + k and k != 1:
             return self.plan(set_sizes(self.in_factors, shape[2:], defaults)), False
-        if len(shape) != 3:
+        if len(shape) < 3:
             raise ValueError(f"{self.spec}: expected an input of shape (batch, channels"
-                             f"{', n' * k}) or (batch, channels, n**{k}), got {shape}")
-        return self.plan(self._flat_sizes(shape[2], defaults)), k != 1
+                             f"{', n' * k}) or (..., channels, n**{k}), got {shape}")
+        return self.plan(self._flat_sizes(shape[-1], defaults)), True
+
+    def checked(self, shape: tuple[int, ...], channels: int, dim_in: int,
+                sizes=None) -> tuple[Plan, bool]:
+        """``resolve``, and the channel axis checked; one message for every bad shape."""
+        try:
+            plan, flat = self.resolve(shape, sizes)
+            if shape[len(shape) - 1 - len(plan.in_shape) if not flat else -2] != channels:
+                raise ValueError(f"{channels} input channels expected")
+        except ValueError as e:
+            k = len(self.in_factors)
+            axes = ", ".join(f"n{f}" if len(self.sizes) > 1 else "n" for f in self.in_factors)
+            raise ValueError(f"{self.spec}: expected input of shape (..., {channels}, {dim_in}) "
+                             f"or (batch, {channels}{', ' * bool(k)}{axes}) for any set "
+                             f"sizes, got {tuple(shape)} ({str(e).removeprefix(self.spec + ': ')})") from None
+        return plan, flat
 
     def _flat_sizes(self, length: int, defaults) -> tuple[int, ...]:
         k = len(self.in_factors)
@@ -95,13 +156,27 @@ class AnyN:
                          "sizes given (or the file's); pass one axis per slot instead")
 
 
-def apply(layer: AnyN, w: np.ndarray, x: np.ndarray, sizes=None) -> np.ndarray:
-    """y[:, o] = sum_c sum_m w[o, c, m] B_m x[:, c] at the set sizes of x (numpy)."""
+def _output_partitions(out_factors: tuple[int, ...], sizes) -> np.ndarray:
+    """Codes of the set partitions of the output slots, in the order of their first
+    positions (lexicographic restricted-growth strings)."""
+    from ..solvers.orbit import _valid_strings
+
+    strings = _valid_strings(tuple(out_factors), list(sizes))
+    return _codes(global_labels(strings, out_factors))
+
+
+def apply(layer: AnyN, w: np.ndarray, x: np.ndarray, bias: np.ndarray | None = None,
+          sizes=None) -> np.ndarray:
+    """y[:, o] = sum_c sum_m w[o, c, m] B_m x[:, c] (+ sum_j bias[o, j] v_j) at the set
+    sizes of x (numpy)."""
     plan, flat = layer.resolve(x.shape, sizes)
-    if flat:
-        x = x.reshape(x.shape[:2] + plan.in_shape)
+    lead = x.shape[:-2] if flat else x.shape[:1]
+    x = x.reshape((-1, x.shape[len(lead)]) + plan.in_shape)
     y = apply_plan(plan, w, x)
-    return y.reshape(y.shape[:2] + (-1,)) if flat else y
+    if bias is not None:
+        padded = np.concatenate([bias, np.zeros((bias.shape[0], 1), bias.dtype)], axis=1)
+        y += padded[:, layer.bias_index(plan.sizes)].reshape(y.shape[1:])
+    return y.reshape(lead + y.shape[1:2] + ((-1,) if flat else y.shape[2:]))
 
 
 def apply_plan(plan: Plan, w: np.ndarray, x: np.ndarray) -> np.ndarray:

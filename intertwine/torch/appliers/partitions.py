@@ -1,0 +1,114 @@
+"""Partition-labelled S(n) files applied at any n, never forming W (issue 13).
+
+For a file with ``partitions`` (contract 5.3) whose input and output are each one tensor
+monomial, x may be (batch, channels, n_1, ..., n_k) for any set sizes, or flattened
+(..., channels, prod n_i); the output takes the same form.  The plan
+(``intertwine.partitions.plan``) turns each element into diagonals, sums, one channel
+matmul, broadcasts and a diagonal scatter; here those run as torch operations (out of
+place, so autograd and torch.compile see ordinary ops).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from ...layerdata import LayerData
+from ...partitions.functional import prepare, run_plan
+from ...partitions.reference import AnyN
+from .base import Applier
+
+
+class _TorchOps:
+    """The operations a plan needs, as torch functions (out of place)."""
+
+    @staticmethod
+    def einsum(subscripts: str, x: torch.Tensor) -> torch.Tensor:
+        return torch.einsum(subscripts, x)
+
+    @staticmethod
+    def sum(x: torch.Tensor, axes: tuple[int, ...]) -> torch.Tensor:
+        return x.sum(dim=axes)
+
+    @staticmethod
+    def matmul(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        return torch.matmul(a, b)
+
+    @staticmethod
+    def scatter_add(y: torch.Tensor, index: torch.Tensor, values: torch.Tensor):
+        return y.index_add(y.dim() - 1, index, values)
+
+    @staticmethod
+    def permute(x: torch.Tensor, axes: tuple[int, ...]) -> torch.Tensor:
+        return x.permute(*axes)
+
+    @staticmethod
+    def broadcast(x: torch.Tensor, shape: tuple[int, ...]) -> torch.Tensor:
+        return x.expand(*shape).contiguous()
+
+    @staticmethod
+    def zeros(shape: tuple[int, ...], like: torch.Tensor) -> torch.Tensor:
+        return like.new_zeros(shape)
+
+
+class PartitionApplier(Applier):
+    """Applies a partition-labelled basis at the set sizes of its input."""
+
+    name = "partitions"
+
+    def __init__(self, data: LayerData):
+        torch.nn.Module.__init__(self)  # the base's bias needs the file's generators
+        self.anyn = AnyN(data.basis)
+        self.spec, self.n_basis = data.spec, data.n_basis
+        self.dim_in, self.dim_out = data.dim_in, data.dim_out
+        self._data = data
+        self.n_bias = self.anyn.n_bias
+        self.bias_orbit = self.bias_vectors = None
+        self._cache: dict = {}
+        self._last = None  # (sizes, output shape) of the latest forward, for add_bias
+
+    def init_std(self, in_channels: int, gain: float = 1.0,
+                 rows_per_output: int | None = None) -> np.ndarray:
+        """See ``AnyN.init_std``: from the labels, at the file's sizes."""
+        rows = self.dim_out if rows_per_output is None else rows_per_output
+        return self.anyn.init_std(in_channels, rows, gain)
+
+    def weights(self, w: torch.Tensor) -> torch.Tensor:
+        """The dense W at the file's sizes (from the pattern, expanded if not stored)."""
+        flat = np.asarray(self._data.basis._pattern()).reshape(-1).astype(np.int64)
+        index = torch.as_tensor(np.where(flat < 0, self.n_basis, flat), device=w.device)
+        padded = torch.cat([w, w.new_zeros(*w.shape[:2], 1)], dim=2)
+        return padded[:, :, index].reshape(*w.shape[:2], self.dim_out, self.dim_in)
+
+    def forward(self, w: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        plan, flat = self.anyn.checked(tuple(x.shape), w.shape[1], self.dim_in)
+        lead = tuple(x.shape[:-2]) if flat else tuple(x.shape[:1])
+        channels = x.shape[len(lead)]
+        consts = self._constants(plan, w)
+        y = run_plan(plan, consts, w, x.reshape((-1, channels) + plan.in_shape), _TorchOps)
+        shape = lead + (w.shape[0],) + ((-1,) if flat else plan.out_shape)
+        self._last = (plan, flat)
+        return y.reshape(shape)
+
+    def _constants(self, plan, like: torch.Tensor):
+        """The plan's arrays as tensors on ``like``'s device and dtype, made once (so
+        that a compiled forward at sizes seen before traces no numpy)."""
+        key = (plan.sizes, like.device, like.dtype)
+        if key not in self._cache:
+            if torch.compiler.is_compiling():
+                raise ValueError(f"{self.spec}: set sizes {plan.sizes} not prepared; call "
+                                 "the layer once outside torch.compile at these sizes")
+            consts = prepare(
+                plan, lambda a: torch.as_tensor(a, dtype=like.dtype, device=like.device),
+                lambda a: torch.as_tensor(a, dtype=torch.long, device=like.device))
+            consts.bias_index = torch.as_tensor(self.anyn.bias_index(plan.sizes),
+                                                device=like.device)
+            self._cache[key] = consts
+        return self._cache[key]
+
+    def add_bias(self, y: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        plan, flat = self._last
+        index = self._constants(plan, y).bias_index
+        padded = torch.cat([b, b.new_zeros(b.shape[0], 1)], dim=1)
+        term = padded[:, index]  # (out_channels, coordinates)
+        return y + (term if flat else term.reshape((b.shape[0],) + plan.out_shape))
