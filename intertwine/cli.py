@@ -256,6 +256,7 @@ Examples:
   intertwine show "S(5): V**2 -> V**2" --png maron.png
   intertwine show maron.h5 --element 3 --plain
   intertwine show "O(3): V**2 -> V**2" --random-weights 0 --svg o3.svg
+  intertwine show "C(4): V -> V * Grid(5)"    (kernels: c_out x c_in images of 5x5)
 """
 
 
@@ -276,7 +277,9 @@ Examples:
               help="Colours even when stdout is not a terminal (e.g. for less -R).")
 @click.option("--method", type=click.Choice(["auto", "orbit", "exact", "numeric"]),
               default="auto", show_default=True, help="For a SPEC: how to compute it.")
-def show(target, png, svg, element, seed, labels, overview, plain, colour, method):
+@click.option("--matrix", is_flag=True,
+              help="For '... -> R * Grid(k)': the matrix itself, not c_out x c_in kernels.")
+def show(target, png, svg, element, seed, labels, overview, plain, colour, method, matrix):
     """Draw the weight-sharing pattern W = sum_k w_k B_k, one colour per parameter.
 
     SPEC|FILE is a basis file if such a file exists (or the name ends in .h5), else a
@@ -298,6 +301,10 @@ def show(target, png, svg, element, seed, labels, overview, plain, colour, metho
             raise UsageProblem(str(e)) from None
     with usage_errors():
         view = make_view(read_target(target, method), element=element, seed=seed)
+        if not matrix:
+            from .show.kernel import as_kernels
+
+            view = as_kernels(view)
         for path, fmt in figures:
             save_figure(view, path, fmt, labels=labels)
             click.echo(f"wrote {path}: {view.spec}, {view.subtitle}")

@@ -39,7 +39,20 @@ from math import comb, factorial, prod
 
 import numpy as np
 
-from .spec import Defining, Det, Dual, Factor, Group, Power, Rep, Spec, Sum, Tensor, Trivial
+from .spec import (
+    Defining,
+    Det,
+    Dual,
+    Factor,
+    Field,
+    Group,
+    Power,
+    Rep,
+    Spec,
+    Sum,
+    Tensor,
+    Trivial,
+)
 
 __all__ = [
     "count", "count_closed_form", "count_characters", "stirling2", "bell_at_most",
@@ -121,7 +134,7 @@ def _degree_counts(rep: Rep, n_factors: int) -> Counter | None:
         return Counter({(0,) * n_factors: rep.k})
     if isinstance(rep, Defining):
         return Counter({tuple(int(i == rep.factor) for i in range(n_factors)): 1})
-    if isinstance(rep, Det):
+    if isinstance(rep, Det | Field):
         return None
     if isinstance(rep, Dual):
         return _degree_counts(rep.rep, n_factors)
@@ -313,17 +326,34 @@ def _factor_order(factor: Factor) -> int:
 
 # ----------------------------------------------------------------------------- characters
 
-def _factors_used(rep: Rep, used: set[int]) -> set[int]:
-    if isinstance(rep, Defining | Det):
+def _factors_used(rep: Rep, used: set[int], fields: bool = False) -> set[int]:
+    """Factors that rep mentions (``fields``: only through reg, irr, Grid)."""
+    if isinstance(rep, Field) or (isinstance(rep, Defining | Det) and not fields):
         used.add(rep.factor)
     elif isinstance(rep, Dual):
-        _factors_used(rep.rep, used)
+        _factors_used(rep.rep, used, fields)
     elif isinstance(rep, Sum | Tensor):
         for part in rep.terms if isinstance(rep, Sum) else rep.factors:
-            _factors_used(part, used)
+            _factors_used(part, used, fields)
     elif isinstance(rep, Power) and rep.k:  # R**0 is 1 whatever R is
-        _factors_used(rep.base, used)
+        _factors_used(rep.base, used, fields)
     return used
+
+
+def _irrational(rep: Rep, group: Group) -> bool:
+    """Whether some irr in rep has irrational matrices (characters then in floats)."""
+    from .fields import field_rational
+
+    if isinstance(rep, Field):
+        return not field_rational(rep.name, rep.args, group.factors[rep.factor])
+    if isinstance(rep, Dual):
+        return _irrational(rep.rep, group)
+    if isinstance(rep, Sum | Tensor):
+        return any(_irrational(p, group) for p in (rep.terms if isinstance(rep, Sum)
+                                                   else rep.factors))
+    if isinstance(rep, Power):
+        return rep.k > 0 and _irrational(rep.base, group)
+    return False
 
 
 def _fix_degree(rep: Rep, factor: int) -> int:
@@ -342,37 +372,48 @@ def _fix_degree(rep: Rep, factor: int) -> int:
 
 
 class _Grid:
-    """fix_i and sgn_i of every histogram tuple, as arrays broadcast along axis i."""
+    """Per factor, arrays over its histogram tuples (or elements) -- ``fix`` and ``sign``
+    always, more where fields need them -- broadcast along that factor's axis."""
 
-    def __init__(self, axes: dict[int, tuple[list[int], list[int]]]):
+    def __init__(self, axes: dict[int, dict[str, np.ndarray]], group: Group):
         self.position = {factor: a for a, factor in enumerate(axes)}
         self.values = axes
         self.ndim = len(axes)
+        self.group = group
 
-    def leaf(self, factor: int, which: int, small: bool) -> np.ndarray:
+    def leaf(self, factor: int, key: str, dtype) -> np.ndarray:
         shape = [1] * self.ndim
         shape[self.position[factor]] = -1
-        values = self.values[factor][which]
-        return np.array(values, dtype=np.int64 if small else object).reshape(shape)
+        values = np.asarray(self.values[factor][key])
+        if dtype is not None:
+            values = values.astype(dtype)
+        return values.reshape(shape)
 
 
-def _character(rep: Rep, grid: _Grid, small: bool):
-    """chi of rep on the grid; ``small`` when |chi| <= dim < 2**62 fits int64 throughout.
+def _character(rep: Rep, grid: _Grid, dtype):
+    """chi of rep on the grid, in ``dtype``: int64 when |chi| <= dim < 2**62 fits
+    throughout, object (Python ints) when not, float when an irrep is irrational.
 
     (Every sub-expression's dimension is at most the whole one's, as all are >= 1.)
     """
     if isinstance(rep, Trivial):
         return rep.k
     if isinstance(rep, Defining | Det):
-        return grid.leaf(rep.factor, 0 if isinstance(rep, Defining) else 1, small)
+        return grid.leaf(rep.factor, "fix" if isinstance(rep, Defining) else "sign", dtype)
+    if isinstance(rep, Field):
+        from .fields import field_character
+
+        chi = field_character(rep.name, rep.args, grid.group.factors[rep.factor],
+                              lambda key: grid.leaf(rep.factor, key, None))
+        return np.asarray(chi).astype(dtype)
     if isinstance(rep, Dual):  # real characters: chi of dual(R) is chi of R
-        return _character(rep.rep, grid, small)
+        return _character(rep.rep, grid, dtype)
     if isinstance(rep, Sum):
-        return sum(_character(t, grid, small) for t in rep.terms)
+        return sum(_character(t, grid, dtype) for t in rep.terms)
     if isinstance(rep, Tensor):
-        return prod(_character(f, grid, small) for f in rep.factors)
+        return prod(_character(f, grid, dtype) for f in rep.factors)
     if isinstance(rep, Power):
-        return 1 if rep.k == 0 else _character(rep.base, grid, small) ** rep.k
+        return 1 if rep.k == 0 else _character(rep.base, grid, dtype) ** rep.k
     raise TypeError(rep)
 
 
@@ -390,21 +431,33 @@ def count_characters(spec: Spec, max_order: int = MAX_ORDER,
     if not group.finite:
         return None
     used = sorted(_factors_used(rep_out, _factors_used(rep_in, set())))
+    with_fields = _factors_used(rep_out, _factors_used(rep_in, set(), True), True)
     axes, weights = {}, []
     for i in used:
+        if i in with_fields:  # reg, irr, Grid need more than (fix, sign) of each element
+            from .fields import element_classes
+
+            classes = element_classes(group.factors[i])
+            if classes is None:
+                return None
+            weights.append(np.asarray(classes[0], dtype=object))
+            axes[i] = classes[1]
+            continue
         degree = _fix_degree(rep_in, i) + _fix_degree(rep_out, i)
         hist = histogram(group.factors[i], degree, max_order)
         if hist is None:
             return None
         keys = list(hist)
-        axes[i] = ([f for f, _ in keys], [s for _, s in keys])
+        axes[i] = {"fix": [f for f, _ in keys], "sign": [s for _, s in keys]}
         weights.append(np.array([hist[key] for key in keys], dtype=object))
     if prod(len(w) for w in weights) > max_tuples:
         return None
-    grid = _Grid(axes)
+    grid = _Grid(axes, group)
     dims = dimension(rep_in, group), dimension(rep_out, group)
-    chi_in = _character(rep_in, grid, dims[0] < _INT64_SAFE)
-    chi_out = _character(rep_out, grid, dims[1] < _INT64_SAFE)
+    if _irrational(rep_in, group) or _irrational(rep_out, group):
+        return _float_count(rep_in, rep_out, grid, weights)
+    chi_in = _character(rep_in, grid, np.int64 if dims[0] < _INT64_SAFE else object)
+    chi_out = _character(rep_out, grid, np.int64 if dims[1] < _INT64_SAFE else object)
     if dims[0] * dims[1] >= _INT64_SAFE:
         chi_in = np.asarray(chi_in).astype(object)
     product = np.asarray(chi_in * chi_out).astype(object)
@@ -417,6 +470,22 @@ def count_characters(spec: Spec, max_order: int = MAX_ORDER,
     n, remainder = divmod(int(product.item()), order)
     assert remainder == 0, f"character sum not divisible by |G| for {spec}"
     return n
+
+
+def _float_count(rep_in: Rep, rep_out: Rep, grid: _Grid, weights: list) -> int | None:
+    """The character sum in floating point (irrational irreps: 2 cos(2 pi k t/n)).  The
+    result is an integer; None if rounding leaves a doubt (characters too large)."""
+    chi = np.asarray(_character(rep_in, grid, float) * _character(rep_out, grid, float))
+    chi = chi.reshape(chi.shape + (1,) * (grid.ndim - chi.ndim))
+    scale = float(np.abs(chi).max()) if chi.size else 0.0
+    for w in reversed(weights):
+        w = np.asarray(w, dtype=float)
+        chi = chi[..., 0] * w.sum() if chi.shape[-1] == 1 else chi.dot(w)
+    order = prod(float(np.asarray(w, dtype=float).sum()) for w in weights)
+    value = float(chi) / order
+    if scale > 1e12 or abs(value - round(value)) > 1e-6:
+        return None
+    return round(value)
 
 
 # ----------------------------------------------------------------------------- entry point
@@ -508,6 +577,8 @@ def _monomials(rep: Rep, n_factors: int, dual: bool = False) -> Counter | None:
 
     if isinstance(rep, Trivial):
         return Counter({zero: rep.k})
+    if isinstance(rep, Field):
+        return None
     if isinstance(rep, Defining):
         return one(rep.factor, (0, 1, 0) if dual else (1, 0, 0))
     if isinstance(rep, Det):
@@ -516,12 +587,14 @@ def _monomials(rep: Rep, n_factors: int, dual: bool = False) -> Counter | None:
         return _monomials(rep.rep, n_factors, not dual)
     if isinstance(rep, Sum):
         parts = [_monomials(t, n_factors, dual) for t in rep.terms]
-        return sum(parts, Counter())
+        return None if any(p is None for p in parts) else sum(parts, Counter())
     if isinstance(rep, Tensor | Power):
         items = rep.factors if isinstance(rep, Tensor) else (rep.base,) * rep.k
         acc = Counter({zero: 1})
         for item in items:
             sub = _monomials(item, n_factors, dual)
+            if sub is None:
+                return None
             nxt: Counter = Counter()
             for d1, m1 in acc.items():
                 for d2, m2 in sub.items():

@@ -158,9 +158,12 @@ def factor_data(f: Factor) -> FactorData:
             discrete.append(_from_cycles(n, [long]))
     elif kind == "C" and n >= 2:
         discrete = [_from_cycles(n, [tuple(range(n))])]
-    elif kind == "D" and n >= 2:
-        discrete = [_from_cycles(n, [tuple(range(n))]),
-                    SignedPerm((-np.arange(n, dtype=np.int64)) % n)]
+    elif kind == "D":
+        # s stays even where it fixes every vertex (n <= 2): D(n) has order 2n, and s moves
+        # the points of reg and Grid
+        reflection = SignedPerm((-np.arange(n, dtype=np.int64)) % n)
+        discrete = [_from_cycles(n, [tuple(range(n))])] if n >= 2 else []
+        discrete.append(reflection)
     elif kind == "Perm":
         discrete = [_from_cycles(n, g) for g in f.cycles]
     elif kind in ("SO", "O") and len(f.args) == 2:  # Lorentz, eta = diag(1, -1, -1, -1)
@@ -197,8 +200,9 @@ def factor_data(f: Factor) -> FactorData:
             lie += [_unit(n, [(i, i, 1), (i + 1, i + 1, -1)]) for i in range(n - 1)]
         subgroup = _quarter_turns(n)  # det 1, so inside SL(n) too
     # Identity generators constrain nothing; dropping them keeps the stored list honest.
-    discrete = [g for g in discrete
-                if not (np.array_equal(g.perm, np.arange(n)) and g.sign is None)]
+    if kind != "D":
+        discrete = [g for g in discrete
+                    if not (np.array_equal(g.perm, np.arange(n)) and g.sign is None)]
     return FactorData(n, tuple(discrete), tuple(lie), f.finite, tuple(subgroup))
 
 

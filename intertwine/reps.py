@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .groups import SignedPerm, group_generators, subgroup_generators
-from .spec import Defining, Det, Dual, Group, Power, Rep, Sum, Tensor, Trivial
+from .spec import Defining, Det, Dual, Field, Group, Power, Rep, Sum, Tensor, Trivial
 
 if TYPE_CHECKING:  # imported where used: finite groups have no Lie algebra
     import scipy.sparse as sp
@@ -41,6 +41,10 @@ def dimension(rep: Rep, group: Group) -> int:
         return group.factors[rep.factor].degree
     if isinstance(rep, Det):
         return 1
+    if isinstance(rep, Field):
+        from .fields import field_dimension
+
+        return field_dimension(rep.name, rep.args, group.factors[rep.factor])
     if isinstance(rep, Dual):
         return dimension(rep.rep, group)
     if isinstance(rep, Sum):
@@ -73,27 +77,32 @@ def _direct_sum(parts: list[SignedPerm]) -> SignedPerm:
     return SignedPerm(perm, sign)
 
 
-def _act(rep: Rep, group: Group, factor: int, g: SignedPerm, cache: dict) -> SignedPerm:
+def _act(rep: Rep, group: Group, factor: int, g: SignedPerm, cache: dict,
+         position: int | None = None) -> SignedPerm:
+    """rho(g) for generator g of factor ``factor``; ``position``: g's place among that
+    factor's discrete generators (None for the extra subgroup generators)."""
     key = rep
     if key in cache:
         return cache[key]
     if isinstance(rep, Trivial):
         out = SignedPerm.identity(rep.k)
+    elif isinstance(rep, Field):
+        out = _field_act(rep, group, factor, position)
     elif isinstance(rep, Defining):
         out = g if rep.factor == factor else SignedPerm.identity(group.factors[rep.factor].degree)
     elif isinstance(rep, Det):
         d = g.det() if rep.factor == factor else 1
         out = SignedPerm(np.zeros(1, np.int64), None if d == 1 else np.array([-1], np.int8))
     elif isinstance(rep, Dual):  # signed permutations are orthogonal: rho^-T = rho
-        out = _act(rep.rep, group, factor, g, cache)
+        out = _act(rep.rep, group, factor, g, cache, position)
     elif isinstance(rep, Sum):
-        out = _direct_sum([_act(t, group, factor, g, cache) for t in rep.terms])
+        out = _direct_sum([_act(t, group, factor, g, cache, position) for t in rep.terms])
     elif isinstance(rep, Tensor):
-        out = _act(rep.factors[0], group, factor, g, cache)
+        out = _act(rep.factors[0], group, factor, g, cache, position)
         for f in rep.factors[1:]:
-            out = _tensor(out, _act(f, group, factor, g, cache))
+            out = _tensor(out, _act(f, group, factor, g, cache, position))
     elif isinstance(rep, Power):
-        base = _act(rep.base, group, factor, g, cache)
+        base = _act(rep.base, group, factor, g, cache, position)
         out = SignedPerm.identity(1)
         for _ in range(rep.k):
             out = _tensor(out, base)
@@ -103,10 +112,23 @@ def _act(rep: Rep, group: Group, factor: int, g: SignedPerm, cache: dict) -> Sig
     return out
 
 
+def _field_act(rep: Field, group: Group, factor: int, position: int | None) -> SignedPerm:
+    from .fields import field_dimension, field_generators, field_rational
+
+    f = group.factors[rep.factor]
+    if rep.factor != factor or position is None:  # another factor's generator: identity
+        return SignedPerm.identity(field_dimension(rep.name, rep.args, f))
+    if not field_rational(rep.name, rep.args, f):
+        raise ValueError(f"{rep} of {f} is not rational: use the numeric method")
+    perm, sign = field_generators(rep.name, rep.args, f)[position]
+    return SignedPerm(np.asarray(perm, np.int64), sign)
+
+
 def discrete_action(rep: Rep, group: Group) -> list[SignedPerm]:
     """``rho(g)`` for each discrete generator g of the group, in generator order."""
     discrete, _ = group_generators(group)
-    return [_act(rep, group, i, g, {}) for i, g in discrete]
+    positions = [sum(1 for j, _ in discrete[:k] if j == i) for k, (i, _) in enumerate(discrete)]
+    return [_act(rep, group, i, g, {}, p) for (i, g), p in zip(discrete, positions)]
 
 
 def subgroup_action(rep: Rep, group: Group) -> list[SignedPerm]:
@@ -121,8 +143,9 @@ def _lie(rep: Rep, group: Group, factor: int, a: sp.csr_matrix, cache: dict) -> 
 
     if rep in cache:
         return cache[rep]
-    if isinstance(rep, Trivial):
-        out = sp.csr_matrix((rep.k, rep.k), dtype=np.int64)
+    if isinstance(rep, Trivial | Field):  # fields live on finite factors: no Lie algebra
+        n = dimension(rep, group)
+        out = sp.csr_matrix((n, n), dtype=np.int64)
     elif isinstance(rep, Defining):
         n = group.factors[rep.factor].degree
         out = a if rep.factor == factor else sp.csr_matrix((n, n), dtype=np.int64)

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 __all__ = [
     "SpecError", "Factor", "Group", "Rep", "Trivial", "Defining", "Det", "Dual", "Sum",
-    "Tensor", "Power", "Spec", "parse_spec", "parse_rep", "parse_group",
+    "Tensor", "Power", "Field", "Spec", "parse_spec", "parse_rep", "parse_group",
 ]
 
 
@@ -143,6 +143,22 @@ class Det(Rep):
 
     def __str__(self) -> str:
         return "det" if self.single else f"det[{self.factor}]"
+
+
+@dataclass(frozen=True)
+class Field(Rep):
+    """``reg``, ``irr(k)``, ``irr(j, k)``, ``Grid(k)`` of one factor (contract 5.2): the
+    representations that exist for some finite groups only (``fields`` checks which)."""
+
+    name: str  # "reg", "irr" or "Grid"
+    args: tuple[int, ...] = ()
+    factor: int | None = None
+    column: int = field(default=0, compare=False, repr=False)
+    single: bool = field(default=True, compare=False, repr=False)
+
+    def __str__(self) -> str:
+        head = self.name if self.name == "reg" else f"{self.name}({', '.join(map(str, self.args))})"
+        return head if self.single else f"{head}[{self.factor}]"
 
 
 @dataclass(frozen=True)
@@ -382,6 +398,8 @@ class _Parser:
                 self.expect("]")
             cls = Defining if tok.text == "V" else Det
             return cls(index, column=tok.column)
+        if tok.kind == "name" and tok.text in FIELD_ARGS:
+            return self.field_rep()
         if tok.kind == "name" and tok.text == "dual":
             self.i += 1
             self.expect("(")
@@ -390,16 +408,38 @@ class _Parser:
             return Dual(inner)
         if tok.kind == "name":
             hint = ("did you mean 'V'?" if tok.text == "v" else
-                    "use V, V[i], det, dual(...), or an integer")
+                    "use V, V[i], det, dual(...), reg, irr(k), Grid(k), or an integer")
             raise self.error(f"unknown representation {tok.text!r} ({hint})")
         raise self.error(f"expected a representation, found {self.describe(tok)}")
+
+
+    def field_rep(self) -> Field:
+        tok = self.tok
+        self.i += 1
+        args: list[int] = []
+        if FIELD_ARGS[tok.text]:
+            self.expect("(")
+            args.append(self.integer("an integer"))
+            while self.accept(","):
+                args.append(self.integer("an integer"))
+            self.expect(")")
+        index = None
+        if self.accept("["):
+            index = self.integer("a factor index")
+            self.expect("]")
+        return Field(tok.text, tuple(args), index, column=tok.column)
+
+
+#: representations of some finite groups only: name -> takes arguments in parentheses
+FIELD_ARGS = {"reg": False, "irr": True, "Grid": True}
 
 
 def _resolve(rep: Rep, group: Group, text: str) -> Rep:
     """Check factor indices and fix the printed form of V/det for this group."""
     single = len(group.factors) == 1
-    if isinstance(rep, Defining | Det):
-        name = "V" if isinstance(rep, Defining) else "det"
+    if isinstance(rep, Defining | Det | Field):
+        name = "V" if isinstance(rep, Defining) else "det" if isinstance(rep, Det) else \
+            str(rep).split("[")[0]
         idx = rep.factor
         if idx is None:
             if not single:
@@ -409,6 +449,13 @@ def _resolve(rep: Rep, group: Group, text: str) -> Rep:
         if idx >= len(group.factors):
             raise SpecError(f"{name}[{idx}]: the group has no factor {idx} "
                             f"(factors are 0..{len(group.factors) - 1})", text, rep.column)
+        if isinstance(rep, Field):
+            from .fields import check_field
+
+            problem = check_field(rep.name, rep.args, group.factors[idx])
+            if problem:
+                raise SpecError(problem, text, rep.column)
+            return Field(rep.name, rep.args, idx, column=rep.column, single=single)
         return type(rep)(idx, column=rep.column, single=single)
     if isinstance(rep, Dual):
         return Dual(_resolve(rep.rep, group, text))

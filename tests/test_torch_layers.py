@@ -261,3 +261,49 @@ def test_conv_needs_a_kernel_basis():
         EquivariantConv2d("Perm(4; (0 2 3 1)): 1 -> V", kernel_size=2)
     conv = EquivariantConv2d("Perm(4; (0 2 3 1)): 1 -> V", kernel_size=2, padding=0)
     assert conv(torch.randn(1, 1, 5, 5)).shape == (1, 1, 4, 4)
+
+
+# -- kernel bases with Grid(k) (contract 5.2) ------------------------------------------------
+
+def turn_regular_fields(t, field_dim):
+    """The C4 generator on images of regular C(4) fields (V: cyclic shifts, contract 1):
+    the image turned counterclockwise, each field's 4 components shifted by one."""
+    t = torch.rot90(t, 1, (2, 3))
+    b, channels = t.shape[:2]
+    t = t.reshape(b, channels // field_dim, field_dim, *t.shape[2:])
+    return torch.roll(t, 1, 2).reshape(b, channels, *t.shape[3:])
+
+
+def test_c4_cnn_of_regular_fields_rotates_every_feature_map():
+    """A C4 CNN: lifting (trivial -> regular), regular -> regular, pooling to trivial.
+    Rotating the input turns every feature map and shifts its regular fields."""
+    lift = EquivariantConv2d("C(4): 1 -> V * Grid(5)", 1, 3, dtype=torch.float64)
+    hidden = EquivariantConv2d("C(4): V -> V * Grid(3)", 3, 2, dtype=torch.float64)
+    pool = EquivariantConv2d("C(4): V -> Grid(3)", 2, 1, dtype=torch.float64)
+    assert (lift.weight.shape[-1], hidden.weight.shape[-1], pool.weight.shape[-1]) == (25, 36, 9)
+    for conv in (lift, hidden, pool):
+        with torch.no_grad():
+            conv.bias.normal_()
+        assert check_equivariance(conv, n_samples=3) < 1e-12
+    x = torch.randn(2, 1, 13, 13, dtype=torch.float64)
+    a = torch.relu(lift(x))
+    b = torch.relu(hidden(a))
+    c = pool(b)
+    turned = torch.rot90(x, 1, (2, 3))
+    a_t = torch.relu(lift(turned))
+    assert (a_t - turn_regular_fields(a, 4)).abs().max() < 1e-12
+    b_t = torch.relu(hidden(a_t))
+    assert (b_t - turn_regular_fields(b, 4)).abs().max() < 1e-12
+    assert (pool(b_t) - torch.rot90(c, 1, (2, 3))).abs().max() < 1e-12
+
+
+@pytest.mark.parametrize("spec", ["D(4): reg -> reg * Grid(3)", "C(4): irr(1) -> irr(1) * Grid(3)",
+                                  "C(4): 1 -> Grid(3)"])
+def test_grid_kernel_bases_make_equivariant_convolutions(spec):
+    conv = EquivariantConv2d(spec, 2, 2, dtype=torch.float64)
+    if conv.bias is not None:
+        with torch.no_grad():
+            conv.bias.normal_()
+    assert check_equivariance(conv, n_samples=4) < 1e-12
+    x = torch.randn(1, conv.weight.shape[1] * conv.data.c_in, 7, 7, dtype=torch.float64)
+    assert (conv.export()(x) - conv(x)).abs().max() < 1e-12

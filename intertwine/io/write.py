@@ -119,6 +119,7 @@ def _write_file(tmp: str, basis: Basis, data: dict, compression) -> None:
             _write_generators(f.create_group("generators"), data["generators"], compression)
         if "partitions" in data:
             _write_partitions(f.create_group("partitions"), data["partitions"])
+        _describe(f)
     # Durability: the rename must not reach the disk before the contents do.
     _fsync(tmp, os.O_RDWR)
 
@@ -411,6 +412,42 @@ _PARTITION_NOTES = {
 def _write_partitions(group: h5py.Group, arrays: dict) -> None:
     for key, a in arrays.items():  # tiny: never chunked or compressed
         group.create_dataset(key, data=a).attrs["description"] = _PARTITION_NOTES[key]
+
+
+#: self-describing ``description`` attributes, so that ``h5dump`` alone explains a file
+_DESCRIPTIONS = {
+    "pattern": "pattern[i, j] = k: basis element B_k is 1 at (i, j), every other B_m is 0 "
+               "there; -1: every B_k is 0 at (i, j). Shape (dim_out, dim_in): i indexes "
+               "rep_out, j rep_in, in the spec's row-major coordinates. A layer's weight "
+               "is W = sum_k w_k B_k, i.e. W[i, j] = w[pattern[i, j]] (0 where -1).",
+    "basis": "Basis elements B_0..B_{n_basis-1} of shape (dim_out, dim_in) as coo "
+             "entries: B_index[row, col] = value (row indexes rep_out, col rep_in, in the "
+             "spec's row-major coordinates); entries absent are 0.",
+    "basis/index": "basis element number k of each entry, 0 <= k < n_basis",
+    "basis/row": "output coordinate of each entry, 0 <= row < dim_out",
+    "basis/col": "input coordinate of each entry, 0 <= col < dim_in",
+    "basis/value": "value of each entry (float64)",
+    "basis/numerator": "value = numerator / denominator exactly (int64 or decimal strings)",
+    "basis/denominator": "positive; value = numerator / denominator exactly",
+    "generators": "Representation matrices of the group's generators, to check the file: "
+                  "rho_out(g) B_k = B_k rho_in(g) for each discrete generator g (in, out) "
+                  "and drho_out(A) B_k = B_k drho_in(A) for each Lie-algebra generator A "
+                  "(lie_in, lie_out).",
+}
+_GENERATOR_DESCRIPTION = ("coo entries of {count} matrices of shape ({dim}, {dim}): matrix "
+                          "index[e] has value[e] at (row[e], col[e]); generator number "
+                          "index is the same in 'in' and 'out'")
+
+
+def _describe(f: h5py.File) -> None:
+    for name, text in _DESCRIPTIONS.items():
+        if name in f:
+            f[name].attrs["description"] = text
+    dims = {"in": int(f.attrs["dim_in"]), "out": int(f.attrs["dim_out"])}
+    for kind, group in (f["generators"].items() if "generators" in f else ()):
+        dim = dims[kind.removeprefix("lie_")]
+        group.attrs["description"] = _GENERATOR_DESCRIPTION.format(
+            count=int(group.attrs.get("count", 0)), dim=dim)
 
 
 def _write_generators(group: h5py.Group, coos: dict, compression) -> None:

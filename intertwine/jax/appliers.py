@@ -47,7 +47,7 @@ def _coo(data: LayerData) -> dict:
     index, flat, value = data.entries()
     row, col = np.divmod(flat, data.dim_in)
     return {"entry_index": index, "entry_flat": flat, "entry_value": value,
-            "entry_row": row, "entry_col": col}
+            "entry_slot": index * data.dim_out + row, "entry_col": col}
 
 
 def weights_pattern(s: Structure, w):
@@ -76,15 +76,17 @@ def _forward_dense(weights):
 
 
 def forward_sparse(s: Structure, w, x):
+    """z[b, c, m] = B_m x[b, c] by entries, then one matmul with w (as torch's)."""
     a = s.arrays
     out_channels, in_channels = w.shape[:2]
+    n, dim_out = s.sizes["n_basis"], s.sizes["dim_out"]
     flat_x = x.reshape(-1, in_channels, s.sizes["dim_in"])
-    picked = flat_x[:, :, a["entry_col"]]
-    scaled = w[:, :, a["entry_index"]] * a["entry_value"].astype(w.dtype)
-    per_entry = jnp.einsum("bcn,ocn->bon", picked, scaled, precision=HIGHEST)
-    y = jnp.zeros((flat_x.shape[0], out_channels, s.sizes["dim_out"]), x.dtype)
-    y = y.at[:, :, a["entry_row"]].add(per_entry)
-    return y.reshape(*x.shape[:-2], out_channels, s.sizes["dim_out"])
+    source = flat_x[:, :, a["entry_col"]] * a["entry_value"].astype(x.dtype)
+    z = jnp.zeros((flat_x.shape[0], in_channels, n * dim_out), x.dtype)
+    z = z.at[:, :, a["entry_slot"]].add(source)
+    z = z.reshape(flat_x.shape[0], in_channels * n, dim_out)
+    y = jnp.matmul(w.reshape(out_channels, in_channels * n), z, precision=HIGHEST)
+    return y.reshape(*x.shape[:-2], out_channels, dim_out)
 
 
 #: name -> (arrays from the layer data, W builder or None, forward)

@@ -109,7 +109,8 @@ def _aligned(z, targets: tuple[int, ...], n_blocks: int, ops: Ops):
     return z.reshape(shape)
 
 
-def _place(plan: Plan, consts: Constants, blocks: dict, batch: int, out_channels: int, like, ops: Ops):
+def _place(plan: Plan, consts: Constants, blocks: dict, batch: int, out_channels: int,
+           like, ops: Ops):
     full = (batch, out_channels) + plan.out_shape
     y = None
     for p, placement in enumerate(plan.placements):

@@ -132,9 +132,10 @@ class AnyN:
         except ValueError as e:
             k = len(self.in_factors)
             axes = ", ".join(f"n{f}" if len(self.sizes) > 1 else "n" for f in self.in_factors)
-            raise ValueError(f"{self.spec}: expected input of shape (..., {channels}, {dim_in}) "
-                             f"or (batch, {channels}{', ' * bool(k)}{axes}) for any set "
-                             f"sizes, got {tuple(shape)} ({str(e).removeprefix(self.spec + ': ')})") from None
+            why = str(e).removeprefix(self.spec + ": ")
+            raise ValueError(f"{self.spec}: expected input of shape (..., {channels}, "
+                             f"{dim_in}) or (batch, {channels}{', ' * bool(k)}{axes}) for "
+                             f"any set sizes, got {tuple(shape)} ({why})") from None
         return plan, flat
 
     def _flat_sizes(self, length: int, defaults) -> tuple[int, ...]:

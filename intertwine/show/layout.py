@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..reps import dimension
-from ..spec import Defining, Det, Dual, Group, Power, Rep, Sum, Tensor, Trivial
+from ..spec import Defining, Det, Dual, Field, Group, Power, Rep, Sum, Tensor, Trivial
 
 __all__ = ["boundaries", "coordinate_labels"]
 
@@ -57,7 +57,7 @@ def _depths(rep: Rep, group: Group) -> np.ndarray:
     out = np.full(n + 1, _NONE, np.int64)
     if isinstance(rep, Trivial):  # k copies of 1: every copy is its own block
         out[1:-1] = 0
-    elif not isinstance(rep, Defining | Det):
+    elif not isinstance(rep, Defining | Det | Field):
         raise TypeError(rep)
     out[[0, -1]] = _EDGE
     return out

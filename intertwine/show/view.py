@@ -48,9 +48,13 @@ class View:
     rep_in: str = ""
     spec_ok: bool = False  # the spec parsed and matches the shape: labels are available
     omitted: int = 0  # elements not drawn (beyond MAX_PANELS)
+    #: names of the rows and columns where they are not the spec's coordinates (kernels)
+    names: tuple[list[str], list[str]] | None = None
 
     def labels(self) -> tuple[list[str], list[str]]:
         """Tensor-index names of the rows and the columns."""
+        if self.names is not None:
+            return self.names
         if not self.spec_ok:
             return ([str(i) for i in range(self.dim_out)], [str(j) for j in range(self.dim_in)])
         s = parse_spec(self.spec)
