@@ -32,6 +32,9 @@ def init(key, basis, in_channels: int = 1, out_channels: int = 1, bias: bool = T
     data = LayerData.of(basis)
     layer = make_structure(data, "linear", strategy, in_channels=in_channels,
                            out_channels=out_channels)
+    if layer.strategy == "partitions":  # any n: norms counted from the labels
+        std = layer.arrays["anyn"].init_std(in_channels, data.dim_out, gain)
+        return _params(key, layer, std, bias and layer.sizes["n_bias"], dtype)
     std = data.init_std(in_channels, gain=gain)
     return _params(key, layer, std, bias and data.n_bias, dtype)
 
@@ -84,6 +87,10 @@ def apply(params: dict, x):
     layer = params["layer"]
     if layer.kind == "conv":
         return _apply_conv(params, x)
+    if layer.strategy == "partitions":  # any set sizes (intertwine.jax.partitions)
+        from .partitions import apply as apply_partitions
+
+        return apply_partitions(params, x)
     s = layer.sizes
     if x.ndim < 2 or tuple(x.shape[-2:]) != (s["in_channels"], s["dim_in"]):
         raise ValueError(f"{s['spec']}: expected input of shape (..., {s['in_channels']}, "

@@ -89,23 +89,51 @@ def forward_sparse(s: Structure, w, x):
     return y.reshape(*x.shape[:-2], out_channels, dim_out)
 
 
+def _partitions_arrays(data: LayerData) -> dict:
+    from .partitions import arrays
+
+    return {**arrays(data), "anyn_basis": data.basis}
+
+
+def _partitions_weights(s: Structure, w):
+    from .partitions import weights
+
+    return weights(s, w)
+
+
+def _partitions_forward(s: Structure, w, x):
+    from .partitions import forward
+
+    return forward(s, w, x)
+
+
 #: name -> (arrays from the layer data, W builder or None, forward)
 STRATEGIES = {
     "pattern": (_pattern, weights_pattern, _forward_dense(weights_pattern)),
     "coo": (_coo, weights_coo, _forward_dense(weights_coo)),
     "sparse": (_coo, weights_coo, forward_sparse),
+    # any n: labelled S(n) files with one monomial each side (``partitions.py``)
+    "partitions": (_partitions_arrays, _partitions_weights, _partitions_forward),
 }
 
 
 def make_structure(data: LayerData, kind: str, strategy: str = "auto",
                    **sizes) -> Structure:
     """The static structure of a layer on ``data`` (same strategy choice as torch)."""
+    from ..partitions.reference import AnyN
+
     if strategy == "auto":
-        strategy = automatic_strategy(data)
+        labelled = kind == "linear" and AnyN.applies(data.basis)
+        strategy = "partitions" if labelled else automatic_strategy(data)
     if strategy not in STRATEGIES:
         raise ValueError(f"unknown strategy {strategy!r}: expected 'auto' or one of "
                          f"{', '.join(STRATEGIES)}")
     arrays = STRATEGIES[strategy][0](data)
+    if strategy == "partitions":  # its bias is per set partition of the output slots
+        n_bias = arrays["anyn"].n_bias
+        sizes = {"spec": data.spec, "dim_in": data.dim_in, "dim_out": data.dim_out,
+                 "n_basis": data.n_basis, "n_bias": n_bias, **sizes}
+        return Structure(kind, strategy, sizes, arrays)
     orbit = data.bias_orbits()
     if orbit is not None:
         arrays["bias_orbit"] = orbit
