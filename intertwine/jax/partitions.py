@@ -39,6 +39,18 @@ class _JaxOps:
         return y.at[..., index].add(values)
 
     @staticmethod
+    def addmm(y, a, b):
+        return y + jnp.matmul(a, b, precision=HIGHEST)
+
+    @staticmethod
+    def add(y, z):
+        return y + z
+
+    @staticmethod
+    def stack(tensors):
+        return jnp.stack(tensors, axis=-1)
+
+    @staticmethod
     def permute(x, axes):
         return jnp.transpose(x, axes)
 

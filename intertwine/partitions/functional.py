@@ -12,8 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-import numpy as np
-
 from .plan import Plan, Reduction
 
 __all__ = ["Constants", "Ops", "prepare", "run_plan"]
@@ -29,7 +27,6 @@ class Constants:
 
     moebius: Any
     elements: Any
-    columns: tuple  # per reduction: the weight column of each of its terms
     placement_index: tuple  # per placement: flat positions in y (None: y itself)
 
 
@@ -37,8 +34,6 @@ def prepare(plan: Plan, floating, index) -> Constants:
     """``floating``/``index``: numpy -> framework tensor (in the layer's dtype / integer)."""
     return Constants(
         moebius=floating(plan.moebius), elements=index(plan.elements),
-        columns=tuple(index(np.array([t.column for t in plan.terms_of(r)], np.int64))
-                      for r in range(len(plan.reductions))),
         placement_index=tuple(None if p.is_identity else index(plan.placement_index[i])
                               for i, p in enumerate(plan.placements)))
 
@@ -51,7 +46,17 @@ class Ops(Protocol):
     def matmul(self, a: Any, b: Any) -> Any: ...
 
     def scatter_add(self, y: Any, index: Any, values: Any) -> Any:
-        """y with values added at positions ``index`` of its last axis (out of place)."""
+        """y with values added at positions ``index`` of its last axis (y may be
+        updated in place: it is always a tensor the plan made)."""
+
+    def addmm(self, y: Any, a: Any, b: Any) -> Any:
+        """y + a @ b (batched over y's first axis; in place allowed)."""
+
+    def add(self, y: Any, z: Any) -> Any:
+        """y + z, z broadcast to y's shape (in place allowed)."""
+
+    def stack(self, tensors: list) -> Any:
+        """Stack along a new last axis."""
 
     def permute(self, x: Any, axes: tuple[int, ...]) -> Any: ...
 
@@ -61,7 +66,13 @@ class Ops(Protocol):
     def zeros(self, shape: tuple[int, ...], like: Any) -> Any: ...
 
 
-def reduce(x, reduction: Reduction, ops: Ops):
+def _reduce(x, reduction: Reduction, done: dict, ops: Ops):
+    """The reduction of x, summed from an already computed one that keeps more axes of
+    the same diagonal where there is one (a pass over that smaller tensor instead of x)."""
+    for (diagonal, kept), tensor in done.items():
+        if diagonal == reduction.diagonal and set(reduction.kept) < set(kept):
+            summed = tuple(2 + kept.index(a) for a in kept if a not in reduction.kept)
+            return ops.sum(tensor, summed)
     if all(len(d) == 1 for d in reduction.diagonal):  # no diagonal: plain sums
         summed = tuple(2 + a for a in range(len(reduction.diagonal))
                        if a not in reduction.kept)
@@ -70,31 +81,79 @@ def reduce(x, reduction: Reduction, ops: Ops):
 
 
 def run_plan(plan: Plan, consts: Constants, w, x, ops: Ops):
-    """x (batch, in_channels, *plan.in_shape) -> y (batch, out_channels, *plan.out_shape)."""
+    """x (batch, in_channels, *plan.in_shape) -> y (batch, out_channels, *plan.out_shape).
+
+    y is allocated once; the element whose result is y's own layout (the identity
+    pi = all slots distinct and paired in order) is multiplied straight into it, the
+    other full-size ones (permutations) are added into it, and the smaller ones are
+    summed per output block shape first, then broadcast or scattered into y once each.
+    Frameworks whose ``addmm``/``add``/``scatter_add`` work in place (torch, numpy) so
+    allocate no other tensor of y's size but one matmul result per permutation.
+    """
     batch, channels = x.shape[0], x.shape[1]
     v = ops.matmul(w[:, :, consts.elements], consts.moebius)  # (out, in, terms)
     out_channels = v.shape[0]
-    blocks: dict[int, Any] = {}
-    for r, reduction in enumerate(plan.reductions):
-        reduced = reduce(x, reduction, ops)
+    full = (batch, out_channels) + plan.out_shape
+    l = len(plan.out_shape)
+    # full-size terms (every output slot fed by an input block, one per block): the
+    # identity is multiplied straight into y, permutations through one temporary each
+    full_terms = {t for t in plan.terms if l > 0 and len(t.targets) == l
+                  and plan.placements[t.placement].is_identity}
+    y = ops.zeros(full, x) if full_terms else None
+    small: dict[tuple[int, tuple[int, ...]], Any] = {}  # (placement, axes present) -> sum
+    done: dict = {}
+    order = sorted(range(len(plan.reductions)), key=lambda r: -len(plan.reductions[r].kept))
+    for r in order:
+        reduction = plan.reductions[r]
+        reduced = _reduce(x, reduction, done, ops)
+        done[(reduction.diagonal, reduction.kept)] = reduced
         cols = tuple(reduced.shape[2:])
         flat = reduced.reshape(batch, channels, -1)
         terms = plan.terms_of(r)
+        for term in terms:
+            if term not in full_terms:
+                continue
+            weight = v[:, :, term.column]
+            if term.targets == tuple(range(l)):
+                y = ops.addmm(y.reshape(batch, out_channels, -1), weight, flat).reshape(full)
+                continue
+            z = ops.addmm(ops.zeros((batch, out_channels, flat.shape[2]), x), weight, flat)
+            y = ops.add(y, _aligned(z.reshape((batch, out_channels) + cols), term.targets,
+                                    l, ops))
+        rest = [(j, t) for j, t in enumerate(terms) if t not in full_terms]
         per_term = batch * out_channels * max(1, flat.shape[2])
         step = max(1, _MIX_ELEMENTS // per_term)
-        for start in range(0, len(terms), step):
-            chunk = terms[start:start + step]
-            picked = v[:, :, consts.columns[r][start:start + step]]
+        for start in range(0, len(rest), step):
+            chunk = rest[start:start + step]
+            cols_of = [t.column for _, t in chunk]
+            picked = (v[:, :, cols_of[0]:cols_of[-1] + 1] if _consecutive(cols_of) else
+                      ops.stack([v[:, :, c] for c in cols_of]))
             stacked = ops.permute(picked, (2, 0, 1))
             mixed = ops.matmul(stacked.reshape(-1, channels), flat)  # (batch, g*out, cols)
-            for j, term in enumerate(chunk):
-                z = mixed[:, j * out_channels:(j + 1) * out_channels].reshape(
+            for i, (_, term) in enumerate(chunk):
+                z = mixed[:, i * out_channels:(i + 1) * out_channels].reshape(
                     (batch, out_channels) + cols)
                 z = _aligned(z, term.targets, len(plan.placements[term.placement].blocks),
                              ops)
-                p = term.placement
-                blocks[p] = z if p not in blocks else blocks[p] + z
-    return _place(plan, consts, blocks, batch, out_channels, x, ops)
+                key = (term.placement, tuple(sorted(term.targets)))
+                small[key] = z if key not in small else small[key] + z
+    return _place(plan, consts, y, small, full, x, ops)
+
+
+def _folded(small: dict) -> dict:
+    """Each partial sum added into another of the same placement whose axes include its
+    own (both still smaller than y), so that y is passed over once per maximal shape."""
+    out = dict(small)
+    for key in sorted(small, key=lambda k: len(k[1])):
+        wider = [k for k in out if k[0] == key[0] and set(key[1]) < set(k[1])]
+        if wider:
+            target = max(wider, key=lambda k: len(k[1]))
+            out[target] = out[target] + out.pop(key)
+    return out
+
+
+def _consecutive(columns: list[int]) -> bool:
+    return columns == list(range(columns[0], columns[-1] + 1))
 
 
 def _aligned(z, targets: tuple[int, ...], n_blocks: int, ops: Ops):
@@ -109,22 +168,23 @@ def _aligned(z, targets: tuple[int, ...], n_blocks: int, ops: Ops):
     return z.reshape(shape)
 
 
-def _place(plan: Plan, consts: Constants, blocks: dict, batch: int, out_channels: int,
-           like, ops: Ops):
-    full = (batch, out_channels) + plan.out_shape
-    y = None
-    for p, placement in enumerate(plan.placements):
-        if p in blocks and placement.is_identity:
-            y = _expand(blocks[p], full, ops)
+def _place(plan: Plan, consts: Constants, y, small: dict, full, like, ops: Ops):
+    batch, out_channels = full[:2]
     if y is None:
         y = ops.zeros(full, like)
+    y = y.reshape(full)
+    blocks: dict[int, Any] = {}
+    small = _folded(small)
+    for (p, _), z in small.items():
+        if plan.placements[p].is_identity:
+            y = ops.add(y, z)  # broadcast along the output-only blocks
+        else:
+            blocks[p] = z if p not in blocks else blocks[p] + z
     y = y.reshape(batch, out_channels, -1)
-    for p, placement in enumerate(plan.placements):
-        if p not in blocks or placement.is_identity:
-            continue
-        values = _expand(blocks[p], (batch, out_channels) + plan.block_shape(placement), ops)
-        index = consts.placement_index[p]
-        y = ops.scatter_add(y, index, values.reshape(batch, out_channels, -1))
+    for p, z in blocks.items():
+        values = _expand(z, (batch, out_channels) + plan.block_shape(plan.placements[p]), ops)
+        y = ops.scatter_add(y, consts.placement_index[p], values.reshape(batch, out_channels,
+                                                                          -1))
     return y.reshape(full)
 
 
