@@ -38,6 +38,7 @@ gallery: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/anyn.py
 
 # Side by side with EMLP (issue 6). EMLP and jax (~900 MB) live in their own venv, never in
 # `make test`; the pins are the versions this comparison was run with (six: objax imports it

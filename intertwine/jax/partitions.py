@@ -39,6 +39,10 @@ class _JaxOps:
         return y.at[..., index].add(values)
 
     @staticmethod
+    def mix(a, b):
+        return jnp.matmul(a, b, precision=HIGHEST)
+
+    @staticmethod
     def addmm(y, a, b):
         return y + jnp.matmul(a, b, precision=HIGHEST)
 
@@ -83,13 +87,9 @@ def forward(s, w, x, bias=None):
     channels = x.shape[len(lead)]
     dtype = jnp.result_type(x.dtype, w.dtype)
     consts = prepare(plan, lambda a: jnp.asarray(a, dtype), lambda a: np.asarray(a))
-    y = run_plan(plan, consts, w.astype(dtype), x.astype(dtype).reshape((-1, channels)
-                                                                        + plan.in_shape),
-                 _JaxOps)
-    if bias is not None:
-        padded = jnp.concatenate([bias, jnp.zeros((bias.shape[0], 1), bias.dtype)], axis=1)
-        term = padded[:, anyn.bias_index(plan.sizes)]
-        y = y + term.reshape((bias.shape[0],) + plan.out_shape).astype(y.dtype)
+    x = x.astype(dtype).reshape((-1, channels) + plan.in_shape)
+    y = run_plan(plan, consts, w.astype(dtype), x, _JaxOps,
+                 None if bias is None else bias.astype(dtype))
     return y.reshape(lead + (w.shape[0],) + ((-1,) if flat else plan.out_shape))
 
 

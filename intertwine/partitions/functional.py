@@ -27,7 +27,9 @@ class Constants:
 
     moebius: Any
     elements: Any
-    placement_index: tuple  # per placement: flat positions in y (None: y itself)
+    placement_index: tuple
+    bias_moebius: Any = None
+    bias_elements: Any = None  # per placement: flat positions in y (None: y itself)
 
 
 def prepare(plan: Plan, floating, index) -> Constants:
@@ -35,7 +37,9 @@ def prepare(plan: Plan, floating, index) -> Constants:
     return Constants(
         moebius=floating(plan.moebius), elements=index(plan.elements),
         placement_index=tuple(None if p.is_identity else index(plan.placement_index[i])
-                              for i, p in enumerate(plan.placements)))
+                              for i, p in enumerate(plan.placements)),
+        bias_moebius=None if plan.bias_moebius is None else floating(plan.bias_moebius),
+        bias_elements=None if plan.bias_elements is None else index(plan.bias_elements))
 
 
 class Ops(Protocol):
@@ -48,6 +52,9 @@ class Ops(Protocol):
     def scatter_add(self, y: Any, index: Any, values: Any) -> Any:
         """y with values added at positions ``index`` of its last axis (y may be
         updated in place: it is always a tensor the plan made)."""
+
+    def mix(self, a: Any, b: Any) -> Any:
+        """a (out, in) @ b (batch, in, cols) -> (batch, out, cols), a fresh tensor."""
 
     def addmm(self, y: Any, a: Any, b: Any) -> Any:
         """y + a @ b (batched over y's first axis; in place allowed)."""
@@ -69,10 +76,10 @@ class Ops(Protocol):
 def _reduce(x, reduction: Reduction, done: dict, ops: Ops):
     """The reduction of x, summed from an already computed one that keeps more axes of
     the same diagonal where there is one (a pass over that smaller tensor instead of x)."""
-    for (diagonal, kept), tensor in done.items():
+    for (diagonal, kept), tensor in sorted(done.items(), key=lambda item: len(item[0][1])):
         if diagonal == reduction.diagonal and set(reduction.kept) < set(kept):
             summed = tuple(2 + kept.index(a) for a in kept if a not in reduction.kept)
-            return ops.sum(tensor, summed)
+            return ops.sum(tensor, summed)  # the smallest tensor that has the axes
     if all(len(d) == 1 for d in reduction.diagonal):  # no diagonal: plain sums
         summed = tuple(2 + a for a in range(len(reduction.diagonal))
                        if a not in reduction.kept)
@@ -80,8 +87,11 @@ def _reduce(x, reduction: Reduction, done: dict, ops: Ops):
     return ops.einsum(reduction.subscripts, x)
 
 
-def run_plan(plan: Plan, consts: Constants, w, x, ops: Ops):
-    """x (batch, in_channels, *plan.in_shape) -> y (batch, out_channels, *plan.out_shape).
+def run_plan(plan: Plan, consts: Constants, w, x, ops: Ops, bias=None):
+    """x (batch, in_channels, *plan.in_shape) -> y (batch, out_channels, *plan.out_shape),
+    plus the bias (out_channels, n_bias) when given (the plan must have been made with
+    the bias partitions): each invariant vector is a Moebius sum of constants on
+    diagonals, added with the broadcasts that are there anyway.
 
     y is allocated once; the element whose result is y's own layout (the identity
     pi = all slots distinct and paired in order) is multiplied straight into it, the
@@ -99,8 +109,13 @@ def run_plan(plan: Plan, consts: Constants, w, x, ops: Ops):
     # identity is multiplied straight into y, permutations through one temporary each
     full_terms = {t for t in plan.terms if l > 0 and len(t.targets) == l
                   and plan.placements[t.placement].is_identity}
-    y = ops.zeros(full, x) if full_terms else None
+    y = None
     small: dict[tuple[int, tuple[int, ...]], Any] = {}  # (placement, axes present) -> sum
+    if bias is not None:
+        vb = ops.matmul(bias[:, consts.bias_elements], consts.bias_moebius)
+        for j, p in enumerate(plan.bias_placement):
+            z = vb[:, j].reshape((1, out_channels) + (1,) * len(plan.placements[p].blocks))
+            small[(p, ())] = z if (p, ()) not in small else small[(p, ())] + z
     done: dict = {}
     order = sorted(range(len(plan.reductions)), key=lambda r: -len(plan.reductions[r].kept))
     for r in order:
@@ -110,16 +125,19 @@ def run_plan(plan: Plan, consts: Constants, w, x, ops: Ops):
         cols = tuple(reduced.shape[2:])
         flat = reduced.reshape(batch, channels, -1)
         terms = plan.terms_of(r)
-        for term in terms:
+        identity = tuple(range(l))
+        for term in sorted(terms, key=lambda t: t.targets != identity):  # identity first
             if term not in full_terms:
                 continue
             weight = v[:, :, term.column]
-            if term.targets == tuple(range(l)):
-                y = ops.addmm(y.reshape(batch, out_channels, -1), weight, flat).reshape(full)
+            if term.targets == identity:
+                y = (ops.mix(weight, flat) if y is None else
+                     ops.addmm(y.reshape(batch, out_channels, -1), weight, flat))
+                y = y.reshape(full)
                 continue
-            z = ops.addmm(ops.zeros((batch, out_channels, flat.shape[2]), x), weight, flat)
-            y = ops.add(y, _aligned(z.reshape((batch, out_channels) + cols), term.targets,
-                                    l, ops))
+            z = _aligned(ops.mix(weight, flat).reshape((batch, out_channels) + cols),
+                         term.targets, l, ops)
+            y = ops.add(ops.zeros(full, x) if y is None else y, z)
         rest = [(j, t) for j, t in enumerate(terms) if t not in full_terms]
         per_term = batch * out_channels * max(1, flat.shape[2])
         step = max(1, _MIX_ELEMENTS // per_term)
@@ -189,4 +207,4 @@ def _place(plan: Plan, consts: Constants, y, small: dict, full, like, ops: Ops):
 
 
 def _expand(t, shape, ops: Ops):
-    return t if tuple(t.shape) == tuple(shape) else ops.broadcast(t, shape)
+    return ops.broadcast(t, shape)  # also makes a permuted t contiguous (then reshaped)

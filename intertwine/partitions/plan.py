@@ -99,6 +99,12 @@ class Plan:
     terms: tuple[Term, ...]
     #: flat positions of each placement's diagonal in y's slot axes (``placement_indices``)
     placement_index: tuple[np.ndarray, ...] = ()
+    #: the bias: invariant vectors kept at these sizes (orbit indicators of the output
+    #: slots' partitions), their Moebius change to diagonal indicators, and the placement
+    #: on whose diagonal each of those is a constant
+    bias_elements: np.ndarray | None = None
+    bias_moebius: np.ndarray | None = None
+    bias_placement: tuple[int, ...] = ()
 
     @property
     def in_shape(self) -> tuple[int, ...]:
@@ -191,19 +197,24 @@ def set_sizes(factors_in: tuple[int, ...], shape: tuple[int, ...], defaults) -> 
     return tuple(sizes)
 
 
-def make_plan(labels: np.ndarray, out_factors, in_factors, sizes) -> Plan:
+def _kept(labels: np.ndarray, factors, sizes) -> np.ndarray:
+    """Rows with at most n_f blocks of every factor f."""
+    if not len(factors):
+        return np.arange(len(labels))
+    blocks = blocks_per_factor(labels, factors)
+    return np.flatnonzero((blocks <= np.array(sizes)[None, :blocks.shape[1]]).all(axis=1))
+
+
+def make_plan(labels: np.ndarray, out_factors, in_factors, sizes,
+              bias_labels: np.ndarray | None = None) -> Plan:
     """The plan for one monomial block Hom(V**in, V**out) with label rows ``labels``
-    (output slots first), at set sizes ``sizes`` (one per factor)."""
+    (output slots first), at set sizes ``sizes`` (one per factor); ``bias_labels``: the
+    partitions of the output slots that index the bias, if any."""
     out_factors, in_factors = tuple(out_factors), tuple(in_factors)
     factors = out_factors + in_factors
     l, s = len(out_factors), len(factors)
     labels = np.asarray(labels, np.int64)[:, :s]
-    if s:
-        blocks = blocks_per_factor(labels, factors)
-        bound = np.array(sizes)[None, :blocks.shape[1]]
-        kept = np.flatnonzero((blocks <= bound).all(axis=1))
-    else:
-        kept = np.arange(len(labels))
+    kept = _kept(labels, factors, sizes)
     rows = labels[kept]
     moebius = moebius_matrix(rows, factors)
     reductions: dict[tuple, int] = {}
@@ -226,9 +237,21 @@ def make_plan(labels: np.ndarray, out_factors, in_factors, sizes) -> Plan:
             placements[out_key] = len(placements)
         terms.append(Term(column, reductions[red_key], placements[out_key],
                           tuple(out_blocks.index(b) for b in mixed)))
+    bias = {}
+    if bias_labels is not None:
+        bias_labels = np.asarray(bias_labels, np.int64)[:, :l]
+        bias_kept = _kept(bias_labels, out_factors, sizes)
+        placement_of = []
+        for row in bias_labels[bias_kept].tolist():
+            key = tuple(tuple(t for t in range(l) if row[t] == b) for b in dict.fromkeys(row))
+            if key not in placements:
+                placements[key] = len(placements)
+            placement_of.append(placements[key])
+        bias = {"bias_elements": bias_kept, "bias_placement": tuple(placement_of),
+                "bias_moebius": moebius_matrix(bias_labels[bias_kept], out_factors)}
     plan = Plan(
         out_factors=out_factors, in_factors=in_factors, sizes=tuple(sizes),
-        elements=kept, moebius=moebius,
+        elements=kept, moebius=moebius, **bias,
         reductions=tuple(_reduction(d, k, in_factors) for d, k in reductions),
         placements=tuple(Placement(b, tuple(out_factors[blk[0]] for blk in b))
                          for b in placements),

@@ -40,7 +40,8 @@ class AnyN:
         self.labels = np.asarray(basis.partitions.labels)
         self._plans: dict[tuple[int, ...], Plan] = {}
         self._bias: dict[tuple[int, ...], np.ndarray] = {}
-        self.bias_codes = _output_partitions(self.out_factors, self.sizes)
+        self.bias_labels = _output_partitions(self.out_factors, self.sizes)
+        self.bias_codes = _codes(self.bias_labels)
 
     @property
     def n_bias(self) -> int:
@@ -102,7 +103,7 @@ class AnyN:
                               "equivariant maps (name n >= the slots in the file's spec)",
                               stacklevel=3)
             self._plans[sizes] = make_plan(self.labels, self.out_factors, self.in_factors,
-                                           sizes)
+                                           sizes, self.bias_labels)
         return self._plans[sizes]
 
     def resolve(self, shape: tuple[int, ...], sizes=None) -> tuple[Plan, bool]:
@@ -158,12 +159,12 @@ class AnyN:
 
 
 def _output_partitions(out_factors: tuple[int, ...], sizes) -> np.ndarray:
-    """Codes of the set partitions of the output slots, in the order of their first
+    """Labels of the set partitions of the output slots, in the order of their first
     positions (lexicographic restricted-growth strings)."""
     from ..solvers.orbit import _valid_strings
 
     strings = _valid_strings(tuple(out_factors), list(sizes))
-    return _codes(global_labels(strings, out_factors))
+    return global_labels(strings, out_factors)
 
 
 def apply(layer: AnyN, w: np.ndarray, x: np.ndarray, bias: np.ndarray | None = None,

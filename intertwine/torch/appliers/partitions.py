@@ -47,6 +47,12 @@ class _TorchOps:
         return y.index_add_(y.dim() - 1, index, values)
 
     @staticmethod
+    def mix(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        if b.shape[0] * b.shape[2] < _EINSUM_BELOW:  # einsum may return a permuted view:
+            return torch.einsum("gc,bcm->bgm", a, b).contiguous()  # y is updated in place
+        return torch.bmm(a.expand(b.shape[0], *a.shape), b)  # no separate zeroing pass
+
+    @staticmethod
     def addmm(y: torch.Tensor, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
         return y.baddbmm_(a.expand(y.shape[0], *a.shape), b)  # y is the plan's own
 
@@ -75,6 +81,8 @@ class PartitionApplier(Applier):
     """Applies a partition-labelled basis at the set sizes of its input."""
 
     name = "partitions"
+    #: EquivariantLinear passes the bias to forward: it is added inside the plan
+    fuses_bias = True
 
     def __init__(self, data: LayerData):
         torch.nn.Module.__init__(self)  # the base's bias needs the file's generators
@@ -100,12 +108,14 @@ class PartitionApplier(Applier):
         padded = torch.cat([w, w.new_zeros(*w.shape[:2], 1)], dim=2)
         return padded[:, :, index].reshape(*w.shape[:2], self.dim_out, self.dim_in)
 
-    def forward(self, w: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, w: torch.Tensor, x: torch.Tensor, bias: torch.Tensor | None = None):
+        """y for x at its set sizes, plus ``bias`` (out_channels, n_bias) if given."""
         plan, flat = self.anyn.checked(tuple(x.shape), w.shape[1], self.dim_in)
         lead = tuple(x.shape[:-2]) if flat else tuple(x.shape[:1])
         channels = x.shape[len(lead)]
         consts = self._constants(plan, w)
-        y = run_plan(plan, consts, w, x.reshape((-1, channels) + plan.in_shape), _TorchOps)
+        y = run_plan(plan, consts, w, x.reshape((-1, channels) + plan.in_shape), _TorchOps,
+                     bias)
         shape = lead + (w.shape[0],) + ((-1,) if flat else plan.out_shape)
         self._last = (plan, flat)
         return y.reshape(shape)
