@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 BASE := $(VENV)/.installed-base
 
-.PHONY: test bases bench bench-emlp lint clean gallery
+.PHONY: test bases bench bench-emlp bench-escnn lint clean gallery
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,24 @@ $(EMLP_VENV)/.installed:
 
 bench-emlp: $(STAMP) $(EMLP_VENV)/.installed
 	$(EMLP_VENV)/bin/python bench/emlp_compare.py --intertwine-venv $(VENV)
+
+# Side by side with escnn (issue 12), in its own venv, never in `make test`.  torch is
+# pinned first so that pip finds it satisfied (no CUDA download); escnn's py3nj needs a
+# Fortran compiler and serves only SO(3), so escnn goes in without its dependencies and
+# they follow (numpy<2: lie_learn's binary wheel is built against numpy 1).
+ESCNN_VENV := bench/.venv-escnn
+$(ESCNN_VENV)/.installed:
+	$(PYTHON) -m venv $(ESCNN_VENV)
+	$(ESCNN_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(ESCNN_VENV)/bin/python -m pip install --quiet torch==2.13.0
+	$(ESCNN_VENV)/bin/python -m pip install --quiet --no-deps escnn==1.0.11 lie-learn==0.0.2 \
+	  pymanopt==2.2.1
+	$(ESCNN_VENV)/bin/python -m pip install --quiet numpy==1.26.4 scipy==1.13.1 autograd joblib \
+	  requests
+	touch $@
+
+bench-escnn: $(STAMP) $(ESCNN_VENV)/.installed
+	$(ESCNN_VENV)/bin/python bench/escnn_compare.py --intertwine-venv $(VENV)
 
 lint: $(STAMP)
 	$(BIN)/ruff check intertwine tests examples

@@ -15,6 +15,7 @@ from .problem import Problem, TooLarge
 
 if TYPE_CHECKING:  # imported where used: `dim` must start without scipy
     from .basis import Basis
+    from .solvers import SolveResult
     from .spec import Spec
 
 __all__ = ["compute", "compute_to_file", "dim", "load"]
@@ -51,7 +52,7 @@ def compute_to_file(spec: str | Spec, path, method: str = "auto", *,
     contract 5.3), a file of a few kB that describes the layer for every n.
     """
     from .io import read_attributes, save
-    from .solvers import LIMITS, choose_method
+    from .solvers import LIMITS, SolveResult, choose_method, limit
     from .solvers.orbit import pattern_source, streamable
 
     problem = Problem.from_spec(spec)
@@ -59,11 +60,13 @@ def compute_to_file(spec: str | Spec, path, method: str = "auto", *,
         save(partitions_basis(problem, method), path, compression=compression)
         return read_attributes(path)
     chosen = choose_method(problem, method)
+    # sizes first, from the spec alone: nothing below is built for a spec too large
+    problem.check_size(LIMITS["orbit_stream"] if chosen == "orbit" else limit(problem, chosen),
+                       chosen)
     if chosen == "orbit" and streamable(problem):
-        problem.check_size(LIMITS["orbit_stream"], chosen)
         _check_generator_memory(problem)
         source = pattern_source(problem)
-        basis = _basis(problem, chosen, {"pattern": source, "n_basis": source.n_basis})
+        basis = _basis(problem, chosen, SolveResult(source.n_basis, pattern=source))
     else:
         basis = compute(problem.spec, chosen, **options)
     save(basis, path, compression=compression)
@@ -95,9 +98,15 @@ def partitions_basis(spec: str | Spec | Problem, method: str = "auto") -> Basis:
         raise TooLarge(f"{problem.spec}: its dimensions do not fit the file's int64 "
                        "attributes; name a smaller n (every n >= the number of slots "
                        "gives the same labels)")
-    partitions = compute_partitions(problem.spec)
-    return _basis(problem, "orbit", {"n_basis": len(partitions.labels),
-                                     "partitions": partitions})
+    from . import __version__
+    from .basis import Basis
+
+    s = problem.spec
+    partitions = compute_partitions(s)
+    return Basis(spec=str(s), group=str(s.group), rep_in=str(s.rep_in), rep_out=str(s.rep_out),
+                 dim_in=problem.dim_in, dim_out=problem.dim_out, n_basis=len(partitions.labels),
+                 method="orbit", exact=True, attrs={"intertwine_version": __version__},
+                 parsed=s, partitions=partitions)
 
 
 #: memory per entry of a stored generator: the permutation, its coo arrays and their
@@ -119,17 +128,12 @@ def _check_generator_memory(problem: Problem) -> None:
                        f"memory, limit {_human(MAX_BYTES)} (see INTERTWINE_MAX_BYTES)")
 
 
-def _basis(problem: Problem, method: str, result: dict) -> Basis:
+def _basis(problem: Problem, method: str, result: SolveResult) -> Basis:
     from . import __version__
     from .basis import Basis, Generators
 
     s = problem.spec
-    partitions = result.get("partitions")
-    if partitions is not None:  # partitions only: no n-sized array, no generators
-        return Basis(spec=str(s), group=str(s.group), rep_in=str(s.rep_in),
-                     rep_out=str(s.rep_out), dim_in=problem.dim_in, dim_out=problem.dim_out,
-                     n_basis=result["n_basis"], method=method, exact=True,
-                     attrs={"intertwine_version": __version__}, partitions=partitions)
+    partitions = None
     if method in ("orbit", "exact"):
         from .partitions import compute_partitions
 
@@ -140,14 +144,13 @@ def _basis(problem: Problem, method: str, result: dict) -> Basis:
         lie_in=list(problem.lie_in),
         lie_out=list(problem.lie_out),
     )
-    attrs = dict(result.get("attrs", {}))
+    attrs = dict(result.attrs)
     attrs["intertwine_version"] = __version__
     return Basis(
         spec=str(s), group=str(s.group), rep_in=str(s.rep_in), rep_out=str(s.rep_out),
-        dim_in=problem.dim_in, dim_out=problem.dim_out, n_basis=result["n_basis"],
-        method=method, exact=method != "numeric",
-        pattern=result.get("pattern"), coo=result.get("coo"),
-        generators=generators, attrs=attrs, partitions=partitions,
+        dim_in=problem.dim_in, dim_out=problem.dim_out, n_basis=result.n_basis,
+        method=method, exact=method != "numeric", pattern=result.pattern, coo=result.coo,
+        generators=generators, attrs=attrs, parsed=s, partitions=partitions,
     )
 
 

@@ -19,51 +19,14 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
+from .coo import Coo, CooMatrix, pattern_dtype
+
 if TYPE_CHECKING:  # imported where used: computing and saving a pattern needs no scipy
     import scipy.sparse as sp
 
+    from .spec import Spec
+
 __all__ = ["Basis", "Coo", "CooMatrix", "Generators", "Partitions", "pattern_dtype"]
-
-
-def pattern_dtype(n_basis: int) -> np.dtype:
-    """The smallest signed integer type that holds -1 .. n_basis - 1."""
-    for dt in (np.int8, np.int16, np.int32):
-        if n_basis <= np.iinfo(dt).max:
-            return np.dtype(dt)
-    return np.dtype(np.int64)
-
-
-@dataclass
-class Coo:
-    """Entries B_index[row, col] = value; numerator/denominator hold exact values."""
-
-    index: np.ndarray
-    row: np.ndarray
-    col: np.ndarray
-    value: np.ndarray
-    numerator: np.ndarray | None = None  # int64, or object (Python ints) if too large
-    denominator: np.ndarray | None = None
-
-    def __len__(self) -> int:
-        return len(self.index)
-
-
-class CooMatrix(NamedTuple):
-    """A sparse matrix as plain arrays: M[row[k], col[k]] = value[k] (no duplicates).
-
-    What a signed permutation exports (``SignedPerm.coo``): writing it to a file needs
-    neither scipy nor a conversion.
-    """
-
-    row: np.ndarray
-    col: np.ndarray
-    value: np.ndarray
-    shape: tuple[int, int]
-
-    def tocsr(self) -> sp.csr_matrix:
-        import scipy.sparse as sp
-
-        return sp.csr_matrix((self.value, (self.row, self.col)), shape=self.shape)
 
 
 class Partitions(NamedTuple):
@@ -143,6 +106,17 @@ class Basis:
     #: set-partition labels of products of S(n) (contract 5.3); alone, without pattern
     #: or coo, they are the whole basis (encoding "partitions", ``--partitions-only``)
     partitions: Partitions | None = None
+    #: the parsed spec, kept by ``compute`` (a loaded file parses ``spec`` on first use)
+    parsed: Spec | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def parsed_spec(self) -> Spec:
+        """``spec`` parsed once (raises ``SpecError`` if it does not parse)."""
+        if self.parsed is None:
+            from .spec import parse_spec
+
+            self.parsed = parse_spec(self.spec)
+        return self.parsed
 
     @property
     def encoding(self) -> str:
@@ -207,5 +181,5 @@ class Basis:
 
     def save(self, path) -> None:
         """Write the basis to an HDF5 file atomically (see ``intertwine.io``)."""
-        from .io import save
+        from .io.write import save  # io.write needs no Basis: no import cycle
         save(self, path)

@@ -127,6 +127,7 @@ def dim(spec):
 
     with usage_errors():
         n = dimension(spec)
+    sys.set_int_max_str_digits(0)  # an exact count may have more digits than str() allows
     click.echo(n)
 
 

@@ -25,12 +25,14 @@ vertices).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import permutations
 
 import numpy as np
 
 __all__ = ["SignedPermutation", "ElementTable", "symmetric_table", "alternating_table",
-           "cyclic_table", "dihedral_table", "dihedral_generators", "MAX_ELEMENTS"]
+           "cyclic_table", "dihedral_table", "dihedral_generators", "MAX_ELEMENTS",
+           "element_table", "faithful_generators", "factor_order", "ElementAxis"]
 
 #: Largest group whose elements are ever listed (reg of it has this dimension).
 MAX_ELEMENTS = 2_000_000
@@ -172,3 +174,153 @@ def dihedral_table(n: int) -> ElementTable:
     sign = np.ones(perm.shape, np.int8)
     sign[:, n] = e
     return ElementTable.sorted_from(perm, sign)
+
+
+# ----------------------------------------------------------------------------- factors
+
+def factor_order(factor) -> int | None:
+    """|G| of one finite factor, from its family (None if unknown)."""
+    return factor.family.order(factor)
+
+
+def faithful_generators(factor) -> list[SignedPermutation]:
+    """The factor's discrete generators (``groups.factor_data``, same order) as rows of
+    ``element_table``: on V, except D(n), whose rows carry the reflection's sign too."""
+    if factor.kind == "D":
+        return dihedral_generators(factor.args[0])
+    from .groups import factor_data
+
+    return [SignedPermutation(g.perm, g.sign) for g in factor_data(factor).discrete]
+
+
+@lru_cache(maxsize=16)
+def element_table(factor) -> ElementTable:
+    """Every element of a finite factor in the contract's order; ValueError (TooLarge)
+    beyond MAX_ELEMENTS."""
+    kind = factor.kind
+    order = factor_order(factor)
+    if order is None or order > MAX_ELEMENTS:
+        from .problem import TooLarge
+
+        raise TooLarge(f"{factor} has {'too many' if order is None else order} elements; "
+                       f"at most {MAX_ELEMENTS} are listed")
+    n = factor.degree
+    if kind == "S":
+        return symmetric_table(n)
+    if kind == "A":
+        return alternating_table(n)
+    if kind == "C":
+        return cyclic_table(n)
+    if kind == "D":
+        return dihedral_table(n)
+    gens = faithful_generators(factor)
+    if not gens:
+        return ElementTable(np.arange(n, dtype=np.int64)[None, :], np.ones((1, n), np.int8))
+    return ElementTable.from_generators(gens, n)
+
+
+# ----------------------------------------------------------------------------- characters
+
+#: factors with more elements are counted from their (fix, sign) histogram (reg only)
+MAX_TABLE = 200_000
+
+
+class ElementAxis:
+    """Every element of one finite factor, for the character sums of ``counting``:
+    ``weights`` and, at the powers g**p of the elements (for the cycle index of sym and
+    alt), the arrays that V, det and the fields need (``value(key, power)``).
+
+    C(n), D(n): by formulas in (t, flip) for r^t s^flip, so C(10**6) costs 10**6 entries.
+    Other groups: their element table (faithful rows), powers by composing rows.  A group
+    too large for a table falls back to its (fix, sign) histogram, at power 1 only.
+    """
+
+    def __init__(self, factor):
+        self.factor = factor
+        kind = factor.kind
+        self.table = None
+        self.hist = None
+        if kind in ("C", "D"):
+            n = factor.args[0]
+            flips = (0, 1) if kind == "D" else (0,)
+            self.t = np.tile(np.arange(n), len(flips))
+            self.flip = np.repeat(np.array(flips), n)
+            self.weights = np.ones(len(self.t), np.int64)
+        elif kind not in ("S", "A", "Perm") or \
+                (factor_order(factor) or MAX_TABLE + 1) <= MAX_TABLE:
+            self.table = element_table(factor)
+            self.weights = np.ones(self.table.order, np.int64)
+        else:
+            from .counting import histogram
+
+            hist = histogram(factor)  # the whole group: no replacement by a smaller S(n)
+            if hist is None:
+                raise ValueError("too large")
+            self.hist = hist
+            self.weights = np.array(list(hist.values()), dtype=object)
+
+    @staticmethod
+    def of(factor) -> ElementAxis | None:
+        kind = factor.kind
+        if kind in ("C", "D") and 2 * factor.args[0] > MAX_ELEMENTS:
+            return None
+        try:
+            return ElementAxis(factor)
+        except ValueError:
+            return None
+
+    def value(self, key: str, power: int = 1) -> np.ndarray | None:
+        """``fix`` (trace on V), ``sign`` (det on V), ``identity``, ``t``/``flip`` (C, D),
+        ``element`` (table index) at g**power for every g; None where unknown."""
+        if self.table is None and self.hist is None:
+            return self._dihedral(key, power)
+        if self.hist is not None:
+            if power != 1:
+                return None
+            keys = list(self.hist)
+            fix = np.array([f for f, _ in keys], np.int64)
+            return {"fix": fix, "sign": np.array([s for _, s in keys], np.int64),
+                    "identity": fix == self.factor.degree}.get(key)  # V is faithful here
+        index = self._power_index(power)
+        if key == "element":
+            return index
+        if key == "identity":
+            return index == 0
+        perm, sign = self.table.perm[index], self.table.sign[index]
+        degree = self.factor.degree
+        perm, sign = perm[:, :degree], sign[:, :degree]
+        if key == "fix":
+            return np.where(perm == np.arange(degree), sign, 0).sum(axis=1)
+        if key == "sign":
+            return np.where(_parity(perm) == 1, -1, 1) * np.prod(sign, axis=1, dtype=np.int64)
+        return None
+
+    def _power_index(self, power: int) -> np.ndarray:
+        table = self.table
+        perm, sign = table.perm, table.sign
+        out_p = np.tile(np.arange(perm.shape[1]), (len(perm), 1))
+        out_s = np.ones_like(sign)
+        for _ in range(power):  # g * (g**m): row-wise composition
+            out_s = out_s * np.take_along_axis(sign, out_p, 1)
+            out_p = np.take_along_axis(perm, out_p, 1)
+        return table.index(out_p, out_s)
+
+    def _dihedral(self, key: str, power: int) -> np.ndarray:
+        n = self.factor.args[0]
+        odd = power % 2 == 1
+        # (r^t)^p = r^(tp); a reflection squares to the identity
+        flip = self.flip * odd
+        t = np.where(self.flip == 1, self.t * odd, (self.t * power) % n)
+        if key == "t":
+            return t
+        if key == "flip":
+            return flip
+        if key == "identity":
+            return (t == 0) & (flip == 0)
+        # rotation r^t: gcd(t, n) cycles; reflection i -> t - i: fixed points solve 2i = t
+        fix_ref = np.where(n % 2 == 1, 1, np.where(t % 2 == 0, 2, 0))
+        fix = np.where(flip == 1, fix_ref, np.where(t == 0, n, 0))
+        if key == "fix":
+            return fix
+        cycles = np.where(flip == 1, fix_ref + (n - fix_ref) // 2, np.gcd(t, n))
+        return np.where((n - cycles) % 2 == 1, -1, 1)  # "sign"

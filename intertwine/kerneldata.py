@@ -173,8 +173,16 @@ def _split(rho, c_out: int, pixels: int) -> tuple[np.ndarray, np.ndarray]:
     moved_to = np.full(pixels, -1, np.int64)
     moved_to[q] = p
     if (moved_to < 0).any() or not np.array_equal(moved_to[q], p):
-        raise ValueError("rho_out is not a field representation times a pixel permutation")
+        raise ValueError("rho_out is not a field representation times a pixel permutation "
+                         "(the output must be Rout * Grid(k), in that order)")
     field = np.zeros((c_out, c_out))
     first = q == 0
     field[a[first], b[first]] = rho.data[first]
+    # rho must be exactly field (x) P (Rout * Grid(k), field-major), not P (x) field
+    import scipy.sparse as sp
+
+    pixel_map = sp.csr_matrix((np.ones(pixels), (moved_to, np.arange(pixels))))
+    if abs(sp.kron(sp.csr_matrix(field), pixel_map) - rho).max() > 1e-12:
+        raise ValueError("rho_out is not a field representation times a pixel permutation "
+                         "(the output must be Rout * Grid(k), in that order)")
     return field, moved_to

@@ -49,13 +49,15 @@ def automatic_strategy(data: LayerData) -> str:
 def resolve_basis(basis) -> Basis:
     """A :class:`Basis` from a Basis, a path to a basis file or a spec string.
 
-    A string naming an existing file is read as a file; any other string is a spec.
+    A string naming an existing file or ending in ``.h5`` is read as a file (as
+    ``intertwine show`` does); any other string is a spec.
     """
     if isinstance(basis, Basis):
         return basis
     from .api import compute, load
 
-    if isinstance(basis, os.PathLike) or (isinstance(basis, str) and os.path.isfile(basis)):
+    if isinstance(basis, os.PathLike) or (isinstance(basis, str) and (
+            os.path.isfile(basis) or basis.endswith((".h5", ".hdf5")))):
         return load(basis)
     if isinstance(basis, str):
         return compute(basis)

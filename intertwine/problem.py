@@ -12,18 +12,18 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .errors import TooLarge, magnitude
 from .spec import Spec, parse_spec
 
 if TYPE_CHECKING:  # imported where used: a dimension count needs neither scipy nor groups
     import scipy.sparse as sp
 
-    from .groups import SignedPerm
+    from .reps.action import Action
 
-__all__ = ["Problem", "TooLarge"]
+__all__ = ["Problem", "TooLarge", "MAX_GENERATOR_ENTRIES"]
 
-
-class TooLarge(ValueError):
-    """The problem is too large for the requested method on this machine."""
+#: generators x coordinates beyond which the Lie-algebra actions are not built
+MAX_GENERATOR_ENTRIES = 10**8
 
 
 @dataclass(frozen=True, eq=False)
@@ -33,6 +33,13 @@ class Problem:
     @classmethod
     def from_spec(cls, spec: str | Spec) -> Problem:
         return cls(spec if isinstance(spec, Spec) else parse_spec(spec))
+
+    @cached_property
+    def model(self) -> Spec:
+        """The spec with the same matrices in a form cheaper to build (``Rep.simplified``:
+        dimension-1 powers collapsed); the solvers build from it, files keep ``spec``."""
+        s = self.spec
+        return Spec(s.group, s.rep_in.simplified(s.group), s.rep_out.simplified(s.group))
 
     @cached_property
     def dim_in(self) -> int:
@@ -56,54 +63,78 @@ class Problem:
         return self.spec.group.finite
 
     def check_size(self, limit: int, method: str) -> None:
-        degree = max(f.degree for f in self.spec.group.factors)
+        """Refuse (TooLarge) before anything is built: every size here is a Python int
+        computed from the spec alone."""
+        group = self.spec.group
+        degree = max(f.degree for f in group.factors)
         if degree > limit:
-            raise TooLarge(f"{self.spec.group} is too large to compute: its representation V "
-                           f"has dimension {degree:.3g}")
+            raise TooLarge(f"{group} is too large to compute: its representation V "
+                           f"has dimension {magnitude(degree)}")
+        lie = sum(f.family.lie_dimension(f) for f in group.factors)
+        if lie * degree > MAX_GENERATOR_ENTRIES:
+            raise TooLarge(f"{group} is too large to compute: {magnitude(lie)} Lie-algebra "
+                           f"generators on V of dimension {magnitude(degree)}")
         if self.entries > limit:
-            raise TooLarge(f"{self.spec} has {self.entries:.3g} unknowns (dim_out*dim_in); "
-                           f"method {method} handles at most {limit:.3g} here"
+            raise TooLarge(f"{self.spec} is too large for method {method}: "
+                           f"{magnitude(self.entries)} unknowns (dim_out*dim_in), at most "
+                           f"{magnitude(limit)} here"
                            if self.entries < 10**30 else
-                           f"{self.spec} is far too large to compute (dim_out*dim_in has "
-                           f"{len(str(self.entries))} digits)")
+                           f"{self.spec} is far too large to compute (dim_out*dim_in is "
+                           f"{magnitude(self.entries)})")
+        if lie * (self.dim_in + self.dim_out) > MAX_GENERATOR_ENTRIES:
+            raise TooLarge(f"{self.spec} is too large to compute: {magnitude(lie)} Lie-algebra "
+                           f"generators on {magnitude(self.dim_in + self.dim_out)} coordinates")
 
     # -- generator actions --------------------------------------------------------------
     @cached_property
-    def discrete_in(self) -> list[SignedPerm]:
+    def discrete_in(self) -> list[Action]:
         from .reps import discrete_action
 
-        return discrete_action(self.spec.rep_in, self.spec.group)
+        return discrete_action(self.model.rep_in, self.model.group)
 
     @cached_property
-    def discrete_out(self) -> list[SignedPerm]:
+    def discrete_out(self) -> list[Action]:
         from .reps import discrete_action
 
-        return discrete_action(self.spec.rep_out, self.spec.group)
+        return discrete_action(self.model.rep_out, self.model.group)
 
     @cached_property
     def lie_in(self) -> list[sp.csr_matrix]:
         from .reps import lie_action
 
-        return lie_action(self.spec.rep_in, self.spec.group)
+        return lie_action(self.model.rep_in, self.model.group)
 
     @cached_property
     def lie_out(self) -> list[sp.csr_matrix]:
         from .reps import lie_action
 
-        return lie_action(self.spec.rep_out, self.spec.group)
+        return lie_action(self.model.rep_out, self.model.group)
 
     @cached_property
-    def subgroup_in(self) -> list[SignedPerm]:
+    def subgroup_in(self) -> list[Action]:
         """rho_in of the extra signed permutations of ``groups.subgroup_generators``."""
         from .reps import subgroup_action
 
-        return subgroup_action(self.spec.rep_in, self.spec.group)
+        return subgroup_action(self.model.rep_in, self.model.group)
 
     @cached_property
-    def subgroup_out(self) -> list[SignedPerm]:
+    def subgroup_out(self) -> list[Action]:
         from .reps import subgroup_action
 
-        return subgroup_action(self.spec.rep_out, self.spec.group)
+        return subgroup_action(self.model.rep_out, self.model.group)
+
+    @cached_property
+    def signed_permutation(self) -> bool:
+        """Every discrete generator acts by a signed permutation: the orbit solver applies.
+        Asked of the expression (``Rep.signed_permutation``): nothing is built."""
+        s = self.spec
+        return s.rep_in.signed_permutation(s.group) and s.rep_out.signed_permutation(s.group)
+
+    @cached_property
+    def rational(self) -> bool:
+        """Every discrete generator acts by a rational matrix: the exact solver applies."""
+        s = self.spec
+        return s.rep_in.rational(s.group) and s.rep_out.rational(s.group)
 
     @cached_property
     def spanning_lie(self) -> list[int]:

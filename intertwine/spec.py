@@ -14,7 +14,14 @@ True
 >>> parse_spec("S(5: V -> V")
 Traceback (most recent call last):
     ...
-intertwine.spec.SpecError: expected ')' at column 4
+intertwine.errors.SpecError: expected ')' at column 4
+
+The parser knows no group and no representation by name: group names come from the
+registry of group families (``groups.FAMILIES``: ``NAME``, ``NAME(ints)``,
+``NAME(n; cycles)``), representation names from the registry of constructors
+(``reps.CONSTRUCTORS``: atoms ``NAME``, ``NAME[i]``, ``NAME(ints)``, ``NAME(ints)[i]``,
+functions ``NAME(R)``, ``NAME(R, ints)``); integers, ``+``, ``*``, ``**`` and brackets are
+the grammar's own.
 """
 
 from __future__ import annotations
@@ -22,44 +29,37 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .errors import SpecError
+from .groups import FAMILIES, ArgumentError, family
+from .reps import CONSTRUCTORS, Parsed
+from .reps import Defining as Defining
+from .reps import Det as Det
+from .reps import Dual as Dual
+from .reps import Power as Power
+from .reps import Rep as Rep
+from .reps import Sum as Sum
+from .reps import Tensor as Tensor
+from .reps import Trivial as Trivial
+
+#: the deepest expression accepted: brackets, dual(...) and ** along one path
+MAX_NESTING = 100
+#: integer literals longer than this are refused before int() (Python's digit limit)
+MAX_LITERAL_DIGITS = 100
+
 __all__ = [
     "SpecError", "Factor", "Group", "Rep", "Trivial", "Defining", "Det", "Dual", "Sum",
-    "Tensor", "Power", "Field", "Spec", "parse_spec", "parse_rep", "parse_group",
+    "Tensor", "Power", "Spec", "parse_spec", "parse_rep", "parse_group",
 ]
-
-
-class SpecError(ValueError):
-    """A spec that cannot be understood; ``column`` is 1-based (None: whole spec)."""
-
-    def __init__(self, message: str, text: str = "", column: int | None = None):
-        super().__init__(message if column is None else f"{message} at column {column}")
-        self.message = message
-        self.text = text
-        self.column = column
-
-    def pointer(self) -> str:
-        """The failing spec with a caret under the position, for a terminal."""
-        if self.column is None or not self.text:
-            return f"  {self.text}" if self.text else ""
-        return f"  {self.text}\n  {' ' * (self.column - 1)}^"
 
 
 # ----------------------------------------------------------------------------- groups
 
-#: group name -> (number of integer arguments, canonical name)
-GROUP_NAMES = {
-    "S": "S", "A": "A", "C": "C", "Z": "C", "D": "D", "Perm": "Perm",
-    "SO": "SO", "O": "O", "Sp": "Sp", "GL": "GL", "SL": "SL",
-}
-FINITE_KINDS = frozenset({"S", "A", "C", "D", "Perm"})
-LORENTZ = (1, 3)
-
-
 @dataclass(frozen=True)
 class Factor:
-    """One group of a product: ``kind`` is a canonical name, ``args`` its integers.
+    """One group of a product: ``kind`` is a canonical family name, ``args`` its integers.
 
-    ``cycles`` holds, for ``Perm``, one tuple of disjoint cycles per generator.
+    ``cycles`` holds, for ``Perm``, one tuple of disjoint cycles per generator.  What the
+    factor is (degree, finiteness, generators) its family says (``groups``).
     """
 
     kind: str
@@ -68,24 +68,20 @@ class Factor:
     column: int = field(default=0, compare=False, repr=False)
 
     @property
+    def family(self):
+        return family(self.kind)
+
+    @property
     def finite(self) -> bool:
-        return self.kind in FINITE_KINDS
+        return self.family.finite
 
     @property
     def degree(self) -> int:
         """Dimension of the defining representation V."""
-        if self.kind in ("SO", "O") and len(self.args) == 2:
-            return sum(self.args)
-        if self.kind == "Sp":
-            return 2 * self.args[0]
-        return self.args[0]
+        return self.family.degree(self)
 
     def __str__(self) -> str:
-        if self.kind == "Perm":
-            gens = ", ".join("".join("(" + " ".join(map(str, c)) + ")" for c in g) or "()"
-                             for g in self.cycles)
-            return f"Perm({self.args[0]}; {gens})" if gens else f"Perm({self.args[0]})"
-        return f"{self.kind}({','.join(map(str, self.args))})"
+        return self.family.format(self)
 
 
 @dataclass(frozen=True)
@@ -98,104 +94,6 @@ class Group:
 
     def __str__(self) -> str:
         return " x ".join(map(str, self.factors))
-
-
-# ----------------------------------------------------------------------------- reps
-
-class Rep:
-    """Base of representation expressions; subclasses are frozen dataclasses."""
-
-    precedence = 3  # 1 sum, 2 tensor, 3 power and atoms
-
-    def wrapped(self, level: int) -> str:
-        s = str(self)
-        return f"({s})" if self.precedence < level else s
-
-
-@dataclass(frozen=True)
-class Trivial(Rep):
-    """``k`` copies of the trivial representation (``1`` is one copy)."""
-
-    k: int
-    column: int = field(default=0, compare=False, repr=False)
-
-    def __str__(self) -> str:
-        return str(self.k)
-
-
-@dataclass(frozen=True)
-class Defining(Rep):
-    """``V`` or ``V[i]``; ``factor`` is None only before it is resolved to an index."""
-
-    factor: int | None = None
-    column: int = field(default=0, compare=False, repr=False)
-    single: bool = field(default=True, compare=False, repr=False)
-
-    def __str__(self) -> str:
-        return "V" if self.single else f"V[{self.factor}]"
-
-
-@dataclass(frozen=True)
-class Det(Rep):
-    factor: int | None = None
-    column: int = field(default=0, compare=False, repr=False)
-    single: bool = field(default=True, compare=False, repr=False)
-
-    def __str__(self) -> str:
-        return "det" if self.single else f"det[{self.factor}]"
-
-
-@dataclass(frozen=True)
-class Field(Rep):
-    """``reg``, ``irr(k)``, ``irr(j, k)``, ``Grid(k)`` of one factor (contract 5.2): the
-    representations that exist for some finite groups only (``fields`` checks which)."""
-
-    name: str  # "reg", "irr" or "Grid"
-    args: tuple[int, ...] = ()
-    factor: int | None = None
-    column: int = field(default=0, compare=False, repr=False)
-    single: bool = field(default=True, compare=False, repr=False)
-
-    def __str__(self) -> str:
-        head = self.name if self.name == "reg" else f"{self.name}({', '.join(map(str, self.args))})"
-        return head if self.single else f"{head}[{self.factor}]"
-
-
-@dataclass(frozen=True)
-class Dual(Rep):
-    rep: Rep
-
-    def __str__(self) -> str:
-        return f"dual({self.rep})"
-
-
-@dataclass(frozen=True)
-class Sum(Rep):
-    terms: tuple[Rep, ...]
-    precedence = 1
-
-    def __str__(self) -> str:
-        return " + ".join(t.wrapped(2) for t in self.terms)
-
-
-@dataclass(frozen=True)
-class Tensor(Rep):
-    factors: tuple[Rep, ...]
-    precedence = 2
-
-    def __str__(self) -> str:
-        return "*".join(f.wrapped(3) for f in self.factors)
-
-
-@dataclass(frozen=True)
-class Power(Rep):
-    base: Rep
-    k: int
-
-    def __str__(self) -> str:
-        base = self.base
-        inner = f"({base})" if isinstance(base, Sum | Tensor | Power) else str(base)
-        return f"{inner}**{self.k}"
 
 
 @dataclass(frozen=True)
@@ -251,6 +149,7 @@ class _Parser:
         self.text = text
         self.toks = _tokenize(text)
         self.i = 0
+        self.open = 0  # brackets open here (parentheses and functions)
 
     # -- helpers
     @property
@@ -281,8 +180,18 @@ class _Parser:
         tok = self.tok
         if tok.kind != "int":
             raise self.error(f"expected {what}, found {self.describe(tok)}")
+        if len(tok.text.lstrip("0")) > MAX_LITERAL_DIGITS:  # before int(): Python's digit limit
+            raise self.error(f"the integer {tok.text[:12]}... is too large "
+                             f"(at most {MAX_LITERAL_DIGITS} digits)", tok)
         self.i += 1
         return int(tok.text)
+
+    def nest(self, depth: int, tok: _Tok) -> int:
+        """``depth`` if within the nesting limit, else an error at ``tok``."""
+        if depth > MAX_NESTING:
+            raise self.error(f"the expression nests too deeply (at most {MAX_NESTING} levels "
+                             "of brackets, dual(...) and **)", tok)
+        return depth
 
     def end(self) -> None:
         if self.tok.kind != "end":
@@ -299,29 +208,37 @@ class _Parser:
         tok = self.tok
         if tok.kind != "name":
             raise self.error(f"expected a group such as S(5), found {self.describe(tok)}")
-        if tok.text not in GROUP_NAMES:
-            near = [g for g in GROUP_NAMES if g.lower() == tok.text.lower()]
-            known = ", ".join(sorted(set(GROUP_NAMES) - {"Z"}))
+        if tok.text not in FAMILIES:
+            near = [g for g in FAMILIES if g.lower() == tok.text.lower()]
+            known = ", ".join(sorted({f.name for f in FAMILIES.values()}))
             hint = f"did you mean {near[0]!r}?" if near else f"known: {known}"
             raise self.error(f"unknown group {tok.text!r} ({hint})")
-        kind = GROUP_NAMES[tok.text]
+        fam = FAMILIES[tok.text]
         self.i += 1
-        self.expect("(")
-        n_tok = self.tok
-        n = self.integer("a positive integer")
-        if n < 1:
-            raise self.error("the group size must be at least 1", n_tok)
-        args = [n]
+        args: list[int] = []
+        columns: list[int] = []
         cycles: tuple = ()
-        if kind in ("SO", "O") and self.accept(","):
-            q_tok = self.tok
-            args.append(self.integer("an integer"))
-            if tuple(args) != LORENTZ:
-                raise self.error(f"only the Lorentz group {kind}(1,3) has a signature", q_tok)
-        elif kind == "Perm":
-            cycles = self.perm_generators(n)
-        self.expect(")")
-        return Factor(kind, tuple(args), cycles, column=tok.column)
+        after_name = self.tok
+        if self.accept("("):
+            columns.append(self.tok.column)
+            args.append(self.integer("a positive integer"))
+            if fam.syntax == "cycles":
+                n_tok = self.toks[self.i - 1]
+                if args[0] < 1:
+                    raise self.error("the group size must be at least 1", n_tok)
+                cycles = self.perm_generators(args[0])
+            else:
+                while self.accept(","):
+                    columns.append(self.tok.column)
+                    args.append(self.integer("an integer"))
+            self.expect(")")
+        try:
+            fam.check(tuple(args), cycles)
+        except ArgumentError as e:
+            at = e.argument
+            column = columns[at] if at is not None and at < len(columns) else after_name.column
+            raise SpecError(str(e), self.text, column) from None
+        return Factor(fam.name, tuple(args), cycles, column=tok.column)
 
     def perm_generators(self, n: int) -> tuple:
         if not self.accept(";"):
@@ -355,117 +272,112 @@ class _Parser:
         return tuple(sorted(cycles))
 
     # -- representations
-    def rep(self) -> Rep:
+    # Each returns (node, depth of its tree); the depth is bounded (``nest``) so that
+    # neither this parser nor the traversals of the tree can exhaust Python's stack.
+    def rep(self) -> tuple[Rep, int]:
+        start = self.tok
         terms = [self.tensor()]
         while self.accept("+"):
             terms.append(self.tensor())
         flat: list[Rep] = []
-        for t in terms:
+        for t, _ in terms:
             flat.extend(t.terms if isinstance(t, Sum) else (t,))
-        return flat[0] if len(flat) == 1 else Sum(tuple(flat))
+        depth = max(d for _, d in terms)
+        if len(flat) == 1:
+            return flat[0], depth
+        return Sum(tuple(flat)), self.nest(depth + 1, start)
 
-    def tensor(self) -> Rep:
+    def tensor(self) -> tuple[Rep, int]:
+        start = self.tok
         factors = [self.power()]
         while self.accept("*"):
             factors.append(self.power())
         flat: list[Rep] = []
-        for f in factors:
+        for f, _ in factors:
             flat.extend(f.factors if isinstance(f, Tensor) else (f,))
-        return flat[0] if len(flat) == 1 else Tensor(tuple(flat))
+        depth = max(d for _, d in factors)
+        if len(flat) == 1:
+            return flat[0], depth
+        return Tensor(tuple(flat)), self.nest(depth + 1, start)
 
-    def power(self) -> Rep:
-        base = self.atom()
-        while self.accept("**"):
+    def power(self) -> tuple[Rep, int]:
+        base, depth = self.atom()
+        while True:
+            tok = self.accept("**")
+            if tok is None:
+                return base, depth
+            depth = self.nest(depth + 1, tok)
             base = Power(base, self.integer("an exponent (an integer >= 0)"))
-        return base
 
-    def atom(self) -> Rep:
+    def atom(self) -> tuple[Rep, int]:
         tok = self.tok
         if tok.kind == "int":
             k = self.integer("an integer")
             if k < 1:
                 raise self.error("a multiplicity must be at least 1", tok)
-            return Trivial(k, column=tok.column)
-        if self.accept("("):
+            return Trivial(k, column=tok.column), 1
+        if tok.text == "(" and tok.kind == "op":
+            self.open = self.nest(self.open + 1, tok)
+            self.i += 1
             inner = self.rep()
             self.expect(")")
+            self.open -= 1
             return inner
-        if tok.kind == "name" and tok.text in ("V", "det"):
+        if tok.kind == "name" and tok.text in CONSTRUCTORS:
+            cls = CONSTRUCTORS[tok.text]
             self.i += 1
-            index = None
-            if self.accept("["):
-                index = self.integer("a factor index")
-                self.expect("]")
-            cls = Defining if tok.text == "V" else Det
-            return cls(index, column=tok.column)
-        if tok.kind == "name" and tok.text in FIELD_ARGS:
-            return self.field_rep()
-        if tok.kind == "name" and tok.text == "dual":
-            self.i += 1
-            self.expect("(")
-            inner = self.rep()
-            self.expect(")")
-            return Dual(inner)
+            if cls.syntax == "function":
+                self.open = self.nest(self.open + 1, tok)
+                parsed, depth = self.function(tok)
+                self.open -= 1
+                return cls.parse(parsed), self.nest(depth + 1, tok)
+            return cls.parse(self.indexed(tok)), 1
         if tok.kind == "name":
+            names = ", ".join(f"{n}(...)" if c.syntax == "function" else n
+                              for n, c in CONSTRUCTORS.items())
             hint = ("did you mean 'V'?" if tok.text == "v" else
-                    "use V, V[i], det, dual(...), reg, irr(k), Grid(k), or an integer")
+                    f"use {names}, or an integer")
             raise self.error(f"unknown representation {tok.text!r} ({hint})")
         raise self.error(f"expected a representation, found {self.describe(tok)}")
 
+    def integers(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """Integers separated by commas (at least one), and their columns."""
+        values, columns = [], []
+        while True:
+            columns.append(self.tok.column)
+            values.append(self.integer("an integer"))
+            if not self.accept(","):
+                return tuple(values), tuple(columns)
 
-    def field_rep(self) -> Field:
-        tok = self.tok
-        self.i += 1
-        args: list[int] = []
-        if FIELD_ARGS[tok.text]:
-            self.expect("(")
-            args.append(self.integer("an integer"))
-            while self.accept(","):
-                args.append(self.integer("an integer"))
+    def indexed(self, tok: _Tok) -> Parsed:
+        """``NAME``, ``NAME[i]``, ``NAME(ints)``, ``NAME(ints)[i]``."""
+        ints: tuple[int, ...] = ()
+        columns: tuple[int, ...] = ()
+        if self.accept("("):
+            ints, columns = self.integers()
             self.expect(")")
         index = None
         if self.accept("["):
             index = self.integer("a factor index")
             self.expect("]")
-        return Field(tok.text, tuple(args), index, column=tok.column)
+        return Parsed(tok.text, tok.column, ints, index, int_columns=columns, text=self.text)
 
-
-#: representations of some finite groups only: name -> takes arguments in parentheses
-FIELD_ARGS = {"reg": False, "irr": True, "Grid": True}
+    def function(self, tok: _Tok) -> tuple[Parsed, int]:
+        """``NAME(R)`` or ``NAME(R, ints)``, and the depth of R."""
+        self.expect("(")
+        inner, depth = self.rep()
+        ints: tuple[int, ...] = ()
+        columns: tuple[int, ...] = ()
+        if self.accept(","):
+            ints, columns = self.integers()
+        self.expect(")")
+        return Parsed(tok.text, tok.column, ints, reps=(inner,), int_columns=columns,
+                      text=self.text), depth
 
 
 def _resolve(rep: Rep, group: Group, text: str) -> Rep:
     """Check factor indices and fix the printed form of V/det for this group."""
-    single = len(group.factors) == 1
-    if isinstance(rep, Defining | Det | Field):
-        name = "V" if isinstance(rep, Defining) else "det" if isinstance(rep, Det) else \
-            str(rep).split("[")[0]
-        idx = rep.factor
-        if idx is None:
-            if not single:
-                raise SpecError(f"{name} needs a factor index on a product group, e.g. {name}[0]",
-                                text, rep.column)
-            idx = 0
-        if idx >= len(group.factors):
-            raise SpecError(f"{name}[{idx}]: the group has no factor {idx} "
-                            f"(factors are 0..{len(group.factors) - 1})", text, rep.column)
-        if isinstance(rep, Field):
-            from .fields import check_field
-
-            problem = check_field(rep.name, rep.args, group.factors[idx])
-            if problem:
-                raise SpecError(problem, text, rep.column)
-            return Field(rep.name, rep.args, idx, column=rep.column, single=single)
-        return type(rep)(idx, column=rep.column, single=single)
-    if isinstance(rep, Dual):
-        return Dual(_resolve(rep.rep, group, text))
-    if isinstance(rep, Sum):
-        return Sum(tuple(_resolve(t, group, text) for t in rep.terms))
-    if isinstance(rep, Tensor):
-        return Tensor(tuple(_resolve(t, group, text) for t in rep.factors))
-    if isinstance(rep, Power):
-        return Power(_resolve(rep.base, group, text), rep.k)
-    return rep
+    return rep.resolve(group, text)
 
 
 def parse_group(text: str) -> Group:
@@ -483,7 +395,7 @@ def parse_rep(text: str, group: Group | str) -> Rep:
     if isinstance(group, str):
         group = parse_group(group)
     p = _Parser(text)
-    r = p.rep()
+    r, _ = p.rep()
     p.end()
     return _resolve(r, group, text)
 
@@ -498,9 +410,9 @@ def parse_spec(text: str) -> Spec:
     group = p.group()
     if not p.accept(":"):
         raise p.error(f"expected ':' after the group, found {p.describe(p.tok)}")
-    rep_in = p.rep()
+    rep_in, _ = p.rep()
     if not p.accept("->"):
         raise p.error(f"expected '->' or an operator, found {p.describe(p.tok)}")
-    rep_out = p.rep()
+    rep_out, _ = p.rep()
     p.end()
     return Spec(group, _resolve(rep_in, group, text), _resolve(rep_out, group, text))

@@ -69,7 +69,7 @@ def _generator_check(b: Basis) -> tuple[bool | None, str]:
     from .problem import Problem
 
     try:
-        p = Problem.from_spec(b.spec)
+        p = Problem(b.parsed_spec)
         p.check_size(10**9, "verify")
         if (p.dim_in, p.dim_out) != (b.dim_in, b.dim_out):
             return False, (f"shape ({b.dim_out}, {b.dim_in}) does not match the spec's "
@@ -102,7 +102,7 @@ def _expanded(b: Basis) -> Basis | None:
 
     if b.dim_in * b.dim_out > _EXPAND_ENTRIES:
         return None
-    p = Problem.from_spec(b.spec)
+    p = Problem(b.parsed_spec)
     gens = Generators(in_=[g.coo() for g in p.discrete_in], out=[g.coo() for g in p.discrete_out])
     return replace(b, pattern=expand_pattern(b), generators=gens)
 
@@ -136,10 +136,9 @@ def verify_basis(b: Basis) -> Iterator[tuple[bool | None, str]]:
 
 def _count_check(b: Basis) -> Iterator[tuple[bool | None, str]]:
     from .counting import independent_count
-    from .spec import parse_spec
 
     try:
-        spec = parse_spec(b.spec)
+        spec = b.parsed_spec
     except ValueError as e:
         yield False, f"spec does not parse: {e}"
         return

@@ -37,8 +37,6 @@ def files(tmp_path_factory):
         intertwine.compute(spec).save(paths[name])
     paths["numeric"] = folder / "numeric.h5"
     intertwine.compute("O(3): V**2 -> V**2", method="numeric").save(paths["numeric"])
-    paths["bias"] = folder / "bias.h5"
-    intertwine.compute("S(5): 1 -> V**2").save(paths["bias"])
     # not equivariant: two positions of one orbit of S(4) on V moved to another element
     b = intertwine.compute("S(4): V -> V")
     broken = b.pattern.copy()
@@ -76,35 +74,3 @@ def test_numpy_example_runs_as_a_script(files):
     result = subprocess.run([sys.executable, str(EXAMPLES / "load_numpy.py"), "missing.h5"],
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 2 and "error" in result.stderr
-
-
-@pytest.mark.parametrize("name", [*SPECS, "numeric"])
-def test_torch_example_builds_an_equivariant_layer(files, name, capsys):
-    pytest.importorskip("torch")
-    assert example("torch_layer").main([str(files[name])]) == 0
-    assert ": equivariant; gradient ok" in capsys.readouterr().out
-
-
-def test_torch_layer_matches_the_basis_and_takes_a_bias(files):
-    torch = pytest.importorskip("torch")
-    module = example("torch_layer")
-    for name in ("maron", "lorentz", "numeric"):
-        layer = module.EquivariantLinear(str(files[name]), dtype=torch.float64)
-        dense = torch.as_tensor(intertwine.load(files[name]).dense().astype(float))
-        expected = torch.tensordot(layer.weight.detach(), dense, dims=1)
-        assert torch.allclose(layer.weight_matrix().detach(), expected, atol=1e-12)
-    layer = module.EquivariantLinear(str(files["maron"]), str(files["bias"]),
-                                     dtype=torch.float64)
-    with torch.no_grad():
-        layer.bias.copy_(torch.tensor([2.0, 3.0]))
-    # the bias of S(5) on 2-tensors: 2 on the diagonal, 3 off it
-    bias = layer(torch.zeros(1, 25, dtype=torch.float64)).reshape(5, 5)
-    assert torch.equal(bias, torch.full((5, 5), 3.0, dtype=torch.float64).fill_diagonal_(2.0))
-    with pytest.raises(ValueError, match="a bias for this layer"):
-        module.EquivariantLinear(str(files["lorentz"]), str(files["bias"]))
-
-
-def test_torch_example_detects_a_broken_basis(files, capsys):
-    pytest.importorskip("torch")
-    assert example("torch_layer").main([str(files["broken"])]) == 1
-    assert "NOT equivariant" in capsys.readouterr().out

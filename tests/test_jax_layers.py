@@ -39,8 +39,8 @@ def test_maron_parameters_and_equivariance():
         assert np.abs(moved - y @ rho.T).max() < 1e-5
 
 
-@pytest.mark.parametrize("spec", SPECS)
-@pytest.mark.parametrize("strategy", ["auto", "coo", "sparse"])
+@pytest.mark.parametrize("spec,strategy", [(spec, "auto") for spec in SPECS] + [
+    (MARON, "coo"), (MARON, "sparse"), ("O(3): V**3 -> V", "sparse")])
 def test_numpy_torch_and_jax_agree(spec, strategy):
     """The same weights give the same outputs in float32 (relative 1e-6)."""
     params = with_random_bias(ij.init(jax.random.PRNGKey(1), spec, 2, 3, strategy=strategy))

@@ -10,6 +10,7 @@ import intertwine
 from intertwine.layerdata import numpy_forward
 
 torch = pytest.importorskip("torch")
+torch.set_num_threads(1)  # small tensors: threads only contend on a shared machine
 from intertwine.torch import (  # noqa: E402
     EquivariantConv2d,
     EquivariantConv3d,
@@ -66,8 +67,11 @@ def test_maron_layer_counts_and_equivariance(source, maron_file):
         assert check_equivariance(layer) < tolerance
 
 
-@pytest.mark.parametrize("spec", SPECS)
-@pytest.mark.parametrize("strategy", ["auto", "coo", "sparse"])
+CASES = [(spec, "auto") for spec in SPECS] + [
+    (spec, strategy) for spec in (MARON, "O(3): V**3 -> V") for strategy in ("coo", "sparse")]
+
+
+@pytest.mark.parametrize("spec,strategy", CASES)
 def test_layer_equals_the_numpy_reference(spec, strategy):
     layer = EquivariantLinear(spec, 2, 3, strategy=strategy, dtype=torch.float64)
     if layer.bias is not None:
@@ -122,6 +126,10 @@ def test_bad_input_shape_is_a_clear_error():
         EquivariantLinear(MARON, strategy="dense")
     with pytest.raises(ValueError, match="coo"):
         EquivariantLinear("O(3): V**3 -> V", strategy="pattern")
+    with pytest.raises(OSError, match="missing.h5"):  # a path, not a spec
+        EquivariantLinear("missing.h5")
+    with pytest.raises(ValueError, match="unknown group"):
+        EquivariantLinear("Q(5): V -> V")
 
 
 @pytest.mark.parametrize("spec,in_channels", [(MARON, 4), ("O(3): V**3 -> V", 3),
@@ -257,6 +265,8 @@ def test_octahedral_3d_convolution():
 def test_conv_needs_a_kernel_basis():
     with pytest.raises(ValueError, match="Grid"):
         EquivariantConv2d(MARON)
+    with pytest.raises(ValueError, match=r"Rout \* Grid\(k\), in that order"):
+        EquivariantConv2d("C(4): V -> Grid(3) * V")
     with pytest.raises(ValueError, match="odd kernel"):
         EquivariantConv2d("Perm(4; (0 2 3 1)): 1 -> V", kernel_size=2)
     conv = EquivariantConv2d("Perm(4; (0 2 3 1)): 1 -> V", kernel_size=2, padding=0)
@@ -307,3 +317,20 @@ def test_grid_kernel_bases_make_equivariant_convolutions(spec):
     assert check_equivariance(conv, n_samples=4) < 1e-12
     x = torch.randn(1, conv.weight.shape[1] * conv.data.c_in, 7, 7, dtype=torch.float64)
     assert (conv.export()(x) - conv(x)).abs().max() < 1e-12
+
+
+def test_octa_vector_fields_turn_with_the_volume():
+    """Octa: V -> V * Grid(3): vector fields on voxels.  The quarter turn about z moves the
+    voxels (torch.rot90 over the x and y axes) and turns each vector, (x, y, z) -> (-y, x, z)."""
+    conv = EquivariantConv3d("Octa: V -> V * Grid(3)", 2, 2, dtype=torch.float64)
+    turn_z = torch.tensor([[0.0, -1, 0], [1, 0, 0], [0, 0, 1]], dtype=torch.float64)
+
+    def turn(t):
+        t = torch.rot90(t, 1, (2, 3))
+        fields = t.reshape(t.shape[0], -1, 3, *t.shape[2:])
+        return torch.einsum("ab,ncbxyz->ncaxyz", turn_z, fields).reshape(t.shape)
+
+    x = torch.randn(1, 6, 5, 5, 5, dtype=torch.float64)
+    assert (conv(turn(x)) - turn(conv(x))).abs().max() < 1e-12
+    assert check_equivariance(conv, n_samples=4) < 1e-12
+    assert conv.bias is None  # V has no invariant vector

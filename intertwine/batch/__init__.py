@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..problem import Problem
 from ..solvers import LIMITS
 from .cache import RECORD_FILE, Records, check_up_to_date
 from .manifest import Entry, Invalid, Manifest, ManifestError, default_name, read_manifest
@@ -54,7 +53,7 @@ def run_batch(manifest: Manifest, out_dir: Path, jobs: int = 1, force: bool = Fa
             from .worker import compute_entry
 
             for task in todo:
-                on_done(task, compute_entry(task.entry.spec, task.entry.chosen,
+                on_done(task, compute_entry(task.entry.parsed, task.entry.chosen,
                                             str(task.path)))
         else:
             run_parallel(todo, jobs, memory_budget(), on_done, lambda task: progress.notice(
@@ -77,7 +76,7 @@ def _plan(entries: list[Entry], out_dir: Path, force: bool, records: Records,
                            attrs["dim_in"]))
             continue
         try:  # fails at once instead of in a worker; no memory estimate for these
-            Problem.from_spec(entry.spec).check_size(LIMITS[entry.chosen], entry.chosen)
+            entry.problem.check_size(LIMITS[entry.chosen], entry.chosen)
         except ValueError as e:
             finish(Outcome(entry, FAILED, str(e)))
             continue

@@ -42,6 +42,12 @@ class Entry:
     name: str            # file name without .h5
     method: str          # as asked: auto, orbit, exact or numeric
     chosen: str          # the method that runs (what auto picks now)
+    #: the parsed spec and its problem, kept so that no later step parses it again
+    problem: Problem | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def parsed(self):
+        return self.problem.spec
 
     @property
     def filename(self) -> str:
@@ -176,14 +182,15 @@ def _entry(item: dict, number: int, header, defaults, lines: _Lines, manifest: M
     method = defaults["method"] if raw_method is None else raw_method
     if method not in METHODS:
         return invalid(f"method {method!r} is not one of {', '.join(METHODS)}", "method")
+    problem = Problem(spec)
     try:
-        chosen = choose_method(Problem(spec), method)
+        chosen = choose_method(problem, method)
     except ValueError as e:
         return invalid(str(e), "method" if raw_method is not None else "spec")
     name = default_name(str(spec)) if raw_name is None else raw_name
-    problem = _name_problem(name)
-    if problem:
-        return invalid(problem, "name")
+    bad_name = _name_problem(name)
+    if bad_name:
+        return invalid(bad_name, "name")
     other = taken.get(f"{name}.h5".casefold())
     if other is not None:
         how = "" if other.name == name else f" (differs only in case from {other.name!r})"
@@ -192,7 +199,7 @@ def _entry(item: dict, number: int, header, defaults, lines: _Lines, manifest: M
         return invalid(f"{whose} {name!r} writes the same file as "
                        f"{manifest.where(other.line, other.number)}{how}{hint}",
                        "name" if raw_name is not None else None)
-    return Entry(number, header, str(spec), name, method, chosen)
+    return Entry(number, header, str(spec), name, method, chosen, problem)
 
 
 def _name_problem(name) -> str | None:

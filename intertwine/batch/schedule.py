@@ -31,7 +31,6 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..problem import Problem
 from .manifest import Entry
 
 __all__ = ["Task", "estimate_bytes", "memory_budget", "pick", "run_parallel", "default_jobs"]
@@ -52,7 +51,7 @@ def default_jobs() -> int:
 
 
 def estimate_bytes(entry: Entry) -> int:
-    unknowns = Problem.from_spec(entry.spec).entries
+    unknowns = entry.problem.entries
     if entry.chosen == "numeric":
         return PROCESS_BYTES + NUMERIC_BYTES_PER_UNKNOWN_SQUARED * unknowns**2
     return PROCESS_BYTES + BYTES_PER_UNKNOWN[entry.chosen] * unknowns
@@ -154,7 +153,7 @@ def _drive(executor, pending: list[Task], running: dict, jobs: int, budget: int,
     while pending or running:
         while (i := pick(pending, list(running.values()), jobs, budget)) is not None:
             task = pending.pop(i)
-            future = executor.submit(pool_task, task.entry.spec, task.entry.chosen,
+            future = executor.submit(pool_task, task.entry.parsed, task.entry.chosen,
                                      str(task.path))
             running[future] = task
         done, _ = wait(running, timeout=_POLL_SECONDS, return_when=FIRST_COMPLETED)

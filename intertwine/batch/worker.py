@@ -15,12 +15,13 @@ import time
 
 from ..api import compute_to_file
 from ..io import FORMAT_VERSION, load
+from ..spec import Spec
 from .cache import file_sha256
 
 __all__ = ["compute_entry", "init_worker", "pool_task"]
 
 
-def compute_entry(spec: str, method: str, path: str) -> dict:
+def compute_entry(spec: str | Spec, method: str, path: str) -> dict:
     """Compute ``spec`` with ``method`` into ``path``; a result dict for the report."""
     start = time.perf_counter()
     try:
@@ -69,7 +70,7 @@ def init_worker() -> None:
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
 
 
-def pool_task(spec: str, method: str, path: str) -> dict:
+def pool_task(spec: str | Spec, method: str, path: str) -> dict:
     try:
         return compute_entry(spec, method, path)
     except (KeyboardInterrupt, SystemExit):

@@ -15,7 +15,8 @@ from contextlib import contextmanager
 import h5py
 import numpy as np
 
-from ..basis import Basis, Coo, Generators, Partitions, pattern_dtype
+from ..basis import Basis, Generators, Partitions
+from ..coo import Coo, pattern_dtype
 from .common import (
     _BOOL,
     _COO_FIELDS,

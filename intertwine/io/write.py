@@ -11,12 +11,13 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+from typing import TYPE_CHECKING
 
 import h5py
 import numpy as np
 
 from ..atomic import atomic_path
-from ..basis import Basis, Coo, CooMatrix, Generators
+from ..coo import Coo, CooMatrix
 from .common import (
     FORMAT,
     FORMAT_VERSION,
@@ -26,6 +27,9 @@ from .common import (
     _human,
     max_bytes,
 )
+
+if TYPE_CHECKING:  # the writer reads a Basis but never imports one: basis -> io.write only
+    from ..basis import Basis, Generators
 
 __all__ = ["save"]
 

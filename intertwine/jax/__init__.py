@@ -20,7 +20,7 @@ import jax.numpy as jnp
 
 from ..kerneldata import KernelData, conv_padding
 from ..layerdata import LayerData
-from .appliers import HIGHEST, Structure, bias_term, forward, make_structure, weights
+from .appliers import HIGHEST, Structure, bias_term, forward_with_bias, make_structure, weights
 
 __all__ = ["apply", "conv_weight", "init", "init_conv", "weight_matrix"]
 
@@ -87,18 +87,7 @@ def apply(params: dict, x):
     layer = params["layer"]
     if layer.kind == "conv":
         return _apply_conv(params, x)
-    if layer.strategy == "partitions":  # any set sizes (intertwine.jax.partitions)
-        from .partitions import apply as apply_partitions
-
-        return apply_partitions(params, x)
-    s = layer.sizes
-    if x.ndim < 2 or tuple(x.shape[-2:]) != (s["in_channels"], s["dim_in"]):
-        raise ValueError(f"{s['spec']}: expected input of shape (..., {s['in_channels']}, "
-                         f"{s['dim_in']}), got {tuple(x.shape)}")
-    y = forward(layer, params["weight"], x)
-    if "bias" in params:
-        y = y + bias_term(layer, params["bias"])
-    return y
+    return forward_with_bias(layer, params["weight"], x, params.get("bias"))
 
 
 def _apply_conv(params: dict, x):

@@ -1,11 +1,15 @@
 """How a basis is applied in JAX: the strategies of ``intertwine.torch.appliers`` as pure
 functions of constant (numpy) arrays held by a static :class:`Structure`.
 
-A strategy is a ``Structure`` builder and a forward function; ``STRATEGIES`` maps names
-to them, and a new one is a function pair and one line there.
+A :class:`Strategy` is the arrays it needs from the layer data, the W it builds, its
+forward pass (which checks the input's shape) and how it adds the bias; ``STRATEGIES``
+maps names to them, so a new one is a few functions and one line there.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -13,7 +17,7 @@ import numpy as np
 
 from ..layerdata import LayerData, automatic_strategy
 
-__all__ = ["STRATEGIES", "Structure", "make_structure"]
+__all__ = ["STRATEGIES", "Strategy", "Structure", "make_structure"]
 
 HIGHEST = jax.lax.Precision.HIGHEST  # float32 products in full precision (no TF32 on GPUs)
 
@@ -64,8 +68,15 @@ def weights_coo(s: Structure, w):
     return flat.reshape(*w.shape[:2], s.sizes["dim_out"], s.sizes["dim_in"])
 
 
+def check_input(s: Structure, w, x) -> None:
+    if x.ndim < 2 or tuple(x.shape[-2:]) != (w.shape[1], s.sizes["dim_in"]):
+        raise ValueError(f"{s.sizes['spec']}: expected input of shape (..., {w.shape[1]}, "
+                         f"{s.sizes['dim_in']}) (in_channels, dim_in), got {tuple(x.shape)}")
+
+
 def _forward_dense(weights):
     def forward(s: Structure, w, x):
+        check_input(s, w, x)
         out_channels, in_channels = w.shape[:2]
         big = weights(s, w).transpose(1, 3, 0, 2).reshape(
             in_channels * s.sizes["dim_in"], out_channels * s.sizes["dim_out"])
@@ -77,6 +88,7 @@ def _forward_dense(weights):
 
 def forward_sparse(s: Structure, w, x):
     """z[b, c, m] = B_m x[b, c] by entries, then one matmul with w (as torch's)."""
+    check_input(s, w, x)
     a = s.arrays
     out_channels, in_channels = w.shape[:2]
     n, dim_out = s.sizes["n_basis"], s.sizes["dim_out"]
@@ -87,6 +99,24 @@ def forward_sparse(s: Structure, w, x):
     z = z.reshape(flat_x.shape[0], in_channels * n, dim_out)
     y = jnp.matmul(w.reshape(out_channels, in_channels * n), z, precision=HIGHEST)
     return y.reshape(*x.shape[:-2], out_channels, dim_out)
+
+
+def bias_term(s: Structure, b):
+    """sum_j b[o, j] v_j, shape (out_channels, dim_out) (c_out for a convolution)."""
+    if "bias_orbit" in s.arrays:
+        return b[:, s.arrays["bias_orbit"]]
+    return jnp.matmul(b, s.arrays["bias_vectors"].astype(b.dtype), precision=HIGHEST)
+
+
+def add_bias(s: Structure, y, b):
+    return y + bias_term(s, b)
+
+
+class Strategy(NamedTuple):
+    arrays: Callable      # LayerData -> dict of numpy arrays
+    weights: Callable     # (Structure, w) -> W (out, in, dim_out, dim_in)
+    forward: Callable     # (Structure, w, x) -> y
+    add_bias: Callable = add_bias  # (Structure, y, b) -> y + bias
 
 
 def _partitions_arrays(data: LayerData) -> dict:
@@ -101,19 +131,19 @@ def _partitions_weights(s: Structure, w):
     return weights(s, w)
 
 
-def _partitions_forward(s: Structure, w, x):
+def _partitions_forward(s: Structure, w, x, b=None):
     from .partitions import forward
 
-    return forward(s, w, x)
+    return forward(s, w, x, b)
 
 
-#: name -> (arrays from the layer data, W builder or None, forward)
 STRATEGIES = {
-    "pattern": (_pattern, weights_pattern, _forward_dense(weights_pattern)),
-    "coo": (_coo, weights_coo, _forward_dense(weights_coo)),
-    "sparse": (_coo, weights_coo, forward_sparse),
-    # any n: labelled S(n) files with one monomial each side (``partitions.py``)
-    "partitions": (_partitions_arrays, _partitions_weights, _partitions_forward),
+    # any n: labelled S(n) files with one monomial each side (``partitions.py``); its
+    # forward adds the bias itself (forward_with_bias)
+    "partitions": Strategy(_partitions_arrays, _partitions_weights, _partitions_forward),
+    "pattern": Strategy(_pattern, weights_pattern, _forward_dense(weights_pattern)),
+    "coo": Strategy(_coo, weights_coo, _forward_dense(weights_coo)),
+    "sparse": Strategy(_coo, weights_coo, forward_sparse),
 }
 
 
@@ -128,11 +158,10 @@ def make_structure(data: LayerData, kind: str, strategy: str = "auto",
     if strategy not in STRATEGIES:
         raise ValueError(f"unknown strategy {strategy!r}: expected 'auto' or one of "
                          f"{', '.join(STRATEGIES)}")
-    arrays = STRATEGIES[strategy][0](data)
+    arrays = STRATEGIES[strategy].arrays(data)
     if strategy == "partitions":  # its bias is per set partition of the output slots
-        n_bias = arrays["anyn"].n_bias
         sizes = {"spec": data.spec, "dim_in": data.dim_in, "dim_out": data.dim_out,
-                 "n_basis": data.n_basis, "n_bias": n_bias, **sizes}
+                 "n_basis": data.n_basis, "n_bias": arrays["anyn"].n_bias, **sizes}
         return Structure(kind, strategy, sizes, arrays)
     orbit = data.bias_orbits()
     if orbit is not None:
@@ -145,14 +174,15 @@ def make_structure(data: LayerData, kind: str, strategy: str = "auto",
 
 
 def weights(s: Structure, w):
-    return STRATEGIES[s.strategy][1](s, w)
+    return STRATEGIES[s.strategy].weights(s, w)
 
 
 def forward(s: Structure, w, x):
-    return STRATEGIES[s.strategy][2](s, w, x)
+    return STRATEGIES[s.strategy].forward(s, w, x)
 
 
-def bias_term(s: Structure, b):
-    if "bias_orbit" in s.arrays:
-        return b[:, s.arrays["bias_orbit"]]
-    return jnp.matmul(b, s.arrays["bias_vectors"].astype(b.dtype), precision=HIGHEST)
+def forward_with_bias(s: Structure, w, x, b=None):
+    if s.strategy == "partitions":  # any n: the bias goes inside the plan
+        return _partitions_forward(s, w, x, b)
+    y = forward(s, w, x)
+    return y if b is None else STRATEGIES[s.strategy].add_bias(s, y, b)

@@ -49,7 +49,7 @@ class Layout:
     @classmethod
     def of(cls, spec: str | Spec) -> Layout | None:
         """The layout of a product of S(n) on sums of tensor monomials, else None."""
-        from ..solvers.orbit import _summands
+        from ..solvers.orbit.symmetric import _summands
 
         spec = parse_spec(spec) if isinstance(spec, str) else spec
         if any(f.kind != "S" for f in spec.group.factors):
@@ -95,7 +95,7 @@ def global_labels(values: np.ndarray, factors) -> np.ndarray:
 
 def _block_partitions(q: tuple[int, ...], r: tuple[int, ...], sizes) -> np.ndarray:
     """Per-factor restricted-growth strings of block Hom(R, Q), lexicographic = RREF."""
-    from ..solvers.orbit import _valid_strings
+    from ..solvers.orbit.symmetric import _valid_strings
 
     return _valid_strings(q + r, list(sizes))
 
@@ -103,7 +103,7 @@ def _block_partitions(q: tuple[int, ...], r: tuple[int, ...], sizes) -> np.ndarr
 def compute_partitions(spec: str | Spec) -> Partitions | None:
     """The labels and summands of the orbit (= exact) basis of ``spec``; None where the
     spec is not a product of S(n) on sums of tensor monomials.  Costs O(n_basis)."""
-    from ..solvers.orbit import _mixed_radix
+    from ..solvers.orbit.symmetric import _mixed_radix
 
     layout = Layout.of(spec)
     if layout is None:
@@ -300,7 +300,7 @@ def factor_digits(labels: np.ndarray, factors) -> np.ndarray:
 
 def _leading_positions(partitions: Partitions, layout: Layout) -> tuple[np.ndarray, np.ndarray]:
     """(row, column) of each element's leading position."""
-    from ..solvers.orbit import _mixed_radix
+    from ..solvers.orbit.symmetric import _mixed_radix
 
     offs_out, offs_in = layout.extents(layout.outs)[1], layout.extents(layout.ins)[1]
     rows = np.zeros(len(partitions.labels), np.int64)

@@ -28,30 +28,26 @@ __all__ = ["kernel_matrix", "kernel_view", "kernel_shape", "as_kernels"]
 
 def kernel_shape(spec) -> tuple[int, int, int, int] | None:
     """(c_out, k, d, c_in) when the spec's output is ``Rout * Grid(k)`` or ``Grid(k)``."""
-    from ..reps import dimension
-    from ..spec import Field, Tensor
+    from ..reps import Grid, Tensor
 
     out = spec.rep_out
     parts = out.factors if isinstance(out, Tensor) else (out,)
     grid = parts[-1]
-    if not (isinstance(grid, Field) and grid.name == "Grid"):
+    if not isinstance(grid, Grid):
         return None
     group = spec.group
-    c_out = dimension(out, group) // dimension(grid, group)
+    c_out = out.dimension(group) // grid.dimension(group)
     k = grid.args[0]
     d = 2 if group.factors[grid.factor].kind in ("C", "D") else 3
-    return c_out, k, d, dimension(spec.rep_in, group)
+    return c_out, k, d, spec.rep_in.dimension(group)
 
 
 def as_kernels(view: View) -> View:
     """``view`` drawn kernel by kernel if its spec is a steerable kernel space."""
-    from ..spec import SpecError, parse_spec
-
-    try:
-        shape = kernel_shape(parse_spec(view.spec))
-    except SpecError:
+    if view.parsed is None or not view.spec_ok:
         return view
-    if shape is None or not view.spec_ok:
+    shape = kernel_shape(view.parsed)
+    if shape is None:
         return view
     return kernel_view(view, *shape)
 

@@ -21,8 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..reps import dimension
-from ..spec import Defining, Det, Dual, Field, Group, Power, Rep, Sum, Tensor, Trivial
+from ..spec import Group, Rep
 
 __all__ = ["boundaries", "coordinate_labels"]
 
@@ -46,19 +45,17 @@ def boundaries(rep: Rep, group: Group) -> dict[int, int]:
 
 def _depths(rep: Rep, group: Group) -> np.ndarray:
     """Array of length dim+1: depth of a boundary before each position, _EDGE at the ends."""
-    if isinstance(rep, Dual):
-        return _depths(rep.rep, group)
-    if isinstance(rep, Sum):
-        return _sum([_depths(t, group) for t in rep.terms])
-    if isinstance(rep, Tensor | Power):
-        parts = rep.factors if isinstance(rep, Tensor) else (rep.base,) * rep.k
-        return _tensor([_depths(p, group) for p in parts])
-    n = dimension(rep, group)
+    structure = rep.structure()
+    if structure.kind == "same":
+        return _depths(structure.parts[0], group)
+    if structure.kind == "sum":
+        return _sum([_depths(t, group) for t in structure.parts])
+    if structure.kind == "kron":
+        return _tensor([_depths(p, group) for p in structure.parts])
+    n = rep.dimension(group)
     out = np.full(n + 1, _NONE, np.int64)
-    if isinstance(rep, Trivial):  # k copies of 1: every copy is its own block
+    if structure.kind == "scalars":  # k copies of 1: every copy is its own block
         out[1:-1] = 0
-    elif not isinstance(rep, Defining | Det | Field):
-        raise TypeError(rep)
     out[[0, -1]] = _EDGE
     return out
 
@@ -97,17 +94,17 @@ def _tensor(factors: list[np.ndarray]) -> np.ndarray:
 
 def coordinate_labels(rep: Rep, group: Group) -> list[str]:
     """A short name for each coordinate: tensor indices joined by commas."""
-    if isinstance(rep, Dual):
-        return coordinate_labels(rep.rep, group)
-    if isinstance(rep, Sum):
-        return [label for t in rep.terms for label in coordinate_labels(t, group)]
-    if isinstance(rep, Tensor | Power):
-        parts = rep.factors if isinstance(rep, Tensor) else (rep.base,) * rep.k
+    structure = rep.structure()
+    if structure.kind == "same":
+        return coordinate_labels(structure.parts[0], group)
+    if structure.kind == "sum":
+        return [label for t in structure.parts for label in coordinate_labels(t, group)]
+    if structure.kind == "kron":
         labels = [""]
-        for p in parts:
+        for p in structure.parts:
             sub = coordinate_labels(p, group)
             labels = [f"{a},{b}" if a else b for a in labels for b in sub]
         return labels
-    if isinstance(rep, Det):
-        return ["det"]
-    return [str(i) for i in range(dimension(rep, group))]
+    if structure.label:
+        return [structure.label]
+    return [str(i) for i in range(rep.dimension(group))]

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .palette import qualitative
+from .terminal import swatches, wrap
 from .view import View
 
 __all__ = ["render_overview"]
@@ -265,8 +266,6 @@ class _Cells:
         return _name(tag[1]).rjust(width)
 
     def legend(self, width: int) -> list[str]:
-        from .text import _wrap
-
         ordered = [key for key, _ in sorted(self.kinds.items(), key=lambda kv: kv[1])]
         if self.counts:
             lines = ["a number = how many distinct parameters the block holds"]
@@ -280,7 +279,7 @@ class _Cells:
                          "wK = every entry of the block is w_K")
         elif ks:
             items = [f"{self.styles[k]}  {_RESET} w_{k}" for k in ks]
-            lines += _wrap(["every entry is"] + items,
+            lines += wrap(["every entry is"] + items,
                            [14] + [len(f"w_{k}") + 3 for k in ks], width, sep="  ")
         if self.zeros:
             lines.append(". = every entry is 0")
@@ -302,9 +301,7 @@ def _describe_set(key: tuple) -> str:
 
 
 def _styles(rgbs: np.ndarray, mode: str) -> list[str]:
-    from .text import _swatches
-
-    return _swatches(rgbs, mode)
+    return swatches(rgbs, mode)
 
 
 # ----------------------------------------------------------------------------- grid

@@ -25,7 +25,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .palette import diverging, qualitative, xterm256
+from .palette import diverging, qualitative
+from .terminal import swatches as _swatches
+from .terminal import wrap as _wrap
 from .view import View
 
 __all__ = ["MODES", "TooWide", "render_text", "symbols"]
@@ -163,18 +165,6 @@ def _column_header(view: View, names: list[str], cell: int) -> list[str]:
     return lines
 
 
-def _style(rgb, mode: str) -> str:
-    if mode == "truecolor":
-        return "\x1b[48;2;{};{};{}m".format(*(int(c) for c in rgb))
-    return f"\x1b[48;5;{int(xterm256(np.asarray(rgb))[0])}m"
-
-
-def _swatches(rgbs: np.ndarray, mode: str) -> list[str]:
-    if mode == "truecolor":
-        return [_style(c, mode) for c in rgbs]
-    return [f"\x1b[48;5;{int(i)}m" for i in xterm256(rgbs)]
-
-
 def _paint(codes: np.ndarray, styles: list[str], width: int, breaks) -> list[list[str]]:
     """Rows of cells; code -1 = unpainted.  Escape codes are written only where the
     colour changes, and the colour is reset before each separator column in ``breaks``."""
@@ -192,16 +182,6 @@ def _paint(codes: np.ndarray, styles: list[str], width: int, breaks) -> list[lis
             cells[-1] += _RESET
         out.append(cells)
     return out
-
-
-def _wrap(items: list[str], visible: list[int], width: int, sep: str = ", ") -> list[str]:
-    lines, line, used = [], "", 0
-    for item, n in zip(items, visible):
-        if line and used + len(sep) + n > width:
-            lines.append(line + sep.rstrip())
-            line, used = "", 0
-        line, used = (line + sep + item, used + len(sep) + n) if line else (item, n)
-    return lines + ([line] if line else [])
 
 
 class _PatternCells:

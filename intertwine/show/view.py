@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..basis import Basis
-from ..spec import SpecError, parse_spec
+from ..spec import Spec, SpecError
 from .layout import boundaries, coordinate_labels
 
 __all__ = ["View", "make_view", "read_target"]
@@ -48,6 +48,7 @@ class View:
     rep_in: str = ""
     spec_ok: bool = False  # the spec parsed and matches the shape: labels are available
     omitted: int = 0  # elements not drawn (beyond MAX_PANELS)
+    parsed: Spec | None = field(default=None, repr=False)  # the basis's parsed spec
     #: names of the rows and columns where they are not the spec's coordinates (kernels)
     names: tuple[list[str], list[str]] | None = None
 
@@ -57,7 +58,7 @@ class View:
             return self.names
         if not self.spec_ok:
             return ([str(i) for i in range(self.dim_out)], [str(j) for j in range(self.dim_in)])
-        s = parse_spec(self.spec)
+        s = self.parsed
         return coordinate_labels(s.rep_out, s.group), coordinate_labels(s.rep_in, s.group)
 
 
@@ -105,7 +106,7 @@ def make_view(b: Basis, element: int | None = None, seed: int | None = None) -> 
     view = View(spec=b.spec, kind=kind, n_basis=b.n_basis, dim_out=b.dim_out,
                 dim_in=b.dim_in, panels=panels, subtitle=subtitle, rep_out=b.rep_out,
                 rep_in=b.rep_in, omitted=omitted)
-    _add_structure(view)
+    _add_structure(view, b)
     return view
 
 
@@ -132,17 +133,16 @@ def _element(b: Basis, k: int) -> np.ndarray:
     return out
 
 
-def _add_structure(view: View) -> None:
+def _add_structure(view: View, b: Basis) -> None:
     """Block boundaries from the spec, if it parses and matches the matrix shape."""
     try:
-        s = parse_spec(view.spec)
+        s = b.parsed_spec
     except SpecError:  # a file from another writer: draw it without structure
         return
-    from ..reps import dimension
-
-    if (dimension(s.rep_out, s.group), dimension(s.rep_in, s.group)) != \
+    if (s.rep_out.dimension(s.group), s.rep_in.dimension(s.group)) != \
             (view.dim_out, view.dim_in):
         return
     view.row_bounds = boundaries(s.rep_out, s.group)
     view.col_bounds = boundaries(s.rep_in, s.group)
     view.spec_ok = True
+    view.parsed = s

@@ -1,14 +1,15 @@
-"""One interface over the three solvers: ``solve(problem, method) -> dict``.
+"""One interface over the three solvers: ``solve(problem, method) -> SolveResult``.
 
-Each solver returns ``{"n_basis": N, "pattern": array}`` or ``{"n_basis": N, "coo":
-Coo}``, optionally with ``"attrs"`` (diagnostics that go into the file).
+Each solver returns a :class:`SolveResult`: ``n_basis`` and a ``pattern`` or ``coo``
+entries, with ``attrs`` (diagnostics that go into the file).
 """
 
 from __future__ import annotations
 
 from ..problem import Problem
+from .result import SolveResult
 
-__all__ = ["METHODS", "LIMITS", "choose_method", "solve", "MethodError", "limit"]
+__all__ = ["METHODS", "LIMITS", "choose_method", "solve", "MethodError", "limit", "SolveResult"]
 
 METHODS = ("auto", "orbit", "exact", "numeric")
 
@@ -42,11 +43,36 @@ def choose_method(problem: Problem, method: str = "auto") -> str:
     if method == "orbit" and not problem.finite:
         raise MethodError(f"method orbit applies to finite groups only, not {problem.spec.group}"
                           "; use exact or numeric")
+    if method in ("orbit", "exact") and not problem.rational:
+        raise MethodError(f"method {method} needs rational matrices, and "
+                          f"{_irrational_atom(problem)} has irrational ones; use numeric")
+    if method == "orbit" and not problem.signed_permutation:
+        raise MethodError(f"method orbit applies to signed-permutation representations only, "
+                          f"not to {problem.spec}; use exact or numeric")
     if method != "auto":
         return method
-    if problem.finite:
+    if problem.finite and problem.signed_permutation:
         return "orbit"
+    if not problem.rational:
+        return "numeric"
+    if problem.finite:  # integer matrices that are no signed permutations
+        return "exact" if problem.entries <= LIMITS["exact_finite"] else "numeric"
     return "exact" if problem.entries <= AUTO_EXACT else "numeric"
+
+
+def _irrational_atom(problem: Problem) -> str:
+    """The first representation of the spec whose matrices are irrational, with its group
+    (``irr(1) of C(8)``), to name in the error."""
+    group = problem.spec.group
+    todo = [problem.spec.rep_in, problem.spec.rep_out]
+    while todo:
+        rep = todo.pop(0)
+        if not rep.rational(group):
+            if not rep.children:
+                factor = getattr(rep, "factor", None)
+                return f"{rep} of {group.factors[factor]}" if factor is not None else str(rep)
+            todo = list(rep.children)
+    return str(problem.spec)
 
 
 def limit(problem: Problem, method: str) -> int:
@@ -56,7 +82,7 @@ def limit(problem: Problem, method: str) -> int:
     return LIMITS[method]
 
 
-def solve(problem: Problem, method: str, **options) -> dict:
+def solve(problem: Problem, method: str, **options) -> SolveResult:
     problem.check_size(limit(problem, method), method)
     if method == "orbit":
         from .orbit import solve_orbit

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..basis import Coo
+from ..coo import Coo
 from ..problem import Problem
+from .result import SolveResult
 
 __all__ = ["solve_exact"]
 
@@ -85,7 +86,7 @@ def nullspace_rref(matrix, n_cols: int) -> tuple[int, Coo]:
     return len(free), coo
 
 
-def solve_exact(problem: Problem, subgroup: bool | None = None) -> dict:
+def solve_exact(problem: Problem, subgroup: bool | None = None) -> SolveResult:
     """RREF basis over the rationals.
 
     ``subgroup`` (default: for continuous groups) first reduces to the orbits of the
@@ -104,5 +105,4 @@ def solve_exact(problem: Problem, subgroup: bool | None = None) -> dict:
     else:
         n_basis, coo = nullspace_rref(problem.constraint_matrix(), problem.entries)
     coo.row, coo.col = np.divmod(coo.row, problem.dim_in)
-    return {"coo": coo, "n_basis": n_basis,
-            "attrs": {"exact_subgroup_reduction": bool(subgroup)}}
+    return SolveResult(n_basis, coo=coo, attrs={"exact_subgroup_reduction": bool(subgroup)})

@@ -38,9 +38,10 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from ..basis import Coo
+from ..coo import Coo
 from ..problem import Problem, TooLarge
 from .reduce import Reduction, by_subgroup, components, plain
+from .result import SolveResult
 
 __all__ = ["solve_numeric", "DEFAULT_TOLERANCE", "NotClearCut", "MAX_DENSE_UNKNOWNS"]
 
@@ -66,7 +67,7 @@ class NotClearCut(RuntimeError, ValueError):
 
 def solve_numeric(problem: Problem, tolerance: float = DEFAULT_TOLERANCE,
                   subgroup: bool = True, max_dense: int = MAX_DENSE_UNKNOWNS,
-                  split: bool = True) -> dict:
+                  split: bool = True) -> SolveResult:
     """``split=False`` solves all constrained unknowns as one system (for comparison)."""
     reduction = by_subgroup(problem) if subgroup else plain(problem)
     m = reduction.constraints
@@ -112,7 +113,7 @@ def solve_numeric(problem: Problem, tolerance: float = DEFAULT_TOLERANCE,
                           f"(largest singular value {top:.3g}); the nullspace is not clear")
     coo = _expand(reduction, coeff)
     coo.row, coo.col = np.divmod(coo.row, problem.dim_in)
-    return {"coo": coo, "n_basis": coeff.shape[0], "attrs": attrs}
+    return SolveResult(coeff.shape[0], coo=coo, attrs=attrs)
 
 
 class _Part:

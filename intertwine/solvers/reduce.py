@@ -31,8 +31,9 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from ..basis import Coo
+from ..coo import Coo
 from ..problem import Problem
+from .orbit.signed import signed_orbits
 
 __all__ = ["Reduction", "by_subgroup", "plain", "dedupe_rows", "components"]
 
@@ -76,63 +77,54 @@ class Reduction:
 def plain(problem: Problem) -> Reduction:
     """No reduction: one unknown per entry of W and every generator's constraint."""
     eye = sp.identity(problem.entries, np.int8, format="csc")
-    return Reduction(eye, dedupe_rows(problem.constraint_matrix()))
+    return Reduction(eye, _distinct_rows(problem.constraint_matrix()))
 
 
 def by_subgroup(problem: Problem) -> Reduction:
     """Orbits of the spec's discrete generators together with the subgroup H, and the
-    spanning Lie generators' constraints on them."""
-    pairs = list(zip(problem.discrete_out, problem.discrete_in))
-    pairs += list(zip(problem.subgroup_out, problem.subgroup_in))
-    basis = _orbit_basis(pairs, problem.dim_out, problem.dim_in)
-    blocks = [problem.constraint_block(problem.lie_out[k], problem.lie_in[k]) @ basis
-              for k in problem.spanning_lie]
+    spanning Lie generators' constraints on them.
+
+    Generators that act by general matrices (no signed permutation) take no part in the
+    orbits: they constrain the orbit coefficients like Lie generators do.  Should a
+    subgroup element act so, H is dropped and every Lie generator is imposed.
+    """
+    signed = [(g_out, g_in) for g_out, g_in in zip(problem.discrete_out, problem.discrete_in)
+              if g_out.is_signed_perm and g_in.is_signed_perm]
+    matrices = [(g_out.matrix(), g_in.matrix())
+                for g_out, g_in in zip(problem.discrete_out, problem.discrete_in)
+                if not (g_out.is_signed_perm and g_in.is_signed_perm)]
+    subgroup = list(zip(problem.subgroup_out, problem.subgroup_in))
+    if all(a.is_signed_perm and b.is_signed_perm for a, b in subgroup):
+        lie = problem.spanning_lie
+    else:
+        subgroup, lie = [], range(len(problem.lie_in))
+    basis = _orbit_basis(signed + subgroup, problem.dim_out, problem.dim_in)
+    pairs = matrices + [(problem.lie_out[k], problem.lie_in[k]) for k in lie]
+    blocks = [problem.constraint_block(a_out, a_in) @ basis for a_out, a_in in pairs]
     if not blocks:
         return Reduction(basis, sp.csr_matrix((0, basis.shape[1]), dtype=np.int64))
-    return Reduction(basis, dedupe_rows(sp.vstack(blocks, format="csr")))
+    return Reduction(basis, _distinct_rows(sp.vstack(blocks, format="csr")))
+
+
+def _distinct_rows(m: sp.csr_matrix) -> sp.csr_matrix:
+    """``dedupe_rows`` for integer constraints; float ones (irrational actions) only lose
+    their empty rows."""
+    if np.issubdtype(m.dtype, np.integer):
+        return dedupe_rows(m)
+    m = m.tocsr()
+    m.eliminate_zeros()
+    return m[np.diff(m.indptr) > 0]
 
 
 def _orbit_basis(pairs, dim_out: int, dim_in: int) -> sp.csc_matrix:
-    """Signed orbits of positions (i, j) under W -> rho_out(g) W rho_in(g)^T, as columns.
-
-    Through the double cover: node 2p + b stands for W[p] times (-1)^b, and g joins it to
-    node 2 g(p) + (b xor [sign of g at p < 0]).  An orbit carries a nonzero vector unless
-    both copies of a position land in one component.
-    """
+    """Signed orbits of positions (i, j) under W -> rho_out(g) W rho_in(g)^T, as columns
+    (``orbit.signed``: the double cover), each +1 at its first position."""
     n = dim_out * dim_in
     if not pairs:
         return sp.identity(n, np.int8, format="csc")
-    cover = []
-    for g_out, g_in in pairs:
-        image = (g_out.perm[:, None] * dim_in + g_in.perm[None, :]).ravel()
-        s_out = np.ones(dim_out, np.int8) if g_out.sign is None else g_out.sign
-        s_in = np.ones(dim_in, np.int8) if g_in.sign is None else g_in.sign
-        flip = (np.multiply.outer(s_out, s_in) < 0).ravel().astype(np.int64)
-        cover.append(np.stack([2 * image + flip, 2 * image + 1 - flip], axis=1).ravel())
-    labels = _components(cover, 2 * n)
-    plus, minus = labels[0::2], labels[1::2]
-    pos = np.flatnonzero(plus != minus)
-    orbit = np.minimum(plus, minus)[pos]
-    # Components are numbered by their first node, and an orbit's first position's
-    # positive copy 2f comes before everything else of the orbit: +1 there, and orbits
-    # numbered in the order of their first positions.
-    value = np.where(plus[pos] < minus[pos], 1, -1).astype(np.int8)
-    _, column = np.unique(orbit, return_inverse=True)
-    return sp.csc_matrix((value, (pos, column.ravel())), shape=(n, int(column.max(initial=-1)) + 1))
-
-
-def _components(images: list[np.ndarray], n_nodes: int) -> np.ndarray:
-    """Weakly connected components, numbered in the order of their first node."""
-    k = len(images)
-    indices = np.stack(images, axis=1).ravel()
-    indptr = np.arange(0, k * n_nodes + 1, k)
-    graph = sp.csr_matrix((np.ones(len(indices), np.int8), indices, indptr),
-                          shape=(n_nodes, n_nodes))
-    _, labels = connected_components(graph, directed=True, connection="weak")
-    _, first = np.unique(labels, return_index=True)
-    rank = np.empty(len(first), np.int64)
-    rank[np.argsort(first, kind="stable")] = np.arange(len(first))
-    return rank[labels]
+    orbits = signed_orbits(pairs, dim_out, dim_in)
+    return sp.csc_matrix((orbits.value, (orbits.position, orbits.orbit)),
+                         shape=(n, orbits.count))
 
 
 def components(constraints: sp.spmatrix) -> tuple[np.ndarray, int]:

@@ -1,29 +1,9 @@
-"""Orbit solver: bases of (signed) permutation representations, exact and fast.
+"""Products of symmetric groups on sums of tensor monomials: the pattern in closed form.
 
-The group permutes the positions (i, j) of W.  An equivariant W is constant on each
-orbit, so the orbits *are* the basis: element k is 1 on orbit k.  With signs, W must
-also satisfy W[g(p)] = sign * W[p]; an orbit on which some element returns a position
-to itself with sign -1 carries only zero.
-
-Orbits are numbered by their smallest (row-major) position, which is exactly the
-reduced row-echelon order the contract requires.
-
-The floor for a permutation-group basis is writing its pattern, so every path here
-works in place on arrays of the pattern's size, in blocks of ``_CHUNK`` entries, without
-a sort and without a Python loop over entries:
-
-* Products of symmetric groups on tensor monomials (Maron et al., Hartford et al.)
-  need no search at all.  A position's orbit is the equality pattern of its indices, a
-  restricted-growth string, and the rank of that string among all valid strings has a
-  closed form, added up digit by digit (``_Ranker``).  Any band of rows can be computed
-  alone (``pattern_source``), so a pattern larger than memory is written band by band.
-* Other permutation actions (C(n), D(n), Perm, A(n) of small degree, sums): labels start
-  as the positions themselves and repeatedly take the minimum over each generator's
-  cycles (by doubling: log2(order) gathers), then jump to their label's label, until
-  nothing changes.  The label is then the orbit's smallest position.  A generator acts
-  on a tensor monomial axis by axis, so a gather is a few ``np.take`` along small axes,
-  never an index array of the pattern's size.
-* Signed actions (``det``) go through a graph on the double cover (scipy).
+A position's orbit is the equality pattern of its indices, a restricted-growth string,
+and the rank of that string among all valid strings has a closed form, added up digit by
+digit (``_Ranker``).  Any band of rows can be computed alone (``pattern_source``), so a
+pattern larger than memory is written band by band.
 """
 
 from __future__ import annotations
@@ -32,55 +12,29 @@ import math
 
 import numpy as np
 
-from ..basis import Coo, pattern_dtype
-from ..problem import Problem
-from ..spec import Defining, Dual, Power, Rep, Sum, Tensor, Trivial
+from ...coo import pattern_dtype
+from ...problem import Problem
+from ...spec import Rep
+from .common import chunk_size
 
-__all__ = ["solve_orbit", "monomial", "pattern_source", "streamable", "SymmetricPattern"]
+__all__ = ["monomial", "streamable", "pattern_source", "SymmetricPattern"]
 
-#: entries handled per block: large enough that numpy's per-call overhead vanishes,
-#: small enough that the temporaries of a block stay in cache and add little memory
-_CHUNK = 1 << 19
+#: sums of more monomials than this take the general orbit path (blocks are pairs of them)
+MAX_SUMMANDS = 10**4
 
-
-def solve_orbit(problem: Problem) -> dict:
-    if not problem.finite:
-        raise ValueError("method orbit applies to finite groups only")
-    source = pattern_source(problem)
-    if source is not None:
-        return {"pattern": source.array(), "n_basis": source.n_basis}
-    if _signed(problem):
-        images, negative = _position_images(problem)
-        return _signed_orbits(images, negative, problem)
-    shape, actions = _axis_actions(problem)
-    labels = _orbit_minima(shape, actions)
-    pattern, n_basis = _rank_minima(labels.reshape(-1))
-    return _pattern_result(pattern, n_basis, problem)
-
-
-def _pattern_result(pattern: np.ndarray, n_basis: int, problem: Problem) -> dict:
-    return {"pattern": pattern.reshape(problem.dim_out, problem.dim_in), "n_basis": n_basis}
-
-
-def _signed(problem: Problem) -> bool:
-    return any(g.sign is not None
-               for g in (*problem.discrete_in, *problem.discrete_out))
-
-
-# ----------------------------------------------------------------------------- S(n) products
 
 def monomial(rep: Rep) -> tuple[int, ...] | None:
     """The factor of each tensor slot of a product of V's, or None if not such a product."""
-    if isinstance(rep, Trivial):
-        return () if rep.k == 1 else None
-    if isinstance(rep, Defining):
-        return (rep.factor,)
-    if isinstance(rep, Dual):
-        return monomial(rep.rep)
-    if isinstance(rep, Tensor | Power):
-        parts = rep.factors if isinstance(rep, Tensor) else (rep.base,) * rep.k
+    s = rep.structure()
+    if s.kind == "scalars":
+        return () if s.count == 1 else None
+    if s.kind == "axis":
+        return (s.factor,)
+    if s.kind == "same":
+        return monomial(s.parts[0])
+    if s.kind == "kron":
         out: tuple[int, ...] = ()
-        for p in parts:
+        for p in s.parts:
             m = monomial(p)
             if m is None:
                 return None
@@ -95,26 +49,26 @@ def _summands(rep: Rep) -> list[tuple[int, ...]] | None:
     None unless each summand occupies a contiguous range of coordinates: R * (Q1 + Q2)
     interleaves Q1 and Q2 (row-major), which only a one-dimensional R leaves contiguous.
     """
-    if isinstance(rep, Trivial):
-        return [()] * rep.k
-    if isinstance(rep, Defining):
-        return [(rep.factor,)]
-    if isinstance(rep, Dual):
-        return _summands(rep.rep)
-    if isinstance(rep, Tensor | Power):
-        parts = rep.factors if isinstance(rep, Tensor) else (rep.base,) * rep.k
+    s = rep.structure()
+    if s.kind == "scalars":
+        return [()] * s.count if s.count <= MAX_SUMMANDS else None
+    if s.kind == "axis":
+        return [(s.factor,)]
+    if s.kind == "same":
+        return _summands(s.parts[0])
+    if s.kind == "kron":
         acc: list[tuple[int, ...]] = [()]
-        for p in parts:
+        for p in s.parts:
             sub = _summands(p)
-            if sub is None or (len(sub) > 1 and any(acc)):
+            if sub is None or (len(sub) > 1 and any(acc)) or len(acc) * len(sub) > MAX_SUMMANDS:
                 return None
             acc = [a + b for a in acc for b in sub]
         return acc
-    if isinstance(rep, Sum):
+    if s.kind == "sum":
         out = []
-        for t in rep.terms:
+        for t in s.parts:
             sub = _summands(t)
-            if sub is None:
+            if sub is None or len(out) + len(sub) > MAX_SUMMANDS:
                 return None
             out += sub
         return out
@@ -128,14 +82,14 @@ def _symmetric_blocks(problem: Problem):
     enough that no S(n)-orbit of tuples splits).  The group keeps every summand, so W
     splits into blocks Hom(R_a, Q_b), each a monomial problem of its own.
     """
-    spec = problem.spec
+    spec = problem.model
     outs, ins = _summands(spec.rep_out), _summands(spec.rep_in)
     if outs is None or ins is None:
         return None
     sizes = []
     for i, f in enumerate(spec.group.factors):
         used = max(q.count(i) + r.count(i) for q in outs for r in ins)
-        if not (f.kind == "S" or (f.kind == "A" and f.degree >= used + 2)):
+        if not f.family.tuples_by_equality(f, used):
             return None
         sizes.append(f.degree)
     return outs, ins, sizes
@@ -172,7 +126,7 @@ class SymmetricPattern:
     of the orbit's first position in W among all blocks' (a sort of n_basis numbers, not
     of entries), applied to each block's values with one gather.  A single monomial needs
     no renumbering.  ``fill(start, stop, out)`` computes rows start..stop-1 in pieces of at
-    most ``_CHUNK`` entries, so memory beyond ``out`` stays bounded by a piece.
+    most ``chunk_size()`` entries, so memory beyond ``out`` stays bounded by a piece.
     """
 
     def __init__(self, problem: Problem, outs, ins, sizes):
@@ -219,7 +173,7 @@ class SymmetricPattern:
             lo, hi = (a - block.rows[0]) * block.width, (b - block.rows[0]) * block.width
             direct = block.numbers is None and view.flags.c_contiguous
             flat = view.reshape(-1) if direct else None
-            for offset, size, piece in block.ranker.pieces(lo, hi):  # entries / _CHUNK
+            for offset, size, piece in block.ranker.pieces(lo, hi):  # entries / chunk_size()
                 if direct:
                     block.ranker.write(piece, flat[offset - lo:offset - lo + size])
                     continue
@@ -351,8 +305,8 @@ class _Ranker:
                          {f: np.full((1, self.sizes[f]), _UNSEEN, np.int8) for f in live}, 0, 0)
 
     def pieces(self, lo: int, hi: int):
-        """Runs of prefixes covering positions lo..hi-1 exactly, each at most ``_CHUNK``
-        positions: (first position, positions, prefixes).  Trip count: entries / _CHUNK."""
+        """Runs of prefixes covering positions lo..hi-1 exactly, each at most ``chunk_size()``
+        positions: (first position, positions, prefixes).  Trip count: entries / chunk_size()."""
         if self.extent[0] == 0 or lo >= hi:
             return
         yield from self._split(self.root(), lo, hi)
@@ -362,7 +316,7 @@ class _Ranker:
         end = state.start + len(state) * per
         if end <= lo or state.start >= hi:
             return
-        if lo <= state.start and end <= hi and len(state) * per <= _CHUNK:
+        if lo <= state.start and end <= hi and len(state) * per <= chunk_size():
             yield state.start, len(state) * per, state
             return
         if len(state) > 1:
@@ -375,7 +329,7 @@ class _Ranker:
         child = self.extent[t + 1]
         first = max(0, (lo - state.start) // child)
         last = min(n, -(-(hi - state.start) // child))
-        step = max(1, _CHUNK // child)
+        step = max(1, chunk_size() // child)
         digit = self._digit(state, f)
         for a in range(first, last, step):
             b = min(a + step, last)
@@ -393,7 +347,7 @@ class _Ranker:
             return
         if first < whole_lo:
             yield first, whole_lo
-        step = max(1, _CHUNK // per)
+        step = max(1, chunk_size() // per)
         yield from ((a, min(a + step, whole_hi)) for a in range(whole_lo, whole_hi, step))
         if whole_hi < last:
             yield whole_hi, last
@@ -448,223 +402,3 @@ class _Ranker:
             blocks[f] = grown.reshape(-1, n)
         return _Prefixes(rank, counts, blocks, t + 1,
                          state.start + a * self.extent[t + 1])
-
-
-# ----------------------------------------------------------------------------- other groups
-
-def _axis_actions(problem: Problem) -> tuple[tuple[int, ...], list[list]]:
-    """W's positions as a tensor, and each generator as one permutation per axis.
-
-    For tensor monomials the axes are the slots (a generator of factor i permutes the
-    slots of factor i and leaves the others alone: None); otherwise the two axes are
-    rows and columns.  Generators that move nothing are dropped.
-    """
-    from ..groups import group_generators
-
-    spec = problem.spec
-    out_m, in_m = monomial(spec.rep_out), monomial(spec.rep_in)
-    if out_m is not None and in_m is not None:
-        slots = out_m + in_m
-        degrees = [f.degree for f in spec.group.factors]
-        shape = tuple(degrees[f] for f in slots)
-        actions = [[g.perm if f == i else None for f in slots]
-                   for i, g in group_generators(spec.group)[0]]
-    else:
-        shape = (problem.dim_out, problem.dim_in)
-        actions = [[g_out.perm, g_in.perm]
-                   for g_in, g_out in zip(problem.discrete_in, problem.discrete_out)]
-    actions = [[None if p is None or np.array_equal(p, np.arange(len(p))) else
-                p.astype(np.intp) for p in action] for action in actions]
-    return shape, [a for a in actions if any(p is not None for p in a)]
-
-
-def _orbit_minima(shape: tuple[int, ...], actions: list[list]) -> np.ndarray:
-    """Label of every position: the smallest position of its orbit (int32 or int64).
-
-    Invariant: label[p] lies in p's orbit and label[p] <= p; every step only lowers
-    labels, so steps may read labels that the same step already lowered.  At the fixed
-    point labels are constant along every generator, hence on orbits, hence the minimum.
-    """
-    size = math.prod(shape)
-    dtype = np.int32 if size < 2**31 else np.int64
-    labels = np.arange(size, dtype=dtype)
-    if not actions:
-        return labels
-    grid = _Grid(shape)
-    total = int(labels.sum(dtype=np.int64))
-    while True:
-        before = total
-        for action in actions:
-            power = action
-            for _ in range(_doublings(action)):  # window of 2**k steps along each cycle
-                grid.lower(labels, power)
-                power = [None if p is None else p[p] for p in power]
-        total = int(labels.sum(dtype=np.int64))
-        while True:  # pointer jumping: a label's label is in the same orbit and smaller
-            for a in range(0, size, _CHUNK):
-                chunk = labels[a:a + _CHUNK]
-                np.take(labels, chunk, out=chunk, mode="clip")
-            jumped = int(labels.sum(dtype=np.int64))
-            if jumped == total:
-                break
-            total = jumped
-        if total == before:  # labels only ever decrease: equal sums, nothing moved
-            return labels
-
-
-def _doublings(action: list) -> int:
-    """Doubling steps after which a window covers a whole cycle on positions."""
-    order = math.lcm(*(_order(p) for p in action if p is not None))
-    return max(1, (order - 1).bit_length())
-
-
-def _order(perm: np.ndarray) -> int:
-    """Order of a permutation: the lcm of its cycle lengths (vectorised, by doubling)."""
-    first = np.arange(len(perm))
-    step = perm
-    while True:
-        lower = np.minimum(first, first[step])
-        step = step[step]
-        if np.array_equal(lower, first):
-            break
-        first = lower
-    lengths = np.bincount(first)
-    return math.lcm(*(int(x) for x in np.unique(lengths[lengths > 0])))
-
-
-class _Grid:
-    """Gathers label[g(p)] for all p, block by block, axis by axis.
-
-    The leading axes are merged into one (their joint permutation is small: at most
-    size / _CHUNK... entries); each block of leading indices is gathered with one take,
-    then permuted along the remaining small axes.
-    """
-
-    def __init__(self, shape: tuple[int, ...]):
-        lead = 0
-        while lead < len(shape) - 1 and math.prod(shape[lead:]) > _CHUNK:
-            lead += 1
-        self.lead_shape = shape[:max(lead, 1)]
-        self.tail_shape = shape[max(lead, 1):]
-        self.rows = math.prod(self.lead_shape)
-        self.row_size = math.prod(self.tail_shape)
-        self.block = max(1, _CHUNK // max(1, self.row_size))
-
-    def _lead_perm(self, action: list) -> np.ndarray | None:
-        parts = action[:len(self.lead_shape)]
-        if all(p is None for p in parts):
-            return None
-        joint = np.zeros(1, np.intp)
-        for p, n in zip(parts, self.lead_shape):
-            p = np.arange(n) if p is None else p
-            joint = (joint[:, None] * n + p[None, :]).ravel()
-        return joint
-
-    def lower(self, labels: np.ndarray, action: list) -> None:
-        """labels[p] = min(labels[p], labels[g(p)]) for every position p."""
-        rows = labels.reshape(self.rows, self.row_size)
-        lead = self._lead_perm(action)
-        tail = [(axis + 1, p) for axis, p in enumerate(action[len(self.lead_shape):])
-                if p is not None]
-        for a in range(0, self.rows, self.block):
-            b = min(a + self.block, self.rows)
-            moved = rows[a:b] if lead is None else rows[lead[a:b]]
-            if tail:
-                moved = moved.reshape((b - a,) + self.tail_shape)
-                for axis, p in tail:
-                    moved = np.take(moved, p, axis=axis)
-                moved = moved.reshape(b - a, self.row_size)
-            np.minimum(rows[a:b], moved, out=rows[a:b])
-
-
-def _rank_minima(labels: np.ndarray) -> tuple[np.ndarray, int]:
-    """Pattern from orbit-minimum labels: orbits numbered by their smallest position.
-
-    ``labels`` is consumed: each orbit's smallest position is overwritten with the orbit's
-    number, which every later position of the orbit then reads.
-    """
-    size = len(labels)
-    n_basis = 0
-    for a in range(0, size, _CHUNK):
-        chunk = labels[a:a + _CHUNK]
-        n_basis += int(np.count_nonzero(chunk == np.arange(a, a + len(chunk))))
-    pattern = np.empty(size, pattern_dtype(n_basis))
-    seen = 0
-    for a in range(0, size, _CHUNK):
-        chunk = labels[a:a + _CHUNK]
-        original = chunk.copy()
-        first = original == np.arange(a, a + len(chunk))
-        numbers = seen + np.cumsum(first, dtype=labels.dtype) - 1
-        chunk[first] = numbers[first]
-        seen += int(np.count_nonzero(first))
-        pattern[a:a + len(chunk)] = labels[original]
-    return pattern, n_basis
-
-
-# ----------------------------------------------------------------------------- signed graphs
-
-def _position_images(problem: Problem):
-    """For each generator, the image of every flat position p = i*dim_in + j."""
-    images, negative = [], []
-    signed = False
-    for g_in, g_out in zip(problem.discrete_in, problem.discrete_out):
-        images.append((g_out.perm[:, None] * problem.dim_in + g_in.perm[None, :]).ravel())
-        if g_in.sign is not None or g_out.sign is not None:
-            signed = True
-        s_in = np.ones(problem.dim_in, np.int8) if g_in.sign is None else g_in.sign
-        s_out = np.ones(problem.dim_out, np.int8) if g_out.sign is None else g_out.sign
-        negative.append((np.multiply.outer(s_out, s_in) < 0).ravel())
-    return images, (negative if signed else None)
-
-
-def _components(images: list[np.ndarray], n_nodes: int) -> np.ndarray:
-    """Component labels, numbered in order of each component's first node."""
-    import scipy.sparse as sp
-    from scipy.sparse.csgraph import connected_components
-
-    if not images:
-        return np.arange(n_nodes)
-    k = len(images)
-    index_dtype = np.int32 if n_nodes < 2**31 else np.int64
-    indices = np.stack(images, axis=1).astype(index_dtype, copy=False).ravel()
-    indptr = np.arange(0, k * n_nodes + 1, k, dtype=index_dtype)
-    graph = sp.csr_matrix((np.ones(len(indices), np.int8), indices, indptr),
-                          shape=(n_nodes, n_nodes))
-    _, labels = connected_components(graph, directed=True, connection="weak")
-    return _first_occurrence_order(labels)
-
-
-def _first_occurrence_order(labels: np.ndarray) -> np.ndarray:
-    """Renumber labels so that they first appear in increasing order 0, 1, 2, ..."""
-    running = np.maximum.accumulate(labels)
-    if labels[0] == 0 and np.all(labels[1:] <= running[:-1] + 1):
-        return labels  # scipy already numbers components by their first node
-    _, first = np.unique(labels, return_index=True)
-    rank = np.empty(len(first), np.int64)
-    rank[np.argsort(first, kind="stable")] = np.arange(len(first))
-    return rank[labels]
-
-
-def _signed_orbits(images, negative, problem: Problem) -> dict:
-    """Orbits with signs, via the double cover: node 2p + b carries W[p] times (-1)^b."""
-    n = problem.entries
-    # node 2p+0 -> 2g(p)+neg, node 2p+1 -> 2g(p)+(1-neg): interleave both sheets
-    cover = [np.stack([2 * img + neg, 2 * img + (1 - neg)], axis=1).ravel()
-             for img, neg in zip(images, (x.astype(np.int64) for x in negative))]
-    labels = _components(cover, 2 * n)
-    plus, minus = labels[0::2], labels[1::2]
-    nonzero = plus != minus
-    orbit = np.minimum(plus, minus)
-    # The sheet holding an orbit's first position has the smaller label (first-node
-    # numbering), so that position gets +1: the leading entry of an RREF row.
-    value = np.where(plus < minus, 1.0, -1.0)
-    keep = np.zeros(int(orbit.max()) + 1, bool)
-    keep[orbit[nonzero]] = True
-    rank = np.cumsum(keep) - 1
-    pos = np.flatnonzero(nonzero)
-    row, col = np.divmod(pos, problem.dim_in)
-    index = rank[orbit[pos]]
-    values = value[pos]
-    ints = values.astype(np.int64)
-    coo = Coo(index, row, col, values, ints, np.ones(len(pos), np.int64))
-    return {"coo": coo, "n_basis": int(keep.sum())}

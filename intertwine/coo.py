@@ -1,0 +1,59 @@
+"""Ground floor: sparse matrices and bases as plain numpy arrays.
+
+Everything above (groups, representations, solvers, the Basis object, the file
+reader and writer) exchanges sparse data in these forms, so that none of them needs
+to import another to pass a matrix along, and none needs scipy to do so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, NamedTuple
+
+import numpy as np
+
+if TYPE_CHECKING:  # imported where used: computing and saving a pattern needs no scipy
+    import scipy.sparse as sp
+
+__all__ = ["Coo", "CooMatrix", "pattern_dtype"]
+
+
+def pattern_dtype(n_basis: int) -> np.dtype:
+    """The smallest signed integer type that holds -1 .. n_basis - 1."""
+    for dt in (np.int8, np.int16, np.int32):
+        if n_basis <= np.iinfo(dt).max:
+            return np.dtype(dt)
+    return np.dtype(np.int64)
+
+
+@dataclass
+class Coo:
+    """Entries B_index[row, col] = value; numerator/denominator hold exact values."""
+
+    index: np.ndarray
+    row: np.ndarray
+    col: np.ndarray
+    value: np.ndarray
+    numerator: np.ndarray | None = None  # int64, or object (Python ints) if too large
+    denominator: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+
+class CooMatrix(NamedTuple):
+    """A sparse matrix as plain arrays: M[row[k], col[k]] = value[k] (no duplicates).
+
+    What a signed permutation exports (``SignedPerm.coo``): writing it to a file needs
+    neither scipy nor a conversion.
+    """
+
+    row: np.ndarray
+    col: np.ndarray
+    value: np.ndarray
+    shape: tuple[int, int]
+
+    def tocsr(self) -> sp.csr_matrix:
+        import scipy.sparse as sp
+
+        return sp.csr_matrix((self.value, (self.row, self.col)), shape=self.shape)

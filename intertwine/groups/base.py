@@ -1,0 +1,321 @@
+"""What every group family is: an object that answers for one kind of factor.
+
+A *family* (``S``, ``C``, ``SO``, ...) is one object registered by name.  It answers
+for a factor of its kind: the argument shapes its name takes, the degree of V,
+finiteness, the generators of V (discrete ones as signed permutations, Lie-algebra
+ones as small integer sparse matrices, and for continuous groups the signed
+permutations of a finite subgroup), and optionally what counting needs: the order,
+a histogram of elements by (trace on V, determinant), closed counts of Hom spaces
+between tensor monomials.  Finite families enumerate their elements by closure of
+their generators (``elements``), so a new finite group needs only its generators.
+
+To add a group: write one module in this package with a subclass of
+:class:`GroupFamily` decorated by :func:`register` (``__init__`` imports every module).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..coo import CooMatrix
+
+if TYPE_CHECKING:  # imported where used: finite groups never need scipy
+    import scipy.sparse as sp
+
+    from ..spec import Factor
+
+__all__ = ["SignedPerm", "GroupFamily", "FiniteFamily", "FactorData", "register", "family",
+           "FAMILIES", "ArgumentError", "from_cycles", "unit", "reflection", "quarter_turn",
+           "quarter_turns", "rotations", "ElementTable"]
+
+
+@dataclass(frozen=True, eq=False)
+class SignedPerm:
+    """``g e_j = sign[j] e_{perm[j]}``; ``sign`` is None for a plain permutation."""
+
+    perm: np.ndarray
+    sign: np.ndarray | None = None
+
+    #: an action by a signed permutation: the orbit solver applies (see ``reps.action``)
+    is_signed_perm = True
+    rational = True
+
+    @property
+    def size(self) -> int:
+        return len(self.perm)
+
+    def det(self) -> int:
+        """Determinant: sign of the permutation times the product of the signs."""
+        perm = self.perm
+        seen = np.zeros(len(perm), bool)
+        parity = 0
+        for start in range(len(perm)):  # runs over V's n points only, never tensor powers
+            if seen[start]:
+                continue
+            length, j = 0, start
+            while not seen[j]:
+                seen[j] = True
+                j = perm[j]
+                length += 1
+            parity ^= (length - 1) & 1
+        d = -1 if parity else 1
+        if self.sign is not None and np.count_nonzero(self.sign < 0) % 2:
+            d = -d
+        return d
+
+    def coo(self) -> CooMatrix:
+        """The matrix as coo arrays, rows in increasing order (as scipy's tocoo gives)."""
+        n = self.size
+        col = np.argsort(self.perm)  # the inverse permutation: row i has its 1 in col[i]
+        value = np.ones(n, np.int64) if self.sign is None else self.sign[col].astype(np.int64)
+        return CooMatrix(np.arange(n), col, value, (n, n))
+
+    def matrix(self) -> sp.csr_matrix:
+        return self.coo().tocsr()
+
+    def signs(self) -> np.ndarray:
+        return np.ones(self.size, np.int8) if self.sign is None else self.sign
+
+    @staticmethod
+    def identity(n: int) -> SignedPerm:
+        return SignedPerm(np.arange(n, dtype=np.int64))
+
+
+@dataclass(frozen=True, eq=False)
+class FactorData:
+    degree: int
+    discrete: tuple[SignedPerm, ...]
+    lie: tuple[sp.csr_matrix, ...]
+    finite: bool
+    #: signed permutations inside the group (beyond ``discrete``), used only to shrink
+    #: problems; with ``discrete`` they generate a finite subgroup H
+    subgroup: tuple[SignedPerm, ...] = ()
+
+
+class ArgumentError(ValueError):
+    """Arguments a family does not take; ``argument`` is the 0-based one to point at."""
+
+    def __init__(self, message: str, argument: int | None = None):
+        super().__init__(message)
+        self.argument = argument
+
+
+@dataclass(frozen=True, eq=False)
+class ElementTable:
+    """All elements of a finite factor on V: ``perm[e, j]``, ``sign[e, j]`` (rows e)."""
+
+    perm: np.ndarray
+    sign: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.perm)
+
+
+class GroupFamily(ABC):
+    """One kind of group factor.  Subclasses set ``names`` (canonical first, then aliases)
+    and ``finite``, and implement ``degree`` and the generators."""
+
+    names: tuple[str, ...] = ()
+    finite: bool = False
+    #: "ints" (``NAME`` or ``NAME(n, ...)``) or "cycles" (``NAME(n; g1, g2, ...)``)
+    syntax: str = "ints"
+    #: keep discrete generators that act on V as the identity (they may move other
+    #: representations: D(1)'s and D(2)'s reflection)
+    keeps_trivial_generators: bool = False
+    #: one-line description for error messages and the README
+    summary: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.names[0]
+
+    def check(self, args: tuple[int, ...], cycles: tuple) -> None:
+        """Raise ArgumentError unless the arguments are valid (default: one n >= 1)."""
+        if len(args) != 1:
+            raise ArgumentError(f"{self.name} takes one integer, {self.name}(n)",
+                                min(len(args), 1))
+        if args[0] < 1:
+            raise ArgumentError("the group size must be at least 1", 0)
+
+    def format(self, f: Factor) -> str:
+        return f"{self.name}({','.join(map(str, f.args))})" if f.args else self.name
+
+    @abstractmethod
+    def degree(self, f: Factor) -> int:
+        """Dimension of the defining representation V."""
+
+    @abstractmethod
+    def discrete(self, f: Factor) -> list[SignedPerm]:
+        """Discrete generators (stored in files), as signed permutations of V."""
+
+    def lie(self, f: Factor) -> list[sp.csr_matrix]:
+        """Lie-algebra generators on V (continuous groups), small integer matrices."""
+        return []
+
+    def subgroup(self, f: Factor) -> list[SignedPerm]:
+        """Extra signed permutations in the group, only to shrink problems (never stored)."""
+        return []
+
+    def lie_dimension(self, f: Factor) -> int:
+        """Number of Lie-algebra generators, known without building them (size checks)."""
+        return 0
+
+    def tuples_by_equality(self, f: Factor, slots: int) -> bool:
+        """The orbits on index tuples of length ``slots`` are their equality patterns, as
+        for S(n) (then the orbit solver's closed form applies)."""
+        return False
+
+    # -- counting (optional) ---------------------------------------------------------
+    def order(self, f: Factor) -> int | None:
+        return None
+
+    def histogram(self, f: Factor, degree: int | None, max_order: int,
+                  powers: int = 1) -> dict | None:
+        """{(trace on V, det): number of elements}; see ``counting.histogram``.  With
+        ``powers`` = p > 1 the keys are (trace of g, det g, trace of g**2, ...,
+        trace of g**p), for the characters of ``sym`` and ``alt``."""
+        return None
+
+    def hom(self, f: Factor, m_in: tuple[int, int, int], m_out: tuple[int, int, int]
+            ) -> int | None:
+        """dim Hom between V**a (x) dual(V)**b (x) det**e monomials, (a, b, e) each side,
+        by a closed formula; None where the family has none."""
+        return None
+
+
+class FiniteFamily(GroupFamily):
+    """A finite family: elements by closure of the generators, histograms from them."""
+
+    finite = True
+
+    def elements(self, f: Factor, max_order: int = 200_000) -> ElementTable | None:
+        """Every element on V by breadth-first closure (None beyond max_order elements)."""
+        n = self.degree(f)
+        gens = [(g.perm, g.signs().astype(np.int8)) for g in self.discrete(f)]
+        start = (np.arange(n, dtype=np.int64), np.ones(n, np.int8))
+        seen = {_key(*start): start}
+        frontier = [start]
+        while frontier:
+            nxt = []
+            for perm, sign in frontier:
+                for gp, gs in gens:  # (g h) e_j = sign_h[j] g e_{h(j)}
+                    p, s = gp[perm], sign * gs[perm]
+                    key = _key(p, s)
+                    if key not in seen:
+                        seen[key] = (p, s)
+                        nxt.append((p, s))
+                        if len(seen) > max_order:
+                            return None
+            frontier = nxt
+        perms = np.array([v[0] for v in seen.values()], np.int64).reshape(-1, n)
+        signs = np.array([v[1] for v in seen.values()], np.int8).reshape(-1, n)
+        return ElementTable(perms, signs)
+
+    def order(self, f: Factor) -> int | None:
+        table = self.elements(f)
+        return None if table is None else len(table)
+
+    def histogram(self, f: Factor, degree: int | None, max_order: int,
+                  powers: int = 1) -> dict | None:
+        table = self.elements(f, max_order)
+        if table is None:
+            return None
+        det = np.array([SignedPerm(p, s).det() for p, s in zip(table.perm, table.sign)])
+        return power_histogram(table.perm, table.sign, det, powers)
+
+
+def power_histogram(perm: np.ndarray, sign: np.ndarray | None, det: np.ndarray, powers: int,
+                    fixed_outside: int = 0) -> dict:
+    """Histogram of elements given as rows (``perm[e, j]``, ``sign[e, j]``; signs None for
+    permutations) by (trace, det[, trace of g**2, ..., trace of g**powers]); points not
+    in the rows are fixed by every element (``fixed_outside``)."""
+    n = perm.shape[1]
+    rows = np.arange(len(perm))[:, None]
+    columns = [None, det.astype(np.int64)]
+    p, s = np.broadcast_to(np.arange(n), perm.shape), None
+    for j in range(1, powers + 1):
+        # g**j = g o g**(j-1): e_i -> s_{j-1}[i] g e_{p(i)} = s_{j-1}[i] sign[p(i)] e_{g(p(i))}
+        if sign is not None:
+            s = sign[rows, p] if s is None else s * sign[rows, p]
+        p = perm[rows, p]
+        fixed = p == np.arange(n)
+        trace = (np.count_nonzero(fixed, axis=1) if s is None else
+                 np.where(fixed, s, 0).sum(axis=1)) + fixed_outside
+        if j == 1:
+            columns[0] = trace.astype(np.int64)
+        else:
+            columns.append(trace.astype(np.int64))
+    keys, counts = np.unique(np.stack(columns), axis=1, return_counts=True)
+    return {tuple(k): c for k, c in zip(keys.T.tolist(), counts.tolist(), strict=True)}
+
+
+def _key(perm: np.ndarray, sign: np.ndarray) -> bytes:
+    return perm.tobytes() + sign.tobytes()
+
+
+#: every family, under each of its names
+FAMILIES: dict[str, GroupFamily] = {}
+
+
+def register(cls: type[GroupFamily]) -> type[GroupFamily]:
+    """Class decorator: one instance of the family, known under each of its names."""
+    instance = cls()
+    for name in cls.names:
+        if name in FAMILIES:
+            raise RuntimeError(f"group name {name!r} registered twice")
+        FAMILIES[name] = instance
+    return cls
+
+
+def family(name: str) -> GroupFamily:
+    return FAMILIES[name]
+
+
+# ----------------------------------------------------------------------------- helpers
+
+def from_cycles(n: int, cycles) -> SignedPerm:
+    perm = np.arange(n, dtype=np.int64)
+    for c in cycles:
+        for a, b in zip(c, c[1:] + c[:1]):
+            perm[a] = b
+    return SignedPerm(perm)
+
+
+def unit(n: int, entries) -> sp.csr_matrix:
+    import scipy.sparse as sp  # Lie generators only: continuous groups
+
+    rows, cols, vals = zip(*entries)
+    return sp.csr_matrix((np.array(vals, np.int64), (rows, cols)), shape=(n, n))
+
+
+def reflection(n: int, coords) -> SignedPerm:
+    sign = np.ones(n, np.int8)
+    sign[list(coords)] = -1
+    return SignedPerm(np.arange(n, dtype=np.int64), sign)
+
+
+def quarter_turn(n: int, i: int, j: int) -> SignedPerm:
+    """e_i -> e_j, e_j -> -e_i: a rotation by 90 degrees in the (i, j) plane (det 1)."""
+    perm = np.arange(n, dtype=np.int64)
+    perm[i], perm[j] = j, i
+    sign = np.ones(n, np.int8)
+    sign[j] = -1
+    return SignedPerm(perm, sign)
+
+
+def quarter_turns(n: int, start: int = 0) -> list[SignedPerm]:
+    """Generators of the det-1 signed permutations of coordinates start..n-1.
+
+    Their images in S_n are the adjacent transpositions (all of S_n), and their squares
+    are the sign changes of two adjacent coordinates (all even sign changes), so they
+    generate every signed permutation of determinant 1: 2**(m-1) m! elements.
+    """
+    return [quarter_turn(n, i, i + 1) for i in range(start, n - 1)]
+
+
+def rotations(n: int, start: int = 0):
+    return [unit(n, [(i, j, -1), (j, i, 1)]) for i in range(start, n) for j in range(i + 1, n)]

@@ -1,0 +1,46 @@
+"""The generators of a factor and of a product group, from the factor's family."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .base import FactorData, SignedPerm, family
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
+
+    from ..spec import Factor, Group
+
+__all__ = ["factor_data", "group_generators", "subgroup_generators"]
+
+
+@lru_cache(maxsize=64)
+def factor_data(f: Factor) -> FactorData:
+    """Generators of one factor's defining representation."""
+    fam = family(f.kind)
+    n = fam.degree(f)
+    # Identity generators constrain nothing; dropping them keeps the stored list honest.
+    discrete = [g for g in fam.discrete(f) if fam.keeps_trivial_generators
+                or not (np.array_equal(g.perm, np.arange(n)) and g.sign is None)]
+    return FactorData(n, tuple(discrete), tuple(fam.lie(f)), fam.finite,
+                      tuple(fam.subgroup(f)))
+
+
+def group_generators(group: Group) -> tuple[list[tuple[int, SignedPerm]],
+                                            list[tuple[int, sp.csr_matrix]]]:
+    """All generators of a product group, each tagged with the factor it belongs to."""
+    discrete, lie = [], []
+    for i, f in enumerate(group.factors):
+        data = factor_data(f)
+        discrete += [(i, g) for g in data.discrete]
+        lie += [(i, a) for a in data.lie]
+    return discrete, lie
+
+
+def subgroup_generators(group: Group) -> list[tuple[int, SignedPerm]]:
+    """Signed permutations that, with the discrete generators, generate a finite subgroup
+    H of the group, each tagged with its factor (the extra ones only)."""
+    return [(i, g) for i, f in enumerate(group.factors) for g in factor_data(f).subgroup]

@@ -1,0 +1,133 @@
+"""The symmetric groups S(n) and the alternating groups A(n), permuting n points."""
+
+from __future__ import annotations
+
+from math import comb, factorial
+from typing import TYPE_CHECKING
+
+from ..combinatorics import bell_at_most, derangements
+from .base import FiniteFamily, from_cycles, register
+
+#: slots x blocks beyond which S(n)'s closed count is not attempted
+MAX_COUNT_WORK = 10**7
+
+if TYPE_CHECKING:
+    from ..spec import Factor
+
+
+def symmetric_histogram(n: int) -> dict[tuple[int, int], int]:
+    # a permutation with f fixed points is a choice of them times a derangement of the rest
+    hist = {}
+    for f in range(n + 1):
+        even, odd = derangements(n - f)
+        for sign, number in ((1, even), (-1, odd)):
+            if number:
+                hist[(f, sign)] = comb(n, f) * number
+    return hist
+
+
+#: cycle types are enumerated up to this many points (42: 53,174 partitions)
+MAX_CYCLE_TYPE_POINTS = 42
+
+
+def cycle_type_histogram(n: int, powers: int) -> dict | None:
+    """{(trace, sign, trace of g**2, ..., trace of g**powers): elements} of S(n), from its
+    cycle types: c_l cycles of length l number n! / prod(l**c_l c_l!) elements, and g**j
+    fixes the points of the cycles whose length divides j.  (The weighted moments agree
+    with those of S(degree + 2) as for traces alone: the cycle counts of S(n) have the
+    moments of independent Poisson(1/l) variables up to weight n.)"""
+    if n > MAX_CYCLE_TYPE_POINTS:
+        return None
+    hist: dict = {}
+    for parts in _partitions(n, n):
+        counts = {length: parts.count(length) for length in set(parts)}
+        size = factorial(n)
+        for length, c in counts.items():
+            size //= length**c * factorial(c)
+        traces = [sum(length * c for length, c in counts.items() if j % length == 0)
+                  for j in range(1, powers + 1)]
+        key = (traces[0], (-1) ** (n - len(parts)), *traces[1:])
+        hist[key] = hist.get(key, 0) + size
+    return hist
+
+
+def _partitions(total: int, largest: int):
+    if total == 0:
+        yield ()
+        return
+    for first in range(min(total, largest), 0, -1):
+        for rest in _partitions(total - first, first):
+            yield (first,) + rest
+
+
+@register
+class Symmetric(FiniteFamily):
+    names = ("S",)
+    summary = "symmetric group"
+
+    def degree(self, f: Factor) -> int:
+        return f.args[0]
+
+    def discrete(self, f: Factor):
+        n = f.args[0]
+        if n < 2:
+            return []
+        gens = [from_cycles(n, [(0, 1)])]
+        if n >= 3:
+            gens.append(from_cycles(n, [tuple(range(n))]))
+        return gens
+
+    def order(self, f: Factor) -> int:
+        return factorial(f.args[0])
+
+    def histogram(self, f: Factor, degree: int | None, max_order: int, powers: int = 1):
+        # S(n) and S(degree + 2) have the same moments up to that degree (counting.py)
+        n = f.args[0]
+        size = n if degree is None else min(n, degree + 2)
+        if powers > 1:
+            return cycle_type_histogram(size, powers)
+        return symmetric_histogram(size)
+
+    def tuples_by_equality(self, f: Factor, slots: int) -> bool:
+        return True
+
+    def hom(self, f: Factor, m_in, m_out) -> int | None:
+        """Set partitions of the k + l tensor indices into at most n blocks."""
+        if m_in[2] or m_out[2]:  # det
+            return None
+        slots = m_in[0] + m_in[1] + m_out[0] + m_out[1]
+        if min(slots, f.args[0]) * slots > MAX_COUNT_WORK:
+            return None  # too many powers to add up: no count (the basis is refused too)
+        return bell_at_most(slots, f.args[0])
+
+
+@register
+class Alternating(FiniteFamily):
+    names = ("A",)
+    summary = "alternating group"
+
+    def degree(self, f: Factor) -> int:
+        return f.args[0]
+
+    def discrete(self, f: Factor):
+        n = f.args[0]
+        if n < 3:
+            return []
+        gens = [from_cycles(n, [(0, 1, 2)])]
+        long = tuple(range(n)) if n % 2 else tuple(range(1, n))
+        if long != (0, 1, 2):
+            gens.append(from_cycles(n, [long]))
+        return gens
+
+    def order(self, f: Factor) -> int:
+        return max(1, factorial(f.args[0]) // 2)
+
+    def tuples_by_equality(self, f: Factor, slots: int) -> bool:
+        # A(n) is then transitive enough that no S(n)-orbit of tuples splits
+        return f.args[0] >= slots + 2
+
+    def histogram(self, f: Factor, degree: int | None, max_order: int, powers: int = 1):
+        n = f.args[0]
+        size = n if degree is None else min(n, degree + 2)
+        hist = cycle_type_histogram(size, powers) if powers > 1 else symmetric_histogram(size)
+        return None if hist is None else {key: v for key, v in hist.items() if key[1] == 1}

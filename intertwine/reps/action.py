@@ -1,0 +1,127 @@
+"""How a group element acts on a representation's coordinates: the discrete-action algebra.
+
+Each discrete generator g of the group acts on a representation R by a matrix rho_R(g).
+Two forms:
+
+* :class:`~intertwine.groups.SignedPerm` -- ``e_j -> sign[j] e_{perm[j]}``: two integer
+  arrays, never a matrix.  Every generator of every group acts on V this way, and
+  sums, tensor products, powers, duals (a signed permutation is orthogonal: rho^-T =
+  rho), ``sym`` and ``alt`` of signed permutations are signed permutations again.
+* :class:`MatrixAction` -- any sparse matrix with its inverse, integer (``rational``:
+  the exact solver applies) or float (numeric only).  For representations whose
+  generators are no signed permutations (the 2-dimensional irreps of C(n), D(n)).
+
+A constructor's ``act`` builds its action from its parts' with the functions here
+(``tensor``, ``direct_sum``, ``power``, ``dual``), which keep signed permutations
+signed permutations and fall back to matrices otherwise.  The solvers then ask:
+
+* ``orbit`` applies when every action is a signed permutation (``is_signed_perm``);
+* ``exact`` applies when every action is rational (``rational``);
+* ``numeric`` takes anything: constraints ``rho_out(g) W - W rho_in(g)`` come from
+  ``matrix()`` (``Problem.constraint_matrix``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..coo import CooMatrix
+from ..groups import SignedPerm
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
+
+__all__ = ["Action", "MatrixAction", "identity", "tensor", "direct_sum", "power", "dual",
+           "scalar"]
+
+
+@dataclass(frozen=True, eq=False)
+class MatrixAction:
+    """rho(g) as a sparse matrix, with rho(g)^-1 (needed by ``dual``: rho^-T)."""
+
+    forward: sp.csr_matrix
+    inverse: sp.csr_matrix
+
+    is_signed_perm = False
+
+    @property
+    def size(self) -> int:
+        return self.forward.shape[0]
+
+    @property
+    def rational(self) -> bool:
+        """Integer entries: exact arithmetic applies (float entries: numeric only)."""
+        return np.issubdtype(self.forward.dtype, np.integer)
+
+    def matrix(self) -> sp.csr_matrix:
+        return self.forward
+
+    def coo(self) -> CooMatrix:
+        m = self.forward.tocoo()
+        keep = m.data != 0
+        return CooMatrix(m.row[keep].astype(np.int64), m.col[keep].astype(np.int64),
+                         m.data[keep], m.shape)
+
+    @staticmethod
+    def of(a) -> MatrixAction:
+        if isinstance(a, MatrixAction):
+            return a
+        m = a.matrix().astype(np.int64)
+        return MatrixAction(m, m.T.tocsr())  # a signed permutation is orthogonal
+
+
+Action = SignedPerm | MatrixAction
+
+
+def identity(n: int) -> SignedPerm:
+    return SignedPerm.identity(n)
+
+
+def scalar(value: int) -> SignedPerm:
+    """A 1x1 action by +1 or -1."""
+    return SignedPerm(np.zeros(1, np.int64), None if value == 1 else np.array([-1], np.int8))
+
+
+def tensor(a: Action, b: Action) -> Action:
+    """rho_a (x) rho_b, row-major (numpy.kron)."""
+    if a.is_signed_perm and b.is_signed_perm:
+        perm = (a.perm[:, None] * b.size + b.perm[None, :]).ravel()
+        if a.sign is None and b.sign is None:
+            return SignedPerm(perm)
+        return SignedPerm(perm, np.multiply.outer(a.signs(), b.signs()).ravel())
+    import scipy.sparse as sp
+
+    a, b = MatrixAction.of(a), MatrixAction.of(b)
+    return MatrixAction(sp.kron(a.forward, b.forward, format="csr"),
+                        sp.kron(a.inverse, b.inverse, format="csr"))
+
+
+def direct_sum(parts: list[Action]) -> Action:
+    if all(p.is_signed_perm for p in parts):
+        offsets = np.cumsum([0] + [p.size for p in parts[:-1]])
+        perm = np.concatenate([p.perm + o for p, o in zip(parts, offsets)])
+        if all(p.sign is None for p in parts):
+            return SignedPerm(perm)
+        return SignedPerm(perm, np.concatenate([p.signs() for p in parts]))
+    import scipy.sparse as sp
+
+    parts = [MatrixAction.of(p) for p in parts]
+    return MatrixAction(sp.block_diag([p.forward for p in parts], format="csr"),
+                        sp.block_diag([p.inverse for p in parts], format="csr"))
+
+
+def power(a: Action, k: int) -> Action:
+    out: Action = identity(1)
+    for _ in range(k):
+        out = tensor(out, a)
+    return out
+
+
+def dual(a: Action) -> Action:
+    """rho^-T: a signed permutation is orthogonal, so its dual is itself."""
+    if a.is_signed_perm:
+        return a
+    return MatrixAction(a.inverse.T.tocsr(), a.forward.T.tocsr())

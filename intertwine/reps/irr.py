@@ -1,0 +1,67 @@
+"""``irr(k)`` of C(n), ``irr(j, k)`` of D(n): real irreducible representations (escnn's).
+
+The generator i -> i+1 acts as the rotation by 2 pi k/n (k = 0: 1, k = n/2: -1), D(n)'s
+reflection as diag(1, -1) or a sign (``irreps``).  Those with 4k/n not an integer have
+irrational matrices: they act by float matrices (numeric method only); the others by
+signed permutations.  Character: 2 cos(2 pi k t/n) at r^t, 0 at reflections.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .. import irreps
+from .base import constructor
+from .field import FieldAtom
+
+
+@constructor
+@dataclass(frozen=True)
+class Irrep(FieldAtom):
+    factor: int | None = None
+    column: int = field(default=0, compare=False, repr=False)
+    single: bool = field(default=True, compare=False, repr=False)
+    args: tuple[int, ...] = ()
+
+    name = "irr"
+    syntax = "atom"
+
+    def missing(self, factor) -> str | None:
+        what = f"{factor} has no {self.label()}"
+        kind = factor.kind
+        if kind not in ("C", "D"):
+            return f"{what}: irr(k) is defined for C(n) and irr(j, k) for D(n)"
+        if len(self.args) != (1 if kind == "C" else 2):
+            form = "irr(k) takes one integer" if kind == "C" else "irr(j, k) takes two"
+            return f"{what}: on {kind}(n), {form}"
+        n = factor.args[0]
+        labels = irreps.valid_labels(kind, n)
+        if tuple(self.args) in labels:
+            return None
+        if kind == "C":
+            return f"{what}: k runs over 0..{n // 2}"
+        shown = ", ".join(f"irr({j}, {k})" for j, k in labels)
+        return f"{what}: its irreducible representations are {shown}"
+
+    def size(self, factor) -> int:
+        return irreps.dimension(factor.kind, factor.args[0], self.args)
+
+    def rational_on(self, factor) -> bool:
+        return irreps.is_rational(factor.kind, factor.args[0], self.args)
+
+    def signed_generators(self, factor) -> list[tuple]:
+        out = []
+        for perm, sign in irreps.signed_generators(factor.kind, factor.args[0], self.args):
+            sign = np.array(sign, np.int8)
+            out.append((np.array(perm, np.int64), None if (sign > 0).all() else sign))
+        return out
+
+    def float_generators(self, factor) -> list[np.ndarray]:
+        return irreps.generator_matrices(factor.kind, factor.args[0], self.args)
+
+    def element_character(self, factor, value):
+        chi = irreps.character(factor.kind, factor.args[0], self.args, value("t"),
+                               value("flip"))
+        return np.rint(chi).astype(np.int64) if self.rational_on(factor) else chi

@@ -1,0 +1,170 @@
+"""Orbits of other permutation actions by orbit minima, in place and in blocks.
+
+Labels start as the positions themselves and repeatedly take the minimum over each
+generator's cycles (by doubling: log2(order) gathers), then jump to their label's label,
+until nothing changes.  The label is then the orbit's smallest position.  A generator
+acts on a tensor monomial axis by axis, so a gather is a few ``np.take`` along small
+axes, never an index array of the pattern's size.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ...coo import pattern_dtype
+from ...problem import Problem
+from .common import chunk_size
+from .symmetric import monomial
+
+__all__ = ["_axis_actions", "_orbit_minima", "_rank_minima"]
+
+
+def _axis_actions(problem: Problem) -> tuple[tuple[int, ...], list[list]]:
+    """W's positions as a tensor, and each generator as one permutation per axis.
+
+    For tensor monomials the axes are the slots (a generator of factor i permutes the
+    slots of factor i and leaves the others alone: None); otherwise the two axes are
+    rows and columns.  Generators that move nothing are dropped.
+    """
+    from ...groups import group_generators
+
+    spec = problem.model
+    out_m, in_m = monomial(spec.rep_out), monomial(spec.rep_in)
+    if out_m is not None and in_m is not None:
+        slots = out_m + in_m
+        degrees = [f.degree for f in spec.group.factors]
+        shape = tuple(degrees[f] for f in slots)
+        actions = [[g.perm if f == i else None for f in slots]
+                   for i, g in group_generators(spec.group)[0]]
+    else:
+        shape = (problem.dim_out, problem.dim_in)
+        actions = [[g_out.perm, g_in.perm]
+                   for g_in, g_out in zip(problem.discrete_in, problem.discrete_out)]
+    actions = [[None if p is None or np.array_equal(p, np.arange(len(p))) else
+                p.astype(np.intp) for p in action] for action in actions]
+    return shape, [a for a in actions if any(p is not None for p in a)]
+
+
+def _orbit_minima(shape: tuple[int, ...], actions: list[list]) -> np.ndarray:
+    """Label of every position: the smallest position of its orbit (int32 or int64).
+
+    Invariant: label[p] lies in p's orbit and label[p] <= p; every step only lowers
+    labels, so steps may read labels that the same step already lowered.  At the fixed
+    point labels are constant along every generator, hence on orbits, hence the minimum.
+    """
+    size = math.prod(shape)
+    dtype = np.int32 if size < 2**31 else np.int64
+    labels = np.arange(size, dtype=dtype)
+    if not actions:
+        return labels
+    grid = _Grid(shape)
+    total = int(labels.sum(dtype=np.int64))
+    while True:
+        before = total
+        for action in actions:
+            power = action
+            for _ in range(_doublings(action)):  # window of 2**k steps along each cycle
+                grid.lower(labels, power)
+                power = [None if p is None else p[p] for p in power]
+        total = int(labels.sum(dtype=np.int64))
+        while True:  # pointer jumping: a label's label is in the same orbit and smaller
+            for a in range(0, size, chunk_size()):
+                chunk = labels[a:a + chunk_size()]
+                np.take(labels, chunk, out=chunk, mode="clip")
+            jumped = int(labels.sum(dtype=np.int64))
+            if jumped == total:
+                break
+            total = jumped
+        if total == before:  # labels only ever decrease: equal sums, nothing moved
+            return labels
+
+
+def _doublings(action: list) -> int:
+    """Doubling steps after which a window covers a whole cycle on positions."""
+    order = math.lcm(*(_order(p) for p in action if p is not None))
+    return max(1, (order - 1).bit_length())
+
+
+def _order(perm: np.ndarray) -> int:
+    """Order of a permutation: the lcm of its cycle lengths (vectorised, by doubling)."""
+    first = np.arange(len(perm))
+    step = perm
+    while True:
+        lower = np.minimum(first, first[step])
+        step = step[step]
+        if np.array_equal(lower, first):
+            break
+        first = lower
+    lengths = np.bincount(first)
+    return math.lcm(*(int(x) for x in np.unique(lengths[lengths > 0])))
+
+
+class _Grid:
+    """Gathers label[g(p)] for all p, block by block, axis by axis.
+
+    The leading axes are merged into one (their joint permutation is small: at most
+    size / chunk_size()... entries); each block of leading indices is gathered with one take,
+    then permuted along the remaining small axes.
+    """
+
+    def __init__(self, shape: tuple[int, ...]):
+        lead = 0
+        while lead < len(shape) - 1 and math.prod(shape[lead:]) > chunk_size():
+            lead += 1
+        self.lead_shape = shape[:max(lead, 1)]
+        self.tail_shape = shape[max(lead, 1):]
+        self.rows = math.prod(self.lead_shape)
+        self.row_size = math.prod(self.tail_shape)
+        self.block = max(1, chunk_size() // max(1, self.row_size))
+
+    def _lead_perm(self, action: list) -> np.ndarray | None:
+        parts = action[:len(self.lead_shape)]
+        if all(p is None for p in parts):
+            return None
+        joint = np.zeros(1, np.intp)
+        for p, n in zip(parts, self.lead_shape):
+            p = np.arange(n) if p is None else p
+            joint = (joint[:, None] * n + p[None, :]).ravel()
+        return joint
+
+    def lower(self, labels: np.ndarray, action: list) -> None:
+        """labels[p] = min(labels[p], labels[g(p)]) for every position p."""
+        rows = labels.reshape(self.rows, self.row_size)
+        lead = self._lead_perm(action)
+        tail = [(axis + 1, p) for axis, p in enumerate(action[len(self.lead_shape):])
+                if p is not None]
+        for a in range(0, self.rows, self.block):
+            b = min(a + self.block, self.rows)
+            moved = rows[a:b] if lead is None else rows[lead[a:b]]
+            if tail:
+                moved = moved.reshape((b - a,) + self.tail_shape)
+                for axis, p in tail:
+                    moved = np.take(moved, p, axis=axis)
+                moved = moved.reshape(b - a, self.row_size)
+            np.minimum(rows[a:b], moved, out=rows[a:b])
+
+
+def _rank_minima(labels: np.ndarray) -> tuple[np.ndarray, int]:
+    """Pattern from orbit-minimum labels: orbits numbered by their smallest position.
+
+    ``labels`` is consumed: each orbit's smallest position is overwritten with the orbit's
+    number, which every later position of the orbit then reads.
+    """
+    size = len(labels)
+    n_basis = 0
+    for a in range(0, size, chunk_size()):
+        chunk = labels[a:a + chunk_size()]
+        n_basis += int(np.count_nonzero(chunk == np.arange(a, a + len(chunk))))
+    pattern = np.empty(size, pattern_dtype(n_basis))
+    seen = 0
+    for a in range(0, size, chunk_size()):
+        chunk = labels[a:a + chunk_size()]
+        original = chunk.copy()
+        first = original == np.arange(a, a + len(chunk))
+        numbers = seen + np.cumsum(first, dtype=labels.dtype) - 1
+        chunk[first] = numbers[first]
+        seen += int(np.count_nonzero(first))
+        pattern[a:a + len(chunk)] = labels[original]
+    return pattern, n_basis
