@@ -207,6 +207,8 @@ def test_torch_compile_at_prepared_sizes():
     torch._dynamo.reset()
     layer = EquivariantLinear("S(5): V**2 -> V**2", 2, 3)
     compiled = torch.compile(layer, fullgraph=True, backend="aot_eager")
+    at_file_n = torch.randn(4, 2, 25)  # the file's own n: ready without an eager call
+    assert torch.allclose(compiled(at_file_n), layer(at_file_n), atol=1e-6)
     x = torch.randn(4, 2, 8, 8)
     eager = layer(x)  # plans are numpy: made outside the compiled graph, once per n
     assert torch.allclose(compiled(x), eager, atol=1e-6)

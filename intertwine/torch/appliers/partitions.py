@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from ...layerdata import LayerData
-from ...partitions.functional import prepare, run_plan
+from ...partitions.functional import Constants, prepare, run_plan
 from ...partitions.reference import AnyN
 from .base import Applier
 
@@ -94,6 +94,18 @@ class PartitionApplier(Applier):
         self.bias_orbit = self.bias_vectors = None
         self._cache: dict = {}
         self._last = None  # (sizes, output shape) of the latest forward, for add_bias
+        # the plan at the file's own sizes as buffers: they follow .to(device, dtype), so
+        # that a compiled forward at those sizes needs no eager call first
+        plan = self.anyn.plan(self.anyn.sizes)
+        self._buffered = []
+        consts = prepare(plan, lambda a: torch.as_tensor(a, dtype=torch.float64),
+                         lambda a: torch.as_tensor(a, dtype=torch.long))
+        consts.bias_index = torch.as_tensor(self.anyn.bias_index(plan.sizes))
+        for name, value in vars(consts).items():
+            for i, tensor in enumerate(value if isinstance(value, tuple) else (value,)):
+                if tensor is not None:
+                    self.register_buffer(f"plan_{name}_{i}", tensor, persistent=False)
+                self._buffered.append((name, i, isinstance(value, tuple), tensor is not None))
 
     def init_std(self, in_channels: int, gain: float = 1.0,
                  rows_per_output: int | None = None) -> np.ndarray:
@@ -124,6 +136,10 @@ class PartitionApplier(Applier):
         """The plan's arrays as tensors on ``like``'s device and dtype, made once (so
         that a compiled forward at sizes seen before traces no numpy)."""
         key = (plan.sizes, like.device, like.dtype)
+        moebius = self.plan_moebius_0
+        if plan.sizes == self.anyn.sizes and moebius.device == like.device and \
+                moebius.dtype == like.dtype:
+            return self._buffered_constants()
         if key not in self._cache:
             if torch.compiler.is_compiling():
                 raise ValueError(f"{self.spec}: set sizes {plan.sizes} not prepared; call "
@@ -135,6 +151,19 @@ class PartitionApplier(Applier):
                                                 device=like.device)
             self._cache[key] = consts
         return self._cache[key]
+
+    def _buffered_constants(self) -> Constants:
+        fields: dict = {}
+        for name, i, many, present in self._buffered:
+            tensor = getattr(self, f"plan_{name}_{i}") if present else None
+            if many:
+                fields[name] = fields.get(name, ()) + (tensor,)
+            else:
+                fields[name] = tensor
+        bias_index = fields.pop("bias_index")
+        consts = Constants(**fields)
+        consts.bias_index = bias_index
+        return consts
 
     def add_bias(self, y: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
         plan, flat = self._last
