@@ -243,3 +243,18 @@ def test_jax_agrees_with_numpy(spec):
     expected = apply(anyn, np.asarray(params["weight"], np.float64), x.astype(np.float64),
                      bias)
     assert np.abs(y - expected).max() < 1e-5 * max(1.0, np.abs(expected).max())
+
+
+def test_inference_scratch_buffer_never_leaks_into_outputs():
+    """Without autograd, a permuted element's product reuses one buffer: outputs of
+    earlier calls must not change, and must equal the autograd path's."""
+    from intertwine.torch import EquivariantLinear
+
+    layer = EquivariantLinear("S(4): V**2 -> V**2", 1, 2, dtype=torch.float64)
+    first, second = (torch.randn(2, 1, 190, 190, dtype=torch.float64) for _ in range(2))
+    with torch.no_grad():
+        y1 = layer(first)
+        kept = y1.clone()
+        layer(second)
+    assert torch.equal(y1, kept)
+    assert torch.allclose(y1, layer(first), atol=1e-12)

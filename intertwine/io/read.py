@@ -43,7 +43,6 @@ _BUILTIN_FILTERS = frozenset({1, 2, 3, 4, 5, 6})
 _STR_ENTRY_BYTES = 160
 _MATRIX_BYTES = 1024  # overhead of one scipy.sparse matrix object
 _MAX_ATTR_ITEMS = 1 << 16  # larger extra attributes are not "plain values"; skipped
-_MAX_SLOTS = 64  # partition labels of more slots would describe > Bell(64) elements
 
 
 def read_attributes(path) -> dict:
@@ -309,7 +308,7 @@ class _Plan:
             if ds.dtype.kind not in "iu" or len(ds.shape) != 2 or ds.shape[0] != n:
                 raise _fail(self.path, f"partitions/{name} is not an integer array with "
                                        f"n_basis = {n} rows")
-        if labels.shape[1] > _MAX_SLOTS or summand.shape[1] != 2:
+        if summand.shape[1] != 2:
             raise _fail(self.path, "partitions have an impossible shape")
         self.need += n * (labels.shape[1] + 2) * 8
         return labels, summand
@@ -390,7 +389,7 @@ class _Plan:
                 raise _fail(path, f"partitions/labels outside [-1, {width})")
             if summand.size and summand.min() < 0:
                 raise _fail(path, "partitions/summand negative")
-            partitions = Partitions(labels.astype(np.int8), summand)
+            partitions = Partitions(labels.astype(pattern_dtype(width)), summand)
         extras = {k: v for k, v in a.items() if k not in REQUIRED}
         return Basis(spec=a["spec"], group=a["group"], rep_in=a["rep_in"],
                      rep_out=a["rep_out"], dim_in=a["dim_in"], dim_out=a["dim_out"],

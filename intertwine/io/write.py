@@ -17,7 +17,7 @@ import h5py
 import numpy as np
 
 from ..atomic import atomic_path
-from ..coo import Coo, CooMatrix
+from ..coo import Coo, CooMatrix, pattern_dtype
 from .common import (
     FORMAT,
     FORMAT_VERSION,
@@ -174,7 +174,7 @@ def _checked_partitions(partitions, n: int) -> dict:
     if labels.size and (labels.min() < -1 or labels.max() >= labels.shape[1]):
         raise ValueError("partition labels must lie in [-1, slots)")
     _check_range(summand, 1 << 31, "partition summands")
-    return {"labels": labels.astype(np.int8 if labels.shape[1] < 127 else np.int16),
+    return {"labels": labels.astype(pattern_dtype(labels.shape[1])),
             "summand": summand.astype(np.int32 if summand.size and summand.max() >= 127
                                       else np.int8)}
 

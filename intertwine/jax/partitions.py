@@ -39,7 +39,7 @@ class _JaxOps:
         return y.at[..., index].add(values)
 
     @staticmethod
-    def mix(a, b):
+    def mix(a, b, scratch=False):
         return jnp.matmul(a, b, precision=HIGHEST)
 
     @staticmethod

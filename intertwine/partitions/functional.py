@@ -53,8 +53,9 @@ class Ops(Protocol):
         """y with values added at positions ``index`` of its last axis (y may be
         updated in place: it is always a tensor the plan made)."""
 
-    def mix(self, a: Any, b: Any) -> Any:
-        """a (out, in) @ b (batch, in, cols) -> (batch, out, cols), a fresh tensor."""
+    def mix(self, a: Any, b: Any, scratch: bool = False) -> Any:
+        """a (out, in) @ b (batch, in, cols) -> (batch, out, cols), a fresh tensor; with
+        ``scratch`` it is consumed before the next call (so it may reuse a buffer)."""
 
     def addmm(self, y: Any, a: Any, b: Any) -> Any:
         """y + a @ b (batched over y's first axis; in place allowed)."""
@@ -135,7 +136,7 @@ def run_plan(plan: Plan, consts: Constants, w, x, ops: Ops, bias=None):
                      ops.addmm(y.reshape(batch, out_channels, -1), weight, flat))
                 y = y.reshape(full)
                 continue
-            z = _aligned(ops.mix(weight, flat).reshape((batch, out_channels) + cols),
+            z = _aligned(ops.mix(weight, flat, True).reshape((batch, out_channels) + cols),
                          term.targets, l, ops)
             y = ops.add(ops.zeros(full, x) if y is None else y, z)
         rest = [(j, t) for j, t in enumerate(terms) if t not in full_terms]

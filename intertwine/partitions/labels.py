@@ -32,6 +32,8 @@ _POSITIONS = 1 << 17
 _FULL_CHECK = 1 << 22
 #: largest number of slots whose label rows are coded into one int64 (base s + 1)
 _MAX_SLOTS = 15
+#: beyond this many slots, equality patterns are found by a sort per row
+_WIDE = 64
 
 
 @dataclass(frozen=True)
@@ -85,12 +87,26 @@ def global_labels(values: np.ndarray, factors) -> np.ndarray:
     if s == 0:
         return np.zeros((rows, 0), np.int8)
     factors = np.asarray(factors, np.int64)
+    if s > _WIDE:  # s * s comparisons would not fit: a sort per row instead
+        keys = factors[None, :] * (int(values.max(initial=0)) + 1) + values
+        out = np.empty((rows, s), np.int64)
+        for r in range(rows):
+            _, first, inverse = np.unique(keys[r], return_index=True, return_inverse=True)
+            rank = np.empty(len(first), np.int64)
+            rank[np.argsort(first)] = np.arange(len(first))
+            out[r] = rank[inverse]
+        return out.astype(_label_dtype(s))
     same = ((values[:, :, None] == values[:, None, :])
             & (factors[:, None] == factors[None, :])[None])
     first = same.argmax(axis=2)  # the first slot equal to each slot
     new = first == np.arange(s)
     rank = np.cumsum(new, axis=1) - 1
-    return np.take_along_axis(rank, first, axis=1).astype(np.int8)
+    return np.take_along_axis(rank, first, axis=1).astype(_label_dtype(s))
+
+
+def _label_dtype(s: int) -> np.dtype:
+    """The smallest signed type for labels -1 .. s - 1."""
+    return pattern_dtype(s)
 
 
 def _block_partitions(q: tuple[int, ...], r: tuple[int, ...], sizes) -> np.ndarray:
@@ -115,7 +131,7 @@ def compute_partitions(spec: str | Spec) -> Partitions | None:
     for a, q in enumerate(layout.outs):
         for b, r in enumerate(layout.ins):
             strings = _block_partitions(q, r, layout.sizes)
-            lab = np.full((len(strings), width), -1, np.int8)
+            lab = np.full((len(strings), width), -1, _label_dtype(width))
             lab[:, :len(q) + len(r)] = global_labels(strings, q + r)
             labels.append(lab)
             summands.append(np.tile([a, b], (len(strings), 1)))
@@ -254,7 +270,7 @@ def _well_formed(partitions: Partitions, layout: Layout) -> str | None:
                 return "labels are not numbered by first appearance"
             if len(factors) and (global_labels(block, factors) != block).any():
                 return "labels join slots of different factors"
-            if len(np.unique(_codes(block))) != len(block):
+            if len(np.unique(block, axis=0)) != len(block):
                 return "two elements have the same partition"
             if len(factors):
                 counts = blocks_per_factor(block, factors)
@@ -335,6 +351,10 @@ def partition_checks(basis: Basis) -> Iterator[tuple[bool | None, str]]:
         return
     if basis.encoding == "partitions":
         yield True, f"partition labels well formed ({basis.n_basis} set partitions)"
+        return
+    if parts.labels.shape[1] > _MAX_SLOTS:
+        yield None, (f"partition labels well formed; of {parts.labels.shape[1]} slots, not "
+                     "compared with the stored basis")
         return
     if basis.coo is not None:
         yield _check_coo(basis, layout)

@@ -46,11 +46,23 @@ class _TorchOps:
     def scatter_add(y: torch.Tensor, index: torch.Tensor, values: torch.Tensor):
         return y.index_add_(y.dim() - 1, index, values)
 
-    @staticmethod
-    def mix(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    def __init__(self, workspace: dict):
+        self.workspace = workspace  # the applier's: one scratch tensor, see mix
+
+    def mix(self, a: torch.Tensor, b: torch.Tensor, scratch: bool = False) -> torch.Tensor:
         if b.shape[0] * b.shape[2] < _EINSUM_BELOW:  # einsum may return a permuted view:
             return torch.einsum("gc,bcm->bgm", a, b).contiguous()  # y is updated in place
-        return torch.bmm(a.expand(b.shape[0], *a.shape), b)  # no separate zeroing pass
+        batched = a.expand(b.shape[0], *a.shape)
+        if not scratch or torch.is_grad_enabled() or torch.compiler.is_compiling():
+            return torch.bmm(batched, b)  # no separate zeroing pass
+        # inference: the temporaries (a permuted element's product) reuse one buffer, as
+        # fresh pages of a large tensor cost about as much as the product itself
+        shape = (b.shape[0], a.shape[0], b.shape[2])
+        key = (shape, b.dtype, b.device)
+        if key not in self.workspace:
+            self.workspace.clear()
+            self.workspace[key] = torch.empty(shape, dtype=b.dtype, device=b.device)
+        return torch.bmm(batched, b, out=self.workspace[key])
 
     @staticmethod
     def addmm(y: torch.Tensor, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
@@ -93,6 +105,7 @@ class PartitionApplier(Applier):
         self.n_bias = self.anyn.n_bias
         self.bias_orbit = self.bias_vectors = None
         self._cache: dict = {}
+        self._workspace: dict = {}
         self._last = None  # (sizes, output shape) of the latest forward, for add_bias
         # the plan at the file's own sizes as buffers: they follow .to(device, dtype), so
         # that a compiled forward at those sizes needs no eager call first
@@ -126,7 +139,8 @@ class PartitionApplier(Applier):
         lead = tuple(x.shape[:-2]) if flat else tuple(x.shape[:1])
         channels = x.shape[len(lead)]
         consts = self._constants(plan, w)
-        y = run_plan(plan, consts, w, x.reshape((-1, channels) + plan.in_shape), _TorchOps,
+        y = run_plan(plan, consts, w, x.reshape((-1, channels) + plan.in_shape),
+                     _TorchOps(self._workspace),
                      bias)
         shape = lead + (w.shape[0],) + ((-1,) if flat else plan.out_shape)
         self._last = (plan, flat)
