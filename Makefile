@@ -40,6 +40,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/verify_bench.py
 	$(BIN)/python bench/exact.py
+	$(BIN)/python bench/anyn.py
 
 # batch --dask on a LocalCluster and --shard, against a local run (issue 14): ratios
 bench-cluster: $(STAMP)

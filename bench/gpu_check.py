@@ -190,6 +190,58 @@ def check_compile() -> str:
     return f"fullgraph inductor ok, difference {difference:.1e}"
 
 
+def check_anyn_equal_dense() -> str:
+    """A file of S(5) drives a layer at n = 9 on the device; compared with the dense layer
+    of S(9)'s own pattern (numpy, float64) and with the CPU any-n layer."""
+    small = intertwine.compute(MARON)
+    layer = EquivariantLinear(small, 3, 4, device=DEVICE, dtype=torch.float64)
+    assert layer.applier.name == "partitions", layer.applier.name
+    with torch.no_grad():
+        layer.bias.normal_()
+    x = np.random.default_rng(3).normal(size=(5, 3, 9, 9))
+    got = layer(torch.as_tensor(x, device=DEVICE)).detach().cpu().numpy()
+    want = numpy_forward("S(9): V**2 -> V**2", layer.weight.detach().cpu().numpy(),
+                         x.reshape(5, 3, -1), layer.bias.detach().cpu().numpy())
+    error = np.abs(got.reshape(want.shape) - want).max() / max(1.0, np.abs(want).max())
+    assert error < 1e-12, f"any-n differs from the dense S(9) layer by {error:.1e}"
+    jax, ij = _jax()
+    params = ij.init(jax.random.PRNGKey(0), small, 3, 4)
+    y_jax = np.asarray(jax.jit(ij.apply)(params, jax.device_put(x.astype(np.float32))))
+    want32 = numpy_forward("S(9): V**2 -> V**2", np.asarray(params["weight"], np.float64),
+                           x.reshape(5, 3, -1), None).reshape(y_jax.shape)
+    jax_error = np.abs(y_jax - want32).max() / max(1.0, np.abs(want32).max())
+    assert jax_error < 1e-5, f"jax any-n differs by {jax_error:.1e}"
+    return f"float64 vs dense {error:.1e}; jax float32 vs dense {jax_error:.1e}"
+
+
+def check_anyn_timings() -> str:
+    """Forward times of any-n layers (float32, batch 8, 16 channels), next to x.sum()."""
+    optional()
+    parts = []
+    cases = ((2, 50), (2, 500), (2, 2000), (3, 64)) if CUDA else ((2, 50),)  # CPU: bench/anyn.py
+    for power, n in cases:
+        if elapsed() > HARD_LIMIT_S - 35:
+            parts.append(f"V**{power} n={n} skipped (time)")
+            continue
+        small = intertwine.compute(f"S({2 * power}): V**{power} -> V**{power}")
+        layer = EquivariantLinear(small, 16, 16, device=DEVICE)
+        try:
+            x = torch.randn((8, 16) + (n,) * power, device=DEVICE)
+            with torch.no_grad():
+                t = _time(lambda layer=layer, x=x: layer(x), 5)
+                t_sum = _time(lambda x=x: x.sum(), 5)
+        except torch.OutOfMemoryError:
+            parts.append(f"V**{power} n={n} out of memory")
+            continue
+        finally:
+            x = None
+            if CUDA:
+                torch.cuda.empty_cache()
+        parts.append(f"V**{power} n={n} {1e3 * t:.2f} ms "
+                     f"({t / (small.n_basis * t_sum):.2f} x.sum() per element)")
+    return "; ".join(parts)
+
+
 CHECKS = [
     *[(f"linear {spec} {strategy} {str(dtype)[6:]}",
        lambda spec=spec, strategy=strategy, dtype=dtype: check_linear(spec, strategy, dtype))
@@ -205,7 +257,9 @@ CHECKS = [
     (f"torch vs jax linear {MARON}", lambda: check_torch_vs_jax_linear(MARON)),
     ("torch vs jax linear O(3): V**3 -> V", lambda: check_torch_vs_jax_linear("O(3): V**3 -> V")),
     (f"torch vs jax conv2d {C4_REGULAR}", check_torch_vs_jax_conv),
+    ("any-n S(5) file at n = 9 vs dense", check_anyn_equal_dense),
     ("timings", check_timings),
+    ("any-n timings", check_anyn_timings),
     ("torch.compile", check_compile),
 ]
 

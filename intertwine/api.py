@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
-from .problem import Problem
+from .problem import Problem, TooLarge
 
 if TYPE_CHECKING:  # imported where used: `dim` must start without scipy
     from .basis import Basis
@@ -38,7 +38,8 @@ def compute(spec: str | Spec, method: str = "auto", **options) -> Basis:
 
 
 def compute_to_file(spec: str | Spec, path, method: str = "auto", *,
-                    compression: str | None = None, progress=None, **options) -> dict:
+                    compression: str | None = None, progress=None,
+                    partitions_only: bool = False, **options) -> dict:
     """Compute the basis of ``spec`` and write it to ``path`` (atomically, as
     ``Basis.save``); returns the root attributes of the file written.
 
@@ -50,12 +51,19 @@ def compute_to_file(spec: str | Spec, path, method: str = "auto", *,
     in blocks of elements (``solvers.exact.ExactCooSource``).
     The file is the same either way.  ``compression``: None or ``"gzip"``;
     ``progress``: see :func:`intertwine.io.save`.
+
+    ``partitions_only``: write only the set-partition labels (encoding "partitions",
+    contract 5.3), a file of a few kB that describes the layer for every n.
     """
     from .io import read_attributes, save
     from .solvers import SolveResult, choose_method
     from .solvers.orbit import pattern_source, streamable
 
     problem = Problem.from_spec(spec)
+    if partitions_only:
+        written = os.path.realpath(path)  # a link's target: the file save() replaces
+        save(partitions_basis(problem, method), path, compression=compression)
+        return read_attributes(written)
     chosen = choose_method(problem, method)
     check_size(problem, chosen)  # from the spec alone: nothing is built for one too large
     if chosen == "orbit" and streamable(problem):
@@ -85,6 +93,42 @@ def check_size(problem: Problem, method: str) -> None:
     problem.check_size(limit(problem, method), method)
 
 
+#: most elements a partitions-only file holds (labels are computed whole, ~16 B each)
+_MAX_PARTITIONS = 10**7
+
+
+def partitions_basis(spec: str | Spec | Problem, method: str = "auto") -> Basis:
+    """The basis of ``spec`` as set-partition labels alone (encoding "partitions"): no
+    pattern and no generators, so its size does not depend on n."""
+    from .counting import independent_count
+    from .partitions import Layout, compute_partitions
+
+    problem = spec if isinstance(spec, Problem) else Problem.from_spec(spec)
+    if Layout.of(problem.spec) is None:
+        raise ValueError("--partitions-only applies to products of S(n) on sums of tensor "
+                         f"monomials in V[i] and 1, not to {problem.spec}")
+    if method not in ("auto", "orbit", "exact"):
+        raise ValueError(f"--partitions-only describes the exact orbit basis: method "
+                         f"{method} does not apply")
+    count, _ = independent_count(problem.spec)
+    if count is not None and count > _MAX_PARTITIONS:
+        raise TooLarge(f"{problem.spec} has {count:.3g} basis elements; partition labels "
+                       f"are written for at most {_MAX_PARTITIONS:.0e}")
+    if max(problem.dim_in, problem.dim_out) >= 2**63:
+        raise TooLarge(f"{problem.spec}: its dimensions do not fit the file's int64 "
+                       "attributes; name a smaller n (every n >= the number of slots "
+                       "gives the same labels)")
+    from . import __version__
+    from .basis import Basis
+
+    s = problem.spec
+    partitions = compute_partitions(s)
+    return Basis(spec=str(s), group=str(s.group), rep_in=str(s.rep_in), rep_out=str(s.rep_out),
+                 dim_in=problem.dim_in, dim_out=problem.dim_out, n_basis=len(partitions.labels),
+                 method="orbit", exact=True, attrs={"intertwine_version": __version__},
+                 parsed=s, partitions=partitions)
+
+
 #: memory per entry of a stored generator: the permutation, its coo arrays and their
 #: sorted, range-checked copies on the way to the file
 _GENERATOR_ENTRY_BYTES = 64
@@ -96,7 +140,6 @@ def _check_generator_memory(problem: Problem) -> None:
     them than for a band of its pattern.  Refused cleanly, before anything is built."""
     from .groups import group_generators
     from .io import MAX_BYTES, _human
-    from .problem import TooLarge
 
     count = len(group_generators(problem.spec.group)[0])
     need = count * (problem.dim_in + problem.dim_out) * _GENERATOR_ENTRY_BYTES
@@ -110,6 +153,11 @@ def _basis(problem: Problem, method: str, result: SolveResult) -> Basis:
     from .basis import Basis, Generators
 
     s = problem.spec
+    partitions = None
+    if method in ("orbit", "exact"):
+        from .partitions import compute_partitions
+
+        partitions = compute_partitions(s)
     generators = Generators(
         in_=[g.coo() for g in problem.discrete_in],  # scipy matrices when first read
         out=[g.coo() for g in problem.discrete_out],
@@ -122,7 +170,7 @@ def _basis(problem: Problem, method: str, result: SolveResult) -> Basis:
         spec=str(s), group=str(s.group), rep_in=str(s.rep_in), rep_out=str(s.rep_out),
         dim_in=problem.dim_in, dim_out=problem.dim_out, n_basis=result.n_basis,
         method=method, exact=method != "numeric", pattern=result.pattern, coo=result.coo,
-        generators=generators, attrs=attrs, parsed=s,
+        generators=generators, attrs=attrs, parsed=s, partitions=partitions,
     )
 
 

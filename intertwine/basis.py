@@ -15,7 +15,7 @@ usual weight-sharing picture: ``W = w[pattern]``) or as coo arrays (``index``, `
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -26,7 +26,20 @@ if TYPE_CHECKING:  # imported where used: computing and saving a pattern needs n
 
     from .spec import Spec
 
-__all__ = ["Basis", "Coo", "CooMatrix", "Generators", "pattern_dtype"]
+__all__ = ["Basis", "Coo", "CooMatrix", "Generators", "Partitions", "pattern_dtype"]
+
+
+class Partitions(NamedTuple):
+    """Which set partition of the tensor slots each element is (contract 5.3).
+
+    ``labels`` (n_basis, s): row m labels the slots of B_m's leading position (the
+    output's slots, then the input's), equal labels for equal indices of one factor,
+    numbered by first appearance; rows of summands with fewer than s slots end in -1.
+    ``summand`` (n_basis, 2): the output and input summand that B_m lies in.
+    """
+
+    labels: np.ndarray
+    summand: np.ndarray
 
 
 def _generator_property(kind: str) -> property:
@@ -90,6 +103,9 @@ class Basis:
     generators: Generators = field(default_factory=Generators)
     #: extra root attributes: solver diagnostics, the writing version, ...
     attrs: dict = field(default_factory=dict)
+    #: set-partition labels of products of S(n) (contract 5.3); alone, without pattern
+    #: or coo, they are the whole basis (encoding "partitions", ``--partitions-only``)
+    partitions: Partitions | None = None
     #: the parsed spec, kept by ``compute`` (a loaded file parses ``spec`` on first use)
     parsed: Spec | None = field(default=None, repr=False, compare=False)
 
@@ -104,7 +120,9 @@ class Basis:
 
     @property
     def encoding(self) -> str:
-        return "pattern" if self.pattern is not None else "coo"
+        if self.pattern is not None:
+            return "pattern"
+        return "coo" if self.coo is not None or self.partitions is None else "partitions"
 
     def __repr__(self) -> str:
         return (f"<Basis {self.spec!r}: {self.n_basis} elements of shape "
@@ -115,7 +133,7 @@ class Basis:
         """All nonzero entries as coo arrays (built from the pattern if needed)."""
         if self.coo is not None:
             return self.coo
-        flat = self.pattern.ravel()
+        flat = self._pattern().ravel()
         pos = np.flatnonzero(flat >= 0)
         row, col = np.divmod(pos, self.dim_in)
         ones = np.ones(len(pos), np.int64)
@@ -130,12 +148,21 @@ class Basis:
         return sp.csr_matrix((c.value, (c.index, flat)),
                              shape=(self.n_basis, self.dim_out * self.dim_in))
 
+    def _pattern(self) -> np.ndarray | None:
+        """The pattern, expanded from the partition labels for encoding "partitions"."""
+        if self.pattern is None and self.coo is None and self.partitions is not None:
+            from .partitions import expand_pattern
+
+            return expand_pattern(self)
+        return self.pattern
+
     def dense(self) -> np.ndarray:
         """numpy array of shape (n_basis, dim_out, dim_in); integer for 0/1 patterns."""
-        if self.pattern is not None:
+        pattern = self._pattern()
+        if pattern is not None:
             out = np.zeros((self.n_basis, self.dim_out, self.dim_in), np.int8)
-            rows, cols = np.nonzero(self.pattern >= 0)
-            out[self.pattern[rows, cols], rows, cols] = 1
+            rows, cols = np.nonzero(pattern >= 0)
+            out[pattern[rows, cols], rows, cols] = 1
             return out
         out = np.zeros((self.n_basis, self.dim_out, self.dim_in), np.float64)
         c = self.coo
@@ -147,8 +174,9 @@ class Basis:
         w = np.asarray(w)
         if w.shape != (self.n_basis,):
             raise ValueError(f"expected {self.n_basis} weights, got shape {w.shape}")
-        if self.pattern is not None:
-            return np.where(self.pattern >= 0, np.append(w, 0)[self.pattern], 0)
+        pattern = self._pattern()
+        if pattern is not None:
+            return np.where(pattern >= 0, np.append(w, 0)[pattern], 0)
         return (self.sparse().T @ w).reshape(self.dim_out, self.dim_in)
 
     def save(self, path) -> None:

@@ -93,7 +93,10 @@ def cli():
                    "(a number between 0 and 1).")
 @click.option("--compress", is_flag=True,
               help="Deflate (gzip) the datasets: smaller files, slower to write and read.")
-def basis(spec, output, method, tolerance, compress):
+@click.option("--partitions-only", is_flag=True,
+              help="S(n) tensor specs: store only which set partition each element is "
+                   "(a few kB for any n; layers apply it at every n).")
+def basis(spec, output, method, tolerance, compress, partitions_only):
     """Compute the basis of SPEC and write it to a file.
 
     The spec grammar, with a worked example: intertwine --help.
@@ -109,7 +112,9 @@ def basis(spec, output, method, tolerance, compress):
         shown = out.parent if folder == os.path.abspath(out.parent) else folder
         raise UsageProblem(f"folder does not exist: {shown}")
     options = {} if tolerance is None else {"tolerance": tolerance}
-    if options and method != "numeric":
+    if partitions_only:
+        options["partitions_only"] = True
+    if tolerance is not None and method != "numeric":
         raise UsageProblem("--tolerance applies to --method numeric only")
     start = time.perf_counter()
     progress = WriteProgress(output, compress)
@@ -127,6 +132,13 @@ def basis(spec, output, method, tolerance, compress):
                f"{b['encoding']}, {time.perf_counter() - start:.2f} s")
     if b["n_basis"] == 0:
         click.echo(ZERO_SPACE, err=True)
+    if partitions_only:
+        from .partitions import Layout
+
+        if not Layout.of(b["spec"]).complete:
+            click.echo("note: n is smaller than the number of slots, so partitions with more "
+                       "blocks than n are missing; name n >= the slots for a file that "
+                       "serves every n", err=True)
 
 
 ZERO_SPACE = "note: the space is zero-dimensional: W = 0 is the only equivariant map"
@@ -224,18 +236,23 @@ def dim(spec, as_json):
 @click.option("--json", "as_json", is_flag=True, help="Print the root attributes as JSON.")
 def info(files, as_json):
     """Describe basis files (reads only their attributes, whatever their size)."""
-    from .io import read_attributes
+    from .io import read_attributes, read_partitions_summary
 
     described, unreadable = [], False
     for file in files:
         try:
             with usage_errors():
-                described.append(read_attributes(file))
+                attrs = read_attributes(file)
+                labelled = read_partitions_summary(file)
         except UsageProblem as e:
             if len(files) == 1:
                 raise
             click.echo(f"Error: {e.format_message()}", err=True)
             unreadable = True
+            continue
+        if labelled is not None:  # not a root attribute: the group partitions (contract 5.3)
+            attrs["partitions"] = _partitions_info(attrs["spec"], labelled)
+        described.append(attrs)
     if as_json:
         shown = described[0] if len(files) == 1 else described
         click.echo(json.dumps(shown, indent=2, sort_keys=True, default=str))
@@ -245,8 +262,26 @@ def info(files, as_json):
                 click.echo()
             width = max(map(len, attrs))
             for key, value in attrs.items():
+                if key == "partitions":
+                    value = (f"labelled: {value['elements']} set partitions of "
+                             f"{value['slots']} slots, " +
+                             ("every set size" if value["complete"] else
+                              "set sizes up to the spec's (some partitions missing)"))
                 click.echo(f"{key:<{width}}  {value}")
     sys.exit(2 if unreadable else 0)
+
+
+def _partitions_info(spec: str, summary: dict) -> dict | str:
+    """What ``info`` says of partition labels: how many, of how many slots, and whether
+    they serve every set size."""
+    from .partitions import Layout
+
+    try:
+        layout = Layout.of(spec)
+    except ValueError:
+        layout = None
+    summary["complete"] = bool(layout is not None and layout.complete)
+    return summary
 
 
 @cli.command(epilog=EXAMPLES)

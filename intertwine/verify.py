@@ -70,6 +70,9 @@ class _Subject:
 
 def verify_basis(b: Basis, band_entries: int = BAND_ENTRIES) -> Iterator[Check]:
     """The checks of an in-memory basis."""
+    if b.encoding == "partitions":
+        yield from _verify_labels_only(b, band_entries)
+        return
     if b.pattern is not None:
         pattern = np.asarray(b.pattern)
         subject = _Subject.of(b, b.generators,
@@ -77,6 +80,40 @@ def verify_basis(b: Basis, band_entries: int = BAND_ENTRIES) -> Iterator[Check]:
     else:
         subject = _Subject.of(b, b.generators, coo=b.coo)
     yield from _verify(subject, band_entries)
+    if b.partitions is not None:
+        from .partitions import partition_checks
+
+        yield from partition_checks(b)
+
+
+#: a partitions-only file is expanded and checked whole up to this many entries
+_EXPAND_ENTRIES = 1 << 22
+
+
+def _verify_labels_only(b: Basis, band_entries: int) -> Iterator[Check]:
+    """A partitions-only file (encoding "partitions"): the labels are well formed and,
+    where the pattern they describe at the spec's n is small enough, that pattern with
+    the spec's generators passes every check of a pattern file."""
+    from dataclasses import replace
+
+    from .partitions import expand_pattern, partition_checks
+    from .problem import Problem
+
+    yield from partition_checks(b)
+    if b.dim_in * b.dim_out > _EXPAND_ENTRIES:
+        problem = None
+        agree, message, problem = _spec_agreement(_Subject.of(b, Generators()))
+        yield agree, message
+        if problem is not None:
+            yield _count_check(_Subject.of(b, Generators()), problem)
+        yield None, (f"pattern at n of the spec ({b.dim_out} x {b.dim_in}) too large to "
+                     "expand; labels, spec and count checked")
+        return
+    p = Problem(b.parsed_spec)
+    gens = Generators(in_=[g.coo() for g in p.discrete_in],
+                      out=[g.coo() for g in p.discrete_out])
+    whole = replace(b, pattern=expand_pattern(b), generators=gens, partitions=None)
+    yield from verify_basis(whole, band_entries)
 
 
 def verify_file(path, band_entries: int | None = None) -> Iterator[Check]:
@@ -90,9 +127,36 @@ def verify_file(path, band_entries: int | None = None) -> Iterator[Check]:
         with PatternFile(path) as f:
             yield from _verify(_Subject.of(f.attrs, f.generators, blocks=f.blocks),
                                band_entries)
+            if f.partitions is not None:
+                from .partitions import partition_checks
+
+                yield from partition_checks(_LabelledPatternFile(f))
     else:
         b = load(path)
         yield from _verify(_Subject.of(b, b.generators, coo=b.coo), band_entries)
+
+
+class _LabelledPatternFile:
+    """What ``partitions.partition_checks`` reads of a basis, from a PatternFile: the
+    labels (small) and the pattern's rows it samples, never the whole pattern."""
+
+    encoding, coo = "pattern", None
+
+    def __init__(self, f):
+        self.spec, self.partitions = f.attrs["spec"], f.partitions
+        self.n_basis, self.dim_in, self.dim_out = f.n_basis, f.dim_in, f.dim_out
+        self.pattern = _Rows(f)
+
+
+class _Rows:
+    def __init__(self, f):
+        self.f = f
+
+    def __getitem__(self, rows):
+        return self.f.rows(rows)
+
+    def __array__(self, dtype=None, copy=None):
+        return self.f.rows(np.arange(self.f.dim_out))
 
 
 def _verify(s: _Subject, band_entries: int) -> Iterator[Check]:

@@ -19,7 +19,8 @@ REQUIRED = {
     "rep_out": _STR, "dim_in": _INT, "dim_out": _INT, "n_basis": _INT, "method": _STR,
     "encoding": _STR, "exact": _BOOL, "intertwine_version": _STR,
 }
-ENCODINGS = ("pattern", "coo")
+#: "partitions": set-partition labels alone, no pattern (``basis --partitions-only``)
+ENCODINGS = ("pattern", "coo", "partitions")
 _GENERATOR_KINDS = ("in", "out", "lie_in", "lie_out")
 _COO_FIELDS = ("index", "row", "col", "value")
 _EXACT_FIELDS = ("numerator", "denominator")

@@ -17,7 +17,7 @@ import h5py
 import numpy as np
 
 from .. import interrupt
-from ..basis import Basis, Generators
+from ..basis import Basis, Generators, Partitions
 from ..coo import Coo, pattern_dtype
 from .common import (
     _BOOL,
@@ -36,7 +36,7 @@ from .common import (
     max_bytes,
 )
 
-__all__ = ["PatternFile", "load", "read_attributes"]
+__all__ = ["PatternFile", "load", "read_attributes", "read_partitions_summary"]
 
 # Filters implemented inside libhdf5 itself (deflate, shuffle, fletcher32, szip, nbit,
 # scaleoffset); anything else would need a plugin that other readers may not have.
@@ -60,6 +60,20 @@ def read_attributes(path) -> dict:
     path = os.fsdecode(path)
     with _reading(path) as f:
         return _root_attributes(f, path)
+
+
+def read_partitions_summary(path) -> dict | None:
+    """Shape of a file's partition labels (contract 5.3), None if it has none; reads no
+    dataset's values, so it is cheap whatever the size of the basis."""
+    path = os.fsdecode(path)
+    with _reading(path) as f:
+        attrs = _root_attributes(f, path)
+        plan = _Plan.__new__(_Plan)
+        plan.f, plan.attrs, plan.path, plan.need = f, attrs, path, 0
+        found = plan._partitions(required=attrs["encoding"] == "partitions")
+        if found is None:
+            return None
+        return {"elements": int(found[0].shape[0]), "slots": int(found[0].shape[1])}
 
 
 def load(path) -> Basis:
@@ -95,6 +109,7 @@ class PatternFile:
                     raise _fail(path, f"pattern chunks of {_human(_chunk_bytes(plan.pattern))}"
                                       " are too large to read in bands")
                 self.generators = plan.read_generators()
+                self.partitions = plan.read_partitions()  # small: n_basis x slots
                 self._dataset, self.dtype = plan.pattern, plan._pattern_dtype(plan.pattern)
         except BaseException:
             self._file.close()
@@ -110,6 +125,14 @@ class PatternFile:
 
     def close(self) -> None:
         self._file.close()
+
+    def rows(self, rows: np.ndarray) -> np.ndarray:
+        """The pattern's rows ``rows`` (increasing), range-checked."""
+        with _converted(self.path):
+            block = self._dataset.astype(self.dtype)[np.asarray(rows, np.int64), :]
+        if block.size and (block.min() < -1 or block.max() >= self.n_basis):
+            raise _fail(self.path, f"pattern values outside [-1, {self.n_basis})")
+        return block
 
     def blocks(self, entries: int):
         """(row, col, block) pieces covering the pattern in row-major order, each of at
@@ -346,19 +369,25 @@ class _Plan:
         self.need = 0  # bytes of everything but the pattern
         self.pattern_need = 0  # bytes of the pattern read whole
         self.pattern = self.coo = None
+        labelled = attrs["encoding"] == "partitions"
+        self.partitions = self._partitions(required=labelled)
         if attrs["encoding"] == "pattern":
             self.pattern = self._pattern()
-        else:
+        elif not labelled:
             grp = _member(f, "basis", h5py.Group, "group basis", path)
             self.coo = self._coo_group(grp, "basis", exact=attrs["exact"])
             entries = self.coo["index"].shape[0]
             if attrs["n_basis"] > entries:  # every element of a basis has an entry
                 raise _fail(path, f"n_basis is {attrs['n_basis']} but the basis holds only "
                                   f"{entries} entries")
-        gens = _member(f, "generators", h5py.Group, "group generators", path)
+        self.generators = {}
+        # a partitions-only file may leave its generators to its spec
+        gens = _member(f, "generators", h5py.Group, "group generators", path,
+                       required=not labelled)
+        if gens is None:
+            return
         dims = {"in": attrs["dim_in"], "out": attrs["dim_out"],
                 "lie_in": attrs["dim_in"], "lie_out": attrs["dim_out"]}
-        self.generators = {}
         for kind in _GENERATOR_KINDS:
             required = kind in ("in", "out")
             grp = _member(gens, kind, h5py.Group, f"group generators/{kind}", path, required)
@@ -367,6 +396,24 @@ class _Plan:
                                          dims[kind])
         if ("lie_in" in self.generators) != ("lie_out" in self.generators):
             raise _fail(path, "generators/lie_in and generators/lie_out come together")
+
+    def _partitions(self, required: bool) -> tuple | None:
+        grp = _member(self.f, "partitions", h5py.Group, "group partitions", self.path,
+                      required)
+        if grp is None:
+            return None
+        n = self.attrs["n_basis"]
+        labels = _member(grp, "labels", h5py.Dataset, "dataset partitions/labels", self.path)
+        summand = _member(grp, "summand", h5py.Dataset, "dataset partitions/summand",
+                          self.path)
+        for ds, name in ((labels, "labels"), (summand, "summand")):
+            if ds.dtype.kind not in "iu" or len(ds.shape) != 2 or ds.shape[0] != n:
+                raise _fail(self.path, f"partitions/{name} is not an integer array with "
+                                       f"n_basis = {n} rows")
+        if summand.shape[1] != 2:
+            raise _fail(self.path, "partitions have an impossible shape")
+        self.need += n * (labels.shape[1] + 2) * 8
+        return labels, summand
 
     def _pattern(self) -> h5py.Dataset:
         a = self.attrs
@@ -438,6 +485,19 @@ class _Plan:
                 f"{_human(need)}, limit {_human(max_bytes())}; see INTERTWINE_MAX_BYTES; "
                 "intertwine verify and show read it in bands)")
 
+    def read_partitions(self) -> Partitions | None:
+        """The partition labels (contract 5.3), range-checked; None if the file has none."""
+        if self.partitions is None:
+            return None
+        with _converted(self.path):
+            labels, summand = (ds.astype(np.int64)[()] for ds in self.partitions)
+        width = labels.shape[1]
+        if labels.size and (labels.min() < -1 or labels.max() >= width):
+            raise _fail(self.path, f"partitions/labels outside [-1, {width})")
+        if summand.size and summand.min() < 0:
+            raise _fail(self.path, "partitions/summand negative")
+        return Partitions(labels.astype(pattern_dtype(width)), summand)
+
     def read_generators(self) -> Generators:
         return Generators(**{("in_" if k == "in" else k): _read_matrices(*v, k, self.path)
                              for k, v in self.generators.items()})
@@ -451,14 +511,15 @@ class _Plan:
             pattern = self.pattern.astype(self._pattern_dtype(self.pattern))[()]
             if pattern.size and (pattern.min() < -1 or pattern.max() >= n):
                 raise _fail(path, f"pattern values outside [-1, {n})")
-        else:
+        elif self.coo is not None:
             coo = _read_coo(self.coo, shape, "basis", path)
         gens = self.read_generators()
+        partitions = self.read_partitions()
         extras = {k: v for k, v in a.items() if k not in REQUIRED}
         return Basis(spec=a["spec"], group=a["group"], rep_in=a["rep_in"],
                      rep_out=a["rep_out"], dim_in=a["dim_in"], dim_out=a["dim_out"],
                      n_basis=n, method=a["method"], exact=a["exact"], pattern=pattern,
-                     coo=coo, generators=gens,
+                     coo=coo, generators=gens, partitions=partitions,
                      attrs={**extras, "intertwine_version": a["intertwine_version"]})
 
 

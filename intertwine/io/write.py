@@ -19,7 +19,7 @@ import numpy as np
 
 from .. import interrupt
 from ..atomic import OutputPathError, atomic_path, output_target
-from ..coo import Coo, CooMatrix
+from ..coo import Coo, CooMatrix, pattern_dtype
 from .common import (
     FORMAT,
     FORMAT_VERSION,
@@ -122,10 +122,12 @@ def _payload_bytes(data: dict) -> int:
     if _is_coo_source(data.get("basis")):  # int32 x 3, float64, int64 x 2
         arrays, total = [], data["basis"].nnz * _SOURCE_ENTRY_BYTES
     else:
-        arrays = [data["pattern"]] if "pattern" in data else list(data["basis"].values())
+        arrays = ([data["pattern"]] if "pattern" in data else
+                  list(data["basis"].values()) if "basis" in data else [])
         total = 0
-    arrays += [a for coo in data["generators"].values() for a in coo.values()
+    arrays += [a for coo in (data["generators"] or {}).values() for a in coo.values()
                if isinstance(a, np.ndarray)]
+    arrays += list(data.get("partitions", {}).values())
     total += sum(_nbytes(a) for a in arrays)
     return int(total * (1 + _INDEX_OVERHEAD)) + _FILE_OVERHEAD
 
@@ -159,11 +161,14 @@ def _write_file(tmp: str, basis: Basis, data: dict, compression, report) -> None
         _write_attributes(f, basis)
         if "pattern" in data:
             _write_pattern(f, data["pattern"], compression, int(basis.n_basis), report)
-        elif _is_coo_source(data["basis"]):
+        elif "basis" in data and _is_coo_source(data["basis"]):
             _write_coo_source(f.create_group("basis"), data["basis"], compression, basis)
-        else:
+        elif "basis" in data:
             _write_coo(f.create_group("basis"), data["basis"], compression)
-        _write_generators(f.create_group("generators"), data["generators"], compression)
+        if data["generators"] is not None:
+            _write_generators(f.create_group("generators"), data["generators"], compression)
+        if "partitions" in data:
+            _write_partitions(f.create_group("partitions"), data["partitions"])
         _describe(f)
     # Durability: the rename must not reach the disk before the contents do.
     _fsync(tmp, os.O_RDWR)
@@ -227,15 +232,19 @@ def _prepare(basis: Basis) -> dict:
                          f"dim_out={dim_out}")
     _extra_attributes(basis.attrs)
     data = {}
+    if basis.partitions is not None:
+        data["partitions"] = _checked_partitions(basis.partitions, n)
     if basis.pattern is not None:
         data["pattern"] = _checked_pattern(basis.pattern, dim_out, dim_in, n)
     elif _is_coo_source(basis.coo):  # checked block by block while writing
         data["basis"] = basis.coo
     elif basis.coo is not None:
         data["basis"] = _basis_coo(basis.coo, basis.exact, (n, dim_out, dim_in))
-    else:
+    elif basis.partitions is None:
         raise ValueError("basis has neither a pattern nor coo entries")
-    data["generators"] = _generator_coos(basis.generators, dim_in, dim_out)
+    # a partitions-only file holds no n-sized array: its generators follow from its spec
+    data["generators"] = (None if basis.encoding == "partitions" else
+                          _generator_coos(basis.generators, dim_in, dim_out))
     return data
 
 
@@ -243,6 +252,20 @@ def _is_coo_source(coo) -> bool:
     """A coo source (``solvers.exact.ExactCooSource``): ``nnz``, ``numerator_dtype`` and
     ``blocks()`` yielding ``Coo`` blocks that, concatenated, are the basis's entries."""
     return hasattr(coo, "blocks")
+
+
+def _checked_partitions(partitions, n: int) -> dict:
+    labels, summand = np.asarray(partitions.labels), np.asarray(partitions.summand)
+    if labels.ndim != 2 or labels.shape[0] != n or (labels.size and labels.dtype.kind != "i"):
+        raise ValueError(f"partition labels must be signed integers of shape ({n}, slots)")
+    if summand.shape != (n, 2) or (summand.size and summand.dtype.kind not in "iu"):
+        raise ValueError(f"partition summands must be integers of shape ({n}, 2)")
+    if labels.size and (labels.min() < -1 or labels.max() >= labels.shape[1]):
+        raise ValueError("partition labels must lie in [-1, slots)")
+    _check_range(summand, 1 << 31, "partition summands")
+    return {"labels": labels.astype(pattern_dtype(labels.shape[1])),
+            "summand": summand.astype(np.int32 if summand.size and summand.max() >= 127
+                                      else np.int8)}
 
 
 def _is_source(pattern) -> bool:
@@ -476,6 +499,21 @@ def _write_coo(group: h5py.Group, arrays: dict, compression) -> None:
         interrupt.checkpoint()
 
 
+_PARTITION_NOTES = {
+    "labels": "row m: the set partition of the tensor slots (output slots, then input "
+              "slots) at B_m's leading position; equal labels = same factor and equal "
+              "index; numbered by first appearance; -1 pads summands with fewer slots. "
+              "B_m is 1 exactly where the index equalities are those of row m "
+              "(intertwine contract 5.3)",
+    "summand": "row m: (output summand, input summand) that B_m lies in, 0-based",
+}
+
+
+def _write_partitions(group: h5py.Group, arrays: dict) -> None:
+    for key, a in arrays.items():  # tiny: never chunked or compressed
+        group.create_dataset(key, data=a).attrs["description"] = _PARTITION_NOTES[key]
+
+
 #: self-describing ``description`` attributes, so that ``h5dump`` alone explains a file
 _DESCRIPTIONS = {
     "pattern": "pattern[i, j] = k: basis element B_k is 1 at (i, j), every other B_m is 0 "
@@ -506,7 +544,7 @@ def _describe(f: h5py.File) -> None:
         if name in f:
             f[name].attrs["description"] = text
     dims = {"in": int(f.attrs["dim_in"]), "out": int(f.attrs["dim_out"])}
-    for kind, group in f["generators"].items():
+    for kind, group in (f["generators"].items() if "generators" in f else ()):
         dim = dims[kind.removeprefix("lie_")]
         group.attrs["description"] = _GENERATOR_DESCRIPTION.format(
             count=int(group.attrs.get("count", 0)), dim=dim)

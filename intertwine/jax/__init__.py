@@ -32,6 +32,9 @@ def init(key, basis, in_channels: int = 1, out_channels: int = 1, bias: bool = T
     data = LayerData.of(basis)
     layer = make_structure(data, "linear", strategy, in_channels=in_channels,
                            out_channels=out_channels)
+    if layer.strategy == "partitions":  # any n: norms counted from the labels
+        std = layer.arrays["anyn"].init_std(in_channels, data.dim_out, gain)
+        return _params(key, layer, std, bias and layer.sizes["n_bias"], dtype)
     std = data.init_std(in_channels, gain=gain)
     return _params(key, layer, std, bias and data.n_bias, dtype)
 

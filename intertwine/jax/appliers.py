@@ -119,7 +119,28 @@ class Strategy(NamedTuple):
     add_bias: Callable = add_bias  # (Structure, y, b) -> y + bias
 
 
+def _partitions_arrays(data: LayerData) -> dict:
+    from .partitions import arrays
+
+    return {**arrays(data), "anyn_basis": data.basis}
+
+
+def _partitions_weights(s: Structure, w):
+    from .partitions import weights
+
+    return weights(s, w)
+
+
+def _partitions_forward(s: Structure, w, x, b=None):
+    from .partitions import forward
+
+    return forward(s, w, x, b)
+
+
 STRATEGIES = {
+    # any n: labelled S(n) files with one monomial each side (``partitions.py``); its
+    # forward adds the bias itself (forward_with_bias)
+    "partitions": Strategy(_partitions_arrays, _partitions_weights, _partitions_forward),
     "pattern": Strategy(_pattern, weights_pattern, _forward_dense(weights_pattern)),
     "coo": Strategy(_coo, weights_coo, _forward_dense(weights_coo)),
     "sparse": Strategy(_coo, weights_coo, forward_sparse),
@@ -129,12 +150,19 @@ STRATEGIES = {
 def make_structure(data: LayerData, kind: str, strategy: str = "auto",
                    **sizes) -> Structure:
     """The static structure of a layer on ``data`` (same strategy choice as torch)."""
+    from ..partitions.reference import AnyN
+
     if strategy == "auto":
-        strategy = automatic_strategy(data)
+        labelled = kind == "linear" and AnyN.applies(data.basis)
+        strategy = "partitions" if labelled else automatic_strategy(data)
     if strategy not in STRATEGIES:
         raise ValueError(f"unknown strategy {strategy!r}: expected 'auto' or one of "
                          f"{', '.join(STRATEGIES)}")
     arrays = STRATEGIES[strategy].arrays(data)
+    if strategy == "partitions":  # its bias is per set partition of the output slots
+        sizes = {"spec": data.spec, "dim_in": data.dim_in, "dim_out": data.dim_out,
+                 "n_basis": data.n_basis, "n_bias": arrays["anyn"].n_bias, **sizes}
+        return Structure(kind, strategy, sizes, arrays)
     orbit = data.bias_orbits()
     if orbit is not None:
         arrays["bias_orbit"] = orbit
@@ -154,5 +182,7 @@ def forward(s: Structure, w, x):
 
 
 def forward_with_bias(s: Structure, w, x, b=None):
+    if s.strategy == "partitions":  # any n: the bias goes inside the plan
+        return _partitions_forward(s, w, x, b)
     y = forward(s, w, x)
     return y if b is None else STRATEGIES[s.strategy].add_bias(s, y, b)

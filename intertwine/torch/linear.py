@@ -57,6 +57,8 @@ class EquivariantLinear(torch.nn.Module):
         return self.applier.weights(self.weight)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if getattr(self.applier, "fuses_bias", False):  # any-n S(n): bias inside the plan
+            return self.applier(self.weight, x, self.bias)
         y = self.applier(self.weight, x)
         if self.bias is not None:
             y = self.applier.add_bias(y, self.bias)

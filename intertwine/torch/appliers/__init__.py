@@ -4,6 +4,9 @@
 - ``coo``: any file, W built by scattering the stored entries (``coo.py``);
 - ``sparse``: any file, applied entry by entry without W (``sparse.py``), chosen
   automatically when few positions of W are nonzero (``layerdata.automatic_strategy``).
+- ``partitions``: S(n) files with partition labels and one tensor monomial on each side,
+  applied at any n by diagonals, sums and broadcasts (``partitions.py``); chosen
+  automatically for them.
 
 A new strategy is a module with an :class:`Applier` subclass and one line in
 ``STRATEGIES`` (and, if it should be picked automatically, one in ``make_applier``).
@@ -12,8 +15,10 @@ A new strategy is a module with an :class:`Applier` subclass and one line in
 from __future__ import annotations
 
 from ...layerdata import LayerData, automatic_strategy
+from ...partitions.reference import AnyN
 from .base import Applier
 from .coo import CooApplier
+from .partitions import PartitionApplier
 from .pattern import PatternApplier
 from .sparse import SparseApplier
 
@@ -23,13 +28,14 @@ STRATEGIES: dict[str, type[Applier]] = {
     "pattern": PatternApplier,
     "coo": CooApplier,
     "sparse": SparseApplier,
+    "partitions": PartitionApplier,
 }
 
 
 def make_applier(data: LayerData, strategy: str = "auto") -> Applier:
     """The applier for ``data``: ``strategy`` is "auto" or a key of STRATEGIES."""
     if strategy == "auto":
-        strategy = automatic_strategy(data)
+        strategy = "partitions" if AnyN.applies(data.basis) else automatic_strategy(data)
     if strategy not in STRATEGIES:
         raise ValueError(f"unknown strategy {strategy!r}: expected 'auto' or one of "
                          f"{', '.join(STRATEGIES)}")

@@ -1,0 +1,238 @@
+"""The numpy implementation of a partition plan, and the shape logic all frameworks share.
+
+>>> import numpy as np, intertwine
+>>> from intertwine.partitions.reference import AnyN, apply
+>>> layer = AnyN(intertwine.compute("S(5): V**2 -> V**2"))
+>>> w = np.ones((1, 1, 15))
+>>> apply(layer, w, np.ones((2, 1, 37, 37))).shape     # any n: here 37
+(2, 1, 37, 37)
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+
+from ..basis import Basis
+from .labels import Layout, _codes, _digits, global_labels
+from .plan import Plan, make_plan, set_sizes
+
+__all__ = ["AnyN", "apply", "apply_plan"]
+
+#: the largest intermediate (channel-mixed reductions) that one matmul produces, bytes
+_MIX_BYTES = 128 << 20
+
+
+class AnyN:
+    """A partition-labelled basis with one tensor monomial on each side (contract 5.5),
+    ready to be applied at any set sizes; plans are made once per sizes."""
+
+    def __init__(self, basis: Basis):
+        layout = Layout.of(basis.spec) if basis.partitions is not None else None
+        if layout is None or len(layout.outs) != 1 or len(layout.ins) != 1:
+            raise ValueError(f"{basis.spec}: applying at any n needs partition labels and "
+                             "one tensor monomial on each side")
+        self.spec, self.n_basis = basis.spec, basis.n_basis
+        self.out_factors, self.in_factors = layout.outs[0], layout.ins[0]
+        self.sizes, self.complete = layout.sizes, layout.complete
+        self.labels = np.asarray(basis.partitions.labels)
+        self._plans: dict[tuple[int, ...], Plan] = {}
+        self._bias: dict[tuple[int, ...], np.ndarray] = {}
+        self.bias_labels = _output_partitions(self.out_factors, self.sizes)
+        self.bias_codes = _codes(self.bias_labels)
+
+    @property
+    def n_bias(self) -> int:
+        """Invariant vectors of the output: one per set partition of the output slots
+        (at the file's sizes), ordered by their first position, as the pattern files'
+        orbits are."""
+        return len(self.bias_codes)
+
+    def bias_index(self, sizes: tuple[int, ...]) -> np.ndarray:
+        """For every output coordinate at ``sizes``: its invariant vector (the partition
+        of its index equalities), or n_bias where the file lacks that partition; so the
+        bias is ``concat(b, 0)[:, bias_index]``."""
+        if sizes not in self._bias:
+            shape = [sizes[f] for f in self.out_factors]
+            total = math.prod(shape)
+            index = np.empty(total, np.int64)
+            order = np.argsort(self.bias_codes)
+            codes = self.bias_codes[order]
+            step = 1 << 18
+            for start in range(0, total, step):  # bounded memory: a chunk of positions
+                digits = _digits(np.arange(start, min(start + step, total)), shape)
+                found = _codes(global_labels(digits, self.out_factors))
+                at = np.minimum(np.searchsorted(codes, found), len(codes) - 1)
+                index[start:start + len(found)] = np.where(codes[at] == found, order[at],
+                                                           len(codes))
+            self._bias[sizes] = index
+        return self._bias[sizes]
+
+    @classmethod
+    def applies(cls, basis: Basis) -> bool:
+        """Whether ``basis`` can be applied at any n (labels, one monomial each side)."""
+        if basis.partitions is None:
+            return False
+        layout = Layout.of(basis.spec)
+        return layout is not None and len(layout.outs) == 1 and len(layout.ins) == 1
+
+    def init_std(self, in_channels: int, dim_out: int, gain: float = 1.0) -> np.ndarray:
+        """As ``LayerData.init_std`` (equal variance shares), with ||B_m||^2 counted from
+        the labels: the index tuples with exactly m's equalities, prod_f n_f (n_f - 1)
+        ... (n_f - blocks_f + 1) at the file's sizes; so a partitions-only file of any n
+        initialises at once."""
+        from .labels import blocks_per_factor
+
+        factors = self.out_factors + self.in_factors
+        blocks = (blocks_per_factor(self.labels[:, :len(factors)], factors) if factors else
+                  np.zeros((len(self.labels), 0), np.int64))
+        norms = np.ones(len(self.labels))
+        for f in range(blocks.shape[1]):
+            for j in range(int(blocks[:, f].max(initial=0))):
+                norms *= np.where(blocks[:, f] > j, float(self.sizes[f] - j), 1.0)
+        share = gain**2 * dim_out / max(in_channels * len(self.labels), 1)
+        return np.sqrt(share / norms)
+
+    def plan(self, sizes: tuple[int, ...]) -> Plan:
+        if sizes not in self._plans:
+            if not self.complete and any(n > m for n, m in zip(sizes, self.sizes)):
+                warnings.warn(f"{self.spec} lacks the partitions with more blocks than its "
+                              f"n; at sizes {sizes} the layer spans only part of the "
+                              "equivariant maps (name n >= the slots in the file's spec)",
+                              stacklevel=3)
+            self._plans[sizes] = make_plan(self.labels, self.out_factors, self.in_factors,
+                                           sizes, self.bias_labels)
+        return self._plans[sizes]
+
+    def resolve(self, shape: tuple[int, ...], sizes=None) -> tuple[Plan, bool]:
+        """The plan for an input of ``shape`` and whether the input is flattened:
+        (batch, channels, n_1, ..., n_k) or (batch, channels, prod n_i).  ``sizes``
+        (one per factor) is needed only for sets that no input axis shows (an input
+        ``1``); it defaults to the file's."""
+        k = len(self.in_factors)
+        shape = tuple(int(d) for d in shape)
+        defaults = self.sizes if sizes is None else tuple(int(n) for n in sizes)
+        if len(defaults) != len(self.sizes) or min(defaults, default=1) < 1:
+            raise ValueError(f"{self.spec}: sizes must be {len(self.sizes)} positive integers")
+        if len(shape) == 2 + k and k != 1:
+            return self.plan(set_sizes(self.in_factors, shape[2:], defaults)), False
+        if len(shape) < 3:
+            raise ValueError(f"{self.spec}: expected an input of shape (batch, channels"
+                             f"{', n' * k}) or (..., channels, n**{k}), got {shape}")
+        return self.plan(self._flat_sizes(shape[-1], defaults)), True
+
+    def checked(self, shape: tuple[int, ...], channels: int, dim_in: int,
+                sizes=None) -> tuple[Plan, bool]:
+        """``resolve``, and the channel axis checked; one message for every bad shape."""
+        try:
+            plan, flat = self.resolve(shape, sizes)
+            if shape[len(shape) - 1 - len(plan.in_shape) if not flat else -2] != channels:
+                raise ValueError(f"{channels} input channels expected")
+        except ValueError as e:
+            k = len(self.in_factors)
+            axes = ", ".join(f"n{f}" if len(self.sizes) > 1 else "n" for f in self.in_factors)
+            why = str(e).removeprefix(self.spec + ": ")
+            raise ValueError(f"{self.spec}: expected input of shape (..., {channels}, "
+                             f"{dim_in}) or (batch, {channels}{', ' * bool(k)}{axes}) for "
+                             f"any set sizes, got {tuple(shape)} ({why})") from None
+        return plan, flat
+
+    def _flat_sizes(self, length: int, defaults) -> tuple[int, ...]:
+        k = len(self.in_factors)
+        if k == 0:
+            if length != 1:
+                raise ValueError(f"{self.spec}: the input has one coordinate, got {length}")
+            return defaults
+        if len(set(self.in_factors)) == 1:
+            n = round(length ** (1 / k))
+            n = next((m for m in (n - 1, n, n + 1) if m > 0 and m ** k == length), None)
+            if n is None:
+                raise ValueError(f"{self.spec}: a flattened input must have n**{k} "
+                                 f"coordinates, got {length}")
+            return set_sizes(self.in_factors, (n,) * k, defaults)
+        if length == math.prod(defaults[f] for f in self.in_factors):
+            return defaults
+        raise ValueError(f"{self.spec}: a flattened input of several sets must have the "
+                         "sizes given (or the file's); pass one axis per slot instead")
+
+
+def _output_partitions(out_factors: tuple[int, ...], sizes) -> np.ndarray:
+    """Labels of the set partitions of the output slots, in the order of their first
+    positions (lexicographic restricted-growth strings)."""
+    from ..solvers.orbit.symmetric import _valid_strings
+
+    strings = _valid_strings(tuple(out_factors), list(sizes))
+    return global_labels(strings, out_factors)
+
+
+def apply(layer: AnyN, w: np.ndarray, x: np.ndarray, bias: np.ndarray | None = None,
+          sizes=None) -> np.ndarray:
+    """y[:, o] = sum_c sum_m w[o, c, m] B_m x[:, c] (+ sum_j bias[o, j] v_j) at the set
+    sizes of x (numpy)."""
+    plan, flat = layer.resolve(x.shape, sizes)
+    lead = x.shape[:-2] if flat else x.shape[:1]
+    x = x.reshape((-1, x.shape[len(lead)]) + plan.in_shape)
+    y = apply_plan(plan, w, x)
+    if bias is not None:
+        padded = np.concatenate([bias, np.zeros((bias.shape[0], 1), bias.dtype)], axis=1)
+        y += padded[:, layer.bias_index(plan.sizes)].reshape(y.shape[1:])
+    return y.reshape(lead + y.shape[1:2] + ((-1,) if flat else y.shape[2:]))
+
+
+def apply_plan(plan: Plan, w: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """x (batch, channels_in, *in_shape) -> y (batch, channels_out, *out_shape)."""
+    batch, channels = x.shape[:2]
+    dtype = np.result_type(x.dtype, w.dtype, np.float32)
+    v = (w[..., plan.elements] @ plan.moebius).astype(dtype)  # (out, in, terms)
+    out_channels = v.shape[0]
+    y = np.zeros((batch, out_channels) + plan.out_shape, dtype)
+    blocks = [np.zeros((batch, out_channels) + plan.block_shape(p), dtype)
+              for p in plan.placements]
+    for r, reduction in enumerate(plan.reductions):
+        reduced = _reduce(x, reduction)
+        cols = reduced.shape[2:]
+        flat = reduced.reshape(batch, channels, -1)
+        terms = plan.terms_of(r)
+        per_term = batch * out_channels * flat.shape[2] * dtype.itemsize
+        step = max(1, _MIX_BYTES // max(1, per_term))
+        for start in range(0, len(terms), step):  # bounded memory: a few terms at a time
+            chunk = terms[start:start + step]
+            weights = v[:, :, [t.column for t in chunk]]  # (out, in, g)
+            stacked = weights.transpose(2, 0, 1).reshape(-1, channels)
+            mixed = np.matmul(stacked, flat)  # (batch, g * out, cols)
+            for j, term in enumerate(chunk):
+                z = mixed[:, j * out_channels:(j + 1) * out_channels].reshape(
+                    (batch, out_channels) + cols)
+                _accumulate(blocks[term.placement], z, term.targets)
+    for placement, block in zip(plan.placements, blocks):
+        _diagonal_view(y, placement)[...] += block
+    return y
+
+
+def _reduce(x: np.ndarray, reduction) -> np.ndarray:
+    if all(len(d) == 1 for d in reduction.diagonal):  # no diagonal: plain sums (faster)
+        summed = tuple(2 + a for a in range(len(reduction.diagonal))
+                       if a not in reduction.kept)
+        return x.sum(axis=summed) if summed else x  # kept axes stay in order
+    return np.einsum(reduction.subscripts, x)
+
+
+def _accumulate(block: np.ndarray, z: np.ndarray, targets: tuple[int, ...]) -> None:
+    """block += z with z's axis i on block axis targets[i], broadcast along the rest."""
+    order = np.argsort(targets)
+    z = z.transpose((0, 1) + tuple(2 + int(i) for i in order))
+    present = sorted(targets)
+    shape = [block.shape[2 + b] if b in present else 1 for b in range(block.ndim - 2)]
+    block += z.reshape(z.shape[:2] + tuple(shape))
+
+
+def _diagonal_view(y: np.ndarray, placement) -> np.ndarray:
+    """A writable view of y on the placement's diagonal: one axis per block."""
+    if placement.is_identity:
+        return y
+    strides = y.strides[:2] + tuple(sum(y.strides[2 + t] for t in block)
+                                    for block in placement.blocks)
+    shape = y.shape[:2] + tuple(y.shape[2 + block[0]] for block in placement.blocks)
+    return np.lib.stride_tricks.as_strided(y, shape, strides, writeable=True)
