@@ -79,8 +79,8 @@ def verify_basis(b: Basis, band_entries: int = BAND_ENTRIES) -> Iterator[Check]:
                               blocks=lambda entries: array_blocks(pattern, b.n_basis, entries))
     else:
         subject = _Subject.of(b, b.generators, coo=b.coo)
-    yield from _verify(subject, band_entries)
-    if b.partitions is not None:
+    failed = yield from _verify(subject, band_entries)
+    if b.partitions is not None and not failed:
         from .partitions import partition_checks
 
         yield from partition_checks(b)
@@ -125,15 +125,14 @@ def verify_file(path, band_entries: int | None = None) -> Iterator[Check]:
         band_entries = max(1, min(BAND_ENTRIES, max_bytes() // 32))
     if read_attributes(path)["encoding"] == "pattern":
         with PatternFile(path) as f:
-            yield from _verify(_Subject.of(f.attrs, f.generators, blocks=f.blocks),
-                               band_entries)
-            if f.partitions is not None:
+            failed = yield from _verify(_Subject.of(f.attrs, f.generators, blocks=f.blocks),
+                                        band_entries)
+            if f.partitions is not None and not failed:
                 from .partitions import partition_checks
 
                 yield from partition_checks(_LabelledPatternFile(f))
     else:
-        b = load(path)
-        yield from _verify(_Subject.of(b, b.generators, coo=b.coo), band_entries)
+        yield from verify_basis(load(path), band_entries)
 
 
 class _LabelledPatternFile:
@@ -160,6 +159,15 @@ class _Rows:
 
 
 def _verify(s: _Subject, band_entries: int) -> Iterator[Check]:
+    """Yields the checks; returns True if one failed (``failed = yield from ...``)."""
+    failed = False
+    for passed, message in _checks(s, band_entries):
+        failed |= passed is False
+        yield passed, message
+    return failed
+
+
+def _checks(s: _Subject, band_entries: int) -> Iterator[Check]:
     agree, message, problem = _spec_agreement(s)
     results = [(agree, message)]
     if problem is not None:

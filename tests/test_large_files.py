@@ -251,7 +251,7 @@ def test_in_memory_bases_are_checked_in_bands_too():
 
 def test_verify_json_for_several_files(tmp_path):
     good = write(tmp_path, "S(4): V -> V", name="good.h5")
-    bad = write(tmp_path, "S(4): V -> V", name="bad.h5")
+    bad = write(tmp_path, "C(4): V -> V", name="bad.h5")  # no partition labels to disagree
     _set_attrs(bad, n_basis=3)
     (tmp_path / "text.h5").write_text("hello")
     p = cli("verify", str(good), str(bad), "--json")

@@ -29,7 +29,7 @@ __all__ = ["Layout", "compute_partitions", "expand_pattern", "global_labels",
 #: positions whose equality pattern is computed at once (memory: ~ s*s bytes each)
 _POSITIONS = 1 << 17
 #: verify compares every row of a pattern up to this many entries, else a sample of rows
-_FULL_CHECK = 1 << 22
+_FULL_CHECK = 1 << 17
 #: largest number of slots whose label rows are coded into one int64 (base s + 1)
 _MAX_SLOTS = 15
 #: beyond this many slots, equality patterns are found by a sort per row
