@@ -36,6 +36,38 @@ _MAX_SLOTS = 15
 _WIDE = 64
 
 
+#: specs whose summands have more tensor slots than this get no labels: with n >= 2 they
+#: have more than 2**(MAX_SLOTS - 1) elements, so only trivial groups (S(1)) reach here,
+#: and building their labels would cost O(slots^2)
+MAX_SLOTS = 1000
+
+
+def _max_slots(rep, limit: int = MAX_SLOTS) -> int:
+    """The most tensor slots of any summand of ``rep`` (anything past ``limit`` is
+    reported as limit + 1 as soon as it is seen), without building the slot tuples."""
+    from ..reps.power import Power
+
+    if isinstance(rep, Power):  # k copies, never built (k may have 30 digits)
+        base = _max_slots(rep.base, limit)
+        return 0 if base == 0 else min(rep.k * base, limit + 1)
+    s = rep.structure()
+    if s.kind == "axis":
+        return 1
+    if s.kind in ("same", "sum"):
+        return max((_max_slots(p, limit) for p in s.parts), default=0)
+    if s.kind == "kron":
+        total, seen = 0, {}
+        for p in s.parts:  # a power repeats one part: count it once
+            key = id(p)
+            if key not in seen:
+                seen[key] = _max_slots(p, limit)
+            total += seen[key]
+            if total > limit:
+                return limit + 1
+        return total
+    return 0
+
+
 @dataclass(frozen=True)
 class Layout:
     """Where the S(n)-monomials of a spec lie.
@@ -55,6 +87,8 @@ class Layout:
 
         spec = parse_spec(spec) if isinstance(spec, str) else spec
         if any(f.kind != "S" for f in spec.group.factors):
+            return None
+        if max(_max_slots(spec.rep_in), _max_slots(spec.rep_out)) > MAX_SLOTS:
             return None
         outs, ins = _summands(spec.rep_out), _summands(spec.rep_in)
         if outs is None or ins is None:
