@@ -8,7 +8,7 @@ The public names are imported on first use (PEP 562), so that ``intertwine dim``
 ``intertwine info`` start without loading solvers, scipy or sympy they do not need.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = ["compute", "dim", "load", "Basis", "SpecError", "parse_spec", "__version__"]
 

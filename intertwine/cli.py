@@ -87,7 +87,8 @@ def cli():
                    "is written through).")
 @click.option("--method", type=click.Choice(["auto", "orbit", "exact", "numeric"]),
               default="auto", show_default=True,
-              help="orbit: permutation groups; exact: rationals (sympy); numeric: float64.")
+              help="orbit: permutation groups; exact: rationals (integer elimination); "
+                   "numeric: float64.")
 @click.option("--tolerance", type=float, default=None, callback=lambda c, p, v: _tolerance(v),
               help="Numeric method: singular values below this times the largest are zero "
                    "(a number between 0 and 1).")

@@ -120,11 +120,12 @@ def _remove_staging(staging: Path) -> None:
 
 
 def _result(future) -> dict:
-    if future.status == "finished":
-        return future.result()
     if future.status == "cancelled":
         return {"error": "cancelled by the cluster (the scheduler lost it)"}
-    exc = future.exception()
+    try:  # a result lost with its worker after as_completed saw it finish is computed
+        return future.result()  # again: the client still holds the future
+    except Exception as error:  # the task's own error, or KilledWorker
+        exc = error
     if type(exc).__name__ == "KilledWorker":
         return {"error": "the workers running it died (killed, out of memory?), also on "
                          "retrying"}
