@@ -142,6 +142,12 @@ def _partitions(total: int, max_parts: int, min_part: int = 1, largest: int | No
             yield (first,) + rest
 
 
+def integer_partitions(total: int):
+    """Every partition of ``total``, parts non-increasing, the largest first parts first
+    (cycle types of S(total))."""
+    return _partitions(total, total)
+
+
 def _standard_tableaux(lam: tuple[int, ...]) -> int:
     """f^lambda by the hook length formula."""
     if not lam:

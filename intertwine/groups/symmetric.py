@@ -5,7 +5,7 @@ from __future__ import annotations
 from math import comb, factorial
 from typing import TYPE_CHECKING
 
-from ..combinatorics import bell_at_most, derangements
+from ..combinatorics import bell_at_most, derangements, integer_partitions
 from .base import FiniteFamily, from_cycles, register
 
 #: slots x blocks beyond which S(n)'s closed count is not attempted
@@ -39,7 +39,7 @@ def cycle_type_histogram(n: int, powers: int) -> dict | None:
     if n > MAX_CYCLE_TYPE_POINTS:
         return None
     hist: dict = {}
-    for parts in _partitions(n, n):
+    for parts in integer_partitions(n):
         counts = {length: parts.count(length) for length in set(parts)}
         size = factorial(n)
         for length, c in counts.items():
@@ -49,15 +49,6 @@ def cycle_type_histogram(n: int, powers: int) -> dict | None:
         key = (traces[0], (-1) ** (n - len(parts)), *traces[1:])
         hist[key] = hist.get(key, 0) + size
     return hist
-
-
-def _partitions(total: int, largest: int):
-    if total == 0:
-        yield ()
-        return
-    for first in range(min(total, largest), 0, -1):
-        for rest in _partitions(total - first, first):
-            yield (first,) + rest
 
 
 @register

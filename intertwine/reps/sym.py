@@ -28,6 +28,7 @@ from math import comb, factorial
 
 import numpy as np
 
+from ..combinatorics import integer_partitions
 from ..errors import MAX_DIMENSION_BITS, TooLarge
 from . import action
 from .base import Parsed, Rep, Structure, Walk, constructor
@@ -224,7 +225,7 @@ def power_sum_character(walk: Walk, rep: Rep, k: int, power: int, signed: bool):
             return None
         sums[m] = np.asarray(value).astype(object) if isinstance(value, np.ndarray) else value
     total = 0
-    for parts in _partitions(k, k):
+    for parts in integer_partitions(k):
         counts = Counter(parts)
         weight = factorial(k)
         for m, a in counts.items():
@@ -242,15 +243,6 @@ def power_sum_character(walk: Walk, rep: Rep, k: int, power: int, signed: bool):
     if isinstance(out, np.ndarray) and walk.small:
         out = out.astype(np.int64)
     return out
-
-
-def _partitions(total: int, largest: int):
-    if total == 0:
-        yield ()
-        return
-    for first in range(min(total, largest), 0, -1):
-        for rest in _partitions(total - first, first):
-            yield (first,) + rest
 
 
 @constructor
