@@ -15,7 +15,7 @@ Each band feeds two running checks:
   a relative tolerance.
 
 Memory: a band (about 24 bytes per entry), the vectors, and 9 bytes per label up to
-2**24 labels; beyond (a trivial group has one label per entry) the weights are hashed
+2**25 labels; beyond (a trivial group has one label per entry) the weights are hashed
 and the labels seen are bits.
 """
 
@@ -93,7 +93,7 @@ def check_bands(pairs: list, n_basis: int, dim_in: int, dim_out: int, blocks,
 
 #: more labels than this: hashed weights and a bitmap of the labels seen, so that memory
 #: stays a band (a trivial group has one element per entry)
-_TABLE_LABELS = 1 << 24
+_TABLE_LABELS = 1 << 25
 
 
 class _Seen:
@@ -114,8 +114,12 @@ class _Seen:
         return shifted.ravel()  # (np.unique costs more than marking repeated labels)
 
     def add(self, labels: np.ndarray | None) -> None:
-        if labels is not None:
-            np.bitwise_or.at(self.flags, labels >> 3, (1 << (labels & 7)).astype(np.uint8))
+        if labels is None:
+            return
+        byte, bit = labels >> 3, (labels & 7).astype(np.uint8)
+        for b in range(8):  # one bit at a time: repeated bytes then all write the same
+            at = byte[bit == b]  # value, so plain fancy indexing is exact (no ufunc.at)
+            self.flags[at] |= np.uint8(1 << b)
 
     def count(self) -> int:
         """How many of the labels 0..n_basis-1 occur (shifted: 1..n_basis)."""
