@@ -9,6 +9,7 @@ files, are refused; values are range-checked after reading.  Every failure is a
 
 from __future__ import annotations
 
+import math
 import os
 import stat
 from contextlib import contextmanager
@@ -264,7 +265,7 @@ def _attr_id(oid, name: str):
     shape = attr.shape
     if shape is None:  # empty dataspace
         return h5py.Empty(attr.dtype)
-    if int(np.prod(shape)) > _MAX_ATTR_ITEMS:
+    if math.prod(shape) > _MAX_ATTR_ITEMS:
         return _SKIP  # nothing we know is that large; do not read it
     dtype = attr.dtype
     htype = h5t.py_create(dtype)
@@ -388,18 +389,21 @@ def _check_storage(ds: h5py.Dataset, where: str, path: str) -> None:
         code = dcpl.get_filter(i)[0]
         if code not in _BUILTIN_FILTERS:
             raise _fail(path, f"{where} uses HDF5 filter {code}, not built into libhdf5")
-    if ds.shape is None:
+    shape = ds.id.shape
+    if shape is None:
         raise _fail(path, f"{where} has no dataspace")
     # A compressed chunk is decompressed whole: a chunk far larger than its dataset
     # (a 3.8 GB chunk for a 25 x 25 pattern) would cost that memory for nothing.
-    if _chunk_bytes(ds) > max(ds.size * ds.dtype.itemsize, _SMALL_CHUNK):
-        raise _fail(path, f"{where} has chunks of {_human(_chunk_bytes(ds))}, more than "
-                          f"its {_human(ds.size * ds.dtype.itemsize)} of data")
+    chunk, data = _chunk_bytes(ds), math.prod(shape) * ds.id.dtype.itemsize
+    if chunk > max(data, _SMALL_CHUNK):
+        raise _fail(path, f"{where} has chunks of {_human(chunk)}, more than "
+                          f"its {_human(data)} of data")
 
 
 def _chunk_bytes(ds: h5py.Dataset) -> int:
     # A compressed chunk is decompressed whole, so a hostile chunk size costs memory too.
-    return int(np.prod(ds.chunks, dtype=object)) * ds.dtype.itemsize if ds.chunks else 0
+    chunks = ds.chunks
+    return math.prod(chunks) * ds.id.dtype.itemsize if chunks else 0
 
 
 def _is_string(ds: h5py.Dataset) -> bool:
