@@ -343,7 +343,11 @@ def _plain(v):
 def _member(group: h5py.Group, name: str, cls, where: str, path: str, required=True):
     """group[name] if it is a hard link to an object of type ``cls`` stored in this file."""
     obj = _hard_member(group, name)
-    if obj is None:  # missing, not a hard link, or odd: the general (slower) way
+    if obj is _ABSENT:  # no link of that name at all (group.get would say None)
+        if required:
+            raise _fail(path, f"{where} missing")
+        return None
+    if obj is None:  # not a hard link, or odd: the general (slower) way
         link = group.get(name, getlink=True)
         if link is None:
             if required:
@@ -361,12 +365,17 @@ def _member(group: h5py.Group, name: str, cls, where: str, path: str, required=T
     return obj
 
 
+_ABSENT = object()
+
+
 def _hard_member(group: h5py.Group, name: str):
     """group[name] opened with two low-level calls if it is a hard link to a group or
-    dataset, else None (missing, soft or external links, anything else: the caller
-    then looks the general way)."""
+    dataset, _ABSENT if there is no link of that name, else None (soft or external
+    links, anything else: the caller then looks the general way)."""
     b = name.encode("utf-8")
     try:
+        if not group.id.links.exists(b):
+            return _ABSENT
         if group.id.links.get_info(b).type != h5l.TYPE_HARD:
             return None
         oid = h5o.open(group.id, b)
