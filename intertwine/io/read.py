@@ -9,12 +9,14 @@ files, are refused; values are range-checked after reading.  Every failure is a
 
 from __future__ import annotations
 
+import math
 import os
 import stat
 from contextlib import contextmanager
 
 import h5py
 import numpy as np
+from h5py import h5a, h5d, h5i, h5l, h5o, h5s, h5t
 
 from .. import interrupt
 from ..basis import Basis, Generators, Partitions
@@ -211,31 +213,33 @@ def _converted(path: str):
 # -- root attributes -------------------------------------------------------------------
 
 def _root_attributes(f: h5py.File, path: str) -> dict:
-    names = list(f.attrs)
+    fid = f.id
+    names = list(h5py.AttributeManager(f))  # f.attrs makes a new manager on each use
     if "format" not in names:
         raise BasisFileError(f"not a basis file: {path} (format attribute missing)")
-    fmt = _as_str(_attr(f, "format"))
+    fmt = _as_str(_attr_id(fid, "format"))
     if fmt != FORMAT:
         raise BasisFileError(f"not a basis file: {path} (format is {fmt!r}, "
                              f"expected {FORMAT!r})")
-    version = _as_int(_attr(f, "format_version")) if "format_version" in names else None
+    version = _as_int(_attr_id(fid, "format_version")) if "format_version" in names else None
     if version is None:
         raise _fail(path, "format_version missing or not an integer")
     if version != FORMAT_VERSION:
         raise BasisFileError(f"unsupported format_version {version} (this intertwine "
                              f"reads {FORMAT_VERSION}): {path}")
     out = {}
+    present = set(names)
     for key, kind in REQUIRED.items():
-        if key not in names:
+        if key not in present:
             raise _fail(path, f"attribute {key} missing")
-        value = _CONVERT[kind](_attr(f, key))
+        value = _CONVERT[kind](_attr_id(fid, key))
         if value is None:
             raise _fail(path, f"attribute {key} is not {_KIND_NAMES[kind]}")
         out[key] = value
     _check_root(out, path)
     for key in names:
         if key not in REQUIRED:
-            value = _plain(_attr(f, key))
+            value = _plain(_attr_id(fid, key))
             if value is not _SKIP:
                 out[key] = value
     return out
@@ -251,10 +255,30 @@ def _check_root(a: dict, path: str) -> None:
 
 
 def _attr(obj, name: str):
-    shape = obj.attrs.get_id(name).shape
-    if shape is not None and int(np.prod(shape)) > _MAX_ATTR_ITEMS:
+    return _attr_id(obj.id, name)
+
+
+def _attr_id(oid, name: str):
+    """Attribute ``name`` of the object with low-level id ``oid``, read as h5py's
+    ``obj.attrs[name]`` reads it, but opening it once (its size is checked first)."""
+    attr = h5a.open(oid, name.encode("utf-8"))
+    shape = attr.shape
+    if shape is None:  # empty dataspace
+        return h5py.Empty(attr.dtype)
+    if math.prod(shape) > _MAX_ATTR_ITEMS:
         return _SKIP  # nothing we know is that large; do not read it
-    return obj.attrs[name]
+    dtype = attr.dtype
+    htype = h5t.py_create(dtype)
+    if dtype.subdtype is not None:  # top-level array type: numpy shape (as h5py)
+        dtype, subshape = dtype.subdtype
+        shape = shape + subshape
+    arr = np.zeros(shape, dtype=dtype, order="C")
+    attr.read(arr, mtype=htype)
+    info = h5t.check_string_dtype(dtype)
+    if info and info.length is None:  # vlen strings: bytes to str, as h5py
+        arr = np.array([b.decode("utf-8", "surrogateescape") for b in arr.flat],
+                       dtype=dtype).reshape(arr.shape)
+    return arr[()] if arr.ndim == 0 else arr
 
 
 _SKIP = object()
@@ -318,16 +342,22 @@ def _plain(v):
 
 def _member(group: h5py.Group, name: str, cls, where: str, path: str, required=True):
     """group[name] if it is a hard link to an object of type ``cls`` stored in this file."""
-    link = group.get(name, getlink=True)
-    if link is None:
+    obj = _hard_member(group, name)
+    if obj is _ABSENT:  # no link of that name at all (group.get would say None)
         if required:
             raise _fail(path, f"{where} missing")
         return None
-    if not isinstance(link, h5py.HardLink):  # soft or external: could point anywhere
-        kind = {h5py.SoftLink: "soft link", h5py.ExternalLink: "external link"}.get(
-            type(link), type(link).__name__)
-        raise _fail(path, f"{where} is a {kind}, refused: it may point outside the file")
-    obj = group[name]
+    if obj is None:  # not a hard link, or odd: the general (slower) way
+        link = group.get(name, getlink=True)
+        if link is None:
+            if required:
+                raise _fail(path, f"{where} missing")
+            return None
+        if not isinstance(link, h5py.HardLink):  # soft or external: could point anywhere
+            kind = {h5py.SoftLink: "soft link", h5py.ExternalLink: "external link"}.get(
+                type(link), type(link).__name__)
+            raise _fail(path, f"{where} is a {kind}, refused: it may point outside the file")
+        obj = group[name]
     if not isinstance(obj, cls):
         raise _fail(path, f"{where} is not a {cls.__name__.lower()}")
     if cls is h5py.Dataset:
@@ -335,26 +365,54 @@ def _member(group: h5py.Group, name: str, cls, where: str, path: str, required=T
     return obj
 
 
+_ABSENT = object()
+
+
+def _hard_member(group: h5py.Group, name: str):
+    """group[name] opened with two low-level calls if it is a hard link to a group or
+    dataset, _ABSENT if there is no link of that name, else None (soft or external
+    links, anything else: the caller then looks the general way)."""
+    b = name.encode("utf-8")
+    try:
+        if not group.id.links.exists(b):
+            return _ABSENT
+        if group.id.links.get_info(b).type != h5l.TYPE_HARD:
+            return None
+        oid = h5o.open(group.id, b)
+    except Exception:
+        return None
+    kind = h5i.get_type(oid)
+    if kind == h5i.GROUP:
+        return h5py.Group(oid)
+    if kind == h5i.DATASET:
+        return h5py.Dataset(oid, readonly=True)  # files are opened read-only
+    return None
+
+
 def _check_storage(ds: h5py.Dataset, where: str, path: str) -> None:
-    if ds.external is not None or ds.is_virtual:
-        raise _fail(path, f"{where} has its data in other files")
     dcpl = ds.id.get_create_plist()
+    # as ds.external and ds.is_virtual, from one property list
+    if dcpl.get_external_count() > 0 or dcpl.get_layout() == h5d.VIRTUAL:
+        raise _fail(path, f"{where} has its data in other files")
     for i in range(dcpl.get_nfilters()):
         code = dcpl.get_filter(i)[0]
         if code not in _BUILTIN_FILTERS:
             raise _fail(path, f"{where} uses HDF5 filter {code}, not built into libhdf5")
-    if ds.shape is None:
+    shape = ds.id.shape
+    if shape is None:
         raise _fail(path, f"{where} has no dataspace")
     # A compressed chunk is decompressed whole: a chunk far larger than its dataset
     # (a 3.8 GB chunk for a 25 x 25 pattern) would cost that memory for nothing.
-    if _chunk_bytes(ds) > max(ds.size * ds.dtype.itemsize, _SMALL_CHUNK):
-        raise _fail(path, f"{where} has chunks of {_human(_chunk_bytes(ds))}, more than "
-                          f"its {_human(ds.size * ds.dtype.itemsize)} of data")
+    chunk, data = _chunk_bytes(ds), math.prod(shape) * ds.id.dtype.itemsize
+    if chunk > max(data, _SMALL_CHUNK):
+        raise _fail(path, f"{where} has chunks of {_human(chunk)}, more than "
+                          f"its {_human(data)} of data")
 
 
 def _chunk_bytes(ds: h5py.Dataset) -> int:
     # A compressed chunk is decompressed whole, so a hostile chunk size costs memory too.
-    return int(np.prod(ds.chunks, dtype=object)) * ds.dtype.itemsize if ds.chunks else 0
+    chunks = ds.chunks
+    return math.prod(chunks) * ds.id.dtype.itemsize if chunks else 0
 
 
 def _is_string(ds: h5py.Dataset) -> bool:
@@ -458,7 +516,8 @@ class _Plan:
             raise _fail(self.path, f"dataset {where} has unexpected type {ds.dtype}")
 
     def _generator_group(self, grp: h5py.Group, kind: str, dim: int) -> tuple:
-        count = _as_int(_attr(grp, "count")) if "count" in grp.attrs else None
+        count = (_as_int(_attr(grp, "count")) if h5a.exists(grp.id, b"count")
+                 else None)
         if count is None or count < 0:
             raise _fail(self.path, f"generators/{kind} lacks a non-negative count")
         dss = self._coo_group(grp, f"generators/{kind}", exact=False)
@@ -490,7 +549,7 @@ class _Plan:
         if self.partitions is None:
             return None
         with _converted(self.path):
-            labels, summand = (ds.astype(np.int64)[()] for ds in self.partitions)
+            labels, summand = (_read_as(ds, np.int64) for ds in self.partitions)
         width = labels.shape[1]
         if labels.size and (labels.min() < -1 or labels.max() >= width):
             raise _fail(self.path, f"partitions/labels outside [-1, {width})")
@@ -508,7 +567,7 @@ class _Plan:
         n, shape = a["n_basis"], (a["n_basis"], a["dim_out"], a["dim_in"])
         pattern = coo = None
         if self.pattern is not None:
-            pattern = self.pattern.astype(self._pattern_dtype(self.pattern))[()]
+            pattern = _read_as(self.pattern, self._pattern_dtype(self.pattern))
             if pattern.size and (pattern.min() < -1 or pattern.max() >= n):
                 raise _fail(path, f"pattern values outside [-1, {n})")
         elif self.coo is not None:
@@ -528,8 +587,8 @@ class _Plan:
 def _read_coo(dss: dict, shape: tuple[int, int, int], where: str, path: str) -> Coo:
     # astype: HDF5 converts while reading (saturating out-of-range values, which the
     # range checks below then reject), so there is no second copy.
-    index, row, col = (dss[k].astype(np.int64)[()] for k in ("index", "row", "col"))
-    value = dss["value"].astype(np.float64)[()]
+    index, row, col = (_read_as(dss[k], np.int64) for k in ("index", "row", "col"))
+    value = _read_as(dss["value"], np.float64)
     for key, a, stop in zip(("index", "row", "col"), (index, row, col), shape, strict=True):
         if a.size and (a.min() < 0 or a.max() >= stop):
             raise _fail(path, f"{where}/{key} outside [0, {stop})")
@@ -543,6 +602,15 @@ def _read_coo(dss: dict, shape: tuple[int, int, int], where: str, path: str) -> 
         coo.denominator = _read_exact(dss["denominator"], f"{where}/denominator", path)
         _check_fractions(coo, where, path)
     return coo
+
+
+def _read_as(ds: h5py.Dataset, dtype) -> np.ndarray:
+    """The whole of ``ds`` as ``dtype``, as ``ds.astype(dtype)[()]`` reads it (HDF5
+    converts while reading, saturating), through one low-level read."""
+    arr = np.empty(ds.shape, dtype=dtype)
+    if arr.size:
+        ds.id.read(h5s.ALL, h5s.ALL, arr)
+    return arr
 
 
 def _has_duplicates(index, row, col, shape) -> bool:
@@ -569,7 +637,7 @@ def _read_exact(ds: h5py.Dataset, where: str, path: str) -> np.ndarray:
     if not _is_string(ds):
         if ds.dtype.kind == "u" and ds.size and ds[()].max() > np.iinfo(np.int64).max:
             raise _fail(path, f"{where} does not fit int64")
-        return ds.astype(np.int64)[()]
+        return _read_as(ds, np.int64)
     try:
         return np.frompyfunc(_parse_decimal, 1, 1)(ds[()]).astype(object)
     except ValueError as exc:
