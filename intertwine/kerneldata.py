@@ -23,7 +23,13 @@ from functools import cached_property
 
 import numpy as np
 
-from .layerdata import LayerData, invariant_vectors, random_elements, resolve_basis
+from .layerdata import (
+    LayerData,
+    as_vectors,
+    invariant_vectors,
+    random_elements,
+    resolve_basis,
+)
 
 __all__ = ["KernelData", "conv_padding", "grid_points", "transform_image"]
 
@@ -143,12 +149,7 @@ class KernelData(LayerData):
 
     def bias_vectors(self) -> np.ndarray:
         """Invariant vectors of R_out, shape (n_bias, c_out): a bias constant in space."""
-        count, orbit, dense = self._bias
-        if dense is not None:
-            return dense
-        out = np.zeros((count, self.c_out))
-        out[orbit, np.arange(self.c_out)] = 1.0
-        return out
+        return as_vectors(self._bias, self.c_out)
 
     def bias_orbits(self) -> None:
         return None

@@ -152,12 +152,7 @@ class LayerData:
     def bias_vectors(self) -> np.ndarray:
         """The invariant vectors v_j of rho_out, shape (n_bias, dim_out): indicator vectors
         of orbits for permutation representations, else an orthonormal null space."""
-        count, orbit, dense = self._bias
-        if dense is not None:
-            return dense
-        out = np.zeros((count, self.dim_out))
-        out[orbit, np.arange(self.dim_out)] = 1.0
-        return out
+        return as_vectors(self._bias, self.dim_out)
 
     # -- group elements ---------------------------------------------------------------
     def random_elements(self, count: int, rng: np.random.Generator,
@@ -167,6 +162,16 @@ class LayerData:
         g = self.basis.generators
         return random_elements([g.in_, g.out], [g.lie_in, g.lie_out], count, rng,
                                word_length)
+
+
+def as_vectors(invariants: tuple, dim: int) -> np.ndarray:
+    """The result of :func:`invariant_vectors` as vectors of shape (count, dim)."""
+    count, orbit, dense = invariants
+    if dense is not None:
+        return dense
+    out = np.zeros((count, dim))
+    out[orbit, np.arange(dim)] = 1.0
+    return out
 
 
 def invariant_vectors(discrete: list, lie: list, dim: int) -> tuple:
