@@ -6,7 +6,7 @@ equality patterns of the indices of its slots (the output's slots, then the inpu
 set partitions in which slots of different factors never share a block and factor f
 has at most n_f blocks.  The orbit basis is in RREF order, so B_m's leading position is
 the smallest index tuple that realises its partition: the restricted-growth string of
-the partition itself, read per factor (``orbit._valid_strings``).
+the partition itself, read per factor (``orbit.symmetric.valid_strings``).
 
 Labels are global over the slots (``(factor, index)`` pairs numbered by first
 appearance), so that a reader needs no knowledge of the factors to compare two slots.
@@ -83,14 +83,14 @@ class Layout:
     @classmethod
     def of(cls, spec: str | Spec) -> Layout | None:
         """The layout of a product of S(n) on sums of tensor monomials, else None."""
-        from ..solvers.orbit.symmetric import _summands
+        from ..solvers.orbit.symmetric import summands
 
         spec = parse_spec(spec) if isinstance(spec, str) else spec
         if any(f.kind != "S" for f in spec.group.factors):
             return None
         if max(_max_slots(spec.rep_in), _max_slots(spec.rep_out)) > MAX_SLOTS:
             return None
-        outs, ins = _summands(spec.rep_out), _summands(spec.rep_in)
+        outs, ins = summands(spec.rep_out), summands(spec.rep_in)
         if outs is None or ins is None:
             return None
         return cls(tuple(outs), tuple(ins), tuple(f.degree for f in spec.group.factors))
@@ -145,15 +145,15 @@ def _label_dtype(s: int) -> np.dtype:
 
 def _block_partitions(q: tuple[int, ...], r: tuple[int, ...], sizes) -> np.ndarray:
     """Per-factor restricted-growth strings of block Hom(R, Q), lexicographic = RREF."""
-    from ..solvers.orbit.symmetric import _valid_strings
+    from ..solvers.orbit.symmetric import valid_strings
 
-    return _valid_strings(q + r, list(sizes))
+    return valid_strings(q + r, list(sizes))
 
 
 def compute_partitions(spec: str | Spec) -> Partitions | None:
     """The labels and summands of the orbit (= exact) basis of ``spec``; None where the
     spec is not a product of S(n) on sums of tensor monomials.  Costs O(n_basis)."""
-    from ..solvers.orbit.symmetric import _mixed_radix
+    from ..solvers.orbit.symmetric import mixed_radix
 
     layout = Layout.of(spec)
     if layout is None:
@@ -170,9 +170,9 @@ def compute_partitions(spec: str | Spec) -> Partitions | None:
             labels.append(lab)
             summands.append(np.tile([a, b], (len(strings), 1)))
             # the leading position: digits are index values (blocks open in order)
-            rows.append(offs_out[a] + _mixed_radix(strings[:, :len(q)],
+            rows.append(offs_out[a] + mixed_radix(strings[:, :len(q)],
                                                    [layout.sizes[f] for f in q]))
-            cols.append(offs_in[b] + _mixed_radix(strings[:, len(q):],
+            cols.append(offs_in[b] + mixed_radix(strings[:, len(q):],
                                                   [layout.sizes[f] for f in r]))
     order = np.lexsort((np.concatenate(cols), np.concatenate(rows)))  # RREF: row-major
     summand = np.concatenate(summands)[order]
@@ -350,7 +350,7 @@ def factor_digits(labels: np.ndarray, factors) -> np.ndarray:
 
 def _leading_positions(partitions: Partitions, layout: Layout) -> tuple[np.ndarray, np.ndarray]:
     """(row, column) of each element's leading position."""
-    from ..solvers.orbit.symmetric import _mixed_radix
+    from ..solvers.orbit.symmetric import mixed_radix
 
     offs_out, offs_in = layout.extents(layout.outs)[1], layout.extents(layout.ins)[1]
     rows = np.zeros(len(partitions.labels), np.int64)
@@ -360,9 +360,9 @@ def _leading_positions(partitions: Partitions, layout: Layout) -> tuple[np.ndarr
             mine = np.flatnonzero((partitions.summand[:, 0] == a)
                                   & (partitions.summand[:, 1] == b))
             digits = factor_digits(partitions.labels[mine][:, :len(q) + len(r)], q + r)
-            rows[mine] = offs_out[a] + _mixed_radix(digits[:, :len(q)],
+            rows[mine] = offs_out[a] + mixed_radix(digits[:, :len(q)],
                                                     [layout.sizes[f] for f in q])
-            cols[mine] = offs_in[b] + _mixed_radix(digits[:, len(q):],
+            cols[mine] = offs_in[b] + mixed_radix(digits[:, len(q):],
                                                    [layout.sizes[f] for f in r])
     return rows, cols
 

@@ -143,9 +143,9 @@ def _canonical(labels: np.ndarray) -> np.ndarray:
 @lru_cache(maxsize=16)
 def _set_partitions(b: int) -> np.ndarray:
     """All set partitions of b items as restricted-growth strings, shape (Bell(b), b)."""
-    from ..solvers.orbit.symmetric import _valid_strings
+    from ..solvers.orbit.symmetric import valid_strings
 
-    return _valid_strings((0,) * b, [b])
+    return valid_strings((0,) * b, [b])
 
 
 def moebius_matrix(labels: np.ndarray, factors) -> np.ndarray:

@@ -161,9 +161,9 @@ class AnyN:
 def _output_partitions(out_factors: tuple[int, ...], sizes) -> np.ndarray:
     """Labels of the set partitions of the output slots, in the order of their first
     positions (lexicographic restricted-growth strings)."""
-    from ..solvers.orbit.symmetric import _valid_strings
+    from ..solvers.orbit.symmetric import valid_strings
 
-    strings = _valid_strings(tuple(out_factors), list(sizes))
+    strings = valid_strings(tuple(out_factors), list(sizes))
     return global_labels(strings, out_factors)
 
 

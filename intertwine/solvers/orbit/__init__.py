@@ -55,7 +55,6 @@ from .signed import signed_orbits  # noqa: E402
 from .symmetric import (  # noqa: E402
     SymmetricPattern,
     _completions,
-    _summands,
     _symmetric_blocks,
     monomial,
     pattern_source,
@@ -64,7 +63,7 @@ from .symmetric import (  # noqa: E402
 
 __all__ = ["solve_orbit", "monomial", "pattern_source", "streamable", "SymmetricPattern"]
 #: private names the tests reach, importable from here as in 0.1
-_PRIVATE = (_axis_actions, _doublings, _Grid, _completions, _summands, _components,
+_PRIVATE = (_axis_actions, _doublings, _Grid, _completions, _components,
             _position_images, _order, _symmetric_blocks)
 
 

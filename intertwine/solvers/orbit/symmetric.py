@@ -17,7 +17,8 @@ from ...problem import Problem
 from ...spec import Rep
 from .common import chunk_size
 
-__all__ = ["monomial", "streamable", "pattern_source", "SymmetricPattern"]
+__all__ = ["monomial", "summands", "valid_strings", "mixed_radix", "streamable", "pattern_source",
+           "SymmetricPattern"]
 
 #: sums of more monomials than this take the general orbit path (blocks are pairs of them)
 MAX_SUMMANDS = 10**4
@@ -43,7 +44,7 @@ def monomial(rep: Rep) -> tuple[int, ...] | None:
     return None
 
 
-def _summands(rep: Rep) -> list[tuple[int, ...]] | None:
+def summands(rep: Rep) -> list[tuple[int, ...]] | None:
     """The tensor monomials whose direct sum ``rep`` is, in coordinate order.
 
     None unless each summand occupies a contiguous range of coordinates: R * (Q1 + Q2)
@@ -55,11 +56,11 @@ def _summands(rep: Rep) -> list[tuple[int, ...]] | None:
     if s.kind == "axis":
         return [(s.factor,)]
     if s.kind == "same":
-        return _summands(s.parts[0])
+        return summands(s.parts[0])
     if s.kind == "kron":
         acc: list[tuple[int, ...]] = [()]
         for p in s.parts:
-            sub = _summands(p)
+            sub = summands(p)
             if sub is None or (len(sub) > 1 and any(acc)) or len(acc) * len(sub) > MAX_SUMMANDS:
                 return None
             acc = [a + b for a in acc for b in sub]
@@ -67,7 +68,7 @@ def _summands(rep: Rep) -> list[tuple[int, ...]] | None:
     if s.kind == "sum":
         out = []
         for t in s.parts:
-            sub = _summands(t)
+            sub = summands(t)
             if sub is None or len(out) + len(sub) > MAX_SUMMANDS:
                 return None
             out += sub
@@ -83,7 +84,7 @@ def _symmetric_blocks(problem: Problem):
     splits into blocks Hom(R_a, Q_b), each a monomial problem of its own.
     """
     spec = problem.model
-    outs, ins = _summands(spec.rep_out), _summands(spec.rep_in)
+    outs, ins = summands(spec.rep_out), summands(spec.rep_in)
     if outs is None or ins is None:
         return None
     sizes = []
@@ -145,9 +146,9 @@ class SymmetricPattern:
         firsts = []
         pairs = [(q, r) for q in outs for r in ins]
         for block, (q, r) in zip(self.blocks, pairs):
-            strings = _valid_strings(q + r, sizes)
-            row = _mixed_radix(strings[:, :len(q)], [sizes[f] for f in q])
-            col = _mixed_radix(strings[:, len(q):], [sizes[f] for f in r])
+            strings = valid_strings(q + r, sizes)
+            row = mixed_radix(strings[:, :len(q)], [sizes[f] for f in q])
+            col = mixed_radix(strings[:, len(q):], [sizes[f] for f in r])
             firsts.append((block.rows[0] + row) * self.shape[1] + block.cols[0] + col)
         first = np.concatenate(firsts)
         number = np.empty(len(first), np.int64)
@@ -207,7 +208,7 @@ def _put_flat(view: np.ndarray, start: int, values: np.ndarray) -> None:
         view[row, :len(values) - done] = values[done:]
 
 
-def _valid_strings(slots: tuple[int, ...], sizes: list[int]) -> np.ndarray:
+def valid_strings(slots: tuple[int, ...], sizes: list[int]) -> np.ndarray:
     """All restricted-growth strings of the slots (one per orbit), in lexicographic order."""
     strings = np.zeros((1, 0), np.int64)
     counts = {f: np.zeros(1, np.int64) for f in set(slots)}
@@ -224,7 +225,8 @@ def _valid_strings(slots: tuple[int, ...], sizes: list[int]) -> np.ndarray:
     return strings
 
 
-def _mixed_radix(digits: np.ndarray, radices: list[int]) -> np.ndarray:
+def mixed_radix(digits: np.ndarray, radices: list[int]) -> np.ndarray:
+    """The row-major flat index of each row of digits (digit k in range(radices[k]))."""
     value = np.zeros(len(digits), np.int64)
     for k, n in enumerate(radices):
         value = value * n + digits[:, k]
