@@ -74,15 +74,14 @@ static int cmp_i32(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-/* Returns the number of pivots, or -1 when out of memory.  rows[c].col == NULL: no pivot. */
-static i64 eliminate(const i64 *indptr, const i64 *indices, const i64 *data, i64 n_rows,
-                     i64 n_cols, u64 p, Row *rows, List *holders) {
-    u64 *acc = calloc((size_t)n_cols, sizeof(u64));
-    char *seen = calloc((size_t)n_cols, 1);
-    int32_t *touched = malloc((size_t)n_cols * sizeof(int32_t));
+/* Rows first..last-1 into the pivot rows; acc (zero), seen (zero) and touched are work
+ * arrays of n_cols entries, left as found.  Returns the number of new pivots, or -1 when
+ * out of memory.  rows[c].col == NULL: no pivot at c. */
+static i64 eliminate(const i64 *indptr, const i64 *indices, const i64 *data, i64 first,
+                     i64 last, u64 p, Row *rows, List *holders, u64 *acc, char *seen,
+                     int32_t *touched) {
     i64 rank = 0;
-    if (!acc || !seen || !touched) { rank = -1; goto done; }
-    for (i64 r = 0; r < n_rows; r++) {
+    for (i64 r = first; r < last; r++) {
         i64 lo = indptr[r], hi = indptr[r + 1];
         int32_t nt = 0;
         for (i64 t = lo; t < hi; t++) {
@@ -180,9 +179,6 @@ static i64 eliminate(const i64 *indptr, const i64 *indices, const i64 *data, i64
         rank++;
     }
 done:
-    free(acc);
-    free(seen);
-    free(touched);
     return rank;
 }
 
@@ -236,15 +232,33 @@ static PyObject *py_rref(PyObject *self, PyObject *args) {
         PyErr_SetString(PyExc_ValueError, "not a CSR matrix with n_cols columns");
         goto release;
     }
-    Row *rows = calloc((size_t)(n_cols ? n_cols : 1), sizeof(Row));
-    List *holders = calloc((size_t)(n_cols ? n_cols : 1), sizeof(List));
+    size_t n = (size_t)(n_cols ? n_cols : 1);
+    Row *rows = calloc(n, sizeof(Row));
+    List *holders = calloc(n, sizeof(List));
+    u64 *acc = calloc(n, sizeof(u64));
+    char *seen = calloc(n, 1);
+    int32_t *touched = malloc(n * sizeof(int32_t));
     i64 rank = -1;
-    if (rows && holders) {
-        Py_BEGIN_ALLOW_THREADS
-        rank = eliminate(indptr, indices, b_data.buf, n_rows, n_cols, prime, rows, holders);
-        Py_END_ALLOW_THREADS
+    int interrupted = 0;
+    if (rows && holders && acc && seen && touched) {
+        /* in chunks of rows, without the GIL; between them, Ctrl-C is looked for */
+        rank = 0;
+        for (i64 first = 0; first < n_rows && rank >= 0; first += 2048) {
+            i64 last = first + 2048 < n_rows ? first + 2048 : n_rows, found;
+            Py_BEGIN_ALLOW_THREADS
+            found = eliminate(indptr, indices, b_data.buf, first, last, prime, rows, holders,
+                              acc, seen, touched);
+            Py_END_ALLOW_THREADS
+            rank = found < 0 ? -1 : rank + found;
+            if (PyErr_CheckSignals() < 0) { interrupted = 1; break; }
+        }
     }
-    if (rank >= 0) {
+    free(acc);
+    free(seen);
+    free(touched);
+    if (interrupted) {
+        /* the exception (KeyboardInterrupt, ...) is set; the result stays NULL */
+    } else if (rank >= 0) {
         i64 nnz = 0;
         for (i64 c = 0; c < n_cols; c++) nnz += rows[c].col ? rows[c].len : 0;
         PyObject *pv = PyBytes_FromStringAndSize(NULL, rank * 8);
