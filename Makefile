@@ -12,7 +12,7 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 # `make bases` needs only the package: no torch, no jax.
-$(BASE): $(BIN)/python setup.cfg pyproject.toml
+$(BASE): $(BIN)/python setup.cfg setup.py pyproject.toml intertwine/solvers/_modular.c
 	$(BIN)/python -m pip install --quiet -e .
 	touch $(BASE)
 

@@ -66,8 +66,11 @@ def usage_errors():
         if isinstance(e, OSError) and e.errno == errno.ENOSPC:  # a report, a record
             where = f": cannot write {e.filename}" if e.filename else ""
             raise UsageProblem(f"no space left on device{where}") from None
-        raise UsageProblem(str(e).strip().splitlines()[0] if str(e).strip() else repr(e)) \
-            from None
+        from .errors import TooLarge
+
+        # one line; a refusal for size may explain itself and say what to do in three
+        lines = str(e).strip().splitlines()[:3 if isinstance(e, TooLarge) else 1]
+        raise UsageProblem("\n".join(lines) if lines else repr(e)) from None
 
 
 @click.group(epilog=GRAMMAR + EXAMPLES)

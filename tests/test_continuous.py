@@ -169,6 +169,22 @@ def test_dense_limit_applies_to_each_component():
         solve_numeric(p, max_dense=40, split=False)
 
 
+def test_a_component_beyond_the_dense_limit_is_refused_before_computing(tmp_path):
+    """SO(3): V**6 -> V**6 (one component of 22,144 orbit unknowns): exit status 2 at
+    once, in at most four lines that give the size and suggest --method exact."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "b.h5"
+    run = subprocess.run([sys.executable, "-m", "intertwine", "basis", "SO(3): V**6 -> V**6",
+                          "-o", str(out), "--method", "numeric"], capture_output=True,
+                         text=True, timeout=60)
+    lines = run.stderr.strip().splitlines()
+    assert run.returncode == 2 and not out.exists() and len(lines) <= 4, run.stderr
+    assert "22144 remain linked" in lines[0] and "--method exact" in lines[-1]
+    assert "4213 elements" in run.stderr and "Traceback" not in run.stderr
+
+
 def test_numeric_fails_loudly_when_the_gap_is_not_clear():
     with pytest.raises(NotClearCut):  # relative singular values 0.30 .. 0.58 straddle 0.48
         intertwine.compute("O(1,3): V**2 -> V**2", "numeric", tolerance=0.48)

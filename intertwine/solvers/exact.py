@@ -1,9 +1,12 @@
 """Exact solver: the nullspace of the integer constraint matrix over the rationals.
 
 The elimination is ``integer.rref``: sparse fraction-free Gauss-Jordan in Python ints
-(no sympy import, so a continuous spec starts as fast as a finite one).  sympy's sparse
+(no sympy import, so a continuous spec starts as fast as a finite one); systems of at
+least ``MODULAR_MIN_UNKNOWNS`` unknowns go to ``modular`` instead (the same elimination
+in C modulo a prime, then rational reconstruction and an exact proof; where it cannot
+prove its result, or is not built, ``integer.rref`` decides).  sympy's sparse
 ``DomainMatrix`` over QQ (``backend="sympy"``) is kept as the reference it is tested
-against: the two give identical results on every spec of the test suite.
+against: the three give identical results on every spec of the test suite.
 
 The contract wants the basis itself in reduced row-echelon form (leading entries at
 the smallest positions).  The textbook nullspace of RREF(C) is not that; but with the
@@ -23,7 +26,14 @@ from .result import SolveResult
 
 __all__ = ["solve_exact", "nullspace_rref", "BACKENDS", "ExactCooSource"]
 
-BACKENDS = ("integer", "sympy")
+#: "integer": ``integer.rref`` in Python; "modular": ``modular`` (C, modulo a prime, then
+#: an exact proof; falls back to "integer" where it cannot prove its result); "auto": the
+#: one that is faster for the size; "sympy": the reference
+BACKENDS = ("auto", "integer", "modular", "sympy")
+#: backend "auto" hands systems of at least this many unknowns to ``modular``, where the
+#: extension is built (``SO(3): V**6 -> V**6``: 9 s instead of 125); smaller ones stay
+#: in Python, which is as fast there and starts without scipy.sparse's heavier parts
+MODULAR_MIN_UNKNOWNS = 1000
 
 
 def _to_domain_matrix(matrix, n_cols: int):
@@ -49,19 +59,41 @@ def _to_domain_matrix(matrix, n_cols: int):
     return DomainMatrix(rows, (len(rows), n_cols), QQ)
 
 
-def nullspace_rref(matrix, n_cols: int, backend: str = "integer",
+def choose_backend(n_cols: int, backend: str = "auto") -> str:
+    """The elimination ``backend`` "auto" takes for a system of ``n_cols`` unknowns."""
+    if backend != "auto":
+        return backend
+    from . import modular
+
+    return "modular" if n_cols >= MODULAR_MIN_UNKNOWNS and modular.available() else "integer"
+
+
+def nullspace_rref(matrix, n_cols: int, backend: str = "auto",
                    nullity: int | None = None) -> tuple[int, Coo]:
     """RREF basis of {x : matrix x = 0} for an integer sparse matrix, as coo entries
-    (``row`` = position, ``col`` = 0).  ``nullity``, the dimension of the nullspace from
-    an independent count where one is known, lets ``integer.rref`` skip dependent rows."""
+    (``row`` = position, ``col`` = 0).  ``backend``: one of ``BACKENDS``.  ``nullity``,
+    the dimension of the nullspace from an independent count where one is known, lets
+    ``integer.rref`` skip dependent rows."""
+    if backend == "auto":
+        return _eliminate(matrix, n_cols, backend, nullity)[:2]
     if backend == "sympy":
         return _nullspace_sympy(matrix, n_cols)
-    if backend != "integer":
+    if backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r}; choose one of {BACKENDS}")
     from .integer import nullspace_entries
     from .reduce import dedupe_rows
 
     m = dedupe_rows(matrix)  # primitive distinct rows: permutation constraints repeat a lot
+    if backend == "modular":
+        from . import modular
+
+        found = modular.nullspace_entries(m, n_cols)
+        if found is None:
+            raise modular.Unproved("the modular elimination could not prove its result "
+                                   "(entries beyond its bounds); use backend integer")
+        n_basis, index, pos, num, den = found
+        return n_basis, Coo(index, pos, np.zeros(len(pos), np.int64), _floats(num, den),
+                            num, den)
     cols = (n_cols - 1 - m.indices).tolist()  # reversed column order
     vals = m.data.tolist()
     bounds = m.indptr.tolist()
@@ -160,14 +192,15 @@ class ExactCooSource:
 
 
 def solve_exact(problem: Problem, subgroup: bool | None = None,
-                backend: str = "integer", stream: bool = False) -> SolveResult:
+                backend: str = "auto", stream: bool = False) -> SolveResult:
     """RREF basis over the rationals.
 
     ``subgroup`` (default: for continuous groups) first reduces to the orbits of the
     finite signed-permutation subgroup (``reduce.by_subgroup``); the RREF of the orbit
     coefficients maps entry for entry to the RREF of W.  Finite groups keep the plain
     elimination, so that it stays an independent check of the orbit solver.
-    ``backend``: "integer" (``integer.rref``) or "sympy" (the reference).
+    ``backend``: one of ``BACKENDS``: "auto" (``modular`` for large systems, else
+    ``integer.rref``), "integer", "modular" or "sympy" (the reference).
     ``stream``: the result's "coo" may be an ``ExactCooSource`` (when it is larger than
     ``STREAM_BLOCK_ENTRIES`` and reduced), for ``io.save`` to write block by block.
     """
@@ -177,17 +210,35 @@ def solve_exact(problem: Problem, subgroup: bool | None = None,
         from .reduce import by_subgroup
 
         reduction = by_subgroup(problem)
-        nullity = _known_dimension(problem) if backend == "integer" else None
-        n_basis, coo = nullspace_rref(reduction.constraints, reduction.unknowns, backend,
-                                       nullity)
+        nullity = _known_dimension(problem) if backend in ("auto", "integer") else None
+        n_basis, coo, used = _eliminate(reduction.constraints, reduction.unknowns, backend,
+                                        nullity)
+        attrs = {"exact_subgroup_reduction": True, "exact_elimination": used}
         source = ExactCooSource(reduction, coo, problem.dim_in)
         if stream and source.nnz > STREAM_BLOCK_ENTRIES and coo.numerator.dtype != object:
-            return SolveResult(n_basis, coo=source, attrs={"exact_subgroup_reduction": True})
+            return SolveResult(n_basis, coo=source, attrs=attrs)
         coo = reduction.expand(coo)
     else:
-        n_basis, coo = nullspace_rref(problem.constraint_matrix(), problem.entries, backend)
+        n_basis, coo, used = _eliminate(problem.constraint_matrix(), problem.entries, backend)
+        attrs = {"exact_subgroup_reduction": False, "exact_elimination": used}
     coo.row, coo.col = np.divmod(coo.row, problem.dim_in)
-    return SolveResult(n_basis, coo=coo, attrs={"exact_subgroup_reduction": bool(subgroup)})
+    return SolveResult(n_basis, coo=coo, attrs=attrs)
+
+
+def _eliminate(matrix, n_cols: int, backend: str, nullity: int | None = None):
+    """``nullspace_rref`` with "auto" resolved, and the elimination that gave the result
+    (it goes into the file as ``exact_elimination``)."""
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown backend {backend!r}; choose one of {BACKENDS}")
+    used = choose_backend(n_cols, backend)
+    if used == "modular" and backend == "auto":
+        from .modular import Unproved
+
+        try:
+            return (*nullspace_rref(matrix, n_cols, used), used)
+        except Unproved:
+            used = "integer"
+    return (*nullspace_rref(matrix, n_cols, used, nullity), used)
 
 
 def _known_dimension(problem: Problem) -> int | None:

@@ -86,6 +86,10 @@ def solve_numeric(problem: Problem, tolerance: float = DEFAULT_TOLERANCE,
     # a bound on the largest singular value: eigenvectors above it can be dropped at once
     bound = np.sqrt(abs(scaled).sum(axis=0).max() * abs(scaled).sum(axis=1).max()) \
         if m.nnz else 0.0
+    largest = max(parts, key=lambda p: len(p.cols), default=None)
+    if largest is not None and len(largest.cols) > max_dense:  # before any decomposition
+        raise TooLarge(_too_large(problem, len(largest.cols), max_dense,
+                                  int(reduction.sizes()[largest.cols].sum())))
     for part in parts:
         part.decompose(scaled, problem, max_dense, tolerance * max(bound, 1.0))
     top = max((p.top for p in parts), default=0.0)
@@ -130,10 +134,6 @@ class _Part:
 
     def decompose(self, scaled: sp.csc_matrix, problem: Problem, max_dense: int,
                   keep_below: float) -> None:
-        if len(self.cols) > max_dense:
-            raise TooLarge(f"{problem.spec}: {len(self.cols)} unknowns remain linked after "
-                           f"the subgroup reduction; method numeric handles at most "
-                           f"{max_dense} here")
         sub = _rows_used(scaled[:, self.cols])
         gram = (sub.T @ sub).toarray()
         eigval, eigvec = np.linalg.eigh(gram)  # numpy's LAPACK was 2-4x faster than scipy's
@@ -159,6 +159,27 @@ class _Part:
         sub = _rows_used(scaled[:, self.cols])
         rows, pivots = _canonical(q, sub, scale[self.cols])
         return self.cols[pivots], rows.T, self.cols
+
+
+def _too_large(problem: Problem, linked: int, max_dense: int, positions: int) -> str:
+    """The refusal of a component beyond the dense limit (three lines): its size, and the
+    size of the orthonormal basis, which Gram-Schmidt makes dense over the component
+    (``SO(3): V**6 -> V**6``: 487 million entries of W, measured from the exact basis)."""
+    from ..counting import independent_count
+
+    lines = [f"{problem.spec}: method numeric solves at most {max_dense} linked unknowns, "
+             f"and {linked} remain linked after the subgroup reduction."]
+    try:
+        n_basis = independent_count(problem.spec)[0]
+    except (ValueError, OverflowError, MemoryError):
+        n_basis = None
+    if n_basis:
+        entries = n_basis * positions
+        lines.append(f"Its orthonormal basis would be dense: {n_basis} elements over {positions} "
+                     f"positions, up to {entries:.3g} entries ({entries * 32 / 1e9:.3g} GB "
+                     f"as coo in memory).")
+    lines.append("Use --method exact: the basis in reduced row-echelon form is sparse.")
+    return "\n".join(lines)
 
 
 def _rows_used(sub: sp.csc_matrix) -> sp.csr_matrix:
