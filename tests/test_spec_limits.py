@@ -92,6 +92,10 @@ def test_dim_may_answer_what_basis_refuses():
     ("S(2): det**100001 -> det", 1),
     ("GL(1): V**1000 -> V**999", 0),
     ("GL(1): V**1000 -> V**1000", 1),
+    # 13-digit exponents of det: the S(n) layout and `show` read powers as (base, k)
+    ("S(1): V -> dual(dual((det)**1000000000000))", 1),
+    ("S(1): (det)**1000000000000 -> 1", 1),
+    ("S(2): V -> V*(det)**1000000000001", 2),
 ])
 def test_dimension_one_powers_stay_cheap(spec, n, tmp_path):
     assert intertwine.dim(spec) == n
@@ -101,6 +105,9 @@ def test_dimension_one_powers_stay_cheap(spec, n, tmp_path):
         assert run.returncode == 0, run.stderr
         b = intertwine.load(out)
         assert b.n_basis == n and b.spec == str(parse_spec(spec))
+        for command in (("show", out), ("show", "--matrix", out), ("verify", out)):
+            run = cli(*command)
+            assert run.returncode == 0, run.stderr
 
 
 def test_huge_integers_never_leak_overflow():

@@ -43,8 +43,22 @@ def boundaries(rep: Rep, group: Group) -> dict[int, int]:
     return {int(p): int(depth[p]) for p in keep}
 
 
+def _huge_scalar_power(rep: Rep, group: Group) -> bool:
+    """R**k of a one-dimensional R with a k too large to expand (its structure lists k
+    copies of R, and k may have 30 digits): one coordinate, shown as R's."""
+    from ..reps.power import Power
+
+    return isinstance(rep, Power) and rep.k > _MAX_EXPANDED and rep.base.dimension(group) == 1
+
+
+#: powers of one-dimensional representations up to this exponent are expanded as usual
+_MAX_EXPANDED = 64
+
+
 def _depths(rep: Rep, group: Group) -> np.ndarray:
     """Array of length dim+1: depth of a boundary before each position, _EDGE at the ends."""
+    if _huge_scalar_power(rep, group):
+        return _depths(rep.base, group)
     structure = rep.structure()
     if structure.kind == "same":
         return _depths(structure.parts[0], group)
@@ -94,6 +108,8 @@ def _tensor(factors: list[np.ndarray]) -> np.ndarray:
 
 def coordinate_labels(rep: Rep, group: Group) -> list[str]:
     """A short name for each coordinate: tensor indices joined by commas."""
+    if _huge_scalar_power(rep, group):
+        return [f"{label}**{rep.k}" for label in coordinate_labels(rep.base, group)]
     structure = rep.structure()
     if structure.kind == "same":
         return coordinate_labels(structure.parts[0], group)

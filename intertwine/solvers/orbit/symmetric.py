@@ -24,8 +24,26 @@ __all__ = ["monomial", "summands", "valid_strings", "mixed_radix", "streamable",
 MAX_SUMMANDS = 10**4
 
 
+#: the most tensor slots of a monomial built here (a power's slot tuple is k times its base's)
+MAX_SLOTS = 10**6
+
+
+def _power_parts(rep: Rep):
+    """(base, k) of a power R**k, else None.  A power's structure repeats its base k times
+    and k may have 30 digits, so powers are read from (base, k) and never expanded."""
+    from ...reps.power import Power
+
+    return (rep.base, rep.k) if isinstance(rep, Power) else None
+
+
 def monomial(rep: Rep) -> tuple[int, ...] | None:
     """The factor of each tensor slot of a product of V's, or None if not such a product."""
+    power = _power_parts(rep)
+    if power is not None:
+        m = monomial(power[0])
+        if m is None or len(m) * power[1] > MAX_SLOTS:
+            return None
+        return m * power[1]
     s = rep.structure()
     if s.kind == "scalars":
         return () if s.count == 1 else None
@@ -50,6 +68,18 @@ def summands(rep: Rep) -> list[tuple[int, ...]] | None:
     None unless each summand occupies a contiguous range of coordinates: R * (Q1 + Q2)
     interleaves Q1 and Q2 (row-major), which only a one-dimensional R leaves contiguous.
     """
+    power = _power_parts(rep)
+    if power is not None:  # the kron rule below, applied to k copies at once
+        sub, k = summands(power[0]), power[1]
+        if sub is None or k == 0:
+            return None if sub is None else [()]
+        if len(sub) == 1:
+            return None if len(sub[0]) * k > MAX_SLOTS else [sub[0] * k]
+        if k == 1:
+            return sub
+        if any(sub) or k.bit_length() > MAX_SUMMANDS.bit_length() or len(sub) ** k > MAX_SUMMANDS:
+            return None  # interleaved summands, or too many of them
+        return [()] * len(sub) ** k
     s = rep.structure()
     if s.kind == "scalars":
         return [()] * s.count if s.count <= MAX_SUMMANDS else None
