@@ -19,19 +19,29 @@ Per case (group C4 or D4, fields regular or trivial, kernel size k):
   escnn's element ``w`` to intertwine's ``w`` for words ``w`` in the rotation and the
   reflection (``flipRot2dOnR2(4, axis=0)``: the reflection (x, y) -> (x, -y), as
   ``D(4)``'s i -> -i on ``Grid(k)``).
-* build times: escnn's ``R2Conv(in_type, out_type, k)`` in a fresh process that has
-  imported escnn and built the field types (escnn caches bases within a process, so only
-  a first construction counts), best of 2, and that whole process (``python -c``
-  importing escnn and building it); intertwine's ``EquivariantConv2d`` from a cached
-  file and from the spec (computing it), in process (after importing intertwine.torch,
-  best of 3) and as whole processes (best of 2).  ``x file`` = escnn in process /
-  intertwine from file in process; ``x proc`` = the same for whole processes.
+* build times, always of the first construction in a fresh process (each library
+  caches within a process) and as the wall time of that whole process (``python -c``,
+  imports included), best of a few: escnn's ``R2Conv(in_type, out_type, k)`` after
+  importing escnn and building the field types, *cold* (escnn's joblib disk cache,
+  ``escnn/group/_cache`` in its site-packages, emptied first: a fresh environment, CI
+  container or cluster node) and *warm* (the cache filled by the cold run; escnn stores
+  irrep restrictions and Clebsch-Gordan decompositions there, which D4 needs and C4
+  does not); intertwine's ``EquivariantConv2d`` after ``from intertwine.torch import
+  EquivariantConv2d``, from a cached file and from the spec (computing the basis).
+  ``gc``: the part of the in-process time spent in Python's full (generation 2) garbage
+  collections, which the imports leave due and the next code to run pays (after
+  importing intertwine.torch a full collection, about 0.1 s over torch's objects here,
+  comes within a few thousand allocations; after importing escnn it is further off).  Every timed
+  process runs with one BLAS/OpenMP thread (on a shared machine spinning BLAS threads
+  slowed escnn tenfold), and intertwine's modules are compiled to bytecode first, as an
+  installed package's are.  The escnn cache is moved aside during the run and put back
+  (then filled for every case) at the end.
 * equivariance: max |layer(g x) - g layer(x)| over the 90-degree rotations (and for D4
   the reflections), float32, random weights, 4 fields in and out, 29 x 29 images: escnn
   with ``GeometricTensor.transform``, intertwine with ``check_equivariance``.
 
 Usage: bench/.venv-escnn/bin/python bench/escnn_compare.py [--intertwine-venv .venv]
-       [--quick] [--out bench/escnn_results.json]        (``make bench-escnn``)
+       [--quick] [--repeats 3] [--out bench/escnn_results.json]   (``make bench-escnn``)
 """
 
 from __future__ import annotations
@@ -58,32 +68,79 @@ SPECS = {  # (group, fields) -> intertwine spec for kernel size k
 }
 
 
-def wall(command: list[str], repeats: int = 2) -> tuple[float, float]:
-    """Best wall time of a whole process and best number it printed last, seconds."""
-    best, printed = float("inf"), float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        done = subprocess.run(command, check=True, capture_output=True, text=True,
-                              timeout=600)
-        best = min(best, time.perf_counter() - start)
-        lines = done.stdout.split()
-        printed = min(printed, float(lines[-1]) if lines else float("inf"))
-    return best, printed
-
-
 # -- escnn side (runs in bench/.venv-escnn) -----------------------------------------------
 
-ESCNN_BUILD = """
-import sys, time
+#: one thread for BLAS and OpenMP in every timed process, both tools
+THREADS = {k: "1" for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
+
+#: prints the first construction's time and the full garbage collections' share of it
+TIMER = """
+import gc, sys, time
+_gc, _start = [0.0], [0.0]
+def _note(phase, info):
+    if info["generation"] == 2:
+        if phase == "start":
+            _start[0] = time.perf_counter()
+        else:
+            _gc[0] += time.perf_counter() - _start[0]
+gc.callbacks.append(_note)
+def timed(build):
+    _gc[0] = 0.0
+    start = time.perf_counter()
+    build()
+    print(time.perf_counter() - start, _gc[0])
+"""
+
+ESCNN_BUILD = TIMER + """
 from escnn import gspaces, nn
 group, fields, k = sys.argv[1], sys.argv[2], int(sys.argv[3])
 r2 = gspaces.rot2dOnR2(4) if group == "C4" else gspaces.flipRot2dOnR2(4, axis=0.0)
 rep = r2.regular_repr if fields == "regular" else r2.trivial_repr
 t = nn.FieldType(r2, [rep])
-start = time.perf_counter()
-nn.R2Conv(t, t, k)
-print(time.perf_counter() - start)
+timed(lambda: nn.R2Conv(t, t, k))
 """
+
+INTERTWINE_BUILD = TIMER + """
+from intertwine.torch import EquivariantConv2d
+timed(lambda: EquivariantConv2d(sys.argv[1]))
+"""
+
+
+#: leaves escnn's disk cache filled for every case
+ESCNN_FILL = """
+from escnn import gspaces, nn
+for r2 in (gspaces.rot2dOnR2(4), gspaces.flipRot2dOnR2(4, axis=0.0)):
+    for rep in (r2.regular_repr, r2.trivial_repr):
+        t = nn.FieldType(r2, [rep])
+        for k in (3, 5, 7):
+            nn.R2Conv(t, t, k)
+"""
+
+
+def escnn_cache() -> Path:
+    from escnn.group import __cache_path__
+
+    return Path(__cache_path__)
+
+
+def time_process(command: list[str], repeats: int, env: dict | None = None,
+                 before=None) -> dict:
+    """Best of ``repeats`` fresh processes: wall time, and the construction time and its
+    garbage-collection share that the process printed (seconds).  ``before()`` runs
+    before each (emptying escnn's cache for cold runs)."""
+    best = {"process_s": float("inf"), "build_s": float("inf"), "gc_s": float("inf")}
+    for _ in range(repeats):
+        if before is not None:
+            before()
+        start = time.perf_counter()
+        done = subprocess.run(command, check=True, capture_output=True, text=True,
+                              timeout=600, env={**os.environ, **THREADS, **(env or {})})
+        elapsed = time.perf_counter() - start
+        build, gc_s = (float(v) for v in done.stdout.split()[-2:])
+        best["process_s"] = min(best["process_s"], elapsed)
+        if build < best["build_s"]:
+            best["build_s"], best["gc_s"] = build, gc_s
+    return best
 
 
 def escnn_gspace(group: str):
@@ -144,7 +201,7 @@ def intertwine_worker(request: Path) -> None:
     basis = intertwine.compute(spec)
     compute_s = time.perf_counter() - start
     basis.save(path)
-    times = {}
+    times = {}  # later constructions in this process (modules loaded, caches warm)
     for source in ("file", "spec"):
         best = float("inf")
         for _ in range(3):
@@ -159,26 +216,37 @@ def intertwine_worker(request: Path) -> None:
     field_generators = [g.toarray() for g in basis.generators.in_]
     np.savez(job["out"], rows=rows, field_generators=np.array(field_generators))
     Path(job["out"] + ".json").write_text(json.dumps({
-        "n_basis": basis.n_basis, "compute_s": compute_s, "from_file_s": times["file"],
-        "from_spec_s": times["spec"], "intertwine_error": error}))
+        "n_basis": basis.n_basis, "compute_s": compute_s, "file_again_s": times["file"],
+        "spec_again_s": times["spec"], "intertwine_error": error}))
 
 
-def run_intertwine(spec: str, venv: Path, tmp: Path) -> dict:
+def run_intertwine(spec: str, venv: Path, tmp: Path, repeats: int) -> dict:
     path, out = str(tmp / "kernel.h5"), str(tmp / "rows")
     request = tmp / "request.json"
     request.write_text(json.dumps({"spec": spec, "file": path, "out": out}))
     python = str(venv / "bin" / "python")
+    env = {"PYTHONPATH": str(ROOT)}
     subprocess.run([python, __file__, "--intertwine-worker", str(request)], check=True,
-                   timeout=600, env={**os.environ, "PYTHONPATH": str(ROOT)})
+                   timeout=600, env={**os.environ, **env})
     import numpy as np
 
     result = json.loads(Path(out + ".json").read_text())
     arrays = np.load(out + ".npz")
     result["rows"], result["field_generators"] = arrays["rows"], arrays["field_generators"]
-    build = "from intertwine.torch import EquivariantConv2d; EquivariantConv2d({!r})"
-    result["process_file_s"] = wall([python, "-c", build.format(path)])[0]
-    result["process_spec_s"] = wall([python, "-c", build.format(spec)])[0]
+    for source, arg in (("file", path), ("spec", spec)):
+        result[source] = time_process([python, "-c", INTERTWINE_BUILD, arg], repeats, env)
     return result
+
+
+def run_escnn(group: str, fields: str, k: int, repeats: int) -> dict:
+    """Cold (cache emptied before each run) and then warm (filled by the cold runs)."""
+    import shutil
+
+    command = [sys.executable, "-W", "ignore", "-c", ESCNN_BUILD, group, fields, str(k)]
+    cache = escnn_cache()
+    cold = time_process(command, max(2, repeats - 1),
+                        before=lambda: shutil.rmtree(cache, ignore_errors=True))
+    return {"cold": cold, "warm": time_process(command, repeats)}
 
 
 # -- comparing -------------------------------------------------------------------------
@@ -218,45 +286,64 @@ def contained(rows, filters, perm, k: int) -> float:
     return float(np.linalg.norm(residual) / max(np.linalg.norm(vectors), 1e-300))
 
 
-def compare(group: str, fields: str, k: int, venv: Path, tmp: Path) -> dict:
+def compare(group: str, fields: str, k: int, venv: Path, tmp: Path, repeats: int) -> dict:
     import numpy as np
 
     spec = SPECS[group, fields].format(k=k)
-    ours = run_intertwine(spec, venv, tmp)
+    ours = run_intertwine(spec, venv, tmp, repeats)
+    times = run_escnn(group, fields, k, repeats)
     theirs = escnn_case(group, fields, k)
     if fields == "regular":
         perm = field_permutation(theirs["escnn_field_matrices"], list(ours["field_generators"]))
     else:
         perm = np.eye(1)
-    escnn_process, escnn_build = wall([sys.executable, "-c", ESCNN_BUILD, group, fields,
-                                       str(k)])
     return {
         "group": group, "fields": fields, "k": k, "spec": spec,
         "escnn_dim": theirs["escnn_dim"], "intertwine_dim": ours["n_basis"],
         "span_residual": contained(ours["rows"], theirs["escnn_filters"], perm, k),
-        "escnn_build_s": escnn_build, "escnn_process_s": escnn_process,
-        "from_file_s": ours["from_file_s"], "from_spec_s": ours["from_spec_s"],
-        "process_file_s": ours["process_file_s"], "process_spec_s": ours["process_spec_s"],
+        "escnn_cold": times["cold"], "escnn_warm": times["warm"],
+        "file": ours["file"], "spec_build": ours["spec"],
+        "file_again_s": ours["file_again_s"], "spec_again_s": ours["spec_again_s"],
         "escnn_error": theirs["escnn_error"], "intertwine_error": ours["intertwine_error"],
     }
 
 
-HEADER = (f"{'case':18} {'dims e/i':>9} {'span':>5} {'escnn':>8} {'file':>8} "
-          f"{'spec':>8} {'x file':>7} {'e proc':>7} {'f proc':>7} {'s proc':>7} "
-          f"{'x proc':>6} {'err e':>8} {'err i':>8}")
+def case_name(r: dict) -> str:
+    return f"{r['group']} {r['fields']:8} k={r['k']:<2}"
 
 
-def row_line(r: dict) -> str:
-    return (f"{r['group']} {r['fields']:8} k={r['k']:<3} "
-            f"{r['escnn_dim']:>4}/{r['intertwine_dim']:<4} "
-            f"{'yes' if r['span_residual'] < 1e-5 else 'NO':>5} "
-            f"{1e3 * r['escnn_build_s']:7.1f}m {1e3 * r['from_file_s']:7.2f}m "
-            f"{1e3 * r['from_spec_s']:7.1f}m "
-            f"{r['escnn_build_s'] / r['from_file_s']:6.0f}x "
-            f"{r['escnn_process_s']:6.2f}s {r['process_file_s']:6.2f}s "
-            f"{r['process_spec_s']:6.2f}s "
-            f"{r['escnn_process_s'] / r['process_file_s']:5.1f}x "
-            f"{r['escnn_error']:8.1e} {r['intertwine_error']:8.1e}")
+def tables(rows: list[dict]) -> str:
+    """Three tables: what is built, in-process build times, whole processes."""
+    lines = [f"{'case':17} {'dims e/i':>9} {'span':>5} {'err escnn':>10} {'err intw':>9}"]
+    for r in rows:
+        lines.append(f"{case_name(r)} {r['escnn_dim']:>4}/{r['intertwine_dim']:<4} "
+                     f"{'yes' if r['span_residual'] < 1e-5 else 'NO':>5} "
+                     f"{r['escnn_error']:10.1e} {r['intertwine_error']:9.1e}")
+    for title, key, unit, scale, fmt in (
+            ("in process, first construction", "build_s", "ms", 1e3, "8.1f"),
+            ("whole process", "process_s", "s", 1.0, "8.2f")):
+        lines += ["", f"{title} ({unit}); x = escnn / intertwine",
+                  f"{'case':17} {'e cold':>8} {'e warm':>8} {'file':>8} {'spec':>8} "
+                  f"{'cold/f':>7} {'warm/f':>7} {'cold/s':>7} {'warm/s':>7}"
+                  + ("  gc ms: e cold/e warm/file/spec" if key == "build_s" else "")]
+        for r in rows:
+            runs = [r[name] for name in ("escnn_cold", "escnn_warm", "file", "spec_build")]
+            c, w, f, s = (run[key] for run in runs)
+            line = (f"{case_name(r)} {scale * c:{fmt}} {scale * w:{fmt}} {scale * f:{fmt}} "
+                    f"{scale * s:{fmt}} {c / f:6.1f}x {w / f:6.1f}x {c / s:6.1f}x "
+                    f"{w / s:6.1f}x")
+            if key == "build_s":
+                line += "  " + "/".join(f"{1e3 * run['gc_s']:.0f}" for run in runs)
+            lines.append(line)
+    return "\n".join(lines)
+
+
+def ratio_range(rows: list[dict], escnn: str, ours: str, gc: bool) -> str:
+    """min to max of escnn / intertwine in process, with or without full collections."""
+    def t(run):
+        return run["build_s"] - (0.0 if gc else run["gc_s"])
+    ratios = [t(r[escnn]) / t(r[ours]) for r in rows]
+    return f"{min(ratios):.1f}x to {max(ratios):.1f}x"
 
 
 def main(argv=None) -> int:
@@ -264,31 +351,51 @@ def main(argv=None) -> int:
     parser.add_argument("--intertwine-venv", type=Path, default=ROOT / ".venv")
     parser.add_argument("--quick", action="store_true", help="kernel size 3 only")
     parser.add_argument("--out", type=Path, default=HERE / "escnn_results.json")
+    parser.add_argument("--repeats", type=int, default=3,
+                        help="fresh processes per timing, best kept (cold escnn: one fewer)")
     parser.add_argument("--intertwine-worker", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.intertwine_worker:
         intertwine_worker(args.intertwine_worker)
         return 0
+    import shutil
+
     import escnn  # noqa: F401 -- imported before timing, as a user's process has
     import torch
 
     torch.set_num_threads(1)
+    # intertwine's modules as bytecode, as an installed package has them
+    subprocess.run([str(args.intertwine_venv / "bin" / "python"), "-m", "compileall", "-q",
+                    str(ROOT / "intertwine")], check=True)
     rows = []
     sizes = (3,) if args.quick else (3, 5, 7)
-    print(HEADER, flush=True)
+    cache = escnn_cache()
     with tempfile.TemporaryDirectory() as tmp:
-        for group in ("C4", "D4"):
-            for fields in ("regular", "trivial"):
-                for k in sizes:
-                    rows.append(compare(group, fields, k, args.intertwine_venv, Path(tmp)))
-                    print(row_line(rows[-1]), flush=True)
+        saved = Path(tmp) / "escnn-cache"
+        if cache.exists():
+            shutil.move(str(cache), saved)
+        try:
+            for group in ("C4", "D4"):
+                for fields in ("regular", "trivial"):
+                    for k in sizes:
+                        rows.append(compare(group, fields, k, args.intertwine_venv,
+                                            Path(tmp), args.repeats))
+                        print(case_name(rows[-1]), "done", flush=True)
+        finally:
+            shutil.rmtree(cache, ignore_errors=True)
+            if saved.exists():
+                shutil.move(str(saved), cache)
+            subprocess.run([sys.executable, "-W", "ignore", "-c", ESCNN_FILL], check=True,
+                           env={**os.environ, **THREADS})
     args.out.write_text(json.dumps(rows, indent=1))
+    print(tables(rows))
     bad = [r for r in rows if r["span_residual"] >= 1e-5]
     print(f"\n{len(rows) - len(bad)}/{len(rows)} escnn spaces inside intertwine's; "
-          f"escnn build / intertwine from file: "
-          f"{min(r['escnn_build_s'] / r['from_file_s'] for r in rows):.0f}x to "
-          f"{max(r['escnn_build_s'] / r['from_file_s'] for r in rows):.0f}x; results in "
-          f"{args.out}")
+          f"results in {args.out}\nin process, escnn / intertwine from file: "
+          f"cold {ratio_range(rows, 'escnn_cold', 'file', True)}, "
+          f"warm {ratio_range(rows, 'escnn_warm', 'file', True)}; without full garbage "
+          f"collections: cold {ratio_range(rows, 'escnn_cold', 'file', False)}, "
+          f"warm {ratio_range(rows, 'escnn_warm', 'file', False)}")
     return 1 if bad else 0
 
 

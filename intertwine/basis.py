@@ -58,8 +58,9 @@ class Generators:
     ``in_``/``out``: discrete generators rho(g); ``lie_in``/``lie_out``: Lie-algebra
     generators d rho(A).  Read as attributes they are lists of scipy sparse matrices.
     They may be given as :class:`CooMatrix` too (how ``compute`` stores signed
-    permutations): those become scipy matrices on first access, so that a basis can be
-    computed and saved without importing scipy (``raw`` is what the writer reads).
+    permutations and ``load`` what it reads): those become scipy matrices on first
+    access, so that a basis can be computed, saved, loaded and made a layer without
+    importing scipy (``raw`` is what the writer and the layers read).
     """
 
     in_ = _generator_property("in_")
@@ -77,9 +78,12 @@ class Generators:
 
     def _matrices(self, kind: str) -> list:
         mats = self._lists[kind]
+        converted = {}  # one matrix for an object listed many times (vanishing Lie ones)
         for i, m in enumerate(mats):  # in place: the list keeps its identity for callers
             if isinstance(m, CooMatrix):
-                mats[i] = m.tocsr()
+                if id(m) not in converted:
+                    converted[id(m)] = m.tocsr()
+                mats[i] = converted[id(m)]
         return mats
 
     def __repr__(self) -> str:

@@ -15,7 +15,7 @@ import numpy as np
 if TYPE_CHECKING:  # imported where used: computing and saving a pattern needs no scipy
     import scipy.sparse as sp
 
-__all__ = ["Coo", "CooMatrix", "pattern_dtype"]
+__all__ = ["Coo", "CooMatrix", "as_coo_matrix", "pattern_dtype"]
 
 
 def pattern_dtype(n_basis: int) -> np.dtype:
@@ -57,3 +57,20 @@ class CooMatrix(NamedTuple):
         import scipy.sparse as sp
 
         return sp.csr_matrix((self.value, (self.row, self.col)), shape=self.shape)
+
+
+def as_coo_matrix(m) -> CooMatrix:
+    """``m`` (a CooMatrix, a scipy sparse matrix or a dense array) as a CooMatrix without
+    explicit zeros; imports nothing (a scipy matrix brings scipy with it)."""
+    if isinstance(m, CooMatrix):
+        keep = m.value != 0
+        return m if keep.all() else CooMatrix(m.row[keep], m.col[keep], m.value[keep],
+                                              m.shape)
+    if hasattr(m, "tocoo"):  # scipy.sparse
+        c = m.tocoo()
+        keep = c.data != 0
+        return CooMatrix(c.row[keep].astype(np.int64), c.col[keep].astype(np.int64),
+                         c.data[keep], tuple(c.shape))
+    a = np.asarray(m)
+    row, col = np.nonzero(a)
+    return CooMatrix(row, col, a[row, col], a.shape)

@@ -23,8 +23,10 @@ from functools import cached_property
 
 import numpy as np
 
+from .coo import CooMatrix, as_coo_matrix
 from .layerdata import (
     LayerData,
+    _dense,
     as_vectors,
     invariant_vectors,
     random_elements,
@@ -118,14 +120,14 @@ class KernelData(LayerData):
 
     @cached_property
     def _parts(self) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-        """(R_in, R_out, M) for every stored discrete generator."""
+        """(R_in, R_out, M) for every stored discrete generator (numpy only)."""
         gens = self.basis.generators
-        if gens.lie_in or gens.lie_out:
+        if gens.raw("lie_in") or gens.raw("lie_out"):
             raise ValueError(f"{self.spec}: a continuous group has no pixel grid")
         points = grid_points(self.kernel_size, self.ndim)
         parts = []
-        for g_in, g_out in zip(gens.in_, gens.out, strict=True):
-            field, moved_to = _split(g_out.tocoo(), self.c_out, self.pixels)
+        for g_in, g_out in zip(gens.raw("in_"), gens.raw("out"), strict=True):
+            field, moved_to = _split(as_coo_matrix(g_out), self.c_out, self.pixels)
             if self.kernel_size > 1:
                 m, *_ = np.linalg.lstsq(points, points[moved_to], rcond=None)
                 point_map = np.rint(m.T)
@@ -134,7 +136,7 @@ class KernelData(LayerData):
                                      f"{self.kernel_size}-grid by a linear map")
             else:  # a 1-pixel kernel does not show the map: the contract's C(n), D(n)
                 point_map = np.eye(self.ndim)
-            parts.append((g_in.toarray(), field, point_map.astype(np.int64)))
+            parts.append((_dense(as_coo_matrix(g_in)), field, point_map.astype(np.int64)))
         return parts
 
     def point_maps(self) -> list[np.ndarray]:
@@ -142,10 +144,7 @@ class KernelData(LayerData):
 
     @cached_property
     def _bias(self):
-        import scipy.sparse as sp
-
-        return invariant_vectors([sp.csr_matrix(r) for _, r, _ in self._parts], [],
-                                 self.c_out)
+        return invariant_vectors([r for _, r, _ in self._parts], [], self.c_out)
 
     def bias_vectors(self) -> np.ndarray:
         """Invariant vectors of R_out, shape (n_bias, c_out): a bias constant in space."""
@@ -167,7 +166,7 @@ class KernelData(LayerData):
                       for m in element) for element in out]
 
 
-def _split(rho, c_out: int, pixels: int) -> tuple[np.ndarray, np.ndarray]:
+def _split(rho: CooMatrix, c_out: int, pixels: int) -> tuple[np.ndarray, np.ndarray]:
     """R (c_out x c_out) and the pixel map q -> g(q) of rho = R (x) P, P e_q = e_g(q)."""
     a, p = np.divmod(rho.row, pixels)
     b, q = np.divmod(rho.col, pixels)
@@ -178,12 +177,17 @@ def _split(rho, c_out: int, pixels: int) -> tuple[np.ndarray, np.ndarray]:
                          "(the output must be Rout * Grid(k), in that order)")
     field = np.zeros((c_out, c_out))
     first = q == 0
-    field[a[first], b[first]] = rho.data[first]
-    # rho must be exactly field (x) P (Rout * Grid(k), field-major), not P (x) field
-    import scipy.sparse as sp
-
-    pixel_map = sp.csr_matrix((np.ones(pixels), (moved_to, np.arange(pixels))))
-    if abs(sp.kron(sp.csr_matrix(field), pixel_map) - rho).max() > 1e-12:
+    field[a[first], b[first]] = rho.value[first]
+    # rho must be exactly field (x) P (Rout * Grid(k), field-major), not P (x) field:
+    # max |field (x) P - rho| over the positions where either has an entry
+    fa, fb = np.nonzero(field)
+    rows = (fa[:, None] * pixels + moved_to[None, :]).ravel()
+    cols = (fb[:, None] * pixels + np.arange(pixels)[None, :]).ravel()
+    size = c_out * pixels
+    keys = np.concatenate([rows * size + cols, rho.row * size + rho.col])
+    values = np.concatenate([np.repeat(field[fa, fb], pixels), -rho.value])
+    _, where = np.unique(keys, return_inverse=True)
+    if np.abs(np.bincount(where.reshape(-1), weights=values)).max(initial=0) > 1e-12:
         raise ValueError("rho_out is not a field representation times a pixel permutation "
                          "(the output must be Rout * Grid(k), in that order)")
     return field, moved_to

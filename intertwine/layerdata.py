@@ -25,6 +25,8 @@ from functools import cached_property
 import numpy as np
 
 from .basis import Basis
+from .coo import as_coo_matrix
+from .orbits import components
 
 __all__ = ["LayerData", "automatic_strategy", "numpy_forward", "resolve_basis"]
 
@@ -54,12 +56,14 @@ def resolve_basis(basis) -> Basis:
     """
     if isinstance(basis, Basis):
         return basis
-    from .api import compute, load
-
     if isinstance(basis, os.PathLike) or (isinstance(basis, str) and (
             os.path.isfile(basis) or basis.endswith((".h5", ".hdf5")))):
+        from .io import load  # not through .api: a layer from a file runs no solver
+
         return load(basis)
     if isinstance(basis, str):
+        from .api import compute
+
         return compute(basis)
     raise TypeError(f"expected a Basis, a path or a spec string, not {type(basis).__name__}")
 
@@ -138,7 +142,7 @@ class LayerData:
     @cached_property
     def _bias(self) -> tuple[int, np.ndarray | None, np.ndarray | None]:
         g = self.basis.generators
-        return invariant_vectors(g.out, g.lie_out, self.dim_out)
+        return invariant_vectors(g.raw("out"), g.raw("lie_out"), self.dim_out)
 
     @property
     def n_bias(self) -> int:
@@ -178,37 +182,54 @@ def invariant_vectors(discrete: list, lie: list, dim: int) -> tuple:
     """A basis of {v : rho(g) v = v for the discrete generators, A v = 0 for the Lie ones},
     as (count, orbit labels, None) or (count, None, vectors of shape (count, dim)).
 
-    Permutation matrices (the common case, and the only one whose dimension is large):
-    one indicator vector per orbit of the generated group, found as connected components
-    in O(dim * generators).  Anything else: the null space of the stacked constraints,
-    dense, for dim <= MAX_DENSE_BIAS_DIM.
+    The matrices may be CooMatrix, scipy sparse or dense arrays, and only numpy is used:
+    a layer is built from a file without importing scipy.  Permutation matrices (the
+    common case, and the only one whose dimension is large): one indicator vector per
+    orbit of the generated group (``orbits.components``).  Anything else: the null space
+    of the stacked constraints, dense, for dim <= MAX_DENSE_BIAS_DIM.
     """
-    import scipy.sparse as sp
-
-    mats = [sp.csr_matrix(m) for m in discrete]
-    if not lie and all(_is_permutation(m) for m in mats):
-        from scipy.sparse.csgraph import connected_components
-
-        graph = sum((m for m in mats), sp.csr_matrix((dim, dim)))
-        count, label = connected_components(graph, directed=True, connection="weak")
-        return int(count), label.astype(np.int64), None
+    mats = [as_coo_matrix(m) for m in discrete]
+    if not lie and all(_is_permutation(m, dim) for m in mats):
+        images = []
+        for m in mats:  # m e_col = e_row
+            image = np.empty(dim, np.int64)
+            image[m.col] = m.row
+            images.append(image)
+        label = components(images, dim).astype(np.int64)
+        return int(label.max(initial=-1)) + 1, label, None
     if dim > MAX_DENSE_BIAS_DIM:
         raise ValueError(f"the invariant vectors of a {dim}-dimensional representation that "
                          f"is not a permutation one are not computed: use bias=False")
-    rows = [m.toarray() - np.eye(dim) for m in mats]
-    rows += [sp.csr_matrix(a).toarray() for a in lie]
+    rows = [_dense(m) - np.eye(dim) for m in mats]
+    rows += [_dense(as_coo_matrix(a)) for a in lie]
     if not rows:
         return dim, None, np.eye(dim)
-    import scipy.linalg
-
-    null = scipy.linalg.null_space(np.vstack(rows), rcond=1e-10).T.copy()
+    null = _null_space(np.vstack(rows), rcond=1e-10).T.copy()
     return len(null), None, null
 
 
-def _is_permutation(m) -> bool:
-    n = m.shape[0]
-    return (m.nnz == n and np.all(m.data == 1) and np.array_equal(m.indptr, np.arange(n + 1))
-            and len(np.unique(m.indices)) == n)
+def _dense(m) -> np.ndarray:
+    out = np.zeros(m.shape)
+    np.add.at(out, (m.row, m.col), m.value)
+    return out
+
+
+def _null_space(a: np.ndarray, rcond: float) -> np.ndarray:
+    """scipy.linalg.null_space(a, rcond) with numpy (the same LAPACK routine, gesdd)."""
+    _, s, vh = np.linalg.svd(a, full_matrices=True)
+    tol = np.amax(s, initial=0.0) * rcond
+    return vh[int(np.sum(s > tol)):, :].T.conj()
+
+
+def _is_permutation(m, dim: int) -> bool:
+    return (tuple(m.shape) == (dim, dim) and len(m.row) == dim
+            and bool(np.all(m.value == 1)) and _onto(m.row, dim) and _onto(m.col, dim))
+
+
+def _onto(a: np.ndarray, n: int) -> bool:
+    seen = np.zeros(n, bool)
+    seen[a] = True
+    return bool(seen.all())
 
 
 def random_elements(discrete: list[list], lie: list[list], count: int,

@@ -411,18 +411,18 @@ def test_voxel_kernels_and_reg_of_the_cube_groups(spec, tree_in, tree_out):
 @settings(max_examples=30, deadline=None)
 @given(st.integers(1, 300), st.integers(0, 3), st.integers(0, 2**32 - 1))
 def test_orbit_components_without_scipy_match_scipys(n, count, seed):
-    """Small signed-orbit problems (steerable kernels) label orbits in numpy; large ones
-    with scipy's connected components: both number them alike."""
-    import intertwine.solvers.orbit.signed as signed
+    """Small orbit problems (steerable kernels, layers' biases) label orbits in numpy;
+    large ones with scipy's connected components: both number them alike."""
+    import intertwine.orbits as orbits
 
     rng = np.random.default_rng(seed)
     images = [rng.permutation(n) for _ in range(count)]
-    fast = signed.components(images, n)
-    small, signed._SMALL_GRAPH = signed._SMALL_GRAPH, 0
+    fast = orbits.components(images, n)
+    small, orbits._SMALL_GRAPH = orbits._SMALL_GRAPH, 0
     try:
-        slow = signed.components(images, n)
+        slow = orbits.components(images, n)
     finally:
-        signed._SMALL_GRAPH = small
+        orbits._SMALL_GRAPH = small
     np.testing.assert_array_equal(fast, slow)
 
 

@@ -108,3 +108,90 @@ def test_bad_input_shape_is_a_clear_error():
     params = ij.init(jax.random.PRNGKey(0), MARON, 3, 1)
     with pytest.raises(ValueError, match=r"expected input of shape \(\.\.\., 3, 25\)"):
         ij.apply(params, jnp.ones((4, 2, 25)))
+
+
+# -- float64 (jax_enable_x64): exact to rounding, and equal to torch's float64 -------------
+
+@pytest.fixture
+def x64():
+    """jax in 64-bit mode for one test, the previous setting restored after it."""
+    before = jax.config.read("jax_enable_x64")
+    jax.config.update("jax_enable_x64", True)
+    try:
+        yield
+    finally:
+        jax.config.update("jax_enable_x64", before)
+
+
+def jax_float64_params(params):
+    return {k: (v if k == "layer" else jnp.asarray(v, jnp.float64)) for k, v in params.items()}
+
+
+@pytest.mark.parametrize("spec,strategy", [(spec, "auto") for spec in SPECS] + [
+    (MARON, "coo"), (MARON, "sparse"), (MARON, "pattern"), ("O(3): V**3 -> V", "sparse")])
+def test_float64_linear_is_equivariant_to_rounding_and_equals_torch(x64, spec, strategy):
+    from intertwine.layerdata import LayerData
+
+    params = with_random_bias(ij.init(jax.random.PRNGKey(1), spec, 2, 3, strategy=strategy,
+                                      dtype=jnp.float64))
+    params = jax_float64_params(params)
+    assert params["weight"].dtype == jnp.float64
+    rng = np.random.default_rng(2)
+    data = LayerData.of(spec)
+    x = rng.normal(size=(4, 2, data.dim_in))
+    run = jax.jit(ij.apply)
+    y = np.asarray(run(params, x))
+    assert y.dtype == np.float64
+    scale = max(1.0, np.abs(y).max())
+    for g_in, g_out in data.random_elements(4, rng, word_length=4):
+        moved = np.asarray(run(params, np.asarray((g_in @ x.reshape(-1, data.dim_in).T).T)
+                               .reshape(x.shape)))
+        want = np.asarray((g_out @ y.reshape(-1, data.dim_out).T).T).reshape(y.shape)
+        assert np.abs(moved - want).max() < 1e-12 * scale
+    torch = pytest.importorskip("torch")
+    from intertwine.torch import EquivariantLinear
+
+    layer = EquivariantLinear(spec, 2, 3, strategy=strategy, dtype=torch.float64)
+    with torch.no_grad():
+        layer.weight.copy_(torch.as_tensor(np.array(params["weight"])))
+        if "bias" in params:
+            layer.bias.copy_(torch.as_tensor(np.array(params["bias"])))
+    got = layer(torch.as_tensor(x)).detach().numpy()
+    assert got.dtype == np.float64
+    assert np.abs(got - y).max() < 1e-12 * scale
+
+
+@pytest.mark.parametrize("spec,kernel_size", [(C4_GRID3, 3), ("D(4): reg -> reg * Grid(5)", None),
+                                              ("C(4): irr(1) -> irr(1) * Grid(3)", None)])
+def test_float64_convolution_is_equivariant_to_rounding_and_equals_torch(x64, spec,
+                                                                        kernel_size):
+    from intertwine.kerneldata import KernelData, transform_image
+
+    params = with_random_bias(ij.init_conv(jax.random.PRNGKey(0), spec, 2, 3,
+                                           kernel_size=kernel_size, dtype=jnp.float64))
+    params = jax_float64_params(params)
+    data = KernelData.of(spec, kernel_size)
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(2, 2 * data.c_in, 11, 11))
+    run = jax.jit(ij.apply)
+    y = np.asarray(run(params, x))
+    assert y.dtype == np.float64
+    scale = max(1.0, np.abs(y).max())
+    for r_in, r_out, point_map in data.random_elements(4, rng):
+        moved = np.asarray(run(params, transform_image(x, r_in, point_map, data.c_in)))
+        assert np.abs(moved - transform_image(y, r_out, point_map, data.c_out)).max() \
+            < 1e-12 * scale
+    torch = pytest.importorskip("torch")
+    from intertwine.torch import EquivariantConv2d
+
+    conv = EquivariantConv2d(spec, 2, 3, kernel_size=kernel_size, dtype=torch.float64)
+    with torch.no_grad():
+        conv.weight.copy_(torch.as_tensor(np.array(params["weight"])))
+        if "bias" in params:  # irr(1) fields have no invariant vector
+            conv.bias.copy_(torch.as_tensor(np.array(params["bias"])))
+    assert np.abs(conv(torch.as_tensor(x)).detach().numpy() - y).max() < 1e-12 * scale
+
+
+def test_x64_fixture_restores_the_setting():
+    assert not jax.config.read("jax_enable_x64")  # the tests above leave 32-bit mode
+    assert jnp.asarray(1.0).dtype == jnp.float32

@@ -334,3 +334,95 @@ def test_octa_vector_fields_turn_with_the_volume():
     assert (conv(turn(x)) - turn(conv(x))).abs().max() < 1e-12
     assert check_equivariance(conv, n_samples=4) < 1e-12
     assert conv.bias is None  # V has no invariant vector
+
+
+# -- building from a file: what is read and imported, and what waits for a check ----------
+
+LAYER_IMPORTS = """
+import sys
+from intertwine.torch import {cls}
+layer = {cls}(sys.argv[1])
+print(",".join(m for m in ("scipy", "intertwine.io.write", "intertwine.api")
+               if m in sys.modules))
+"""
+
+
+@pytest.mark.parametrize("cls, spec", [
+    ("EquivariantConv2d", "D(4): reg -> reg * Grid(5)"),   # permutation fields: orbits
+    ("EquivariantConv2d", "C(4): irr(1) -> irr(1) * Grid(3)"),  # rotation matrices
+    ("EquivariantLinear", MARON),
+    ("EquivariantLinear", "C(4): irr(1) -> irr(1)"),       # a dense null space, no orbits
+])
+def test_a_layer_from_a_file_imports_neither_scipy_nor_the_writer(tmp_path, cls, spec):
+    import subprocess
+    import sys
+
+    path = tmp_path / "basis.h5"
+    intertwine.compute(spec).save(path)
+    run = subprocess.run([sys.executable, "-c", LAYER_IMPORTS.format(cls=cls), str(path)],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == ""
+
+
+@pytest.mark.parametrize("spec, layer, kwargs", [
+    ("D(4): reg -> reg * Grid(5)", EquivariantConv2d, {"image_size": 11}),
+    ("C(4): irr(1) -> irr(1) * Grid(3)", EquivariantConv2d, {"image_size": 9}),
+    (MARON, EquivariantLinear, {}),
+    ("O(3): V**3 -> V", EquivariantLinear, {}),  # Lie generators too
+])
+def test_generators_read_lazily_still_check_the_layer(tmp_path, spec, layer, kwargs):
+    """load keeps the stored generators as plain arrays and building a layer does not
+    convert them; check_equivariance then turns them into matrices, on demand."""
+    import scipy.sparse as sp
+
+    from intertwine.basis import CooMatrix
+
+    path = tmp_path / "basis.h5"
+    computed = intertwine.compute(spec)
+    computed.save(path)
+    built = layer(path, 2, 3, dtype=torch.float64)
+    gens = built.data.basis.generators
+    kinds = ("in_", "out", "lie_in", "lie_out")
+    assert all(isinstance(m, CooMatrix) for k in kinds for m in gens.raw(k))
+    assert check_equivariance(built, n_samples=4, **kwargs) < 1e-10
+    for k in kinds:  # now scipy matrices, equal to the computed ones
+        got, want = getattr(gens, k), getattr(computed.generators, k)
+        assert len(got) == len(want) and all(sp.issparse(m) for m in got)
+        for a, b in zip(got, want, strict=True):
+            np.testing.assert_array_equal(a.toarray(), b.toarray())
+
+
+@pytest.mark.parametrize("spec", ["S(4): V -> V**2", "C(4): 1 -> irr(1) + 2*1",
+                                  "O(2): V -> V**2", "D(4): V -> reg", "GL(3): V -> 1"])
+def test_invariant_vectors_without_scipy_are_scipys(spec):
+    """The bias's invariant vectors, from plain arrays, scipy matrices or dense ones: the
+    same orbits, or the same null space as scipy.linalg.null_space."""
+    import scipy.linalg
+
+    from intertwine.layerdata import invariant_vectors
+
+    b = intertwine.compute(spec)
+    g = b.generators
+    raw = invariant_vectors(g.raw("out"), g.raw("lie_out"), b.dim_out)
+    scipys = invariant_vectors(g.out, g.lie_out, b.dim_out)
+    dense = invariant_vectors([m.toarray() for m in g.out],
+                              [m.toarray() for m in g.lie_out], b.dim_out)
+    for other in (scipys, dense):
+        assert raw[0] == other[0]
+        for x, y in zip(raw[1:], other[1:]):
+            assert (x is None) == (y is None)
+            if x is not None:
+                np.testing.assert_array_equal(x, y)
+    count, orbit, vectors = raw
+    if vectors is not None:
+        constraints = [m.toarray() - np.eye(b.dim_out) for m in g.out]
+        constraints += [m.toarray() for m in g.lie_out]
+        want = scipy.linalg.null_space(np.vstack(constraints), rcond=1e-10)
+        assert count == want.shape[1]
+        np.testing.assert_allclose(vectors @ vectors.T, np.eye(count), atol=1e-12)
+        np.testing.assert_allclose(want @ (want.T @ vectors.T), vectors.T, atol=1e-12)
+    else:  # one orbit per label, numbered by first appearance
+        assert orbit[0] == 0 and np.all(np.diff(np.maximum.accumulate(orbit)) <= 1)
+        for m in g.out:
+            assert np.array_equal(orbit[m.tocoo().row], orbit[m.tocoo().col])

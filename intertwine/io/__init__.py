@@ -29,10 +29,21 @@ from .common import _default_max_bytes as _default_max_bytes
 from .common import _human as _human
 from .common import max_bytes as max_bytes
 from .read import PatternFile, load, read_attributes, read_partitions_summary
-from .write import _generator_coos as _generator_coos
-from .write import _matrix_entries as _matrix_entries
-from .write import _pattern_chunks as _pattern_chunks
-from .write import save
+
+#: imported on first use (PEP 562): reading a file, as a layer does, needs no writer
+_FROM_WRITE = ("save", "_generator_coos", "_matrix_entries", "_pattern_chunks")
+
+
+def __getattr__(name):
+    if name == "write" or name in _FROM_WRITE:
+        from importlib import import_module  # "from . import write" would come back here
+
+        write = import_module(".write", __name__)
+        value = write if name == "write" else getattr(write, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = ["BasisFileError", "BasisFileNotFoundError", "MAX_BYTES", "FORMAT",
            "FORMAT_VERSION", "PatternFile", "load", "read_attributes",

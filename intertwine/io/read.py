@@ -20,7 +20,7 @@ from h5py import h5a, h5d, h5i, h5l, h5o, h5s, h5t
 
 from .. import interrupt
 from ..basis import Basis, Generators, Partitions
-from ..coo import Coo, pattern_dtype
+from ..coo import Coo, CooMatrix, pattern_dtype
 from .common import (
     _BOOL,
     _COO_FIELDS,
@@ -654,20 +654,22 @@ def _check_fractions(coo: Coo, where: str, path: str) -> None:
 
 
 def _read_matrices(spec: tuple, dim: int, kind: str, path: str) -> list:
+    """The generators of ``kind`` as CooMatrix (plain arrays: no scipy needed to load a
+    basis or build a layer from it; ``Generators`` converts them on first access)."""
     dss, count = spec
     c = _read_coo(dss, (count, dim, dim), f"generators/{kind}", path)
-    order = np.argsort(c.index, kind="stable")
-    bounds = np.searchsorted(c.index[order], np.arange(count + 1))
-    import scipy.sparse as sp  # load() gives scipy matrices; only reading attributes is light
-
+    keep = c.value != 0  # tolerate other writers' explicit zeros
+    index, row, col, value = c.index[keep], c.row[keep], c.col[keep], c.value[keep]
+    order = np.argsort(index, kind="stable")
+    bounds = np.searchsorted(index[order], np.arange(count + 1))
     mats, empty = [], None
     for k in range(count):  # one matrix per generator, vectorised inside
         sel = order[bounds[k]:bounds[k + 1]]
         if not len(sel):  # a vanishing Lie generator: all of them share one matrix
-            empty = sp.csr_matrix((dim, dim)) if empty is None else empty
+            if empty is None:
+                none = np.zeros(0, np.int64)
+                empty = CooMatrix(none, none, np.zeros(0), (dim, dim))
             mats.append(empty)
             continue
-        m = sp.csr_matrix((c.value[sel], (c.row[sel], c.col[sel])), shape=(dim, dim))
-        m.eliminate_zeros()  # tolerate other writers' explicit zeros
-        mats.append(m)
+        mats.append(CooMatrix(row[sel], col[sel], value[sel], (dim, dim)))
     return mats
