@@ -8,6 +8,15 @@ recorded at commit 3d27e22, before issue 15 rebuilt the Lie-algebra actions, the
 constraint blocks and the orbit reduction without scipy; a spec that was refused then
 (too large) is not listed.
 
+Every file is the same since, but for the numeric invariants in ``CHANGED``.  Their
+singular-value diagnostics are those of the reduced constraint matrix as the solver
+holds it, so they scale with the number of times each distinct row occurs.  Before,
+scipy's kron with an all-zero factor (the Lie action on ``1``) came out float64, which
+skipped the removal of repeated rows for ``... -> 1`` (and only there); now every integer
+system is deduplicated.  The bases and residuals stayed the same, but for the two
+Lorentz ones, whose values moved by an ulp here and there (to rounding, as the numeric
+solver promises).  Their new digests are listed, so that any further change shows.
+
 Regenerate (only for a change meant to alter files): ``python -m tests.test_continuous_files``.
 """
 
@@ -24,6 +33,19 @@ from intertwine.api import compute_to_file
 
 RECORD = Path(__file__).with_name("continuous_files.json")
 CASES = json.loads(RECORD.read_text())
+CHANGED = {  # see above: the numeric invariants, whose repeated rows are now removed
+    ("O(1,3): V**2 -> 1", "numeric"): "68bd5c088b6eabe9e23667d2",
+    ("O(1,3): V**4 -> 1", "numeric"): "02cdc96a1926fb90c0b3340b",  # and an ulp
+    ("O(2): V**4 -> 1", "numeric"): "42c359702dae62dc79844993",
+    ("O(3): V**4 -> 1", "numeric"): "ce4728edc5e61b2fb891d792",
+    ("O(3): sym(sym(V, 2), 2) -> 1", "numeric"): "723cae93436875e1093d383f",
+    ("SO(1,3): V**4 -> 1", "numeric"): "d77e0ace4051a42de9b51def",  # and an ulp
+    ("SO(2): V**4 -> 1", "numeric"): "44c8905318f189c3db6d86db",
+    ("SO(3): V**4 -> 1", "numeric"): "d93db1f467694186eb3b7373",
+    ("Sp(1): V**2 -> 1", "numeric"): "b12851968f753d319e21896f",
+    ("Sp(1): V**4 -> 1", "numeric"): "427d734475d2cd7baf850b44",
+    ("Sp(2): V**2 -> 1", "numeric"): "6cb289dc1f0985dbdcf9e746",
+}
 
 
 def _value(value) -> str:
@@ -55,7 +77,7 @@ def fingerprint(path) -> str:
 def test_continuous_files_are_unchanged(spec, method, digest, tmp_path):
     out = tmp_path / "b.h5"
     compute_to_file(spec, out, method)
-    assert fingerprint(out) == digest
+    assert fingerprint(out) == CHANGED.get((spec, method), digest)
 
 
 def _record(specs: list[tuple[str, str]]) -> dict:
