@@ -18,8 +18,10 @@ For each basis case:
   libraries, in units of its own output (goal: at most about 4).
 
 ``dim`` cases and start-up compare ``intertwine dim SPEC`` with ``python -c "import numpy,
-h5py"``.  Rows from bench/continuous.py (``run() -> list[dict]``) are added if that file
-exists.  Results go to bench/results.json; ``--compare OLD.json`` prints time ratios.
+h5py"``, and so do small bases whose cost is start-up (``basis SPEC -o FILE`` for
+steerable kernels and for continuous groups, goal within 2x).  Rows from
+bench/continuous.py (``run() -> list[dict]``) are added if that file exists.  Results go
+to bench/results.json; ``--compare OLD.json`` prints time ratios.
 
 ``--big`` adds patterns larger than the in-memory orbit limit (written band by band;
 1.6 GB of disk, about a minute more).
@@ -73,6 +75,10 @@ DIM_CASES = ["S(1000000): V**4 -> V**4", "S(5): V**2 -> V**2"]
 # Steerable kernel bases (issue 11): whole `basis` processes against the start-up floor
 # `python -c "import numpy, h5py"`, goal within 2x.
 KERNEL_CASES = ["C(4): V -> V * Grid(7)", "FullOcta: 1 -> V * Grid(5)"]
+# Small continuous groups (issue 15; as bench/exact.py --quick): whole `basis` processes
+# (exact solver) against the same start-up floor, goal within 2x.
+STARTUP_CASES = ["O(3): V**3 -> V**3", "SO(3): V**4 -> V**4", "SO(1,3): V**2 -> V**2",
+                 "Sp(2): V**2 -> V**2"]
 TINY = "S(2): V -> V"  # its peak RSS is the fixed cost of a basis process
 
 FLOOR_SCRIPT = """
@@ -215,11 +221,11 @@ def bench_dim(spec, cmd, repeat: int, extra: list[str] | None = None):
             "peak_mib": cli[1], "floor_peak_mib": floor[1]}
 
 
-def bench_kernel(spec, cmd, tmp: Path, repeat: int) -> dict:
+def bench_kernel(spec, cmd, tmp: Path, repeat: int, kind: str = "kernel") -> dict:
     """A small basis whose cost is start-up and the group's tables: whole process against
     the start-up floor (the file itself is a few kB)."""
     row = bench_dim(spec, cmd + ["basis"], repeat, ["-o", str(tmp / "kernel.h5")])
-    return {**row, "kind": "kernel"}
+    return {**row, "kind": kind}
 
 
 def continuous_rows() -> list[dict]:
@@ -266,7 +272,7 @@ def table(rows: list[dict]) -> str:
                          f"{val('seconds', float('nan')):>7.3f} {'':>7} {'':>6} "
                          f"{val('peak_mib', float('nan')):>8.1f} {'':>5}  (continuous.py)")
             continue
-        if r["kind"] in ("dim", "kernel"):
+        if r["kind"] in ("dim", "kernel", "startup"):
             name = ("dim " if r["kind"] == "dim" else "basis ") + name
             lines.append(f"{name[:52]:<52} {'':<7} {'':>8} {'':>11} {'':>6} "
                          f"{r['cli_s']:>7.3f} {'':>7} {r['floor_s']:>7.3f} "
@@ -351,6 +357,8 @@ def main() -> int:
                 rows.append(bench_kernel(spec, cmd, tmp, max(repeat, 5)))
             except RuntimeError as e:  # a group this version does not know yet
                 print(f"  {spec}: skipped ({str(e)[:80]})")
+        for spec in STARTUP_CASES:
+            rows.append(bench_kernel(spec, cmd, tmp, max(repeat, 5), "startup"))
         if not args.quick:
             rows += continuous_rows()
     finally:

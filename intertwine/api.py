@@ -154,7 +154,7 @@ def _basis(problem: Problem, method: str, result: SolveResult) -> Basis:
 
     s = problem.spec
     partitions = None
-    if method in ("orbit", "exact"):
+    if method in ("orbit", "exact") and problem.finite:  # products of S(n) only
         from .partitions import compute_partitions
 
         partitions = compute_partitions(s)

@@ -21,7 +21,6 @@ import contextlib
 import errno
 import glob
 import os
-import secrets
 import stat
 import tempfile
 from collections.abc import Iterator
@@ -75,6 +74,8 @@ def tagged(tag: str) -> Iterator[None]:
 
 def run_tag() -> str:
     """A tag unique to one run, also among runs on other machines sharing a folder."""
+    import secrets  # batch runs only: hashlib and hmac cost a single basis 4 ms
+
     return f"{os.getpid()}-{secrets.token_hex(3)}"
 
 

@@ -15,7 +15,8 @@ import numpy as np
 if TYPE_CHECKING:  # imported where used: computing and saving a pattern needs no scipy
     import scipy.sparse as sp
 
-__all__ = ["Coo", "CooMatrix", "as_coo_matrix", "pattern_dtype"]
+__all__ = ["Coo", "CooMatrix", "as_coo_matrix", "pattern_dtype", "kron_sum", "block_diag",
+           "vstack"]
 
 
 def pattern_dtype(n_basis: int) -> np.dtype:
@@ -42,16 +43,91 @@ class Coo:
 
 
 class CooMatrix(NamedTuple):
-    """A sparse matrix as plain arrays: M[row[k], col[k]] = value[k] (no duplicates).
+    """A sparse matrix as plain arrays: M[row[k], col[k]] = value[k], no (row, col) twice,
+    in any order unless said.
 
-    What a signed permutation exports (``SignedPerm.coo``): writing it to a file needs
-    neither scipy nor a conversion.
+    What a signed permutation exports (``SignedPerm.coo``), and what the Lie-algebra
+    actions (``reps``), the constraint blocks (``Problem.constraint_block``) and the
+    orbit reduction (``solvers.reduce``) are built as: all of it is index arithmetic on
+    these arrays, so that a continuous group's basis is computed and written without
+    importing scipy (``import scipy.sparse`` alone took a quarter of the whole run of a
+    small one).  ``tocsr`` converts for code that wants scipy.
+
+    >>> m = CooMatrix.from_entries([1, 0, 1], [0, 1, 0], [2, 5, 3], (2, 2))
+    >>> m.toarray().tolist(), m.T.toarray().tolist()
+    ([[0, 5], [5, 0]], [[0, 5], [5, 0]])
+    >>> kron_sum([m, CooMatrix.from_entries([0], [0], [1], (1, 1))]).toarray().tolist()
+    [[1, 5], [5, 1]]
     """
 
     row: np.ndarray
     col: np.ndarray
     value: np.ndarray
     shape: tuple[int, int]
+
+    @classmethod
+    def from_entries(cls, row, col, value, shape) -> CooMatrix:
+        """The matrix with these entries, repeated ones summed: zeros dropped, in
+        row-major order (the canonical form; one pass when the entries come so already)."""
+        row, col = np.asarray(row, np.int64), np.asarray(col, np.int64)
+        value = np.asarray(value)
+        shape = (int(shape[0]), int(shape[1]))
+        key = row * shape[1] + col
+        if len(key) > 1 and not np.all(key[1:] > key[:-1]):
+            # stable (timsort): the runs of increasing keys of kron products and
+            # constraint blocks merge fast
+            order = np.argsort(key, kind="stable")
+            key, value = key[order], value[order]
+            first = np.flatnonzero(np.diff(key, prepend=-1))
+            if len(first) < len(key):
+                key, value = key[first], np.add.reduceat(value, first)
+        keep = value != 0
+        if not keep.all():
+            key, value = key[keep], value[keep]
+        row, col = np.divmod(key, max(shape[1], 1))
+        return cls(row, col, value, shape)
+
+    @classmethod
+    def zeros(cls, n_rows: int, n_cols: int | None = None, dtype=np.int64) -> CooMatrix:
+        empty = np.zeros(0, np.int64)
+        return cls(empty, empty, np.zeros(0, dtype),
+                   (n_rows, n_rows if n_cols is None else n_cols))
+
+    @classmethod
+    def of(cls, m) -> CooMatrix:
+        """``m`` if it is one; else the entries of a scipy sparse matrix (or anything with
+        ``tocoo``, e.g. what a third-party representation's ``lie`` gives), summed."""
+        if isinstance(m, CooMatrix):
+            return m
+        c = m.tocoo()
+        return cls.from_entries(c.row, c.col, c.data, c.shape)
+
+    def canonical(self) -> CooMatrix:
+        """The same matrix in row-major order without explicit zeros."""
+        return CooMatrix.from_entries(*self)
+
+    @property
+    def nnz(self) -> int:
+        return len(self.value)
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.value.dtype
+
+    @property
+    def T(self) -> CooMatrix:  # noqa: N802  (as numpy and scipy spell it)
+        return CooMatrix(self.col, self.row, self.value, (self.shape[1], self.shape[0]))
+
+    def scaled(self, factor) -> CooMatrix:
+        return CooMatrix(self.row, self.col, self.value * factor, self.shape)
+
+    def trace(self):
+        return self.value[self.row == self.col].sum()
+
+    def toarray(self) -> np.ndarray:
+        out = np.zeros(self.shape, self.dtype)
+        np.add.at(out, (self.row, self.col), self.value)
+        return out
 
     def tocsr(self) -> sp.csr_matrix:
         import scipy.sparse as sp
@@ -74,3 +150,57 @@ def as_coo_matrix(m) -> CooMatrix:
     a = np.asarray(m)
     row, col = np.nonzero(a)
     return CooMatrix(row, col, a[row, col], a.shape)
+
+
+def _value_dtype(parts) -> np.dtype:
+    """Integer matrices stay int64 (Lie-algebra actions are exact); floats stay floats."""
+    return np.result_type(np.int64, *(m.dtype for m in parts))
+
+
+def kron_sum(parts: list) -> CooMatrix:
+    """d(R (x) Q (x) ...) = dR (x) I (x) I ... + I (x) dQ (x) I ... + ..., row-major as
+    numpy.kron; no parts: the 1x1 zero.  Term i puts A_i's entry (r, c) at
+    ((p d_i + r) S + s, (p d_i + c) S + s) for every p < P and s < S, where P and S are
+    the dimensions before and after factor i."""
+    parts = [CooMatrix.of(m) for m in parts]
+    dims = [m.shape[0] for m in parts]
+    total = int(np.prod(dims, dtype=object)) if dims else 1
+    dtype = _value_dtype(parts)
+    rows, cols, values = [], [], []
+    before = 1
+    for m, d in zip(parts, dims):
+        after = total // (before * d) if d else 0
+        p = np.arange(before)[:, None, None] * d
+        s = np.arange(after)[None, None, :]
+        rows.append(((p + m.row[None, :, None]) * after + s).ravel())
+        cols.append(((p + m.col[None, :, None]) * after + s).ravel())
+        values.append(np.broadcast_to(m.value[None, :, None].astype(dtype),
+                                      (before, m.nnz, after)).ravel())
+        before *= d
+    if not parts:
+        return CooMatrix.zeros(1, dtype=dtype)
+    return CooMatrix.from_entries(np.concatenate(rows), np.concatenate(cols),
+                                  np.concatenate(values), (total, total))
+
+
+def block_diag(parts: list) -> CooMatrix:
+    """The direct sum: the parts along the diagonal, the first at the top left."""
+    parts = [CooMatrix.of(m) for m in parts]
+    offsets = np.cumsum([0] + [m.shape[0] for m in parts])
+    dtype = _value_dtype(parts)
+    n = int(offsets[-1])
+    if not parts:
+        return CooMatrix.zeros(0, dtype=dtype)
+    return CooMatrix(np.concatenate([m.row + o for m, o in zip(parts, offsets)]),
+                     np.concatenate([m.col + o for m, o in zip(parts, offsets)]),
+                     np.concatenate([m.value.astype(dtype) for m in parts]), (n, n))
+
+
+def vstack(parts: list, n_cols: int) -> CooMatrix:
+    """The parts one below the other (each ``n_cols`` wide)."""
+    offsets = np.cumsum([0] + [m.shape[0] for m in parts])
+    if not parts:
+        return CooMatrix.zeros(0, n_cols)
+    return CooMatrix(np.concatenate([m.row + o for m, o in zip(parts, offsets)]),
+                     np.concatenate([m.col for m in parts]),
+                     np.concatenate([m.value for m in parts]), (int(offsets[-1]), n_cols))

@@ -12,12 +12,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .coo import CooMatrix, vstack
 from .errors import TooLarge, magnitude
 from .spec import Spec, parse_spec
 
-if TYPE_CHECKING:  # imported where used: a dimension count needs neither scipy nor groups
-    import scipy.sparse as sp
-
+if TYPE_CHECKING:  # imported where used: a dimension count needs no groups
     from .reps.action import Action
 
 __all__ = ["Problem", "TooLarge", "MAX_GENERATOR_ENTRIES"]
@@ -120,13 +119,13 @@ class Problem:
         return discrete_action(self.model.rep_out, self.model.group)
 
     @cached_property
-    def lie_in(self) -> list[sp.csr_matrix]:
+    def lie_in(self) -> list[CooMatrix]:
         from .reps import lie_action
 
         return lie_action(self.model.rep_in, self.model.group)
 
     @cached_property
-    def lie_out(self) -> list[sp.csr_matrix]:
+    def lie_out(self) -> list[CooMatrix]:
         from .reps import lie_action
 
         return lie_action(self.model.rep_out, self.model.group)
@@ -169,35 +168,45 @@ class Problem:
             offset += len(factor_data(f).lie)
         return out
 
-    def constraint_block(self, a_out: sp.spmatrix, a_in: sp.spmatrix) -> sp.csr_matrix:
-        """Rows of (a_out kron I) - (I kron a_in^T), the ones that constrain something.
+    def constraint_block(self, a_out: CooMatrix, a_in: CooMatrix) -> CooMatrix:
+        """(a_out kron I) - (I kron a_in^T): row i*dim_in + j is the (i, j) entry of
+        a_out W - W a_in as a linear form in vec(W) (row-major), so a_out W - W a_in = 0
+        is this matrix times vec(W), its entries in no particular order.
 
-        vec(A W B) = (A kron B^T) vec(W) in row-major order, so a_out W - W a_in = 0 is
-        this matrix times vec(W).
+        Row (i, j) holds a_out[i, k] at column (k, j), -a_in[l, j] at column (i, l), and
+        both diagonals meet at column (i, j): a_out[i, i] - a_in[j, j].  Nothing else
+        meets, so the entries are built apart (numpy index arithmetic) and need no sum.
         """
-        import scipy.sparse as sp
-
-        eye_in = sp.identity(self.dim_in, np.int64, format="csr")
-        eye_out = sp.identity(self.dim_out, np.int64, format="csr")
-        block = (sp.kron(a_out, eye_in, format="csr")
-                 - sp.kron(eye_out, a_in.T, format="csr")).tocsr()
-        block.eliminate_zeros()
-        return block[np.diff(block.indptr) > 0]
+        a, b = CooMatrix.of(a_out), CooMatrix.of(a_in)
+        m, n = self.dim_out, self.dim_in
+        dtype = np.result_type(a.dtype, b.dtype)
+        on_a, on_b = a.row == a.col, b.row == b.col
+        a_diagonal, b_diagonal = np.zeros(m, dtype), np.zeros(n, dtype)
+        a_diagonal[a.row[on_a]] = a.value[on_a]  # no entry twice
+        b_diagonal[b.row[on_b]] = b.value[on_b]
+        diagonal = np.subtract.outer(a_diagonal, b_diagonal)
+        d = np.flatnonzero(diagonal)
+        a_row, a_col, a_val = a.row[~on_a], a.col[~on_a], a.value[~on_a]
+        b_row, b_col, b_val = b.row[~on_b], b.col[~on_b], b.value[~on_b]
+        j, i = np.arange(n), np.arange(m)
+        rows = [(a_row[:, None] * n + j).ravel(), (i[:, None] * n + b_col).ravel(), d]
+        cols = [(a_col[:, None] * n + j).ravel(), (i[:, None] * n + b_row).ravel(), d]
+        values = [np.repeat(a_val.astype(dtype), n), np.tile(-b_val.astype(dtype), m),
+                  diagonal.ravel()[d]]
+        return CooMatrix(np.concatenate(rows), np.concatenate(cols), np.concatenate(values),
+                         (self.entries, self.entries))
 
     def constraint_matrix(self, lie: list[int] | None = None,
-                          discrete: bool = True) -> sp.csr_matrix:
+                          discrete: bool = True) -> CooMatrix:
         """Integer matrix C with C vec(W) = 0 exactly for the equivariant W (row-major vec).
 
-        One block of rows per generator: the discrete ones (unless ``discrete`` is False)
-        and the Lie-algebra ones numbered in ``lie`` (all of them by default).
+        One block of rows per generator (``constraint_block``): the discrete ones (unless
+        ``discrete`` is False) and the Lie-algebra ones numbered in ``lie`` (all of them
+        by default).  Rows that constrain nothing are empty, not left out.
         """
-        import scipy.sparse as sp
-
-        pairs = [(g_out.matrix(), g_in.matrix())
+        pairs = [(g_out.coo(), g_in.coo())
                  for g_in, g_out in zip(self.discrete_in, self.discrete_out)] if discrete else []
         indices = range(len(self.lie_in)) if lie is None else lie
         pairs += [(self.lie_out[k], self.lie_in[k]) for k in indices]
-        blocks = [self.constraint_block(a_out, a_in) for a_out, a_in in pairs]
-        if not blocks:
-            return sp.csr_matrix((0, self.entries), dtype=np.int64)
-        return sp.vstack(blocks, format="csr")
+        return vstack([self.constraint_block(a_out, a_in) for a_out, a_in in pairs],
+                      self.entries)

@@ -251,8 +251,10 @@ def _generator_check(s: _Subject, problem) -> Check:
     if any(f.degree > _MAX_DEGREE for f in factors) or sum(d * d for d in degrees) > _MAX_LIE:
         return None, "stored generators not compared (the group is too large to rebuild)"
     try:
-        expected_in = [x.matrix() for x in problem.discrete_in] + list(problem.lie_in)
-        expected_out = [x.matrix() for x in problem.discrete_out] + list(problem.lie_out)
+        expected_in = ([x.matrix() for x in problem.discrete_in]
+                       + [a.tocsr() for a in problem.lie_in])
+        expected_out = ([x.matrix() for x in problem.discrete_out]
+                        + [a.tocsr() for a in problem.lie_out])
     except ValueError as e:
         return None, f"stored generators not compared ({e})"
     stored_in, stored_out = g.in_ + g.lie_in, g.out + g.lie_out

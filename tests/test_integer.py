@@ -52,8 +52,8 @@ def test_the_dependence_test_spares_most_rows(monkeypatch):
     p = Problem.from_spec("SO(3): V**4 -> V**4")
     m = dedupe_rows(by_subgroup(p).constraints)
     n = m.shape[1]
-    rows = [dict(zip((n - 1 - m.indices[lo:hi]).tolist(), m.data[lo:hi].tolist()))
-            for lo, hi in zip(m.indptr[:-1], m.indptr[1:])]
+    rows = [dict(zip((n - 1 - m.col[m.row == r]).tolist(), m.value[m.row == r].tolist()))
+            for r in range(m.shape[0])]
     rank = n - independent_count(p.spec)[0]
     reduced = []
     real = integer._add_row

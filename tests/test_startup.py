@@ -1,7 +1,9 @@
-"""Start-up: the everyday commands on finite groups import neither scipy nor sympy.
+"""Start-up: the everyday commands import neither scipy nor sympy.
 
 A user who runs ``intertwine basis``, ``info`` or ``dim`` in a loop should not wait on
-libraries those commands do not use.  Checked as behaviour (which modules a whole process
+libraries those commands do not use: not for finite groups, and not for the small
+continuous ones (the exact solver's Lie actions, constraints and orbit reduction are
+numpy arrays, ``coo.CooMatrix``).  Checked as behaviour (which modules a whole process
 loaded when it exits), never as timing.
 """
 
@@ -54,6 +56,17 @@ def test_basis_of_permutation_groups_imports_neither_scipy_nor_sympy(spec, tmp_p
     assert out.exists()
     assert heavy_imports("info", str(out)) == []
     assert heavy_imports("info", str(out), "--json") == []
+
+
+@pytest.mark.parametrize("spec", [  # bench/run.py's STARTUP_CASES (issue 15), and a few more
+    "O(3): V**3 -> V**3", "SO(3): V**4 -> V**4", "SO(1,3): V**2 -> V**2", "Sp(2): V**2 -> V**2",
+    "O(1,3): V -> V + det", "GL(2): V*dual(V) -> V*dual(V)", "SO(3): sym(V, 2) -> alt(V, 2)",
+    "SO(2) x S(3): V[0]**2 -> V[1]",
+])
+def test_basis_of_continuous_groups_imports_neither_scipy_nor_sympy(spec, tmp_path):
+    out = tmp_path / "b.h5"
+    assert heavy_imports("basis", spec, "-o", str(out)) == []
+    assert out.exists()
 
 
 @pytest.mark.parametrize("spec", ["S(5): V**2 -> V**2", "C(8): V**2 -> V**2",

@@ -3,8 +3,8 @@
 A *family* (``S``, ``C``, ``SO``, ...) is one object registered by name.  It answers
 for a factor of its kind: the argument shapes its name takes, the degree of V,
 finiteness, the generators of V (discrete ones as signed permutations, Lie-algebra
-ones as small integer sparse matrices, and for continuous groups the signed
-permutations of a finite subgroup), and optionally what counting needs: the order,
+ones as small integer sparse matrices, ``coo.CooMatrix``, and for continuous groups the
+signed permutations of a finite subgroup), and optionally what counting needs: the order,
 a histogram of elements by (trace on V, determinant), closed counts of Hom spaces
 between tensor monomials.  Finite families enumerate their elements by closure of
 their generators (``elements``), so a new finite group needs only its generators.
@@ -88,7 +88,7 @@ class SignedPerm:
 class FactorData:
     degree: int
     discrete: tuple[SignedPerm, ...]
-    lie: tuple[sp.csr_matrix, ...]
+    lie: tuple[CooMatrix, ...]
     finite: bool
     #: signed permutations inside the group (beyond ``discrete``), used only to shrink
     #: problems; with ``discrete`` they generate a finite subgroup H
@@ -151,7 +151,7 @@ class GroupFamily(ABC):
     def discrete(self, f: Factor) -> list[SignedPerm]:
         """Discrete generators (stored in files), as signed permutations of V."""
 
-    def lie(self, f: Factor) -> list[sp.csr_matrix]:
+    def lie(self, f: Factor) -> list[CooMatrix]:
         """Lie-algebra generators on V (continuous groups), small integer matrices."""
         return []
 
@@ -284,11 +284,10 @@ def from_cycles(n: int, cycles) -> SignedPerm:
     return SignedPerm(perm)
 
 
-def unit(n: int, entries) -> sp.csr_matrix:
-    import scipy.sparse as sp  # Lie generators only: continuous groups
-
+def unit(n: int, entries) -> CooMatrix:
+    """The n x n integer matrix with these (row, col, value) entries (a Lie generator)."""
     rows, cols, vals = zip(*entries)
-    return sp.csr_matrix((np.array(vals, np.int64), (rows, cols)), shape=(n, n))
+    return CooMatrix.from_entries(rows, cols, np.array(vals, np.int64), (n, n))
 
 
 def reflection(n: int, coords) -> SignedPerm:

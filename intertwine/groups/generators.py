@@ -7,11 +7,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..coo import CooMatrix
 from .base import FactorData, SignedPerm, family
 
 if TYPE_CHECKING:
-    import scipy.sparse as sp
-
     from ..spec import Factor, Group
 
 __all__ = ["factor_data", "group_generators", "subgroup_generators"]
@@ -25,12 +24,13 @@ def factor_data(f: Factor) -> FactorData:
     # Identity generators constrain nothing; dropping them keeps the stored list honest.
     discrete = [g for g in fam.discrete(f) if fam.keeps_trivial_generators
                 or not (np.array_equal(g.perm, np.arange(n)) and g.sign is None)]
-    return FactorData(n, tuple(discrete), tuple(fam.lie(f)), fam.finite,
+    lie = tuple(CooMatrix.of(a) for a in fam.lie(f))  # a family may give scipy matrices
+    return FactorData(n, tuple(discrete), lie, fam.finite,
                       tuple(fam.subgroup(f)))
 
 
 def group_generators(group: Group) -> tuple[list[tuple[int, SignedPerm]],
-                                            list[tuple[int, sp.csr_matrix]]]:
+                                            list[tuple[int, CooMatrix]]]:
     """All generators of a product group, each tagged with the factor it belongs to."""
     discrete, lie = [], []
     for i, f in enumerate(group.factors):

@@ -9,8 +9,8 @@ Discrete generators act by signed permutations wherever possible (tensor product
 sums of signed permutations are signed permutations, and their dual is themselves), so
 ``rho(g)`` is two integer arrays, never a dense matrix; ``action`` has the general
 sparse-matrix form for representations that are no signed permutations.  Lie-algebra
-generators act by sparse integer matrices: ``d(R*Q) = dR (x) I + I (x) dQ``,
-``d dual(R) = -dR^T``, ``d det = trace``.
+generators act by sparse integer matrices (``coo.CooMatrix``, numpy arrays: no scipy):
+``d(R*Q) = dR (x) I + I (x) dQ``, ``d dual(R) = -dR^T``, ``d det = trace``.
 
 The coordinate conventions are the contract's: sums put the left summand first,
 tensor products are row-major (numpy.kron), ``k*R`` is copy-major.
@@ -33,6 +33,7 @@ import importlib
 import pkgutil
 from typing import TYPE_CHECKING
 
+from ..coo import CooMatrix
 from ..groups import group_generators, subgroup_generators
 from .action import Action, MatrixAction
 from .base import CONSTRUCTORS, FactorAtom, Parsed, Rep, Structure, Walk, constructor
@@ -54,9 +55,7 @@ for _module in sorted(m.name for m in pkgutil.iter_modules(__path__)):
     if _module not in _INFRASTRUCTURE:
         importlib.import_module(f"{__name__}.{_module}")
 
-if TYPE_CHECKING:  # imported where used: finite groups have no Lie algebra
-    import scipy.sparse as sp
-
+if TYPE_CHECKING:
     from ..spec import Group
 
 __all__ = ["dimension", "discrete_action", "lie_action", "subgroup_action", "Rep",
@@ -84,11 +83,8 @@ def subgroup_action(rep: Rep, group: Group) -> list[Action]:
     return _actions(rep, group, subgroup_generators(group))
 
 
-def lie_action(rep: Rep, group: Group) -> list[sp.csr_matrix]:
-    """``d rho(A)`` for each Lie-algebra generator A, as sparse integer matrices."""
-    out = []
-    for i, a in group_generators(group)[1]:
-        m = Walk("lie", group, i, a=a).of(rep).tocsr()
-        m.eliminate_zeros()
-        out.append(m)
-    return out
+def lie_action(rep: Rep, group: Group) -> list[CooMatrix]:
+    """``d rho(A)`` for each Lie-algebra generator A, as sparse integer matrices (in
+    row-major order, without explicit zeros)."""
+    return [CooMatrix.of(Walk("lie", group, i, a=a).of(rep)).canonical()
+            for i, a in group_generators(group)[1]]

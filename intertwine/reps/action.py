@@ -60,10 +60,7 @@ class MatrixAction:
         return self.forward
 
     def coo(self) -> CooMatrix:
-        m = self.forward.tocoo()
-        keep = m.data != 0
-        return CooMatrix(m.row[keep].astype(np.int64), m.col[keep].astype(np.int64),
-                         m.data[keep], m.shape)
+        return CooMatrix.of(self.forward)
 
     @staticmethod
     def of(a) -> MatrixAction:

@@ -8,7 +8,8 @@ constructor that forgets one cannot be instantiated):
 * ``dimension(group)``: an exact Python int (it may be far too large to build);
 * ``act(walk)``: rho(g) for one discrete generator g (``walk.g`` acting on V of factor
   ``walk.factor``), from its parts' actions ``walk.of(part)`` (see ``action``);
-* ``lie(walk)``: d rho(A) for one Lie-algebra generator A (``walk.a``), sparse;
+* ``lie(walk)``: d rho(A) for one Lie-algebra generator A (``walk.a``), sparse (a
+  ``coo.CooMatrix``, or a scipy matrix: anything ``CooMatrix.of`` takes);
 * ``character(walk)``: the character at g**``walk.power`` over the class grid of
   ``counting`` (``walk.trace(i, j)``, ``walk.det(i, j)``, ``walk.of(part, j)``), or
   None where unknown (then no count by characters);
@@ -36,8 +37,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from ..errors import SpecError
 
 if TYPE_CHECKING:
-    import scipy.sparse as sp
-
+    from ..coo import CooMatrix
     from ..spec import Group
     from .action import Action
 
@@ -185,7 +185,7 @@ class Rep(ABC):
     def act(self, walk: Walk) -> Action: ...
 
     @abstractmethod
-    def lie(self, walk: Walk) -> sp.csr_matrix: ...
+    def lie(self, walk: Walk) -> CooMatrix: ...
 
     @abstractmethod
     def character(self, walk: Walk, power: int = 1): ...

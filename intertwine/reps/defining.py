@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-import numpy as np
-
+from ..coo import CooMatrix
 from . import action
 from .base import FactorAtom, Structure, Walk, constructor, unit_monomial
 
@@ -32,12 +31,9 @@ class Defining(FactorAtom):
         return action.identity(walk.group.factors[self.factor].degree)
 
     def lie(self, walk: Walk):
-        import scipy.sparse as sp
-
         if self.factor == walk.factor:
             return walk.a
-        n = walk.group.factors[self.factor].degree
-        return sp.csr_matrix((n, n), dtype=np.int64)
+        return CooMatrix.zeros(walk.group.factors[self.factor].degree)
 
     def character(self, walk: Walk, power: int = 1):
         return walk.trace(self.factor, power)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..coo import CooMatrix
 from . import action
 from .base import FactorAtom, Structure, Walk, constructor, unit_monomial
 
@@ -28,10 +29,8 @@ class Det(FactorAtom):
         return action.scalar(walk.g.det() if self.factor == walk.factor else 1)
 
     def lie(self, walk: Walk):  # d det = trace
-        import scipy.sparse as sp
-
-        value = int(walk.a.diagonal().sum()) if self.factor == walk.factor else 0
-        return sp.csr_matrix([[value]], dtype=np.int64)
+        value = int(walk.a.trace()) if self.factor == walk.factor else 0
+        return CooMatrix.from_entries([0], [0], np.array([value], np.int64), (1, 1))
 
     def character(self, walk: Walk, power: int = 1):
         return walk.det(self.factor, power)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
+from ..coo import CooMatrix
 from . import action
 from .base import Parsed, Rep, Structure, Walk, constructor
 
@@ -38,7 +39,7 @@ class Dual(Rep):
         return action.dual(walk.of(self.rep))
 
     def lie(self, walk: Walk):
-        return (-walk.of(self.rep).T).tocsr()
+        return CooMatrix.of(walk.of(self.rep)).T.scaled(-1)
 
     def character(self, walk: Walk, power: int = 1):
         return walk.of(self.rep, power)  # real characters: chi of dual(R) is chi of R

@@ -24,6 +24,7 @@ from collections import Counter
 
 import numpy as np
 
+from ..coo import CooMatrix
 from . import action
 from .base import FactorAtom, Parsed, Structure, Walk
 
@@ -100,10 +101,8 @@ class FieldAtom(FactorAtom):
         return action.MatrixAction(sp.csr_matrix(m), sp.csr_matrix(m.T))  # orthogonal
 
     def lie(self, walk: Walk):
-        import scipy.sparse as sp
-
-        n = self.dimension(walk.group)  # fields live on finite factors: no Lie algebra
-        return sp.csr_matrix((n, n), dtype=np.int64)
+        # fields live on finite factors: no Lie algebra
+        return CooMatrix.zeros(self.dimension(walk.group))
 
     def character(self, walk: Walk, power: int = 1):
         value = getattr(walk, "element", None)

@@ -8,10 +8,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..coo import CooMatrix, kron_sum
 from ..errors import MAX_DIMENSION_BITS, TooLarge
 from . import action
 from .base import Rep, Structure, Walk
-from .tensor import kron_lie, product_monomials
+from .tensor import product_monomials
 from .trivial import Trivial
 
 
@@ -67,15 +68,15 @@ class Power(Rep):
 
     def lie(self, walk: Walk):
         if self.k == 0:
-            return kron_lie([])
-        base = walk.of(self.base)
+            return kron_sum([])
+        base = CooMatrix.of(walk.of(self.base))
         if base.shape == (1, 1):  # d(R**k) = k dR for a 1x1 dR
             if not base.nnz:
-                return base.tocsr()
-            if int(abs(base).max()) * self.k >= 2**62:
+                return base
+            if int(np.abs(base.value).max()) * self.k >= 2**62:
                 raise TooLarge(f"{self} is too large: its Lie-algebra action overflows int64")
-            return (base * self.k).tocsr()
-        return kron_lie([base] * self.k)
+            return base.scaled(self.k)
+        return kron_sum([base] * self.k)
 
     def character(self, walk: Walk, power: int = 1):
         if self.k == 0:

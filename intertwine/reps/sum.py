@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-import numpy as np
-
+from ..coo import block_diag
 from . import action
 from .base import Rep, Structure, Walk
 
@@ -33,11 +32,7 @@ class Sum(Rep):
         return action.direct_sum([walk.of(t) for t in self.terms])
 
     def lie(self, walk: Walk):
-        import scipy.sparse as sp
-
-        parts = [walk.of(t) for t in self.terms]
-        dtype = np.result_type(np.int64, *(m.dtype for m in parts))
-        return sp.block_diag(parts, format="csr", dtype=dtype)
+        return block_diag([walk.of(t) for t in self.terms])
 
     def character(self, walk: Walk, power: int = 1):
         parts = [walk.of(t, power) for t in self.terms]

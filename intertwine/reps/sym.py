@@ -29,6 +29,7 @@ from math import comb, factorial
 import numpy as np
 
 from ..combinatorics import integer_partitions
+from ..coo import CooMatrix
 from ..errors import MAX_DIMENSION_BITS, TooLarge
 from . import action
 from .base import Parsed, Rep, Structure, Walk, constructor
@@ -163,13 +164,13 @@ def matrix_action(a, d: int, k: int, strict: bool):
 
 def lie_action(m, d: int, k: int, strict: bool):
     """d rho on the sorted tuples from a sparse dR (d x d), as derived in the docstring."""
-    import scipy.sparse as sp
-
     table = tuples(d, k, strict)
     n = len(table)
     index = TupleIndex(table, d)
-    csc = sp.csc_matrix(m)
-    csc.eliminate_zeros()
+    m = CooMatrix.of(m).canonical()
+    by_col = np.argsort(m.col, kind="stable")  # dR by columns: its entries in column i
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(m.col, minlength=d))])
+    rows, data = m.row[by_col], m.value[by_col]
     out_rows, out_cols, out_vals = [], [], []
     for j in range(k):
         if strict:
@@ -178,14 +179,14 @@ def lie_action(m, d: int, k: int, strict: bool):
             take = np.ones(n, bool) if j == 0 else table[:, j] != table[:, j - 1]
         cols = np.flatnonzero(take)
         values = table[cols, j]
-        counts = np.diff(csc.indptr)[values]
+        counts = np.diff(indptr)[values]
         if not counts.sum():
             continue
         which = np.repeat(cols, counts)
-        starts = np.repeat(csc.indptr[values], counts)
+        starts = np.repeat(indptr[values], counts)
         offset = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
-        r = csc.indices[starts + offset].astype(np.int64)
-        v = csc.data[starts + offset]
+        r = rows[starts + offset]
+        v = data[starts + offset]
         moved = table[which].copy()
         moved[:, j] = r
         if strict:
@@ -205,12 +206,9 @@ def lie_action(m, d: int, k: int, strict: bool):
         out_cols.append(which)
         out_vals.append(coefficient)
     if not out_rows:
-        return sp.csr_matrix((n, n), dtype=m.dtype)
-    out = sp.csr_matrix((np.concatenate(out_vals), (np.concatenate(out_rows),
-                                                    np.concatenate(out_cols))), shape=(n, n))
-    out.sum_duplicates()
-    out.eliminate_zeros()
-    return out
+        return CooMatrix.zeros(n, dtype=m.dtype)
+    return CooMatrix.from_entries(np.concatenate(out_rows), np.concatenate(out_cols),
+                                  np.concatenate(out_vals).astype(m.dtype), (n, n))
 
 
 def power_sum_character(walk: Walk, rep: Rep, k: int, power: int, signed: bool):
@@ -310,11 +308,9 @@ class Sym(Rep):
         return matrix_action(base, d, self.k, self.strict)
 
     def lie(self, walk: Walk):
-        import scipy.sparse as sp
-
         base = walk.of(self.rep)
         if not self._tuples_fit(base.shape[0]):
-            return sp.csr_matrix((0, 0), dtype=np.int64)
+            return CooMatrix.zeros(0)
         return lie_action(base, base.shape[0], self.k, self.strict)
 
     def character(self, walk: Walk, power: int = 1):

@@ -7,26 +7,10 @@ from collections import Counter
 from dataclasses import dataclass
 from math import prod
 
-import numpy as np
-
+from ..coo import kron_sum
 from ..errors import MAX_DIMENSION_BITS, TooLarge
 from . import action
 from .base import Rep, Structure, Walk, zero_monomial
-
-
-def kron_lie(parts: list) -> object:
-    """d(R (x) Q) = dR (x) I + I (x) dQ, over any number of factors."""
-    import scipy.sparse as sp
-
-    dtype = np.result_type(np.int64, *(m.dtype for m in parts))
-    out = sp.csr_matrix((1, 1), dtype=dtype)
-    for m in parts:
-        out = (sp.kron(out, sp.identity(m.shape[0], dtype))
-               + sp.kron(sp.identity(out.shape[0], dtype), m)).tocsr()
-    out = out.astype(dtype)  # scipy's kron of an empty matrix gives float64
-    out.eliminate_zeros()
-    return out
-
 
 #: sums of more distinct monomials than this get no closed count (None)
 MAX_MONOMIALS = 10**5
@@ -77,8 +61,8 @@ class Tensor(Rep):
             out = action.tensor(out, walk.of(f))
         return out
 
-    def lie(self, walk: Walk):
-        return kron_lie([walk.of(f) for f in self.factors])
+    def lie(self, walk: Walk):  # d(R (x) Q) = dR (x) I + I (x) dQ
+        return kron_sum([walk.of(f) for f in self.factors])
 
     def character(self, walk: Walk, power: int = 1):
         parts = [walk.of(f, power) for f in self.factors]

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-import numpy as np
-
+from ..coo import CooMatrix
 from . import action
 from .base import Rep, Structure, Walk, zero_monomial
 
@@ -26,9 +25,7 @@ class Trivial(Rep):
         return action.identity(self.k)
 
     def lie(self, walk: Walk):
-        import scipy.sparse as sp
-
-        return sp.csr_matrix((self.k, self.k), dtype=np.int64)
+        return CooMatrix.zeros(self.k)
 
     def character(self, walk: Walk, power: int = 1):
         return self.k

@@ -7,8 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-import numpy as np
-
+from ..coo import CooMatrix
 from . import action
 from .base import Rep, Structure, Walk
 
@@ -25,9 +24,7 @@ class Zero(Rep):
         return action.identity(0)
 
     def lie(self, walk: Walk):
-        import scipy.sparse as sp
-
-        return sp.csr_matrix((0, 0), dtype=np.int64)
+        return CooMatrix.zeros(0)
 
     def character(self, walk: Walk, power: int = 1):
         return 0

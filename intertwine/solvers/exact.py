@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..coo import Coo
+from ..coo import Coo, CooMatrix
 from ..problem import Problem
 from .result import SolveResult
 
@@ -36,21 +36,24 @@ BACKENDS = ("auto", "integer", "modular", "sympy")
 MODULAR_MIN_UNKNOWNS = 1000
 
 
+def _row_bounds(m: CooMatrix) -> list[int]:
+    """Where each row's entries start and end in a matrix in row-major order."""
+    return np.concatenate([[0], np.cumsum(np.bincount(m.row, minlength=m.shape[0]))]).tolist()
+
+
 def _to_domain_matrix(matrix, n_cols: int):
     from sympy import QQ
     from sympy.polys.matrices import DomainMatrix
 
-    matrix = matrix.tocsr()
-    matrix.sum_duplicates()
+    matrix = CooMatrix.of(matrix).canonical()
     rows: dict[int, dict[int, object]] = {}
     seen: set[bytes] = set()
-    indptr, indices, data = matrix.indptr, matrix.indices, matrix.data
-    for r in range(matrix.shape[0]):
-        lo, hi = indptr[r], indptr[r + 1]
+    bounds = _row_bounds(matrix)
+    for lo, hi in zip(bounds, bounds[1:]):
         if lo == hi:
             continue
-        cols = (n_cols - 1 - indices[lo:hi]).tolist()  # reversed column order
-        vals = data[lo:hi].tolist()
+        cols = (n_cols - 1 - matrix.col[lo:hi]).tolist()  # reversed column order
+        vals = matrix.value[lo:hi].tolist()
         key = np.array(cols + vals, np.int64).tobytes()
         if key in seen:  # permutation constraints repeat rows a lot
             continue
@@ -63,17 +66,19 @@ def choose_backend(n_cols: int, backend: str = "auto") -> str:
     """The elimination ``backend`` "auto" takes for a system of ``n_cols`` unknowns."""
     if backend != "auto":
         return backend
-    from . import modular
+    if n_cols < MODULAR_MIN_UNKNOWNS:
+        return "integer"
+    from . import modular  # imports scipy.sparse: only for large systems
 
-    return "modular" if n_cols >= MODULAR_MIN_UNKNOWNS and modular.available() else "integer"
+    return "modular" if modular.available() else "integer"
 
 
 def nullspace_rref(matrix, n_cols: int, backend: str = "auto",
                    nullity: int | None = None) -> tuple[int, Coo]:
-    """RREF basis of {x : matrix x = 0} for an integer sparse matrix, as coo entries
-    (``row`` = position, ``col`` = 0).  ``backend``: one of ``BACKENDS``.  ``nullity``,
-    the dimension of the nullspace from an independent count where one is known, lets
-    ``integer.rref`` skip dependent rows."""
+    """RREF basis of {x : matrix x = 0} for an integer sparse matrix (``CooMatrix``, or
+    scipy's), as coo entries (``row`` = position, ``col`` = 0).  ``backend``: one of
+    ``BACKENDS``.  ``nullity``, the dimension of the nullspace from an independent count
+    where one is known, lets ``integer.rref`` skip dependent rows."""
     if backend == "auto":
         return _eliminate(matrix, n_cols, backend, nullity)[:2]
     if backend == "sympy":
@@ -94,9 +99,9 @@ def nullspace_rref(matrix, n_cols: int, backend: str = "auto",
         n_basis, index, pos, num, den = found
         return n_basis, Coo(index, pos, np.zeros(len(pos), np.int64), _floats(num, den),
                             num, den)
-    cols = (n_cols - 1 - m.indices).tolist()  # reversed column order
-    vals = m.data.tolist()
-    bounds = m.indptr.tolist()
+    cols = (n_cols - 1 - m.col).tolist()  # reversed column order
+    vals = m.value.tolist()
+    bounds = _row_bounds(m)
     rows = [dict(zip(cols[lo:hi], vals[lo:hi])) for lo, hi in zip(bounds, bounds[1:])]
     n_basis, index, pos, num, den = nullspace_entries(rows, n_cols, nullity)
     return n_basis, Coo(index, pos, np.zeros(len(pos), np.int64), _floats(num, den), num, den)
@@ -163,7 +168,7 @@ class ExactCooSource:
 
     def __init__(self, reduction, orbit_coo: Coo, dim_in: int):
         self.reduction, self.orbit_coo, self.dim_in = reduction, orbit_coo, dim_in
-        sizes = np.diff(reduction.basis.indptr)[orbit_coo.row]
+        sizes = reduction.sizes()[orbit_coo.row]
         self._ends = np.cumsum(sizes)  # W entries up to and including each orbit entry
         self.nnz = int(self._ends[-1]) if len(sizes) else 0
         self.exact = True

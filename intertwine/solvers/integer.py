@@ -173,7 +173,8 @@ def nullspace_entries(rows: list[dict[int, int]], n_cols: int, nullity: int | No
     ``nullity``: the dimension of the nullspace if known independently (see ``rref``).
     """
     table = rref(rows, None if nullity is None else n_cols - nullity)
-    free = np.setdiff1d(np.arange(n_cols), np.fromiter(table, np.int64, len(table)))
+    free = np.setdiff1d(np.arange(n_cols), np.fromiter(table, np.int64, len(table)),
+                        assume_unique=True)  # without np.unique, which imports numpy.ma
     # the element led by reversed free column c is number order[c]: the largest reversed
     # column is the smallest original position, the first element
     n_basis = len(free)

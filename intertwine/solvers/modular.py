@@ -35,6 +35,8 @@ from math import isqrt, lcm
 import numpy as np
 import scipy.sparse as sp
 
+from ..coo import CooMatrix
+
 __all__ = ["available", "nullspace_entries", "PRIME", "Unproved"]
 
 #: the prime of the elimination: 2**61 - 1 (products of residues fit in 128 bits)
@@ -67,7 +69,7 @@ def nullspace_entries(m: sp.csr_matrix, n_cols: int):
     except ImportError:
         raise ValueError("backend modular: the extension intertwine.solvers._modular is not "
                          "built (setup.py builds it where a C compiler is found)") from None
-    m = sp.csr_matrix(m, dtype=np.int64)
+    m = CooMatrix.of(m).tocsr().astype(np.int64)  # large systems only: scipy is cheap here
     m.sum_duplicates()
     m.eliminate_zeros()
     # reversed columns (see exact.py), each row sorted (a copy: sorting is in place);
@@ -111,10 +113,12 @@ def nullspace_entries(m: sp.csr_matrix, n_cols: int):
     return n_basis, index, pos, num, den
 
 
-def _verify(m: sp.csr_matrix, n_basis: int, index, pos, num, den) -> bool:
+def _verify(m: sp.csr_matrix | CooMatrix, n_basis: int, index, pos, num, den) -> bool:
     """m @ x == 0 exactly for every element x (entries num/den at pos)."""
     if n_basis == 0 or m.shape[0] == 0:
         return True
+    if isinstance(m, CooMatrix):
+        m = m.tocsr().astype(np.int64)
     starts = np.flatnonzero(np.diff(index, prepend=-1))
     # the common denominator of each element, then its integer multiple
     common = np.lcm.reduceat(den, starts)

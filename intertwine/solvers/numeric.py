@@ -72,7 +72,7 @@ def solve_numeric(problem: Problem, tolerance: float = DEFAULT_TOLERANCE,
     if not 0 < tolerance < 1:  # also false for nan: would count every vector, or none
         raise ValueError(f"tolerance must be a number between 0 and 1, not {tolerance}")
     reduction = by_subgroup(problem) if subgroup else plain(problem)
-    m = reduction.constraints
+    m = reduction.constraints.tocsr()
     scale = 1.0 / np.sqrt(reduction.sizes().astype(np.float64))
     scaled = (m.astype(np.float64) @ sp.diags(scale)).tocsc()  # isometric coordinates
     labels, n_parts = components(m)
@@ -300,8 +300,8 @@ def _residuals(problem: Problem, reduction: Reduction, coeff: sp.csr_matrix,
     out = np.zeros(d)
     if d == 0:
         return out
-    full = (problem.constraint_matrix().astype(np.float64) @ reduction.basis).tocsc()
-    if full.shape[0] == 0:
+    full = reduction.reduce(problem.constraint_matrix()).tocsr().astype(np.float64).tocsc()
+    if full.nnz == 0:
         return out
     # a single scaled orbit: the largest entry of its column, times the scale
     single = np.flatnonzero(diagonal)

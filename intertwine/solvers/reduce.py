@@ -26,11 +26,11 @@ c-space maps straight to the RREF of the W-space (the contract's form), entry fo
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
-import scipy.sparse as sp
 
-from ..coo import Coo
+from ..coo import Coo, CooMatrix, vstack
 from ..problem import Problem
 from .labels import orbit_labels
 from .orbit.signed import signed_orbits
@@ -40,32 +40,62 @@ __all__ = ["Reduction", "by_subgroup", "plain", "dedupe_rows", "components"]
 
 @dataclass
 class Reduction:
-    """vec(W) = basis @ c; the equivariant W are exactly those with constraints @ c = 0."""
+    """vec(W) = B c, B the (entries, unknowns) matrix with B[p, orbit[p]] = sign[p] (one
+    entry per position p of W at most: disjoint column supports; none where orbit[p] is
+    -1, a position W cannot use); the equivariant W are exactly those with
+    constraints @ c = 0.  All numpy arrays: no scipy on the way to a basis."""
 
-    basis: sp.csc_matrix       # (entries, unknowns), entries +-1, disjoint column supports
-    constraints: sp.csr_matrix  # integer, (rows, unknowns)
+    orbit: np.ndarray  # int64, per position of W (row-major): its unknown, or -1
+    sign: np.ndarray   # int8, per position: +-1 (0 where orbit is -1)
+    unknowns: int
+    constraints: CooMatrix | None = None  # integer (or float), (rows, unknowns)
+
+    @classmethod
+    def identity(cls, entries: int) -> Reduction:
+        return cls(np.arange(entries), np.ones(entries, np.int8), entries)
 
     @property
-    def unknowns(self) -> int:
-        return self.basis.shape[1]
+    def basis(self) -> CooMatrix:
+        """B itself."""
+        positions, signs, _ = self._columns
+        return CooMatrix(positions, self.orbit[positions], signs,
+                         (len(self.orbit), self.unknowns))
+
+    @cached_property
+    def _columns(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """B by columns: positions of orbit 0 (increasing), of orbit 1, ...; their signs;
+        and where each orbit starts (as scipy's csc indices, data and indptr)."""
+        used = np.flatnonzero(self.orbit >= 0)
+        positions = used[np.argsort(self.orbit[used], kind="stable")]
+        starts = np.concatenate([[0], np.cumsum(self.sizes())])
+        return positions, self.sign[positions], starts
 
     def sizes(self) -> np.ndarray:
         """Number of positions of each orbit (the squared norm of each column)."""
-        return np.diff(self.basis.indptr)
+        return np.bincount(self.orbit[self.orbit >= 0], minlength=self.unknowns)
+
+    def reduce(self, m: CooMatrix) -> CooMatrix:
+        """m @ B: each column p of m goes to column orbit[p] times sign[p] (or goes, where
+        W is 0 at p); entries that meet are summed, in row-major order."""
+        target = self.orbit[m.col]
+        kept = target >= 0
+        value = m.value[kept] * self.sign[m.col[kept]]
+        return CooMatrix.from_entries(m.row[kept], target[kept], value,
+                                      (m.shape[0], self.unknowns))
 
     def expand(self, coo: Coo) -> Coo:
         """Entries over the unknowns c (``coo.row`` = unknown) to entries of W (``row``
         = flat row-major position), sorted by element then position."""
-        b = self.basis
-        counts = np.diff(b.indptr)[coo.row]
-        # entry t of the output, the s-th position of its orbit o, sits at b.indptr[o] + s
-        shift = b.indptr[coo.row] - (np.cumsum(counts) - counts)
+        positions, signs, starts = self._columns
+        counts = np.diff(starts)[coo.row]
+        # entry t of the output, the s-th position of its orbit o, sits at starts[o] + s
+        shift = starts[coo.row] - (np.cumsum(counts) - counts)
         at = np.arange(counts.sum()) + np.repeat(shift, counts)
-        pos = b.indices[at].astype(np.int64)
-        sign = b.data[at]
+        pos = positions[at].astype(np.int64)
+        sign = signs[at]
         del at
         index = np.repeat(coo.index, counts)
-        sort = np.argsort(index * b.shape[0] + pos, kind="stable")  # by element, then position
+        sort = np.argsort(index * len(self.orbit) + pos, kind="stable")  # element, position
         value = (np.repeat(coo.value, counts) * sign)[sort]
         num = den = None
         if coo.numerator is not None:
@@ -76,8 +106,9 @@ class Reduction:
 
 def plain(problem: Problem) -> Reduction:
     """No reduction: one unknown per entry of W and every generator's constraint."""
-    eye = sp.identity(problem.entries, np.int8, format="csc")
-    return Reduction(eye, _distinct_rows(problem.constraint_matrix()))
+    reduction = Reduction.identity(problem.entries)
+    reduction.constraints = _distinct_rows(problem.constraint_matrix())
+    return reduction
 
 
 def by_subgroup(problem: Problem) -> Reduction:
@@ -90,7 +121,7 @@ def by_subgroup(problem: Problem) -> Reduction:
     """
     signed = [(g_out, g_in) for g_out, g_in in zip(problem.discrete_out, problem.discrete_in)
               if g_out.is_signed_perm and g_in.is_signed_perm]
-    matrices = [(g_out.matrix(), g_in.matrix())
+    matrices = [(g_out.coo(), g_in.coo())
                 for g_out, g_in in zip(problem.discrete_out, problem.discrete_in)
                 if not (g_out.is_signed_perm and g_in.is_signed_perm)]
     subgroup = list(zip(problem.subgroup_out, problem.subgroup_in))
@@ -98,37 +129,37 @@ def by_subgroup(problem: Problem) -> Reduction:
         lie = problem.spanning_lie
     else:
         subgroup, lie = [], range(len(problem.lie_in))
-    basis = _orbit_basis(signed + subgroup, problem.dim_out, problem.dim_in)
+    reduction = _orbits(signed + subgroup, problem.dim_out, problem.dim_in)
     pairs = matrices + [(problem.lie_out[k], problem.lie_in[k]) for k in lie]
-    blocks = [problem.constraint_block(a_out, a_in) @ basis for a_out, a_in in pairs]
-    if not blocks:
-        return Reduction(basis, sp.csr_matrix((0, basis.shape[1]), dtype=np.int64))
-    return Reduction(basis, _distinct_rows(sp.vstack(blocks, format="csr")))
+    blocks = [reduction.reduce(problem.constraint_block(a_out, a_in)) for a_out, a_in in pairs]
+    reduction.constraints = _distinct_rows(vstack(blocks, reduction.unknowns))
+    return reduction
 
 
-def _distinct_rows(m: sp.csr_matrix) -> sp.csr_matrix:
+def _distinct_rows(m: CooMatrix) -> CooMatrix:
     """``dedupe_rows`` for integer constraints; float ones (irrational actions) only lose
     their empty rows."""
     if np.issubdtype(m.dtype, np.integer):
         return dedupe_rows(m)
-    m = m.tocsr()
-    m.eliminate_zeros()
-    return m[np.diff(m.indptr) > 0]
+    m = m.canonical()
+    rows, at = np.unique(m.row, return_inverse=True)  # the rows that hold entries
+    return CooMatrix(at.ravel(), m.col, m.value, (len(rows), m.shape[1]))
 
 
-def _orbit_basis(pairs, dim_out: int, dim_in: int) -> sp.csc_matrix:
-    """Signed orbits of positions (i, j) under W -> rho_out(g) W rho_in(g)^T, as columns
+def _orbits(pairs, dim_out: int, dim_in: int) -> Reduction:
+    """Signed orbits of positions (i, j) under W -> rho_out(g) W rho_in(g)^T
     (``orbit.signed``: the double cover), each +1 at its first position."""
     n = dim_out * dim_in
     if not pairs:
-        return sp.identity(n, np.int8, format="csc")
+        return Reduction.identity(n)
     # small orbits (at most the subgroup's order): numpy labels, no csgraph import
     orbits = signed_orbits(pairs, dim_out, dim_in, label=orbit_labels)
-    return sp.csc_matrix((orbits.value, (orbits.position, orbits.orbit)),
-                         shape=(n, orbits.count))
+    orbit, sign = np.full(n, -1, np.int64), np.zeros(n, np.int8)
+    orbit[orbits.position], sign[orbits.position] = orbits.orbit, orbits.value
+    return Reduction(orbit, sign, orbits.count)
 
 
-def components(constraints: sp.spmatrix) -> tuple[np.ndarray, int]:
+def components(constraints) -> tuple[np.ndarray, int]:
     """Split the unknowns into independent systems: two unknowns are in one component when
     a chain of constraint rows links them.  The nullspace of the whole is then the direct
     sum of the components' nullspaces (disjoint supports; a row touches one component).
@@ -138,9 +169,11 @@ def components(constraints: sp.spmatrix) -> tuple[np.ndarray, int]:
     Sums of representations, Sp(n), GL(n) and the Lorentz groups split this way; the
     tensor powers of SO(3) do not.
     """
-    from scipy.sparse.csgraph import connected_components  # numeric only: a slow import
+    import scipy.sparse as sp  # the numeric solver only
+    from scipy.sparse.csgraph import connected_components
 
-    m = sp.csr_matrix(constraints)
+    m = constraints.tocsr() if isinstance(constraints, CooMatrix) else \
+        sp.csr_matrix(constraints)
     n_rows, n_cols = m.shape
     pattern = sp.csr_matrix((np.ones(m.nnz, np.int8), m.indices, m.indptr), shape=m.shape)
     graph = sp.bmat([[None, pattern], [pattern.T, None]], format="csr") if n_rows else \
@@ -156,35 +189,41 @@ def components(constraints: sp.spmatrix) -> tuple[np.ndarray, int]:
     return out, len(first)
 
 
-def dedupe_rows(m: sp.csr_matrix) -> sp.csr_matrix:
+def dedupe_rows(m) -> CooMatrix:
     """The distinct primitive rows of an integer matrix, up to sign (same nullspace).
 
     Each row is divided by the gcd of its entries and by the sign of its first entry;
-    zero rows go.  Rows are compared exactly, grouped by their number of entries.
+    zero rows go.  Rows are compared exactly, grouped by their number of entries: the
+    result's rows come by length, then in lexicographic order of (columns, values), each
+    in increasing column order -- whatever the order of ``m``'s rows.
     """
-    m = m.tocsr().astype(np.int64)
-    m.sum_duplicates()
-    m.eliminate_zeros()
-    m.sort_indices()
-    lengths = np.diff(m.indptr)
-    keep = lengths > 0
-    m, lengths = m[keep], lengths[keep]
-    if not m.shape[0]:
-        return m
-    starts = m.indptr[:-1]
-    g = np.gcd.reduceat(np.abs(m.data), starts)
-    g *= np.sign(m.data[starts])
-    data = m.data // np.repeat(g, lengths)
+    m = CooMatrix.of(m)
+    m = CooMatrix.from_entries(m.row, m.col, m.value.astype(np.int64), m.shape)
+    n_cols = m.shape[1]
+    if not m.nnz:
+        return CooMatrix.zeros(0, n_cols)
+    lengths = np.bincount(m.row)
+    lengths = lengths[lengths > 0]
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    g = np.gcd.reduceat(np.abs(m.value), starts)
+    g *= np.sign(m.value[starts])
+    data = m.value // np.repeat(g, lengths)
     rows = []
-    for length in np.unique(lengths):
+    for length in np.flatnonzero(np.bincount(lengths)):
         which = np.flatnonzero(lengths == length)
         at = starts[which][:, None] + np.arange(length)
-        key = np.concatenate([m.indices[at].astype(np.int64), data[at]], axis=1)
-        rows.append(np.unique(key, axis=0))
-    n_cols = m.shape[1]
-    out_idx = [r[:, : r.shape[1] // 2].ravel() for r in rows]
+        rows.append(_unique_rows(np.concatenate([m.col[at], data[at]], axis=1)))
+    out_col = [r[:, : r.shape[1] // 2].ravel() for r in rows]
     out_val = [r[:, r.shape[1] // 2:].ravel() for r in rows]
     lens = np.concatenate([np.full(len(r), r.shape[1] // 2) for r in rows])
-    indptr = np.concatenate([[0], np.cumsum(lens)])
-    return sp.csr_matrix((np.concatenate(out_val), np.concatenate(out_idx), indptr),
-                         shape=(len(lens), n_cols))
+    return CooMatrix(np.repeat(np.arange(len(lens)), lens), np.concatenate(out_col),
+                     np.concatenate(out_val), (len(lens), n_cols))
+
+
+def _unique_rows(a: np.ndarray) -> np.ndarray:
+    """``np.unique(a, axis=0)``: the distinct rows in lexicographic order.  (Faster here,
+    and without the import of numpy.ma that np.unique makes: 10 ms of start-up.)"""
+    a = a[np.lexsort(a.T[::-1])]
+    new = np.ones(len(a), bool)
+    new[1:] = np.any(a[1:] != a[:-1], axis=1)
+    return a[new]
