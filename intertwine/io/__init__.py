@@ -28,14 +28,14 @@ from .common import REQUIRED as REQUIRED
 from .common import _default_max_bytes as _default_max_bytes
 from .common import _human as _human
 from .common import max_bytes as max_bytes
-from .read import PatternFile, load, read_attributes, read_partitions_summary
+from .read import CooFile, PatternFile, load, read_attributes, read_partitions_summary
 from .write import _generator_coos as _generator_coos
 from .write import _matrix_entries as _matrix_entries
 from .write import _pattern_chunks as _pattern_chunks
 from .write import save
 
 __all__ = ["BasisFileError", "BasisFileNotFoundError", "MAX_BYTES", "FORMAT",
-           "FORMAT_VERSION", "PatternFile", "load", "read_attributes",
+           "FORMAT_VERSION", "CooFile", "PatternFile", "load", "read_attributes",
            "read_partitions_summary", "save"]
 
 #: Refuse to load a file whose arrays would take more memory than this (bytes): half the
