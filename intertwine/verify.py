@@ -17,8 +17,15 @@ Memory is bounded by a band of rows, whatever the size of the file: a pattern fi
 (``bands``): every label occurs (with disjoint supports, independence), and
 equivariance by random projections, exact modular arithmetic for integer generators.
 
-A coo file is loaded whole (it is bounded by the memory budget) and checked entry by
-entry: A_out B_k and B_k A_in are formed as coo tables, element by element in chunks.
+A coo file (``io.CooFile``) is read in slices of entries too, never whole, and checked
+entry by entry, as strictly as when it was loaded whole: one pass validates every entry
+(ranges, finite values, each value against its numerator / denominator) and learns each
+element's count and leading position; then groups of whole elements are taken up
+again (one read each if the entries come in element order, as intertwine writes them;
+else one pass over the file per group), and every entry of A_out B_k - B_k A_in is
+formed (a sparse product of the group side by side), repeated entries are refused, and
+the pivots of the reduced row-echelon form checked.  A numeric basis's Gram matrix is
+summed over ranges of positions, one pass over the file each.
 """
 
 from __future__ import annotations
@@ -59,7 +66,7 @@ class _Subject:
     exact: bool
     generators: Generators
     blocks: Callable[[int], Iterator] | None = None
-    coo: Coo | None = None
+    coo: object = None  # a coo source: _MemoryCoo or _FileCoo
 
     @classmethod
     def of(cls, attrs, generators: Generators, **data) -> _Subject:
@@ -78,7 +85,7 @@ def verify_basis(b: Basis, band_entries: int = BAND_ENTRIES) -> Iterator[Check]:
         subject = _Subject.of(b, b.generators,
                               blocks=lambda entries: array_blocks(pattern, b.n_basis, entries))
     else:
-        subject = _Subject.of(b, b.generators, coo=b.coo)
+        subject = _Subject.of(b, b.generators, coo=_MemoryCoo(b.coo))
     failed = yield from _verify(subject, band_entries)
     if b.partitions is not None and not failed:
         from .partitions import partition_checks
@@ -119,11 +126,14 @@ def _verify_labels_only(b: Basis, band_entries: int) -> Iterator[Check]:
 def verify_file(path, band_entries: int | None = None) -> Iterator[Check]:
     """The checks of a basis file, in memory bounded by a band of rows for patterns.
     Raises ``io.BasisFileError`` if ``path`` is not a readable basis file."""
-    from .io import PatternFile, load, max_bytes, read_attributes
+    from .io import CooFile, PatternFile, load, max_bytes, read_attributes
 
     if band_entries is None:  # a band costs about 24 bytes per entry with temporaries
         band_entries = max(1, min(BAND_ENTRIES, max_bytes() // 32))
-    if read_attributes(path)["encoding"] == "pattern":
+    encoding = read_attributes(path)["encoding"]
+    if encoding == "partitions":  # labels only: small whatever the basis
+        yield from verify_basis(load(path), band_entries)
+    elif encoding == "pattern":
         with PatternFile(path) as f:
             failed = yield from _verify(_Subject.of(f.attrs, f.generators, blocks=f.blocks),
                                         band_entries)
@@ -132,7 +142,13 @@ def verify_file(path, band_entries: int | None = None) -> Iterator[Check]:
 
                 yield from partition_checks(_LabelledPatternFile(f))
     else:
-        yield from verify_basis(load(path), band_entries)
+        with CooFile(path) as f:
+            failed = yield from _verify(_Subject.of(f.attrs, f.generators,
+                                                    coo=_FileCoo(f)), band_entries)
+            if f.partitions is not None and not failed:
+                from .partitions import partition_checks
+
+                yield from partition_checks(_LabelledCooFile(f, band_entries))
 
 
 class _LabelledPatternFile:
@@ -145,6 +161,30 @@ class _LabelledPatternFile:
         self.spec, self.partitions = f.attrs["spec"], f.partitions
         self.n_basis, self.dim_in, self.dim_out = f.n_basis, f.dim_in, f.dim_out
         self.pattern = _Rows(f)
+
+
+class _LabelledCooFile:
+    """What ``partitions.partition_checks`` reads of a coo basis, from a CooFile: the
+    labels, and the entries slice by slice (``coo.chunks()``)."""
+
+    encoding, pattern = "coo", None
+
+    def __init__(self, f, band_entries: int):
+        self.spec, self.partitions = f.attrs["spec"], f.partitions
+        self.n_basis, self.dim_in, self.dim_out = f.n_basis, f.dim_in, f.dim_out
+        self.coo = _CooChunks(_FileCoo(f), max(1, band_entries // 4))
+
+
+class _CooChunks:
+    def __init__(self, source, entries: int):
+        self.source, self.entries = source, entries
+
+    def __len__(self) -> int:
+        return self.source.entries
+
+    def chunks(self) -> Iterator[Coo]:
+        for lo, hi in _slices(self.source, self.entries):
+            yield self.source.read(lo, hi, exact=False)
 
 
 class _Rows:
@@ -180,12 +220,7 @@ def _checks(s: _Subject, band_entries: int) -> Iterator[Check]:
     if s.blocks is not None:
         yield from _pattern_checks(s, band_entries)
     else:
-        # each entry becomes a few products (8 arrays of 8 bytes): a quarter of a band
-        residual, pairs = _coo_residual(s.coo, s, max(1, band_entries // 4))
-        tol = 1e-9 if s.exact else 1e-8
-        yield residual <= tol, (f"equivariant under {_generators(pairs)} (max residual "
-                                f"{residual:.1e})")
-        yield _coo_independence(s)
+        yield from _coo_checks(s, band_entries)
 
 
 def _generators(count: int) -> str:
@@ -295,85 +330,227 @@ def _pattern_checks(s: _Subject, band_entries: int) -> Iterator[Check]:
                f"only {r.labels_seen} of {s.n_basis} pattern elements occur")
 
 
-# -- coo bases, entry by entry ------------------------------------------------------------
+# -- coo bases, element by element ---------------------------------------------------------
+#
+# A coo basis is read in slices of entries, never whole (``io.CooFile`` for a file): one
+# pass counts each element's entries, notes whether the entries come in element order
+# (intertwine writes them so; the contract allows any order) and each element's leading
+# position; then the entries are taken up again in groups of whole elements: sorted
+# files as contiguous reads, others by a pass over the file per group (filtering by
+# element).  Each group is checked for repeated entries, equivariance (every entry of
+# A_out B_k - B_k A_in, exactly as the whole basis was), and the pivots of the RREF.
+
+
+class _MemoryCoo:
+    """An in-memory ``Coo`` with the reading interface of ``io.CooFile``."""
+
+    def __init__(self, coo: Coo):
+        self.coo, self.entries, self.chunk = coo, len(coo), 1
+
+    def read(self, lo: int, hi: int, exact: bool = True) -> Coo:
+        c = self.coo
+        return Coo(*(np.asarray(a)[lo:hi] for a in (c.index, c.row, c.col, c.value)))
+
+    def duplicated(self, c: Coo, shape) -> None:
+        """Nothing: an in-memory basis sums repeated entries, as ``Basis.sparse``."""
+
+
+class _FileCoo:
+    """An ``io.CooFile`` whose repeated entries make the file unreadable, as ``load``."""
+
+    def __init__(self, f):
+        self.f, self.entries, self.chunk = f, f.entries, max(1, f.chunk)
+
+    def read(self, lo: int, hi: int, exact: bool = True) -> Coo:
+        return self.f.read(lo, hi, exact)
+
+    def duplicated(self, c: Coo, shape) -> None:
+        from .io.read import _fail, _has_duplicates
+
+        if _has_duplicates(c.index, c.row, c.col, shape):
+            raise _fail(self.f.path, "basis has an (index, row, col) entry twice")
+
+
+@dataclass
+class _Scan:
+    """What the first pass over the entries learns."""
+
+    counts: np.ndarray  # entries of each element
+    in_order: bool  # entries sorted by element
+    lead: np.ndarray | None  # exact: each element's smallest row * dim_in + col
+    bins: np.ndarray | None  # numeric: entries per bin of positions
+    bin_width: int
+
+
+def _slices(source, entries: int) -> Iterator[tuple[int, int]]:
+    step = max(source.chunk, entries - entries % source.chunk)  # whole chunks
+    for lo in range(0, source.entries, step):
+        yield lo, min(source.entries, lo + step)
+
+
+def _scan(source, s: _Subject, entries: int) -> _Scan:
+    n, positions = s.n_basis, s.dim_out * s.dim_in
+    counts = np.zeros(n, np.int64)
+    lead = np.full(n, positions, np.int64) if s.exact else None
+    bin_width = max(1, -(-positions // (1 << 16)))
+    bins = None if s.exact else np.zeros(-(-positions // bin_width), np.int64)
+    in_order, last = True, 0
+    for lo, hi in _slices(source, entries):
+        c = source.read(lo, hi, s.exact)  # validated: ranges, values, fractions
+        index = np.asarray(c.index, np.int64)
+        if len(index):
+            in_order = in_order and index[0] >= last and not (np.diff(index) < 0).any()
+            last = index[-1]
+        counts += np.bincount(index, minlength=n)
+        flat = np.asarray(c.row, np.int64) * s.dim_in + np.asarray(c.col, np.int64)
+        if lead is not None:
+            np.minimum.at(lead, index, flat)
+        else:
+            bins += np.bincount(flat // bin_width, minlength=len(bins))
+    return _Scan(counts, in_order, lead, bins, bin_width)
+
+
+def _ranges(cum: np.ndarray, limit: int, most: int) -> Iterator[tuple[int, int]]:
+    """Consecutive ranges [a, b) of keys whose entries (cum[b] - cum[a]) are at most
+    ``limit``, of at most ``most`` keys; a key with more entries is a range alone."""
+    a, n = 0, len(cum) - 1
+    while a < n:
+        b = int(np.searchsorted(cum, cum[a] + limit, side="right")) - 1
+        b = min(max(b, a + 1), a + most, n)
+        yield a, b
+        a = b
+
+
+def _gathered(source, s: _Subject, entries: int, lo: int, hi: int, key) -> Coo:
+    """The entries whose key (a function of a Coo) lies in [lo, hi), by one pass."""
+    parts = []
+    for a, b in _slices(source, entries):
+        c = source.read(a, b, exact=False)
+        k = key(c)
+        keep = np.flatnonzero((k >= lo) & (k < hi))
+        parts.append([np.asarray(x)[keep] for x in (c.index, c.row, c.col, c.value)])
+    return Coo(*(np.concatenate(p) for p in zip(*parts))) if parts else \
+        Coo(*(np.zeros(0, t) for t in (np.int64, np.int64, np.int64, np.float64)))
+
+
+def _element_groups(source, s: _Subject, scan: _Scan, entries: int,
+                    group: int, most: int) -> Iterator[tuple[int, int, Coo]]:
+    """(first, stop, entries) for groups of whole elements, their entries sorted by
+    element: at most ``group`` entries (or one element) and ``most`` elements each,
+    read ``entries`` at a time."""
+    cum = np.concatenate(([0], np.cumsum(scan.counts)))
+    for k0, k1 in _ranges(cum, entries, len(scan.counts)):
+        if scan.in_order:
+            c = source.read(int(cum[k0]), int(cum[k1]), exact=False)
+        else:
+            c = _gathered(source, s, entries, k0, k1, lambda c: np.asarray(c.index))
+            order = np.argsort(c.index, kind="stable")
+            c = Coo(*(np.asarray(a)[order] for a in (c.index, c.row, c.col, c.value)))
+        index, row, col = (np.asarray(a, np.int64) for a in (c.index, c.row, c.col))
+        value = np.asarray(c.value, np.float64)
+        for a, b in _ranges(cum[k0:k1 + 1] - cum[k0], group, most):
+            lo, hi = int(cum[k0 + a] - cum[k0]), int(cum[k0 + b] - cum[k0])
+            yield k0 + a, k0 + b, Coo(index[lo:hi], row[lo:hi], col[lo:hi], value[lo:hi])
+
+
+def _coo_checks(s: _Subject, band_entries: int) -> Iterator[Check]:
+    source = s.coo
+    # an entry read and validated costs about 135 bytes with the temporaries (an
+    # eighth of a band), one regrouped about 70 bytes (a quarter of a band)
+    scan = _scan(source, s, max(1, band_entries // 8))
+    entries = max(1, band_entries // 4)
+    pairs = [(sp_csr(a), sp_csr(b)) for a, b in _pairs(s.generators)]
+    # each entry of B becomes (entries in its column of A_out + in its row of A_in)
+    # products; a group of k elements meets k copies of A_in
+    fan = max([a.nnz / max(1, s.dim_out) + b.nnz / max(1, s.dim_in) for a, b in pairs],
+              default=1.0)
+    group = max(1, int(entries / max(1.0, fan)))
+    most = max(1, entries // max([b.nnz for _, b in pairs] + [s.dim_in, 1]))
+    shape = (s.n_basis, s.dim_out, s.dim_in)
+    worst, pivots, misplaced = 0.0, 0, False
+    lead = scan.lead
+    in_order = s.n_basis < 2 or lead is None or bool(np.all(np.diff(lead) > 0))
+    for k0, k1, c in _element_groups(source, s, scan, entries, group, most):
+        source.duplicated(c, shape)
+        worst = max(worst, _residual(c, k0, k1 - k0, pairs, s.dim_in, s.dim_out))
+        if lead is not None and in_order and s.n_basis:
+            flat = c.row * s.dim_in + c.col
+            at = np.minimum(np.searchsorted(lead, flat), s.n_basis - 1)
+            pivot = lead[at] == flat
+            pivots += int(np.count_nonzero(pivot))
+            misplaced |= bool(np.any(c.index[pivot] != at[pivot])
+                              or np.any(c.value[pivot] != 1))
+    tol = 1e-9 if s.exact else 1e-8
+    yield worst <= tol, (f"equivariant under {_generators(len(pairs))} (max residual "
+                         f"{worst:.1e})")
+    if s.n_basis and (scan.counts == 0).any():
+        yield False, "some basis element is zero"
+    elif lead is not None:
+        ok = in_order and not misplaced and pivots == s.n_basis
+        yield ok, ("reduced row-echelon form (leading ones, distinct pivots)" if ok
+                   else "not in reduced row-echelon form")
+    else:
+        err = _gram_error(source, s, scan, entries)
+        yield err < 1e-9, f"orthonormal (max |<B_i, B_j> - delta_ij| = {err:.1e})"
+
+
+def sp_csr(m):
+    import scipy.sparse as sp
+
+    return sp.csr_matrix(m)
+
 
 def equivariance_residual(b: Basis) -> tuple[float, int]:
     """max |rho_out(g) B_k - B_k rho_in(g)| over stored generators; and their number."""
-    return _coo_residual(b.entries(), b, BAND_ENTRIES)
-
-
-def _coo_residual(c: Coo, shape, chunk: int) -> tuple[float, int]:
-    """The largest entry of A_out B_k - B_k A_in over all k and generator pairs, from
-    the coo entries, whole elements at a time (about ``chunk`` entries)."""
-    import scipy.sparse as sp
-
-    pairs = _pairs(shape.generators) if hasattr(shape, "generators") else []
+    c = b.entries()
     order = np.argsort(c.index, kind="stable")
-    index, row, col, value = (np.asarray(a)[order] for a in (c.index, c.row, c.col, c.value))
-    index, row, col = (a.astype(np.int64) for a in (index, row, col))
-    starts = np.unique(np.searchsorted(index, index[np.arange(0, len(index), max(1, chunk))]))
-    edges = np.append(starts, len(index))
+    c = Coo(*(np.asarray(a)[order] for a in (c.index, c.row, c.col, c.value)))
+    s = _Subject.of(b, b.generators, coo=_MemoryCoo(c))
+    scan = _Scan(np.bincount(np.asarray(c.index, np.int64), minlength=b.n_basis), True,
+                 None, None, 1)
+    pairs = [(sp_csr(x), sp_csr(y)) for x, y in _pairs(b.generators)]
     worst = 0.0
-    for a_out, a_in in pairs:
-        by_col, by_row = sp.csc_matrix(a_out), sp.csr_matrix(a_in)
-        for lo, hi in zip(edges[:-1], edges[1:]):
-            k, r, j, v = index[lo:hi], row[lo:hi], col[lo:hi], value[lo:hi]
-            # (A_out B_k)[i, j] gathers B_k[r, j] * A_out[i, r] over the column r of A_out
-            e, i, a = _expand(by_col, r)
-            left = ((k[e], i, j[e]), v[e] * a)
-            # (B_k A_in)[r, c'] gathers B_k[r, j] * A_in[j, c'] over the row j of A_in
-            e, cc, a = _expand(by_row, j)
-            right = ((k[e], r[e], cc), v[e] * a)
-            worst = max(worst, _largest_difference(left, right, shape))
+    for k0, k1, g in _element_groups(s.coo, s, scan, BAND_ENTRIES, BAND_ENTRIES // 8,
+                                     BAND_ENTRIES):
+        worst = max(worst, _residual(g, k0, k1 - k0, pairs, b.dim_in, b.dim_out))
     return worst, len(pairs)
 
 
-def _expand(m, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """For each position p (a column of csc / a row of csr m), its stored entries:
-    (which position, the other coordinate, the value), flattened."""
-    starts, counts = m.indptr[positions], np.diff(m.indptr)[positions]
-    which = np.repeat(np.arange(len(positions)), counts)
-    offsets = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
-    at = starts[which] + offsets
-    return which, m.indices[at].astype(np.int64), m.data[at]
-
-
-def _largest_difference(left, right, shape) -> float:
-    (k1, i1, j1), v1 = left
-    (k2, i2, j2), v2 = right
-    k, i, j = (np.concatenate(p) for p in ((k1, k2), (i1, i2), (j1, j2)))
-    values = np.concatenate((v1, -v2))
-    if not len(values):
-        return 0.0
-    if shape.n_basis * shape.dim_out * shape.dim_in < 2**63:
-        _, where = np.unique((k * shape.dim_out + i) * shape.dim_in + j, return_inverse=True)
-    else:
-        _, where = np.unique(np.stack((k, i, j), axis=1), axis=0, return_inverse=True)
-    return float(np.abs(np.bincount(where.ravel(), weights=values)).max())
-
-
-def _coo_independence(s: _Subject) -> Check:
-    c, n = s.coo, s.n_basis
-    index = np.asarray(c.index, np.int64)
-    flat = np.asarray(c.row, np.int64) * s.dim_in + np.asarray(c.col, np.int64)
-    if n and (np.bincount(index, minlength=n) == 0).any():
-        return False, "some basis element is zero"
-    if s.exact:  # sparse throughout: an exact basis may have 10**5 elements
-        order = np.lexsort((flat, index))
-        first = np.searchsorted(index[order], np.arange(n))
-        lead = flat[order][first]  # each element's leading position
-        if n and not np.all(np.diff(lead) > 0):
-            return False, "not in reduced row-echelon form"
-        at = np.minimum(np.searchsorted(lead, flat), max(n - 1, 0))
-        pivot = lead[at] == flat if n else np.zeros(len(flat), bool)
-        ok = (np.count_nonzero(pivot) == n and np.all(index[pivot] == at[pivot])
-              and np.all(np.asarray(c.value)[pivot] == 1))
-        return bool(ok), ("reduced row-echelon form (leading ones, distinct pivots)" if ok
-                          else "not in reduced row-echelon form")
+def _residual(c: Coo, first: int, count: int, pairs, dim_in: int, dim_out: int) -> float:
+    """The largest entry of A_out B_k - B_k A_in over the elements first .. first +
+    count - 1 (whose entries ``c`` holds) and the generator pairs: the elements side by
+    side, H = [B_first | B_first+1 | ...], so that A_out H - H diag(A_in, A_in, ...)
+    holds every A_out B_k - B_k A_in (scipy sums the products exactly as they come)."""
     import scipy.sparse as sp
 
-    m = sp.csr_matrix((np.asarray(c.value, np.float64), (index, flat)),
-                      shape=(n, s.dim_out * s.dim_in))
-    off = (m @ m.T - sp.identity(n, format="csr")).tocsr()
-    err = float(np.abs(off.data).max()) if off.nnz else 0.0
-    return err < 1e-9, f"orthonormal (max |<B_i, B_j> - delta_ij| = {err:.1e})"
+    if not len(c.index) or not pairs:
+        return 0.0
+    h = sp.csr_matrix((c.value, (c.row, (c.index - first) * dim_in + c.col)),
+                      shape=(dim_out, count * dim_in))
+    worst = 0.0
+    for a_out, a_in in pairs:
+        d = a_out @ h - h @ sp.kron(sp.identity(count, format="csr"), a_in, format="csr")
+        if d.nnz:
+            worst = max(worst, float(np.abs(d.data).max()))
+    return worst
+
+
+def _gram_error(source, s: _Subject, scan: _Scan, entries: int) -> float:
+    """max |<B_i, B_j> - delta_ij|: the Gram matrix summed over ranges of positions
+    (row * dim_in + col), each gathered by one pass over the entries."""
+    import scipy.sparse as sp
+
+    n, width = s.n_basis, scan.bin_width
+    gram = sp.csr_matrix((n, n))
+    cum = np.concatenate(([0], np.cumsum(scan.bins)))
+    for b0, b1 in _ranges(cum, entries, len(scan.bins)):
+        lo, hi = b0 * width, min(b1 * width, s.dim_out * s.dim_in)
+        c = _gathered(source, s, entries, lo, hi, lambda c: np.asarray(c.row, np.int64)
+                      * s.dim_in + np.asarray(c.col, np.int64))
+        m = sp.csr_matrix((np.asarray(c.value, np.float64),
+                           (np.asarray(c.index, np.int64),
+                            np.asarray(c.row, np.int64) * s.dim_in + c.col - lo)),
+                          shape=(n, hi - lo))
+        gram = gram + m @ m.T
+    off = (gram - sp.identity(n, format="csr")).tocsr()
+    return float(np.abs(off.data).max()) if off.nnz else 0.0

@@ -28,7 +28,7 @@ from .common import REQUIRED as REQUIRED
 from .common import _default_max_bytes as _default_max_bytes
 from .common import _human as _human
 from .common import max_bytes as max_bytes
-from .read import PatternFile, load, read_attributes, read_partitions_summary
+from .read import CooFile, PatternFile, load, read_attributes, read_partitions_summary
 
 #: imported on first use (PEP 562): reading a file, as a layer does, needs no writer
 _FROM_WRITE = ("save", "_generator_coos", "_matrix_entries", "_pattern_chunks")
@@ -44,9 +44,8 @@ def __getattr__(name):
         return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
-
 __all__ = ["BasisFileError", "BasisFileNotFoundError", "MAX_BYTES", "FORMAT",
-           "FORMAT_VERSION", "PatternFile", "load", "read_attributes",
+           "FORMAT_VERSION", "CooFile", "PatternFile", "load", "read_attributes",
            "read_partitions_summary", "save"]
 
 #: Refuse to load a file whose arrays would take more memory than this (bytes): half the

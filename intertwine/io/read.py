@@ -38,7 +38,7 @@ from .common import (
     max_bytes,
 )
 
-__all__ = ["PatternFile", "load", "read_attributes", "read_partitions_summary"]
+__all__ = ["CooFile", "PatternFile", "load", "read_attributes", "read_partitions_summary"]
 
 # Filters implemented inside libhdf5 itself (deflate, shuffle, fletcher32, szip, nbit,
 # scaleoffset); anything else would need a plugin that other readers may not have.
@@ -106,7 +106,7 @@ class PatternFile:
                 if self.attrs["encoding"] != "pattern":
                     raise BasisFileError(f"not a pattern file: {path}")
                 plan = _Plan(self._file, self.attrs, path)
-                plan.check_budget(pattern=False)
+                plan.check_budget(whole=False)
                 if _chunk_bytes(plan.pattern) > _MAX_STREAM_CHUNK:
                     raise _fail(path, f"pattern chunks of {_human(_chunk_bytes(plan.pattern))}"
                                       " are too large to read in bands")
@@ -157,6 +157,61 @@ class PatternFile:
                     raise _fail(self.path, f"pattern values outside [-1, {self.n_basis})")
                 for i in range(0, max(1, len(block)), step):  # views: no copies
                     yield r + i, c, block[i:i + step]
+
+
+class CooFile:
+    """A coo basis file read in slices of entries, so that files of any size can be
+    checked (``intertwine verify``) in bounded memory.
+
+    As ``PatternFile``: everything but the basis entries is validated and read on
+    opening; ``read(lo, hi)`` then reads entries ``lo:hi`` as a ``Coo``, range-checked,
+    finite, and (exact files) with positive denominators that agree with the values.
+    Whether an (index, row, col) entry occurs twice is the caller's to check (it needs
+    every entry of an element at once).  Use it as a context manager.
+    """
+
+    def __init__(self, path):
+        self.path = path = os.fsdecode(path)
+        self._file = _open(path)
+        try:
+            with _converted(path):
+                self.attrs = _root_attributes(self._file, path)
+                if self.attrs["encoding"] != "coo":
+                    raise BasisFileError(f"not a coo file: {path}")
+                plan = _Plan(self._file, self.attrs, path)
+                plan.check_budget(whole=False)
+                largest = max(_chunk_bytes(ds) for ds in plan.coo.values())
+                if largest > _MAX_STREAM_CHUNK:
+                    raise _fail(path, f"basis chunks of {_human(largest)} are too large "
+                                      "to read in slices")
+                self.generators = plan.read_generators()
+                self.partitions = plan.read_partitions()  # small: n_basis x slots
+                self._datasets = plan.coo
+        except BaseException:
+            self._file.close()
+            raise
+        self.n_basis, self.dim_in, self.dim_out = (self.attrs[k] for k in
+                                                   ("n_basis", "dim_in", "dim_out"))
+        self.entries = int(self._datasets["index"].shape[0])
+        self.chunk = int((self._datasets["index"].chunks or (1,))[0])
+
+    def __enter__(self) -> CooFile:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._file.close()
+
+    def read(self, lo: int, hi: int, exact: bool = True) -> Coo:
+        """Entries ``lo:hi``, validated as ``load`` validates them (but for duplicates);
+        ``exact=False`` skips the numerators and denominators."""
+        dss = self._datasets if exact else {k: v for k, v in self._datasets.items()
+                                            if k not in _EXACT_FIELDS}
+        shape = (self.n_basis, self.dim_out, self.dim_in)
+        with _converted(self.path):
+            return _read_coo(dss, shape, "basis", self.path, slice(lo, hi), duplicates=False)
 
 
 def _fail(path: str, problem: str) -> BasisFileError:
@@ -426,6 +481,7 @@ class _Plan:
         self.f, self.attrs, self.path = f, attrs, path
         self.need = 0  # bytes of everything but the pattern
         self.pattern_need = 0  # bytes of the pattern read whole
+        self.coo_need = 0  # bytes of the basis entries read whole
         self.pattern = self.coo = None
         labelled = attrs["encoding"] == "partitions"
         self.partitions = self._partitions(required=labelled)
@@ -433,7 +489,11 @@ class _Plan:
             self.pattern = self._pattern()
         elif not labelled:
             grp = _member(f, "basis", h5py.Group, "group basis", path)
+            before = self.need
             self.coo = self._coo_group(grp, "basis", exact=attrs["exact"])
+            # read in slices, a chunk of each dataset is still decompressed whole
+            self.coo_need = self.need - before
+            self.need = before + sum(_chunk_bytes(ds) for ds in self.coo.values())
             entries = self.coo["index"].shape[0]
             if attrs["n_basis"] > entries:  # every element of a basis has an entry
                 raise _fail(path, f"n_basis is {attrs['n_basis']} but the basis holds only "
@@ -534,10 +594,10 @@ class _Plan:
         self.need += min(count, entries + 1) * ((dim + 1) * 8 + _MATRIX_BYTES) + count * 8
         return dss, count
 
-    def check_budget(self, pattern: bool = True) -> None:
+    def check_budget(self, whole: bool = True) -> None:
         """Refuse before reading if the arrays need more than the memory budget;
-        ``pattern=False``: the pattern is read in bands, not whole."""
-        need = self.need + (self.pattern_need if pattern else 0)
+        ``whole=False``: the pattern or the basis entries are read piece by piece."""
+        need = self.need + (self.pattern_need + self.coo_need if whole else 0)
         if need > max_bytes():
             raise BasisFileError(
                 f"basis file too large to load: {self.path} (needs about "
@@ -584,32 +644,44 @@ class _Plan:
 
 # -- reading and validating values ------------------------------------------------------
 
-def _read_coo(dss: dict, shape: tuple[int, int, int], where: str, path: str) -> Coo:
+def _read_coo(dss: dict, shape: tuple[int, int, int], where: str, path: str,
+              part: slice = slice(None), duplicates: bool = True) -> Coo:
+    """The entries ``part`` of a coo group, validated (``duplicates``: also that no
+    (index, row, col) occurs twice among them)."""
     # astype: HDF5 converts while reading (saturating out-of-range values, which the
     # range checks below then reject), so there is no second copy.
-    index, row, col = (_read_as(dss[k], np.int64) for k in ("index", "row", "col"))
-    value = _read_as(dss["value"], np.float64)
+    index, row, col = (_read_as(dss[k], np.int64, part) for k in ("index", "row", "col"))
+    value = _read_as(dss["value"], np.float64, part)
     for key, a, stop in zip(("index", "row", "col"), (index, row, col), shape, strict=True):
         if a.size and (a.min() < 0 or a.max() >= stop):
             raise _fail(path, f"{where}/{key} outside [0, {stop})")
     if not np.isfinite(value).all():
         raise _fail(path, f"{where}/value not finite")
-    if _has_duplicates(index, row, col, shape):
+    if duplicates and _has_duplicates(index, row, col, shape):
         raise _fail(path, f"{where} has an (index, row, col) entry twice")
     coo = Coo(index, row, col, value)
     if "numerator" in dss:
-        coo.numerator = _read_exact(dss["numerator"], f"{where}/numerator", path)
-        coo.denominator = _read_exact(dss["denominator"], f"{where}/denominator", path)
+        coo.numerator = _read_exact(dss["numerator"], f"{where}/numerator", path, part)
+        coo.denominator = _read_exact(dss["denominator"], f"{where}/denominator", path, part)
         _check_fractions(coo, where, path)
     return coo
 
 
-def _read_as(ds: h5py.Dataset, dtype) -> np.ndarray:
-    """The whole of ``ds`` as ``dtype``, as ``ds.astype(dtype)[()]`` reads it (HDF5
-    converts while reading, saturating), through one low-level read."""
-    arr = np.empty(ds.shape, dtype=dtype)
+def _read_as(ds: h5py.Dataset, dtype, part: slice = slice(None)) -> np.ndarray:
+    """The whole of ``ds`` (or the entries ``part`` of a 1-D ``ds``) as ``dtype``, as
+    ``ds.astype(dtype)[()]`` reads it (HDF5 converts while reading, saturating),
+    through one low-level read."""
+    if part == slice(None):
+        arr = np.empty(ds.shape, dtype=dtype)
+        if arr.size:
+            ds.id.read(h5s.ALL, h5s.ALL, arr)
+        return arr
+    lo, hi, _ = part.indices(ds.shape[0])
+    arr = np.empty(max(0, hi - lo), dtype=dtype)
     if arr.size:
-        ds.id.read(h5s.ALL, h5s.ALL, arr)
+        space = ds.id.get_space()
+        space.select_hyperslab((lo,), (arr.size,))
+        ds.id.read(h5s.create_simple((arr.size,)), space, arr)
     return arr
 
 
@@ -633,13 +705,18 @@ def _parse_decimal(s):
     return int(b)
 
 
-def _read_exact(ds: h5py.Dataset, where: str, path: str) -> np.ndarray:
+def _read_exact(ds: h5py.Dataset, where: str, path: str,
+                part: slice = slice(None)) -> np.ndarray:
     if not _is_string(ds):
-        if ds.dtype.kind == "u" and ds.size and ds[()].max() > np.iinfo(np.int64).max:
-            raise _fail(path, f"{where} does not fit int64")
-        return _read_as(ds, np.int64)
+        if ds.dtype.kind == "u":
+            wide = _read_as(ds, np.uint64, part)
+            if wide.size and wide.max() > np.iinfo(np.int64).max:
+                raise _fail(path, f"{where} does not fit int64")
+            return wide.astype(np.int64)
+        return _read_as(ds, np.int64, part)
     try:
-        return np.frompyfunc(_parse_decimal, 1, 1)(ds[()]).astype(object)
+        whole = ds[()] if part == slice(None) else ds[part]
+        return np.frompyfunc(_parse_decimal, 1, 1)(whole).astype(object)
     except ValueError as exc:
         raise _fail(path, f"{where} holds a string that is not a decimal integer") from exc
 
