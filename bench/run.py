@@ -333,6 +333,10 @@ def main() -> int:
     if args.worker:
         serve(args.worker)
         return 0
+    # intertwine's modules as bytecode, as an installed package has them (with
+    # PYTHONDONTWRITEBYTECODE set, each process would otherwise compile them again)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(HERE.parent / "intertwine")],
+                   check=True)
     repeat = args.repeat or (2 if args.quick else 5)
     cmd = intertwine_command()
     info = machine()
