@@ -88,14 +88,15 @@ def load(path) -> Basis:
         return plan.read()
 
 
-class PatternFile:
-    """A pattern basis file read in bands of rows, so that files of any size can be
-    checked (``intertwine verify``) or drawn (``intertwine show``) in bounded memory.
+class _SlicedFile:
+    """A basis file of one encoding whose basis is read piece by piece, so that files of
+    any size can be checked (``intertwine verify``) or drawn (``intertwine show``) in
+    bounded memory.  Everything but the basis is validated and read on opening (the
+    attributes, the shapes, the generators, within the memory budget); subclasses read
+    the basis.  Use it as a context manager."""
 
-    Everything but the pattern is validated and read on opening (the attributes, the
-    shapes, the generators, within the memory budget); ``blocks`` then reads the
-    pattern piece by piece, range-checking each piece.  Use it as a context manager.
-    """
+    #: the encoding this reader takes, and the name of its pieces in messages
+    encoding, pieces = "", ""
 
     def __init__(self, path):
         self.path = path = os.fsdecode(path)
@@ -103,23 +104,27 @@ class PatternFile:
         try:
             with _converted(path):
                 self.attrs = _root_attributes(self._file, path)
-                if self.attrs["encoding"] != "pattern":
-                    raise BasisFileError(f"not a pattern file: {path}")
+                if self.attrs["encoding"] != self.encoding:
+                    raise BasisFileError(f"not a {self.encoding} file: {path}")
                 plan = _Plan(self._file, self.attrs, path)
                 plan.check_budget(whole=False)
-                if _chunk_bytes(plan.pattern) > _MAX_STREAM_CHUNK:
-                    raise _fail(path, f"pattern chunks of {_human(_chunk_bytes(plan.pattern))}"
-                                      " are too large to read in bands")
+                self._datasets = self._basis_datasets(plan)
+                largest = max(_chunk_bytes(ds) for ds in self._datasets.values())
+                if largest > _MAX_STREAM_CHUNK:
+                    raise _fail(path, f"{self.encoding} chunks of {_human(largest)} are too "
+                                      f"large to read in {self.pieces}")
                 self.generators = plan.read_generators()
                 self.partitions = plan.read_partitions()  # small: n_basis x slots
-                self._dataset, self.dtype = plan.pattern, plan._pattern_dtype(plan.pattern)
         except BaseException:
             self._file.close()
             raise
         self.n_basis, self.dim_in, self.dim_out = (self.attrs[k] for k in
                                                    ("n_basis", "dim_in", "dim_out"))
 
-    def __enter__(self) -> PatternFile:
+    def _basis_datasets(self, plan: _Plan) -> dict:
+        raise NotImplementedError
+
+    def __enter__(self):
         return self
 
     def __exit__(self, *exc) -> None:
@@ -127,6 +132,21 @@ class PatternFile:
 
     def close(self) -> None:
         self._file.close()
+
+
+class PatternFile(_SlicedFile):
+    """A pattern basis file read in bands of rows (``rows``, ``blocks``), each piece
+    range-checked."""
+
+    encoding, pieces = "pattern", "bands"
+
+    def _basis_datasets(self, plan: _Plan) -> dict:
+        self.dtype = plan._pattern_dtype(plan.pattern)
+        return {"pattern": plan.pattern}
+
+    @property
+    def _dataset(self):
+        return self._datasets["pattern"]
 
     def rows(self, rows: np.ndarray) -> np.ndarray:
         """The pattern's rows ``rows`` (increasing), range-checked."""
@@ -159,50 +179,24 @@ class PatternFile:
                     yield r + i, c, block[i:i + step]
 
 
-class CooFile:
-    """A coo basis file read in slices of entries, so that files of any size can be
-    checked (``intertwine verify``) in bounded memory.
+class CooFile(_SlicedFile):
+    """A coo basis file read in slices of entries: ``read(lo, hi)`` gives entries
+    ``lo:hi`` as a ``Coo``, range-checked, finite, and (exact files) with positive
+    denominators that agree with the values.  Whether an (index, row, col) entry occurs
+    twice is the caller's to check (it needs every entry of an element at once)."""
 
-    As ``PatternFile``: everything but the basis entries is validated and read on
-    opening; ``read(lo, hi)`` then reads entries ``lo:hi`` as a ``Coo``, range-checked,
-    finite, and (exact files) with positive denominators that agree with the values.
-    Whether an (index, row, col) entry occurs twice is the caller's to check (it needs
-    every entry of an element at once).  Use it as a context manager.
-    """
+    encoding, pieces = "coo", "slices"
 
-    def __init__(self, path):
-        self.path = path = os.fsdecode(path)
-        self._file = _open(path)
-        try:
-            with _converted(path):
-                self.attrs = _root_attributes(self._file, path)
-                if self.attrs["encoding"] != "coo":
-                    raise BasisFileError(f"not a coo file: {path}")
-                plan = _Plan(self._file, self.attrs, path)
-                plan.check_budget(whole=False)
-                largest = max(_chunk_bytes(ds) for ds in plan.coo.values())
-                if largest > _MAX_STREAM_CHUNK:
-                    raise _fail(path, f"basis chunks of {_human(largest)} are too large "
-                                      "to read in slices")
-                self.generators = plan.read_generators()
-                self.partitions = plan.read_partitions()  # small: n_basis x slots
-                self._datasets = plan.coo
-        except BaseException:
-            self._file.close()
-            raise
-        self.n_basis, self.dim_in, self.dim_out = (self.attrs[k] for k in
-                                                   ("n_basis", "dim_in", "dim_out"))
-        self.entries = int(self._datasets["index"].shape[0])
-        self.chunk = int((self._datasets["index"].chunks or (1,))[0])
+    def _basis_datasets(self, plan: _Plan) -> dict:
+        return plan.coo
 
-    def __enter__(self) -> CooFile:
-        return self
+    @property
+    def entries(self) -> int:
+        return int(self._datasets["index"].shape[0])
 
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self._file.close()
+    @property
+    def chunk(self) -> int:
+        return int((self._datasets["index"].chunks or (1,))[0])
 
     def read(self, lo: int, hi: int, exact: bool = True) -> Coo:
         """Entries ``lo:hi``, validated as ``load`` validates them (but for duplicates);
