@@ -15,8 +15,7 @@ import numpy as np
 if TYPE_CHECKING:  # imported where used: computing and saving a pattern needs no scipy
     import scipy.sparse as sp
 
-__all__ = ["Coo", "CooMatrix", "as_coo_matrix", "pattern_dtype", "kron_sum", "block_diag",
-           "vstack"]
+__all__ = ["Coo", "CooMatrix", "pattern_dtype", "kron_sum", "block_diag", "vstack"]
 
 
 def pattern_dtype(n_basis: int) -> np.dtype:
@@ -95,12 +94,24 @@ class CooMatrix(NamedTuple):
 
     @classmethod
     def of(cls, m) -> CooMatrix:
-        """``m`` if it is one; else the entries of a scipy sparse matrix (or anything with
-        ``tocoo``, e.g. what a third-party representation's ``lie`` gives), summed."""
+        """``m`` if it is one; else the entries of a scipy sparse matrix (anything with
+        ``tocoo``, e.g. what a third-party representation's ``lie`` gives), summed, or the
+        nonzero entries of a dense array.  Imports nothing (a scipy matrix brings scipy
+        with it)."""
         if isinstance(m, CooMatrix):
             return m
-        c = m.tocoo()
-        return cls.from_entries(c.row, c.col, c.data, c.shape)
+        if hasattr(m, "tocoo"):
+            c = m.tocoo()
+            return cls.from_entries(c.row, c.col, c.data, c.shape)
+        a = np.asarray(m)
+        row, col = np.nonzero(a)
+        return cls(row.astype(np.int64), col.astype(np.int64), a[row, col], a.shape)
+
+    def without_zeros(self) -> CooMatrix:
+        """The same matrix without explicit zeros (in the same order)."""
+        keep = self.value != 0
+        return self if keep.all() else CooMatrix(self.row[keep], self.col[keep],
+                                                 self.value[keep], self.shape)
 
     def canonical(self) -> CooMatrix:
         """The same matrix in row-major order without explicit zeros."""
@@ -133,23 +144,6 @@ class CooMatrix(NamedTuple):
         import scipy.sparse as sp
 
         return sp.csr_matrix((self.value, (self.row, self.col)), shape=self.shape)
-
-
-def as_coo_matrix(m) -> CooMatrix:
-    """``m`` (a CooMatrix, a scipy sparse matrix or a dense array) as a CooMatrix without
-    explicit zeros; imports nothing (a scipy matrix brings scipy with it)."""
-    if isinstance(m, CooMatrix):
-        keep = m.value != 0
-        return m if keep.all() else CooMatrix(m.row[keep], m.col[keep], m.value[keep],
-                                              m.shape)
-    if hasattr(m, "tocoo"):  # scipy.sparse
-        c = m.tocoo()
-        keep = c.data != 0
-        return CooMatrix(c.row[keep].astype(np.int64), c.col[keep].astype(np.int64),
-                         c.data[keep], tuple(c.shape))
-    a = np.asarray(m)
-    row, col = np.nonzero(a)
-    return CooMatrix(row, col, a[row, col], a.shape)
 
 
 def _value_dtype(parts) -> np.dtype:

@@ -23,7 +23,7 @@ from functools import cached_property
 
 import numpy as np
 
-from .coo import CooMatrix, as_coo_matrix
+from .coo import CooMatrix
 from .layerdata import (
     LayerData,
     _dense,
@@ -127,7 +127,7 @@ class KernelData(LayerData):
         points = grid_points(self.kernel_size, self.ndim)
         parts = []
         for g_in, g_out in zip(gens.raw("in_"), gens.raw("out"), strict=True):
-            field, moved_to = _split(as_coo_matrix(g_out), self.c_out, self.pixels)
+            field, moved_to = _split(CooMatrix.of(g_out).without_zeros(), self.c_out, self.pixels)
             if self.kernel_size > 1:
                 m, *_ = np.linalg.lstsq(points, points[moved_to], rcond=None)
                 point_map = np.rint(m.T)
@@ -136,7 +136,7 @@ class KernelData(LayerData):
                                      f"{self.kernel_size}-grid by a linear map")
             else:  # a 1-pixel kernel does not show the map: the contract's C(n), D(n)
                 point_map = np.eye(self.ndim)
-            parts.append((_dense(as_coo_matrix(g_in)), field, point_map.astype(np.int64)))
+            parts.append((_dense(CooMatrix.of(g_in)), field, point_map.astype(np.int64)))
         return parts
 
     def point_maps(self) -> list[np.ndarray]:

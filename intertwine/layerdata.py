@@ -25,7 +25,7 @@ from functools import cached_property
 import numpy as np
 
 from .basis import Basis
-from .coo import as_coo_matrix
+from .coo import CooMatrix
 from .orbits import components
 
 __all__ = ["LayerData", "automatic_strategy", "numpy_forward", "resolve_basis"]
@@ -188,7 +188,7 @@ def invariant_vectors(discrete: list, lie: list, dim: int) -> tuple:
     orbit of the generated group (``orbits.components``).  Anything else: the null space
     of the stacked constraints, dense, for dim <= MAX_DENSE_BIAS_DIM.
     """
-    mats = [as_coo_matrix(m) for m in discrete]
+    mats = [CooMatrix.of(m).without_zeros() for m in discrete]
     if not lie and all(_is_permutation(m, dim) for m in mats):
         images = []
         for m in mats:  # m e_col = e_row
@@ -201,7 +201,7 @@ def invariant_vectors(discrete: list, lie: list, dim: int) -> tuple:
         raise ValueError(f"the invariant vectors of a {dim}-dimensional representation that "
                          f"is not a permutation one are not computed: use bias=False")
     rows = [_dense(m) - np.eye(dim) for m in mats]
-    rows += [_dense(as_coo_matrix(a)) for a in lie]
+    rows += [_dense(CooMatrix.of(a)) for a in lie]
     if not rows:
         return dim, None, np.eye(dim)
     null = _null_space(np.vstack(rows), rcond=1e-10).T.copy()
