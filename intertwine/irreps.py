@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["valid_labels", "dimension", "is_rational", "generator_matrices",
+__all__ = ["valid_labels", "is_valid_label", "dimension", "is_rational", "generator_matrices",
            "signed_generators", "character"]
 
 
@@ -43,6 +43,18 @@ def valid_labels(kind: str, n: int) -> list[tuple[int, ...]]:
     if n % 2 == 0 and n >= 2:
         labels += [(0, n // 2), (1, n // 2)]
     return labels
+
+
+def is_valid_label(kind: str, n: int, label: tuple[int, ...]) -> bool:
+    """``label in valid_labels(kind, n)``, in constant time: n may have 30 digits."""
+    if kind == "C":
+        return len(label) == 1 and 0 <= label[0] <= n // 2
+    if len(label) != 2:
+        return False
+    j, k = label
+    if k == 0 or (n % 2 == 0 and n >= 2 and k == n // 2):
+        return j in (0, 1)
+    return j == 1 and 1 <= k < (n + 1) // 2
 
 
 def _frequency(kind: str, label: tuple[int, ...]) -> int:

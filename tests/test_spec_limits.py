@@ -110,6 +110,21 @@ def test_dimension_one_powers_stay_cheap(spec, n, tmp_path):
             assert run.returncode == 0, run.stderr
 
 
+@pytest.mark.parametrize("spec,message", [
+    # the labels of C(n) and D(n) were enumerated to check irr(...): 10**30 of them
+    ("C(10**30): irr(2) -> 1", "too large"),
+    ("D(10**30): irr(1, 3) -> irr(1, 3)", "too large"),
+    ("D(10**30): irr(0, 3) -> 1", "irr(1, k) for 1 <= k <= 4999"),
+    ("C(10**30): (sym(irr(2), 3) + (det + 2)) -> 3*((V[0])**3)", "too large"),
+])
+def test_irreducible_labels_of_huge_cyclic_and_dihedral_groups(spec, message, tmp_path):
+    spec = spec.replace("10**30", str(10**30))
+    out = tmp_path / "b.h5"
+    assert_usage_error(cli("dim", spec), message)
+    assert_usage_error(cli("basis", spec, "-o", out), message)
+    assert not out.exists()
+
+
 def test_huge_integers_never_leak_overflow():
     assert intertwine.dim("SO(" + "1" + "0" * 30 + "): V -> V") == 1
     assert intertwine.dim("S(" + "1" + "0" * 30 + "): V**2 -> V**2") == 15
@@ -254,3 +269,12 @@ def test_fuzz_cli_exits_0_or_2(spec):
     run = cli("dim", spec)
     assert run.returncode in (0, 2), run.stderr
     assert "Traceback" not in run.stderr and "internal error" not in run.stderr
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from("CD"), st.integers(1, 60), st.integers(-1, 2), st.integers(-2, 64))
+def test_label_check_agrees_with_the_list_of_labels(kind, n, j, k):
+    from intertwine import irreps
+
+    label = (k,) if kind == "C" else (j, k)
+    assert irreps.is_valid_label(kind, n, label) == (label in irreps.valid_labels(kind, n))

@@ -16,6 +16,9 @@ from .. import irreps
 from .base import constructor
 from .field import FieldAtom
 
+#: D(n) up to this n lists its irreducible representations in an error message
+MAX_LISTED = 12
+
 
 @constructor
 @dataclass(frozen=True)
@@ -40,13 +43,17 @@ class Irrep(FieldAtom):
         if len(self.args) != (1 if kind == "C" else 2):
             return f"on {kind}(n) it is " + ("irr(k)" if kind == "C" else "irr(j, k)")
         n = factor.args[0]
-        labels = irreps.valid_labels(kind, n)
-        if tuple(self.args) in labels:
+        if irreps.is_valid_label(kind, n, tuple(self.args)):
             return None
         if kind == "C":
             return f"k runs over 0..{n // 2}"
-        return "its irreducible representations are " + \
-            ", ".join(f"irr({j}, {k})" for j, k in labels)
+        if n <= MAX_LISTED:
+            return "its irreducible representations are " + \
+                ", ".join(f"irr({j}, {k})" for j, k in irreps.valid_labels(kind, n))
+        top = (n + 1) // 2 - 1
+        return ("its irreducible representations are irr(0, 0), irr(1, 0), irr(1, k) for "
+                f"1 <= k <= {top}" + (f", irr(0, {n // 2}), irr(1, {n // 2})"
+                                      if n % 2 == 0 else ""))
 
     def size(self, factor) -> int:
         return irreps.dimension(factor.kind, factor.args[0], self.args)
