@@ -125,6 +125,15 @@ def test_irreducible_labels_of_huge_cyclic_and_dihedral_groups(spec, message, tm
     assert not out.exists()
 
 
+@pytest.mark.parametrize("spec", ["A(10**12): det -> reg", "S(10**12): 1 -> reg",
+                                  "S(10**5): reg -> 1"])
+def test_regular_representations_of_huge_symmetric_groups_are_refused(spec, tmp_path):
+    # |G| = n! was computed for reg's dimension: 10**12! never ends
+    spec = spec.replace("10**12", str(10**12)).replace("10**5", str(10**5))
+    assert_usage_error(cli("dim", spec), "elements: far too many")
+    assert_usage_error(cli("basis", spec, "-o", tmp_path / "b.h5"), "too")  # large, many
+
+
 def test_huge_integers_never_leak_overflow():
     assert intertwine.dim("SO(" + "1" + "0" * 30 + "): V -> V") == 1
     assert intertwine.dim("S(" + "1" + "0" * 30 + "): V**2 -> V**2") == 15

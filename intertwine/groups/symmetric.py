@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from math import comb, factorial
+from math import comb, factorial, lgamma, log
 from typing import TYPE_CHECKING
 
 from ..combinatorics import bell_at_most, derangements, integer_partitions
+from ..errors import MAX_DIMENSION_BITS, TooLarge
 from .base import FiniteFamily, from_cycles, register
 
 #: slots x blocks beyond which S(n)'s closed count is not attempted
@@ -69,7 +70,7 @@ class Symmetric(FiniteFamily):
         return gens
 
     def order(self, f: Factor) -> int:
-        return factorial(f.args[0])
+        return _factorial(f)
 
     def histogram(self, f: Factor, degree: int | None, max_order: int, powers: int = 1):
         # S(n) and S(degree + 2) have the same moments up to that degree (counting.py)
@@ -111,7 +112,7 @@ class Alternating(FiniteFamily):
         return gens
 
     def order(self, f: Factor) -> int:
-        return max(1, factorial(f.args[0]) // 2)
+        return max(1, _factorial(f) // 2)
 
     def tuples_by_equality(self, f: Factor, slots: int) -> bool:
         # A(n) is then transitive enough that no S(n)-orbit of tuples splits
@@ -122,3 +123,13 @@ class Alternating(FiniteFamily):
         size = n if degree is None else min(n, degree + 2)
         hist = cycle_type_histogram(size, powers) if powers > 1 else symmetric_histogram(size)
         return None if hist is None else {key: v for key, v in hist.items() if key[1] == 1}
+
+
+def _factorial(f: Factor) -> int:
+    """n! for S(n) or A(n), refused (TooLarge) beyond 2**MAX_DIMENSION_BITS, as every size
+    is: computing 10**12! (for reg of S(10**12)) would never end."""
+    n = f.args[0]
+    if n > 2 and lgamma(n + 1) / log(2) > MAX_DIMENSION_BITS:
+        raise TooLarge(f"{f} has more than 2**{MAX_DIMENSION_BITS} elements: far too many "
+                       "to compute with")
+    return factorial(n)
