@@ -96,6 +96,8 @@ def test_dim_may_answer_what_basis_refuses():
     ("S(1): V -> dual(dual((det)**1000000000000))", 1),
     ("S(1): (det)**1000000000000 -> 1", 1),
     ("S(2): V -> V*(det)**1000000000001", 2),
+    ("S(3): V -> dual((1)**1000000000000000000000000000000)", 1),
+    ("S(3): ((1)**1000000000000000000000000000000)*V -> V", 2),
 ])
 def test_dimension_one_powers_stay_cheap(spec, n, tmp_path):
     assert intertwine.dim(spec) == n

@@ -43,7 +43,7 @@ def monomial(rep: Rep) -> tuple[int, ...] | None:
         m = monomial(power[0])
         if m is None or len(m) * power[1] > MAX_SLOTS:
             return None
-        return m * power[1]
+        return m * power[1] if m else ()  # () * 10**30 overflows
     s = rep.structure()
     if s.kind == "scalars":
         return () if s.count == 1 else None
@@ -74,6 +74,8 @@ def summands(rep: Rep) -> list[tuple[int, ...]] | None:
         if sub is None or k == 0:
             return None if sub is None else [()]
         if len(sub) == 1:
+            if not sub[0]:  # a scalar: () * 10**30 overflows
+                return [()]
             return None if len(sub[0]) * k > MAX_SLOTS else [sub[0] * k]
         if k == 1:
             return sub
