@@ -201,12 +201,14 @@ GROUPS = st.one_of(
     st.builds(lambda k, n: f"{k}({n})", st.sampled_from(["S", "A", "C", "D"]),
               st.one_of(SMALL, HUGE)),
     st.sampled_from(["SO(3)", "O(3)", "O(1,3)", "Sp(1)", "GL(2)", "SL(2)", "Perm(4; (0 1 2 3))",
-                     "SO(1000000)", "GL(" + "9" * 40 + ")"]),
+                     "SO(1000000)", "GL(" + "9" * 40 + ")", "Octa", "FullOcta"]),
 )
 
 
 def reps(depth):
-    atoms = st.sampled_from(["V", "det", "1", "2", "3"])
+    # with the representations of 0.2, which take their sizes from the group: reg (|G|),
+    # irr(...) (labels up to n/2), Grid(k)
+    atoms = st.sampled_from(["V", "det", "1", "2", "3", "reg", "irr(1)", "irr(1, 1)", "Grid(3)"])
     if depth == 0:
         return atoms
     sub = reps(depth - 1)
