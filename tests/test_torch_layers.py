@@ -426,3 +426,28 @@ def test_invariant_vectors_without_scipy_are_scipys(spec):
         assert orbit[0] == 0 and np.all(np.diff(np.maximum.accumulate(orbit)) <= 1)
         for m in g.out:
             assert np.array_equal(orbit[m.tocoo().row], orbit[m.tocoo().col])
+
+
+# irrational bases: C(5)'s and D(3)'s irreducible representations (cos 72 degrees, sqrt 3)
+IRRATIONAL = ["D(3): V*V -> irr(1, 1) + 1", "C(5): sym(irr(2), 2) -> sym(sym(V, 2), 2)"]
+
+
+@pytest.mark.parametrize("spec", IRRATIONAL)
+@pytest.mark.parametrize("strategy", ["auto", "coo", "sparse"])
+def test_a_float32_layer_made_float64_is_as_exact_as_one_made_so(spec, strategy):
+    """.double() rebuilds the basis buffers from the file's float64 values, not from their
+    float32 rounding (which left such a layer equivariant to 1e-7 only)."""
+    basis = intertwine.compute(spec)
+    made = EquivariantLinear(basis, 2, 3, strategy=strategy, dtype=torch.float64)
+    cast = EquivariantLinear(basis, 2, 3, strategy=strategy).double()
+    assert check_equivariance(cast) < 1e-13
+    for (name, a), (_, b) in zip(made.named_buffers(), cast.named_buffers(), strict=True):
+        assert a.dtype == b.dtype and torch.equal(a, b), name
+    assert check_equivariance(cast.float()) < 1e-5  # and back: float32 rounding again
+
+
+def test_conv_bias_vectors_follow_dtype_changes_from_float64():
+    made = EquivariantConv2d(C4_GRID3, 2, 3, kernel_size=3, dtype=torch.float64)
+    cast = EquivariantConv2d(C4_GRID3, 2, 3, kernel_size=3).double()
+    for (name, a), (_, b) in zip(made.named_buffers(), cast.named_buffers(), strict=True):
+        assert a.dtype == b.dtype and torch.equal(a, b), name

@@ -15,11 +15,12 @@ import torch.nn.functional as F
 from ..kerneldata import KernelData, conv_padding
 from .appliers import make_applier
 from .init import reset_equivariant
+from .precision import Float64Buffers
 
 __all__ = ["EquivariantConv2d", "EquivariantConv3d"]
 
 
-class _EquivariantConv(torch.nn.Module):
+class _EquivariantConv(Float64Buffers):
     ndim = 2
 
     def __init__(self, basis, in_channels: int = 1, out_channels: int = 1, stride=1,
@@ -41,8 +42,9 @@ class _EquivariantConv(torch.nn.Module):
                                                      data.n_basis, **factory))
         if bias and data.n_bias:
             self.bias = torch.nn.Parameter(torch.empty(out_channels, data.n_bias, **factory))
-            self.register_buffer("bias_vectors", torch.as_tensor(
-                data.bias_vectors(), dtype=dtype, device=device), persistent=False)
+            self.register_buffer("bias_vectors", torch.as_tensor(  # float64: see precision
+                data.bias_vectors(), dtype=torch.float64), persistent=False)
+            self.bias_vectors = self.bias_vectors.to(device=device, dtype=dtype)
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()

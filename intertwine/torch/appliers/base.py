@@ -12,9 +12,10 @@ import numpy as np
 import torch
 
 from ...layerdata import LayerData
+from ..precision import Float64Buffers
 
 
-class Applier(torch.nn.Module):
+class Applier(Float64Buffers):
     """Base class: the bias from rho_out's invariant vectors, and input shape checks."""
 
     #: the name ``EquivariantLinear(..., strategy=NAME)`` selects
