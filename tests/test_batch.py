@@ -311,9 +311,13 @@ def _children(pid):
 @pytest.mark.skipif(not os.path.isdir("/proc"), reason="needs /proc to find the workers")
 def test_a_killed_worker_is_retried(tmp_path):
     """What the kernel's out-of-memory killer does: SIGKILL a worker mid-way."""
-    # big enough that the batch is still running when the worker is killed
-    entries = {f"maron_s{n}": f"S({n}): V**2 -> V**2" for n in range(60, 66)}
-    m, out = good_manifest(tmp_path, entries), tmp_path / "out"
+    # slow enough (about 1.5 s each, 7 MB files) that every worker is still computing
+    # when one is killed: with quick entries the batch could end before the kill
+    entries = {f"sp2_{k}": "Sp(2): V**4 -> V**4" for k in range(4)}
+    m = manifest(tmp_path, '[defaults]\nmethod = "numeric"\n\n' + "".join(
+        f'[[basis]]\nspec = "{spec}"\nname = "{name}"\n\n' for name, spec in entries.items()),
+        "slow.toml")
+    out = tmp_path / "out"
     p = subprocess.Popen([sys.executable, "-m", "intertwine", "batch", str(m), "--out-dir",
                           str(out), "--jobs", "2"], stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, text=True)
