@@ -15,12 +15,15 @@ from intertwine.solvers.exact import solve_exact
 
 from . import conftest
 
+#: small entries and entries beyond int64
+MIXED_ENTRIES = st.one_of(st.integers(-3, 3), st.integers(-10**20, 10**20))
+
 
 @st.composite
-def integer_matrices(draw):
-    """Sparse integer matrices with dependent rows, big entries and fractional RREFs."""
+def integer_matrices(draw, entries=MIXED_ENTRIES):
+    """Sparse integer matrices with dependent rows and fractional RREFs, as object arrays
+    of ``entries`` (by default: small ones and beyond int64)."""
     n_rows, n_cols = draw(st.integers(0, 12)), draw(st.integers(1, 14))
-    entries = st.one_of(st.integers(-3, 3), st.integers(-10**20, 10**20))
     dense = np.array([[draw(entries) if draw(st.booleans()) else 0 for _ in range(n_cols)]
                       for _ in range(n_rows)], dtype=object).reshape(n_rows, n_cols)
     if n_rows >= 2 and draw(st.booleans()):  # a combination of two rows: a dependent row

@@ -19,22 +19,16 @@ from intertwine.solvers.reduce import dedupe_rows
 
 from . import conftest
 from .test_continuous import continuous_specs
+from .test_integer import integer_matrices
 
 pytestmark = pytest.mark.skipif(not modular.available(),
                                 reason="the extension intertwine.solvers._modular is not built")
 
 
-@st.composite
-def sparse_matrices(draw, big=False):
-    """Small integer matrices, sparse or not, with dependent rows and fractional RREFs."""
-    n_rows, n_cols = draw(st.integers(0, 12)), draw(st.integers(1, 14))
-    entries = st.integers(-2**59, 2**59) if big else st.integers(-4, 4)  # int64 rows
-    dense = np.array([[draw(entries) if draw(st.booleans()) else 0 for _ in range(n_cols)]
-                      for _ in range(n_rows)], dtype=object).reshape(n_rows, n_cols)
-    if n_rows >= 2 and draw(st.booleans()):  # a combination of two rows: a dependent row
-        a, b = draw(st.integers(-5, 5)), draw(st.integers(-5, 5))
-        dense = np.vstack([dense, a * dense[0] + b * dense[1]])
-    return dense
+def sparse_matrices(big=False):
+    """Small integer matrices, sparse or not, with dependent rows and fractional RREFs;
+    entries within int64 (the modular elimination's rows)."""
+    return integer_matrices(st.integers(-2**59, 2**59) if big else st.integers(-4, 4))
 
 
 def _csr(dense):
