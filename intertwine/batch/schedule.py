@@ -5,7 +5,8 @@ and method, from measurements on this code (peak RSS above the interpreter's):
 
 - orbit: 18-52 bytes per unknown (``S(100): V**2 -> V**2``: 1.8 GB; ``C(100): V**2 ->
   V**2``, a million orbits: 5.2 GB for 1e8 unknowns); estimated at 64;
-- exact (sympy): 11-24 kB per unknown; estimated at 32 kB;
+- exact: 11-24 kB per unknown with sympy's elimination, less with the integer and
+  modular ones that replaced it; still estimated at 32 kB, on the safe side;
 - numeric: the dense Gram matrix and eigh, about 40 bytes per unknown squared;
   estimated at 48 * unknowns**2;
 - orbit patterns of S(n) written band by band (as ``intertwine basis`` does): one band
