@@ -98,6 +98,8 @@ def test_dim_may_answer_what_basis_refuses():
     ("S(2): V -> V*(det)**1000000000001", 2),
     ("S(3): V -> dual((1)**1000000000000000000000000000000)", 1),
     ("S(3): ((1)**1000000000000000000000000000000)*V -> V", 2),
+    # R**0 is 1 however large R: its monomials, (3 * V)**(10**12)'s, are never expanded
+    ("S(3): ((V*3)**1000000000000)**0 -> 3", 3),
 ])
 def test_dimension_one_powers_stay_cheap(spec, n, tmp_path):
     assert intertwine.dim(spec) == n

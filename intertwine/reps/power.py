@@ -95,8 +95,10 @@ class Power(Rep):
         return self.k * self.base.degree(factor)
 
     def monomials(self, n_factors: int, dual: bool = False) -> Counter | None:
-        base = self.base.monomials(n_factors, dual)
         out = product_monomials([], n_factors)
+        if self.k == 0:  # R**0 is 1 whatever R is (R may be too large to expand)
+            return out
+        base = self.base.monomials(n_factors, dual)
         k = self.k
         while k and base is not None and out is not None:  # by squaring: log2(k) products
             if k & 1:

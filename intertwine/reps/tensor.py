@@ -29,6 +29,8 @@ def product_monomials(subs: list, n_factors: int) -> Counter | None:
             for d2, m2 in sub.items():
                 key = tuple((x[0] + y[0], x[1] + y[1], x[2] + y[2]) for x, y in zip(d1, d2))
                 nxt[key] += m1 * m2
+        if any(m.bit_length() > MAX_DIMENSION_BITS for m in nxt.values()):
+            return None  # multiplicities as large as no dimension may be: (3*V)**10**12
         acc = nxt
     return acc
 
