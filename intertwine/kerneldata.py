@@ -26,7 +26,6 @@ import numpy as np
 from .coo import CooMatrix
 from .layerdata import (
     LayerData,
-    _dense,
     as_vectors,
     invariant_vectors,
     random_elements,
@@ -136,7 +135,8 @@ class KernelData(LayerData):
                                      f"{self.kernel_size}-grid by a linear map")
             else:  # a 1-pixel kernel does not show the map: the contract's C(n), D(n)
                 point_map = np.eye(self.ndim)
-            parts.append((_dense(CooMatrix.of(g_in)), field, point_map.astype(np.int64)))
+            rho_in = CooMatrix.of(g_in).toarray().astype(np.float64)
+            parts.append((rho_in, field, point_map.astype(np.int64)))
         return parts
 
     def point_maps(self) -> list[np.ndarray]:

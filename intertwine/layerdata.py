@@ -200,18 +200,12 @@ def invariant_vectors(discrete: list, lie: list, dim: int) -> tuple:
     if dim > MAX_DENSE_BIAS_DIM:
         raise ValueError(f"the invariant vectors of a {dim}-dimensional representation that "
                          f"is not a permutation one are not computed: use bias=False")
-    rows = [_dense(m) - np.eye(dim) for m in mats]
-    rows += [_dense(CooMatrix.of(a)) for a in lie]
+    rows = [m.toarray() - np.eye(dim) for m in mats]
+    rows += [CooMatrix.of(a).toarray().astype(np.float64) for a in lie]
     if not rows:
         return dim, None, np.eye(dim)
     null = _null_space(np.vstack(rows), rcond=1e-10).T.copy()
     return len(null), None, null
-
-
-def _dense(m) -> np.ndarray:
-    out = np.zeros(m.shape)
-    np.add.at(out, (m.row, m.col), m.value)
-    return out
 
 
 def _null_space(a: np.ndarray, rcond: float) -> np.ndarray:
