@@ -20,6 +20,7 @@ import numpy as np
 from .. import interrupt
 from ..atomic import OutputPathError, atomic_path, output_target
 from ..coo import Coo, CooMatrix, pattern_dtype
+from .ahead import ahead
 from .common import (
     FORMAT,
     FORMAT_VERSION,
@@ -115,12 +116,13 @@ _FILE_OVERHEAD = 64 << 10
 _INDEX_OVERHEAD = 0.01
 
 
-_SOURCE_ENTRY_BYTES = 36
+_SOURCE_ENTRY_BYTES = 20
 
 
 def _payload_bytes(data: dict) -> int:
-    if _is_coo_source(data.get("basis")):  # int32 x 3, float64, int64 x 2
-        arrays, total = [], data["basis"].nnz * _SOURCE_ENTRY_BYTES
+    if _is_coo_source(data.get("basis")):  # int32 x 3, float64 (exact: int64 x 2 more)
+        source = data["basis"]
+        arrays, total = [], source.nnz * (_SOURCE_ENTRY_BYTES + 16 * bool(source.exact))
     else:
         arrays = ([data["pattern"]] if "pattern" in data else
                   list(data["basis"].values()) if "basis" in data else [])
@@ -556,8 +558,8 @@ def _write_coo_source(group: h5py.Group, source, compression, basis: Basis) -> N
     shape = (int(basis.n_basis), int(basis.dim_out), int(basis.dim_in))
     nnz, datasets, at = int(source.nnz), {}, 0
     chunk = (min(nnz, 1 << 18),) if nnz else None
-    for block in source.blocks():
-        arrays = _basis_coo(block, True, shape)
+    for block in ahead(source.blocks()):  # the next block is expanded during this write
+        arrays = _basis_coo(block, source.exact, shape)
         if not datasets:
             for key, a in arrays.items():
                 datasets[key] = group.create_dataset(key, shape=(nnz,), dtype=a.dtype,
