@@ -47,8 +47,9 @@ def compute_to_file(spec: str | Spec, path, method: str = "auto", *,
     tensor monomials is never held whole: it is computed and written in bands of rows
     (``solvers.orbit.SymmetricPattern``), so its size is bounded by the disk
     (checked before writing) and by ``solvers.LIMITS["orbit_stream"]``, not by memory.
-    Likewise a large exact basis is expanded from the orbit unknowns to W and written
-    in blocks of elements (``solvers.exact.ExactCooSource``).
+    Likewise a large exact or numeric basis is expanded from the orbit unknowns to W and
+    written in blocks of elements (``solvers.exact.ExactCooSource``,
+    ``solvers.gram_schmidt.NumericCooSource``).
     The file is the same either way.  ``compression``: None or ``"gzip"``;
     ``progress``: see :func:`intertwine.io.save`.
 
@@ -70,7 +71,7 @@ def compute_to_file(spec: str | Spec, path, method: str = "auto", *,
         source = pattern_source(problem)
         basis = _basis(problem, chosen, SolveResult(source.n_basis, pattern=source))
     else:
-        if chosen == "exact":  # a large exact result is expanded to W block by block
+        if chosen in ("exact", "numeric"):  # a large result is expanded block by block
             options = {**options, "stream": True}
         basis = compute(problem.spec, chosen, **options)
     written = os.path.realpath(path)  # a link's target: the file save() replaces

@@ -15,7 +15,7 @@ import intertwine
 from intertwine.cli import cli
 from intertwine.counting import count_continuous
 from intertwine.groups import factor_data, spanning_lie_indices
-from intertwine.problem import Problem, TooLarge
+from intertwine.problem import Problem
 from intertwine.solvers.exact import solve_exact
 from intertwine.solvers.numeric import NotClearCut, solve_numeric
 from intertwine.solvers.reduce import by_subgroup, components
@@ -160,28 +160,15 @@ def test_components_split_the_problem():
 
 
 def test_dense_limit_applies_to_each_component():
+    """Up to the limit each component takes the eigen route; one beyond sends the
+    problem through the exact RREF (``gram_schmidt``), with the same basis."""
     p = Problem.from_spec("SO(3): V + V**2 + V**3 -> V + V**2 + V**3")  # largest part 31
-    assert solve_numeric(p, max_dense=31)["n_basis"] == count_continuous(p.spec)
-    with pytest.raises(TooLarge):
-        solve_numeric(p, max_dense=30)
-    with pytest.raises(TooLarge):
-        solve_numeric(p, max_dense=40, split=False)
-
-
-def test_a_component_beyond_the_dense_limit_is_refused_before_computing(tmp_path):
-    """SO(3): V**6 -> V**6 (one component of 22,144 orbit unknowns): exit status 2 at
-    once, in at most four lines that give the size and suggest --method exact."""
-    import subprocess
-    import sys
-
-    out = tmp_path / "b.h5"
-    run = subprocess.run([sys.executable, "-m", "intertwine", "basis", "SO(3): V**6 -> V**6",
-                          "-o", str(out), "--method", "numeric"], capture_output=True,
-                         text=True, timeout=60)
-    lines = run.stderr.strip().splitlines()
-    assert run.returncode == 2 and not out.exists() and len(lines) <= 4, run.stderr
-    assert "22144 remain linked" in lines[0] and "--method exact" in lines[-1]
-    assert "4213 elements" in run.stderr and "Traceback" not in run.stderr
+    eigen = solve_numeric(p, max_dense=31)
+    assert eigen["n_basis"] == count_continuous(p.spec)
+    assert "numeric_orthonormalisation" not in eigen.attrs
+    for beyond in (solve_numeric(p, max_dense=30), solve_numeric(p, max_dense=40, split=False)):
+        assert "numeric_orthonormalisation" in beyond.attrs
+        assert np.abs(_dense_elements(beyond, p) - _dense_elements(eigen, p)).max() < 1e-12
 
 
 def test_numeric_fails_loudly_when_the_gap_is_not_clear():

@@ -27,6 +27,13 @@ whose components have disjoint columns is the union of theirs, and Gram-Schmidt 
 order leaves each component's elements unchanged (other components' are orthogonal), so
 the result is the one the whole system would give (tested against ``split=False``).
 
+A component beyond ``MAX_DENSE_UNKNOWNS`` (``SO(3): V**6 -> V**6`` is one of 22,144)
+cannot take step 1.  Where the matrices are rational, the whole problem then goes
+through its exact RREF instead, orthonormalised by Cholesky QR (``gram_schmidt``): the
+same basis to rounding, and faster, but not independent of the exact solver, which is
+why the eigen route stays for the sizes it can take.  Otherwise it is refused before
+anything is decomposed (``TooLarge``).
+
 Every element's residual under all the spec's generators (not only those used to
 solve) goes into the file: ``numeric_residuals``.  Failures are loud: ``NotClearCut``
 (a ``ValueError``; exit status 2 in the command line) when the gap is not clear or the
@@ -66,9 +73,13 @@ class NotClearCut(RuntimeError, ValueError):
 
 
 def solve_numeric(problem: Problem, tolerance: float = DEFAULT_TOLERANCE,
-                  subgroup: bool = True, max_dense: int = MAX_DENSE_UNKNOWNS,
-                  split: bool = True) -> SolveResult:
-    """``split=False`` solves all constrained unknowns as one system (for comparison)."""
+                  subgroup: bool = True, max_dense: int | None = None,
+                  split: bool = True, stream: bool = False) -> SolveResult:
+    """``split=False`` solves all constrained unknowns as one system (for comparison).
+    A component beyond ``max_dense`` goes through the exact RREF where the matrices are
+    rational (``gram_schmidt``), whose result may then be streamed (``stream``)."""
+    if max_dense is None:
+        max_dense = MAX_DENSE_UNKNOWNS
     if not 0 < tolerance < 1:  # also false for nan: would count every vector, or none
         raise ValueError(f"tolerance must be a number between 0 and 1, not {tolerance}")
     reduction = by_subgroup(problem) if subgroup else plain(problem)
@@ -88,6 +99,12 @@ def solve_numeric(problem: Problem, tolerance: float = DEFAULT_TOLERANCE,
         if m.nnz else 0.0
     largest = max(parts, key=lambda p: len(p.cols), default=None)
     if largest is not None and len(largest.cols) > max_dense:  # before any decomposition
+        from . import LIMITS
+
+        if problem.rational and problem.entries <= LIMITS["exact"]:
+            from .gram_schmidt import solve_from_rref
+
+            return solve_from_rref(problem, reduction, labels, n_parts, attrs, stream)
         raise TooLarge(_too_large(problem, len(largest.cols), max_dense,
                                   int(reduction.sizes()[largest.cols].sum())))
     for part in parts:
@@ -162,9 +179,10 @@ class _Part:
 
 
 def _too_large(problem: Problem, linked: int, max_dense: int, positions: int) -> str:
-    """The refusal of a component beyond the dense limit (three lines): its size, and the
-    size of the orthonormal basis, which Gram-Schmidt makes dense over the component
-    (``SO(3): V**6 -> V**6``: 487 million entries of W, measured from the exact basis)."""
+    """The refusal of a component beyond the dense limit that cannot go through the exact
+    RREF (irrational matrices, or too many unknowns for it; at most three lines): its size,
+    and the size of the orthonormal basis, which Gram-Schmidt makes dense over the
+    component (``SO(3): V**6 -> V**6``: 487 million entries of W)."""
     from ..counting import independent_count
 
     lines = [f"{problem.spec}: method numeric solves at most {max_dense} linked unknowns, "
@@ -178,7 +196,10 @@ def _too_large(problem: Problem, linked: int, max_dense: int, positions: int) ->
         lines.append(f"Its orthonormal basis would be dense: {n_basis} elements over {positions} "
                      f"positions, up to {entries:.3g} entries ({entries * 32 / 1e9:.3g} GB "
                      f"as coo in memory).")
-    lines.append("Use --method exact: the basis in reduced row-echelon form is sparse.")
+    from . import LIMITS
+
+    if problem.rational and problem.entries <= LIMITS["exact"]:
+        lines.append("Use --method exact: the basis in reduced row-echelon form is sparse.")
     return "\n".join(lines)
 
 
