@@ -300,3 +300,13 @@ def test_show_refuses_quickly_what_no_overview_can_list(tmp_path):
     p = cli("show", str(path), "--overview", "--plain", budget=4_000_000)
     assert p.returncode == 2 and "328125 parameters is too large to draw" in p.stderr
     assert cli("show", str(path), "--overview", "--plain").returncode == 0  # in memory
+
+
+def test_a_coo_file_beyond_the_budget_points_to_verify_alone(tmp_path):
+    """``show`` reads only pattern files in bands: for a coo file too large to load, the
+    refusal names ``verify`` alone, and ``show`` gives that refusal, exit status 2."""
+    path = write(tmp_path, "SO(3): V**4 -> V**4", "--method", "numeric")
+    shown = cli("show", str(path), budget=200_000)
+    assert shown.returncode == 2 and "too large to load" in shown.stderr
+    assert "intertwine verify reads it in bands" in shown.stderr
+    assert_verified(cli("verify", str(path), budget=200_000))

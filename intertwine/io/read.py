@@ -468,6 +468,11 @@ def _is_string(ds: h5py.Dataset) -> bool:
     return h5py.check_string_dtype(ds.dtype) is not None
 
 
+#: the commands that read a file of each encoding without loading it whole
+_BANDED_READERS = {"pattern": "intertwine verify and show read it in bands"}
+_BANDED_DEFAULT = "intertwine verify reads it in bands"
+
+
 class _Plan:
     """Every dataset to read, checked against the attributes, with its memory cost."""
 
@@ -596,7 +601,7 @@ class _Plan:
             raise BasisFileError(
                 f"basis file too large to load: {self.path} (needs about "
                 f"{_human(need)}, limit {_human(max_bytes())}; see INTERTWINE_MAX_BYTES; "
-                "intertwine verify and show read it in bands)")
+                f"{_BANDED_READERS.get(self.attrs['encoding'], _BANDED_DEFAULT)})")
 
     def read_partitions(self) -> Partitions | None:
         """The partition labels (contract 5.3), range-checked; None if the file has none."""
