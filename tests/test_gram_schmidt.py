@@ -92,9 +92,10 @@ def test_dependent_rows_are_not_clear_cut():
 
 
 @pytest.mark.parametrize("entries", [1, 37, 500, 10**9])
-def test_source_blocks_are_the_expansion_of_the_whole(entries):
+def test_source_blocks_are_the_expansion_of_the_whole(entries, monkeypatch):
     """Dense blocks (one gather over all positions) and sparse ones (``expand``) give
     the entries of the whole, in element then position order, whatever the cut."""
+    monkeypatch.setattr(gram_schmidt, "STREAM_BLOCK_ENTRIES", 10)
     p = Problem.from_spec("SO(3): V**2 + V -> V**3 + 1")
     reduction = by_subgroup(p)
     result = solve_numeric(p, max_dense=1, stream=True)
@@ -115,6 +116,7 @@ def test_source_blocks_are_the_expansion_of_the_whole(entries):
 
 
 def test_both_kinds_of_block_occur(monkeypatch):
+    monkeypatch.setattr(gram_schmidt, "STREAM_BLOCK_ENTRIES", 10)
     p = Problem.from_spec("SO(3): V**3 -> V**3")  # dense over its component
     source = solve_numeric(p, max_dense=1, stream=True).coo
     kinds = []
@@ -215,6 +217,11 @@ def test_beyond_the_exact_limit_a_large_component_is_refused_without_suggesting_
     assert result.exit_code == 2 and len(result.output.strip().splitlines()) <= 4
     assert not out.exists()
     assert "66430 remain linked" in result.output and "--method exact" not in result.output
+
+
+def test_a_small_result_is_held_whole_even_when_streaming_is_asked():
+    result = solve_numeric(Problem.from_spec("SO(3): V**2 -> V**2"), max_dense=1, stream=True)
+    assert isinstance(result.coo, intertwine.coo.Coo)
 
 
 def test_an_unstreamed_result_too_large_to_hold_is_refused(monkeypatch):

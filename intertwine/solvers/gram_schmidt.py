@@ -31,6 +31,7 @@ import scipy.sparse as sp
 
 from ..coo import Coo
 from ..problem import Problem, TooLarge
+from .numeric import MAX_RELATIVE_RESIDUAL, MAX_RESIDUAL_ATTRIBUTE, NotClearCut
 from .reduce import Reduction, dedupe_rows
 from .result import SolveResult
 
@@ -63,15 +64,13 @@ def solve_from_rref(problem: Problem, reduction: Reduction, labels: np.ndarray,
     residuals = _residuals(full.astype(np.float64), coeff)
     worst = float(residuals.max(initial=0.0))
     attrs["numeric_max_residual"] = worst
-    if len(residuals) <= 6000:  # numeric.MAX_RESIDUAL_ATTRIBUTE: the header's 64 KiB
+    if len(residuals) <= MAX_RESIDUAL_ATTRIBUTE:
         attrs["numeric_residuals"] = residuals
     scale = abs(full).sum(axis=1).max() if full.nnz else 1.0  # bounds |M c| / |c|_inf
-    if worst > 1e-9 * max(float(scale), 1.0):
-        from .numeric import NotClearCut
-
+    if worst > MAX_RELATIVE_RESIDUAL * max(float(scale), 1.0):
         raise NotClearCut(f"the orthonormalised basis misses the constraints by {worst:.3g}")
     source = NumericCooSource(reduction, coeff, problem.dim_in)
-    if stream:
+    if stream and source.nnz > STREAM_BLOCK_ENTRIES:  # as exact.py: small ones whole
         return SolveResult(n_basis, coo=source, attrs=attrs)
     if source.nnz > MAX_UNSTREAMED_ENTRIES:
         raise TooLarge(f"{problem.spec}: its numeric basis has {source.nnz:.3g} entries, too "
@@ -141,8 +140,6 @@ def _cholesky(gram: np.ndarray) -> np.ndarray:
 
     r, info = lapack.dpotrf(gram, lower=0, clean=1, overwrite_a=1)
     if info:
-        from .numeric import NotClearCut
-
         raise NotClearCut("the RREF's elements are numerically dependent; no orthonormal "
                           "basis to working accuracy")
     return r
