@@ -54,7 +54,7 @@ def solve_from_rref(problem: Problem, reduction: Reduction, labels: np.ndarray,
     from .exact import _eliminate, _known_dimension
 
     sizes = reduction.sizes()
-    _check_dense_sizes(problem, labels, n_parts)
+    _check_dense_sizes(problem, labels, n_parts, sizes, stream)
     n_basis, rref, used = _eliminate(reduction.constraints, reduction.unknowns, "auto",
                                      _known_dimension(problem))
     attrs = {**attrs, "exact_elimination": used, "numeric_orthonormalisation":
@@ -74,7 +74,8 @@ def solve_from_rref(problem: Problem, reduction: Reduction, labels: np.ndarray,
         return SolveResult(n_basis, coo=source, attrs=attrs)
     if source.nnz > MAX_UNSTREAMED_ENTRIES:
         raise TooLarge(f"{problem.spec}: its numeric basis has {source.nnz:.3g} entries, too "
-                       f"many to hold in memory; write it to a file (intertwine basis)")
+                       f"many to hold in memory; write it to a file (intertwine basis, or "
+                       f"api.compute_to_file)")
     blocks = list(source.blocks())
     coo = Coo(*(np.concatenate([getattr(b, k) for b in blocks]) if blocks else
                 np.zeros(0, np.float64 if k == "value" else np.int64)
@@ -82,9 +83,12 @@ def solve_from_rref(problem: Problem, reduction: Reduction, labels: np.ndarray,
     return SolveResult(n_basis, coo=coo, attrs=attrs)
 
 
-def _check_dense_sizes(problem: Problem, labels: np.ndarray, n_parts: int) -> None:
+def _check_dense_sizes(problem: Problem, labels: np.ndarray, n_parts: int,
+                       sizes: np.ndarray, stream: bool) -> None:
     """Refuse, before the elimination, a component whose dense matrix would not fit: its
-    elements are at most its unknowns, and at most the whole count."""
+    elements are at most its unknowns, and at most the whole count.  Unless the result is
+    streamed to a file, refuse too one whose elements may fill more entries of W than a
+    result held in memory may have (Gram-Schmidt fills a component: ``V**6`` 87%)."""
     if not n_parts:
         return
     from ..counting import independent_count
@@ -93,8 +97,14 @@ def _check_dense_sizes(problem: Problem, labels: np.ndarray, n_parts: int) -> No
         n_basis = independent_count(problem.spec)[0]
     except (ValueError, OverflowError, MemoryError):
         n_basis = None
-    widest = int(np.bincount(labels[labels >= 0]).max())
+    counts = np.bincount(labels[labels >= 0])
+    widest = int(counts.max())
     height = widest if n_basis is None else min(widest, n_basis)
+    positions = int(sizes[labels == int(counts.argmax())].sum())
+    if not stream and height * positions > MAX_UNSTREAMED_ENTRIES:
+        raise TooLarge(f"{problem.spec}: its numeric basis may have up to "
+                       f"{height * positions:.3g} entries, too many to hold in memory; write "
+                       f"it to a file (intertwine basis, or api.compute_to_file)")
     if height * widest > MAX_DENSE_ENTRIES:
         raise TooLarge(f"{problem.spec}: method numeric orthonormalises at most "
                        f"{MAX_DENSE_ENTRIES:.0e} dense entries per component, and one of its "
