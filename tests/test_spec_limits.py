@@ -183,18 +183,50 @@ def test_nesting_within_the_limit_is_fine():
 # ----------------------------------------------------------------------------- fuzz
 
 @contextmanager
-def budget(seconds):
-    """A generous wall-clock budget: a hang fails the example instead of the suite."""
+def budget(seconds, memory=MEMORY):
+    """A generous wall-clock budget, and ``memory`` bytes of address space beyond what
+    the process holds now: a hang or a runaway allocation fails the example (TimeoutError,
+    MemoryError) instead of stalling the suite or waking the kernel's out-of-memory killer.
+    Only the soft limit is lowered, so it can be put back."""
     def expire(signum, frame):
         raise TimeoutError(f"no answer within {seconds} s")
 
     old = signal.signal(signal.SIGALRM, expire)
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    held = _address_space()
+    if held is not None:  # Linux: elsewhere the wall-clock budget alone
+        cap = held + memory if hard == resource.RLIM_INFINITY else min(held + memory, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
     signal.alarm(seconds)
     try:
         yield
     finally:
         signal.alarm(0)
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
         signal.signal(signal.SIGALRM, old)
+
+
+def _address_space() -> int | None:
+    """This process's virtual memory now (VmSize), in bytes; None where /proc has none."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
+
+
+def test_the_budget_turns_a_runaway_allocation_into_a_memory_error():
+    import numpy as np
+
+    if _address_space() is None:
+        pytest.skip("no /proc/self/status here")
+    with pytest.raises(MemoryError):
+        with budget(BUDGET, memory=256 << 20):
+            np.ones(1 << 30)  # 8 GiB
+    assert len(np.ones(1 << 26)) == 1 << 26  # 512 MiB: the limit is lifted again
 
 
 HUGE = st.sampled_from([10**6, 10**12, 10**30, 10**99])
