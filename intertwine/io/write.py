@@ -20,7 +20,6 @@ import numpy as np
 from .. import interrupt
 from ..atomic import OutputPathError, atomic_path, output_target
 from ..coo import Coo, CooMatrix, pattern_dtype
-from .ahead import ahead
 from .common import (
     FORMAT,
     FORMAT_VERSION,
@@ -556,6 +555,8 @@ def _write_coo_source(group: h5py.Group, source, compression, basis: Basis) -> N
     """Datasets of the final length, filled block by block (each checked as a whole coo
     would be); memory is one block."""
     shape = (int(basis.n_basis), int(basis.dim_out), int(basis.dim_in))
+    from .ahead import ahead  # threads and queues: only for the large streamed bases
+
     nnz, datasets, at = int(source.nnz), {}, 0
     chunk = (min(nnz, 1 << 18),) if nnz else None
     for block in ahead(source.blocks()):  # the next block is expanded during this write
