@@ -228,3 +228,23 @@ def test_an_unstreamed_result_too_large_to_hold_is_refused(monkeypatch):
     monkeypatch.setattr(gram_schmidt, "MAX_UNSTREAMED_ENTRIES", 10)
     with pytest.raises(intertwine.problem.TooLarge, match="write it to a file"):
         solve_numeric(Problem.from_spec("SO(3): V**2 -> V**2"), max_dense=1)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(0, 199), max_size=300), st.sampled_from([200, 5000]))
+def test_numbering_by_table_and_by_sorting_agree(values, size):
+    """``_numbering`` sorts few values and tables many (size 5000 against at most 300
+    values takes the sort, 200 the table): both give np.unique's answer."""
+    values = np.array(values, np.int64)
+    distinct, number = gram_schmidt._numbering(values, size)
+    expected, inverse = np.unique(values, return_inverse=True)
+    assert np.array_equal(distinct, expected) and np.array_equal(number, inverse.ravel())
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 50), st.integers(0, 5)), max_size=20))
+def test_ranges_concatenate_the_ranges(pairs):
+    starts = np.array([s for s, _ in pairs], np.int64)
+    counts = np.array([c for _, c in pairs], np.int64)
+    expected = [k for s, c in pairs for k in range(s, s + c)]
+    assert gram_schmidt._ranges(starts, counts).tolist() == expected
