@@ -529,19 +529,17 @@ def _gram_probe_error(source, s: _Subject, entries: int) -> float:
     import scipy.sparse as sp
 
     n, positions = s.n_basis, s.dim_out * s.dim_in
+
+    def slices():  # B^T, a slice of the file at a time: (positions, n)
+        for lo, hi in _slices(source, entries):
+            c = source.read(lo, hi, exact=False)
+            flat = np.asarray(c.row, np.int64) * s.dim_in + np.asarray(c.col, np.int64)
+            yield sp.coo_matrix((np.asarray(c.value, np.float64),
+                                 (flat, np.asarray(c.index, np.int64))), shape=(positions, n))
+
     x = np.random.default_rng().choice([-1.0, 1.0], (n, GRAM_PROBES))
-    bx = np.zeros((positions, GRAM_PROBES))
-    for lo, hi in _slices(source, entries):
-        c = source.read(lo, hi, exact=False)
-        flat = np.asarray(c.row, np.int64) * s.dim_in + np.asarray(c.col, np.int64)
-        bx += sp.coo_matrix((np.asarray(c.value, np.float64),
-                             (flat, np.asarray(c.index, np.int64))), shape=(positions, n)) @ x
-    gx = -x
-    for lo, hi in _slices(source, entries):
-        c = source.read(lo, hi, exact=False)
-        flat = np.asarray(c.row, np.int64) * s.dim_in + np.asarray(c.col, np.int64)
-        gx += sp.coo_matrix((np.asarray(c.value, np.float64),
-                             (np.asarray(c.index, np.int64), flat)), shape=(n, positions)) @ bx
+    bx = sum((part @ x for part in slices()), np.zeros((positions, GRAM_PROBES)))
+    gx = sum((part.T @ bx for part in slices()), -x)
     return float(np.abs(gx).max(initial=0.0))
 
 

@@ -126,7 +126,8 @@ def solve_numeric(problem: Problem, tolerance: float = DEFAULT_TOLERANCE,
     pieces = [part.canonical(scaled, scale, threshold)
               for part, d in zip(parts, null_dims) if d]
     coeff, diagonal = _merge(free, scale[free], pieces, reduction.unknowns)
-    residuals = _residuals(problem, reduction, coeff, diagonal)
+    full = reduction.reduce(problem.constraint_matrix()).tocsr().astype(np.float64).tocsc()
+    residuals = _residuals(full, coeff, diagonal)
     worst = float(residuals.max(initial=0.0))
     attrs["numeric_max_residual"] = worst  # bounds every element's residual
     if len(residuals) <= MAX_RESIDUAL_ATTRIBUTE:
@@ -183,14 +184,11 @@ def _too_large(problem: Problem, linked: int, max_dense: int, positions: int) ->
     RREF (irrational matrices, or too many unknowns for it; at most three lines): its size,
     and the size of the orthonormal basis, which Gram-Schmidt makes dense over the
     component (``SO(3): V**6 -> V**6``: 487 million entries of W)."""
-    from ..counting import independent_count
+    from .exact import _known_dimension
 
     lines = [f"{problem.spec}: method numeric solves at most {max_dense} linked unknowns, "
              f"and {linked} remain linked after the subgroup reduction."]
-    try:
-        n_basis = independent_count(problem.spec)[0]
-    except (ValueError, OverflowError, MemoryError):
-        n_basis = None
+    n_basis = _known_dimension(problem)
     if n_basis:
         entries = n_basis * positions
         lines.append(f"Its orthonormal basis would be dense: {n_basis} elements over {positions} "
@@ -313,17 +311,18 @@ def _refine(r: int, d: int, pivots: np.ndarray, scaled: sp.csr_matrix,
     return out
 
 
-def _residuals(problem: Problem, reduction: Reduction, coeff: sp.csr_matrix,
-               diagonal: np.ndarray) -> np.ndarray:
-    """max |rho_out(g) B_k - B_k rho_in(g)| and the same for d rho(A), over *all* the
-    spec's generators, for each element; computed through the orbits in blocks."""
+def _residuals(full: sp.csc_matrix | sp.csr_matrix, coeff: sp.csr_matrix,
+               diagonal: np.ndarray | None = None) -> np.ndarray:
+    """max |M c_k| over the rows of ``full`` (the reduced constraints of *all* the spec's
+    generators: max |rho_out(g) B_k - B_k rho_in(g)| and the same for d rho(A)) for each
+    element c_k, a row of ``coeff``; ``diagonal`` marks elements that are one scaled orbit.
+    In blocks of elements of about 4 million dense products; ``full`` in csc form where
+    blocks touch few orbits (their columns are sliced out), csr where they fill them."""
     d = coeff.shape[0]
     out = np.zeros(d)
-    if d == 0:
+    if d == 0 or full.nnz == 0:
         return out
-    full = reduction.reduce(problem.constraint_matrix()).tocsr().astype(np.float64).tocsc()
-    if full.nnz == 0:
-        return out
+    diagonal = np.zeros(d, bool) if diagonal is None else diagonal
     # a single scaled orbit: the largest entry of its column, times the scale
     single = np.flatnonzero(diagonal)
     if len(single):
@@ -331,13 +330,18 @@ def _residuals(problem: Problem, reduction: Reduction, coeff: sp.csr_matrix,
         out[single[one.row]] = abs(full[:, one.col]).max(axis=0).toarray().ravel() * \
             np.abs(one.data)
     mixed = np.flatnonzero(~diagonal)
-    step = max(1, 4 * 10**6 // max(full.shape[0], 1))
+    step = max(1, 4 * 10**6 // max(*full.shape, 1))
     for start in range(0, len(mixed), step):
         which = mixed[start:start + step]
         block = coeff[which]
-        used = np.unique(block.indices)  # only the orbits these elements touch
-        dense = block[:, used].toarray()
-        out[which] = np.abs(full[:, used] @ dense.T).max(axis=0)
+        seen = np.zeros(full.shape[1], bool)
+        seen[block.indices] = True
+        used = np.flatnonzero(seen)
+        if 2 * len(used) < full.shape[1]:  # only the orbits these elements touch
+            product = full[:, used] @ block[:, used].toarray().T
+        else:  # Gram-Schmidt filled them in: slicing would cost more than it saves
+            product = full @ block.toarray().T
+        out[which] = np.abs(product).max(axis=0)
     return out
 
 
