@@ -601,3 +601,35 @@ def test_accepts_other_writers_conventions(tmp_path):
     assert got.pattern.dtype.kind == "i" and got.pattern.tolist() == S3_PATTERN
     assert got.attrs["origin"] == ["a", "b"]
     assert same_matrices(got.generators.in_, s3_generators().in_)
+
+
+def _attributes(path) -> dict:
+    """Every object's attributes (the version aside), by name."""
+    found = {}
+    with h5py.File(path) as f:
+        found["/"] = {k: repr(v) for k, v in f.attrs.items() if k != "intertwine_version"}
+        f.visititems(lambda name, obj: found.update(
+            {name: {k: repr(v) for k, v in obj.attrs.items()}}))
+    return found
+
+
+@pytest.mark.parametrize("spec, method", [("O(3): V**3 -> V", "exact"),
+                                          ("SO(3): V**2 -> V**2", "exact"),
+                                          ("S(4): V**2 -> V**2", "orbit")])
+def test_streamed_and_whole_files_describe_the_same_objects(spec, method, tmp_path,
+                                                            monkeypatch):
+    """Descriptions are set as each object is created, on every writing path: a file
+    streamed block by block says what a file saved whole says."""
+    from intertwine.api import compute_to_file
+    from intertwine.solvers import exact
+
+    intertwine.compute(spec, method).save(tmp_path / "whole.h5")
+    monkeypatch.setattr(exact, "STREAM_BLOCK_ENTRIES", 4)
+    compute_to_file(spec, tmp_path / "streamed.h5", method)
+    whole, streamed = _attributes(tmp_path / "whole.h5"), _attributes(tmp_path / "streamed.h5")
+    assert whole == streamed
+    described = [name for name, attrs in whole.items() if "description" in attrs]
+    assert ("pattern" in described) == (method == "orbit")
+    assert method == "orbit" or {"basis", "basis/index", "basis/row", "basis/col",
+                                 "basis/value", "basis/numerator", "basis/denominator",
+                                 "generators", "generators/in"} <= set(described)
