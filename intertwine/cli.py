@@ -6,7 +6,6 @@ short message on stderr and exit status 2, never a traceback.
 
 from __future__ import annotations
 
-import errno
 import json
 import os
 import signal
@@ -17,7 +16,8 @@ from pathlib import Path
 
 import click
 
-from . import __version__, interrupt
+from . import __version__
+from .commands import ZERO_SPACE, Usage, library_errors, write_basis
 
 EXAMPLES = """
 \b
@@ -54,23 +54,12 @@ class UsageProblem(click.ClickException):
 
 @contextmanager
 def usage_errors():
-    """Turn the library's ValueErrors into short usage errors (the spec with a caret)."""
-    from .spec import SpecError
-
+    """The library's ValueErrors as short usage errors (the spec with a caret)."""
     try:
-        yield
-    except SpecError as e:
-        pointer = e.pointer()
-        raise UsageProblem(f"invalid spec: {e}" + (f"\n{pointer}" if pointer else "")) from None
-    except (ValueError, OSError) as e:
-        if isinstance(e, OSError) and e.errno == errno.ENOSPC:  # a report, a record
-            where = f": cannot write {e.filename}" if e.filename else ""
-            raise UsageProblem(f"no space left on device{where}") from None
-        from .errors import TooLarge
-
-        # one line; a refusal for size may explain itself and say what to do in three
-        lines = str(e).strip().splitlines()[:3 if isinstance(e, TooLarge) else 1]
-        raise UsageProblem("\n".join(lines) if lines else repr(e)) from None
+        with library_errors():
+            yield
+    except Usage as e:
+        raise UsageProblem(str(e)) from None
 
 
 @click.group(epilog=GRAMMAR + EXAMPLES)
@@ -105,51 +94,10 @@ def basis(spec, output, method, tolerance, compress, partitions_only):
 
     The spec grammar, with a worked example: intertwine --help.
     """
-    from .api import compute_to_file
-
-    if output == "-":
-        raise UsageProblem("cannot write a basis file to stdout (-o -): HDF5 needs a "
-                           "seekable file; give a file name (./- for a file named -)")
-    out = Path(output)
-    folder = os.path.dirname(os.path.realpath(out))  # a link's target's folder
-    if not os.path.isdir(folder):
-        shown = out.parent if folder == os.path.abspath(out.parent) else folder
-        raise UsageProblem(f"folder does not exist: {shown}")
-    options = {} if tolerance is None else {"tolerance": tolerance}
-    if partitions_only:
-        options["partitions_only"] = True
-    if tolerance is not None and method != "numeric":
-        raise UsageProblem("--tolerance applies to --method numeric only")
-    start = time.perf_counter()
-    progress = WriteProgress(output, compress)
-    with usage_errors(), progress:
-        try:
-            b = compute_to_file(spec, out, method, compression="gzip" if compress else None,
-                                progress=progress, **options)
-        except ValueError as e:
-            if _not_clear_cut(e):
-                raise UsageProblem(f"numeric solver: {e}; try --tolerance or --method exact") \
-                    from None
-            raise
-    click.echo(f"wrote {out}: {b['spec']}, {_elements(b['n_basis'])} of shape "
-               f"({b['dim_out']}, {b['dim_in']}), method {b['method']}, encoding "
-               f"{b['encoding']}, {time.perf_counter() - start:.2f} s")
-    if b["n_basis"] == 0:
-        click.echo(ZERO_SPACE, err=True)
-    if partitions_only:
-        from .partitions import Layout
-
-        if not Layout.of(b["spec"]).complete:
-            click.echo("note: n is smaller than the number of slots, so partitions with more "
-                       "blocks than n are missing; name n >= the slots for a file that "
-                       "serves every n", err=True)
-
-
-ZERO_SPACE = "note: the space is zero-dimensional: W = 0 is the only equivariant map"
-
-
-def _elements(n: int) -> str:
-    return f"{n} basis element{'' if n == 1 else 's'}"
+    try:
+        write_basis(spec, output, method, tolerance, compress, partitions_only)
+    except Usage as e:
+        raise UsageProblem(str(e)) from None
 
 
 def _tolerance(value: float | None) -> float | None:
@@ -159,56 +107,6 @@ def _tolerance(value: float | None) -> float | None:
         raise click.BadParameter(f"{value} is not a number between 0 and 1",
                                  param_hint="'--tolerance'")
     return value
-
-
-class WriteProgress:
-    """What ``basis`` shows while it writes, on stderr (stdout keeps the summary line).
-
-    The size first when it exceeds 1 GB; then, if the pattern takes more than one band
-    of rows, a progress bar on a terminal or a line per tenth (and for the first band)
-    elsewhere, such as CI logs.
-    """
-
-    def __init__(self, output: str, compressed: bool):
-        self.output, self.compressed = output, compressed
-        self.bar, self.shown, self.tenth = None, 0, -1
-
-    def __call__(self, done: int, total: int, nbytes: int) -> None:
-        from .io import _human
-
-        if done == 0:
-            if nbytes > 1e9:
-                after = " before compression" if self.compressed else ""
-                click.echo(f"writing {self.output}: about {_human(nbytes)}{after}", err=True)
-            return
-        if self.shown == 0 and done >= total:
-            return  # one band: nothing to follow
-        if sys.stderr.isatty():
-            if self.bar is None:
-                self.bar = click.progressbar(length=total, label=f"writing {self.output}",
-                                             file=sys.stderr, show_percent=True)
-                self.bar.__enter__()
-            self.bar.update(done - self.shown)
-        elif done * 10 // total > self.tenth:
-            self.tenth = done * 10 // total
-            click.echo(f"writing {self.output}: {100 * done // total}% ({done:,} of "
-                       f"{total:,} rows)", err=True)
-        self.shown = done
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        if self.bar is not None:
-            self.bar.__exit__(None, None, None)
-            self.bar = None
-
-
-def _not_clear_cut(error: Exception) -> bool:
-    """The numeric solver's NotClearCut, checked without importing that solver (scipy):
-    if it was raised, its module is loaded."""
-    numeric = sys.modules.get("intertwine.solvers.numeric")
-    return numeric is not None and isinstance(error, numeric.NotClearCut)
 
 
 @cli.command(epilog=EXAMPLES)
@@ -515,47 +413,28 @@ def _terminal_mode(plain: bool, colour: bool) -> str:
     return "truecolor" if depth in ("truecolor", "24bit") else "256"
 
 
-def _out_of_memory(error: BaseException) -> str | None:
-    """The message for an allocation (or, under ``ulimit -v``, a library load) that the
-    operating system refused; None for an ImportError that is not about memory."""
-    import re
-
-    text = str(error)
-    if isinstance(error, ImportError) and not re.search(
-            r"memory|failed to map segment|mmap", text, re.IGNORECASE):
-        return None
-    command = " ".join(["intertwine"] + sys.argv[1:2])
-    size = re.search(r"allocate (\d[\d.]* ?[KMGTPE]?i?B)", text)
-    needs = f"needs about {size.group(1)}" if size else \
-        "the operating system refused an allocation or a library load"
-    return (f"Error: not enough memory for {command} ({needs}); free some memory, raise "
-            "the limit (ulimit -v) or choose a smaller problem")
+def click_status(args: list[str]) -> int:
+    """Run a command line through click; its exit status (``launch.guarded`` turns the
+    exceptions that are not click's into one)."""
+    try:
+        # not standalone: click's own mode turns Ctrl-C into "Aborted!" and exit status 1
+        code = cli.main(args, prog_name="intertwine", standalone_mode=False)
+    except click.exceptions.Abort:  # Ctrl-C: click has already ended the ^C line
+        click.echo("interrupted", err=True)
+        return 128 + signal.SIGINT
+    except click.ClickException as e:
+        e.show()
+        return e.exit_code
+    return code if isinstance(code, int) else 0
 
 
 def main():
-    interrupt.install()  # SIGTERM unwinds (removing temporary files), exit status 143
-    try:
-        # not standalone: click's own mode turns Ctrl-C into "Aborted!" and exit status 1
-        status = cli.main(prog_name="intertwine", standalone_mode=False)
-    except (click.exceptions.Abort, KeyboardInterrupt):  # Ctrl-C, as click reports it
-        click.echo("interrupted", err=True)
-        sys.exit(128 + signal.SIGINT)
-    except click.ClickException as e:
-        e.show()
-        sys.exit(e.exit_code)
-    except (MemoryError, ImportError) as e:  # resource exhaustion is not a bug
-        message = _out_of_memory(e)
-        if message is None or os.environ.get("INTERTWINE_DEBUG"):
-            raise
-        click.echo(message, err=True)
-        sys.exit(2)
-    except Exception as e:  # a bug, not a usage error: short, but with a way to see more
-        if os.environ.get("INTERTWINE_DEBUG"):
-            raise
-        click.echo(f"internal error ({type(e).__name__}: {e}); this is a bug in intertwine. "
-                   "Run again with INTERTWINE_DEBUG=1 for the traceback.", err=True)
-        sys.exit(3)
-    sys.exit(status if isinstance(status, int) else 0)
+    """The command line for a program that runs it inside its own process (a test, a
+    wrapper script): ends with ``sys.exit``, so the caller's exit handlers run.  The
+    executable is ``launch.program``."""
+    from .launch import status
+
+    sys.exit(status())
 
 
 if __name__ == "__main__":

@@ -1,0 +1,220 @@
+"""The executable's start-up paths (``intertwine.launch``): the plain ``basis`` form
+without click, and the exit without teardown.
+
+Both exist for speed, so what is tested here is that they change nothing else: the
+plain form is recognised only where click would parse the same options, it gives the
+same output, file and exit status as click's path, and the teardown is skipped only
+when nothing is left for it to do.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import intertwine
+from intertwine import atomic, io, launch
+from intertwine.cli import cli, click_status
+from intertwine.commands import write_basis
+
+BASIS = cli.commands["basis"]
+DEFAULTS = {"method": "auto", "tolerance": None, "compress": False, "partitions_only": False}
+
+
+@pytest.fixture(autouse=True)
+def keep_sigterm():
+    """``guarded`` installs the command line's SIGTERM handler; pytest keeps its own."""
+    before = signal.getsignal(signal.SIGTERM)
+    yield
+    signal.signal(signal.SIGTERM, before)
+
+
+def click_params(args):
+    """The options click's ``basis`` command parses from ``args`` (after ``basis``)."""
+    with BASIS.make_context("basis", list(args)) as ctx:
+        return dict(ctx.params)
+
+
+@pytest.mark.parametrize("args", [
+    ["S(3): V -> V", "-o", "a.h5"],
+    ["-o", "a.h5", "SO(3): V**2 -> V", "--method", "exact", "--compress"],
+    ["--output=a.h5", "S(3): V -> V", "--method=numeric"],
+    ["--compress", "--output", "a.h5", "", "--method", "orbit"],
+])
+def test_the_plain_form_is_taken_without_click(args):
+    options = launch.plain_basis(["basis", *args])
+    assert options is not None
+    assert {**DEFAULTS, **options} == click_params(args)
+
+
+VALUES = ["a.h5", "", "FOLDER", "-", "--compress", "-x", "exact"]
+METHODS = ["auto", "exact", "numeric", "orbit", "bogus", "Exact", "--compress", ""]
+
+
+@st.composite
+def basis_arguments(draw):
+    """Arguments after ``basis``: a spec, an output, maybe a method and --compress, and
+    maybe something more, in any order; each in the forms click knows, and others."""
+    value = draw(st.sampled_from(VALUES))
+    method = draw(st.sampled_from(METHODS))
+    chunks = [
+        [draw(st.sampled_from(["S(3): V -> V", "", "x", "-x", "-", "--", "-o"]))],
+        draw(st.sampled_from([["-o", value], ["--output", value], [f"--output={value}"],
+                              [f"-o{value}"], [f"-o={value}"], ["--out", value], []])),
+        draw(st.sampled_from([["--method", method], [f"--method={method}"], ["--method"],
+                              []])),
+        draw(st.sampled_from([["--compress"], ["--compress=1"], []])),
+        *draw(st.lists(st.sampled_from([
+            ["--tolerance", "0.1"], ["--partitions-only"], ["--help"], ["-h"], ["y"],
+            ["-o", "b.h5"], ["--output=b.h5"], ["--method", "exact"], ["--compress"]]),
+            max_size=2)),
+    ]
+    order = draw(st.permutations(range(len(chunks))))
+    return [token for i in order for token in chunks[i]]
+
+
+@settings(max_examples=600, deadline=None)
+@given(basis_arguments())
+def test_the_plain_form_is_recognised_only_where_click_agrees(args):
+    folder = os.path.dirname(os.path.abspath(__file__))  # an existing folder: no -o
+    args = [t.replace("FOLDER", folder) for t in args]
+    options = launch.plain_basis(["basis", *args])
+    if options is not None:  # otherwise click's to parse, whatever it makes of it
+        assert {**DEFAULTS, **options} == click_params(args)
+
+
+@pytest.mark.parametrize("args", [
+    ["basis", "S(4): V**2 -> V", "-o", "OUT"],
+    ["basis", "SO(3): V**2 -> V", "-o", "OUT", "--method", "numeric"],
+    ["basis", "O(2): V -> det", "-o", "OUT"],  # the zero space, noted on stderr
+    ["basis", "S(3): V**2 -> ", "-o", "OUT"],  # a bad spec: the caret
+    ["basis", "SO(3): V**2 -> V", "-o", "OUT", "--method", "orbit"],  # refused
+    ["basis", "S(3): V -> V", "-o", "MISSING/b.h5"],
+    ["basis", "C(400): V**3 -> V**3", "-o", "OUT", "--method", "exact"],  # too large
+])
+def test_both_paths_say_and_write_the_same(args, tmp_path, capsys):
+    def run(path, name):
+        argv = [a.replace("OUT", str(tmp_path / name)).replace("MISSING", str(tmp_path / "no"))
+                for a in args]
+        if path == "plain":
+            options = launch.plain_basis(argv)
+            assert options is not None
+            code = launch.guarded(lambda: write_basis(**options))
+        else:
+            code = launch.guarded(lambda: click_status(argv))
+        out, err = capsys.readouterr()
+        return code, out.replace(name, "NAME").rsplit(",", 1)[0], err.replace(name, "NAME")
+
+    plain, clicked = run("plain", "p.h5"), run("click", "c.h5")
+    assert plain == clicked
+    assert plain[0] in (0, 2) and (plain[0] == 0) == (tmp_path / "p.h5").exists()
+    if plain[0] == 0:
+        a, b = io.load(tmp_path / "p.h5"), io.load(tmp_path / "c.h5")
+        assert a.n_basis == b.n_basis and a.spec == b.spec
+        assert np.array_equal(a.dense(), b.dense())
+
+
+REPORTING_EXIT = """
+import os, sys
+real_exit = os._exit
+def reporting_exit(code):
+    print("EXIT", code, "click" in sys.modules, file=sys.stderr, flush=True)
+    real_exit(code)
+os._exit = reporting_exit
+sys.argv = ["intertwine"] + sys.argv[1:]
+from intertwine.launch import program
+program()
+"""
+
+
+def test_the_executable_writes_without_click_and_exits_at_once(tmp_path):
+    out = tmp_path / "b.h5"
+    run = subprocess.run([sys.executable, "-c", REPORTING_EXIT, "basis", "SO(3): V**2 -> V",
+                          "-o", str(out)], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith(f"wrote {out}: SO(3): V**2 -> V, 1 basis element")
+    assert "EXIT 0 False" in run.stderr  # no click, and no teardown
+    stored, computed = io.load(out), intertwine.compute("SO(3): V**2 -> V")
+    assert np.array_equal(stored.dense(), computed.dense())
+
+
+@pytest.mark.parametrize("args, code", [
+    (["basis", "S(3): V ->", "-o", "OUT"], 2),
+    (["dim", "S(5): V**2 -> V**2"], 0),
+    (["basis", "--help"], 0),
+    (["info", "MISSING.h5"], 2),
+])
+def test_the_executable_exits_at_once_with_every_status(args, code, tmp_path):
+    args = [a.replace("OUT", str(tmp_path / "b.h5")).replace("MISSING", str(tmp_path / "x"))
+            for a in args]
+    run = subprocess.run([sys.executable, "-c", REPORTING_EXIT, *args], capture_output=True,
+                         text=True, timeout=120)
+    assert run.returncode == code
+    assert f"EXIT {code} " in run.stderr
+    assert len(run.stderr.strip().splitlines()) <= 5  # the message, and the report line
+
+
+TEARDOWN = """
+import atexit, os, sys, threading, time
+import h5py
+from intertwine.launch import leave
+atexit.register(lambda: print("teardown", flush=True))
+case = sys.argv[1]
+if case == "open file":
+    f = h5py.File(sys.argv[2], "w")
+elif case == "thread":
+    threading.Thread(target=time.sleep, args=(0.2,)).start()
+elif case == "coverage":
+    sys.modules["coverage"] = type(sys)("coverage")
+print("leaving", flush=False)  # left in the buffer: leave() must flush it
+leave(5)
+"""
+
+
+@pytest.mark.parametrize("case, teardown", [
+    ("nothing", False), ("open file", True), ("thread", True), ("coverage", True)])
+def test_the_teardown_is_skipped_only_when_nothing_needs_it(case, teardown, tmp_path):
+    run = subprocess.run([sys.executable, "-c", TEARDOWN, case, str(tmp_path / "f.h5")],
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 5
+    assert run.stdout.split() == ["leaving"] + (["teardown"] if teardown else [])
+
+
+def test_temporary_files_are_private_and_never_reused(tmp_path, monkeypatch):
+    path = atomic._create_temporary(str(tmp_path), ".b.h5.")
+    assert os.path.dirname(path) == str(tmp_path) and path.endswith(".tmp")
+    assert os.stat(path).st_mode & 0o777 == 0o600
+    monkeypatch.setattr(atomic.os, "urandom", lambda n: b"\0" * n)  # every name the same
+    taken = atomic._create_temporary(str(tmp_path), ".c.h5.")
+    with open(taken, "w") as fh:
+        fh.write("someone's")
+    with pytest.raises(FileExistsError):
+        atomic._create_temporary(str(tmp_path), ".c.h5.")
+    with open(taken) as fh:
+        assert fh.read() == "someone's"
+
+
+def test_free_space_is_what_shutil_reads(tmp_path):
+    import shutil
+
+    assert abs(io.write._free_space(str(tmp_path)) - shutil.disk_usage(tmp_path).free) \
+        < 2**26  # other writers may come between the two readings
+
+
+def test_a_module_run_ends_as_the_executable_does(tmp_path):
+    script = textwrap.dedent(f"""
+        import runpy, sys
+        sys.argv = ["intertwine", "basis", "S(3): V -> V", "-o", {str(tmp_path / 'b.h5')!r}]
+        runpy.run_module("intertwine", run_name="__main__")
+        print("not reached")
+    """)
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         timeout=120)
+    assert run.returncode == 0 and "not reached" not in run.stdout
+    assert io.load(tmp_path / "b.h5").n_basis == 2
