@@ -40,6 +40,10 @@ def program():
 def status(args: list[str] | None = None) -> int:
     """Run the command ``args`` (default: ``sys.argv[1:]``); its exit status."""
     args = sys.argv[1:] if args is None else args
+    if getattr(sys.stdout, "errors", None) == "strict" and hasattr(sys.stdout, "reconfigure"):
+        # a file name that is not valid in the locale's encoding is printed back as the
+        # bytes it was given as, not refused (an 'internal error' at the very end)
+        sys.stdout.reconfigure(errors="surrogateescape")
     options = plain_basis(args)
     if options is None:
         from .cli import click_status

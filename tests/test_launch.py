@@ -207,6 +207,19 @@ def test_free_space_is_what_shutil_reads(tmp_path):
         < 2**26  # other writers may come between the two readings
 
 
+@pytest.mark.parametrize("extra", [[], ["--method", "auto", "--method", "auto"]])
+def test_a_file_name_outside_the_encoding_is_printed_as_given(extra, tmp_path):
+    """Under a strict UTF-8 stdout, the summary line names the file by the bytes it was
+    given as (both paths), not an 'internal error' once the file is written."""
+    name = os.fsdecode(b"\xff.h5")
+    run = subprocess.run([sys.executable, "-m", "intertwine", "basis", "S(3): V -> V", "-o",
+                          name, *extra], capture_output=True, cwd=tmp_path, timeout=120,
+                         env={**os.environ, "PYTHONIOENCODING": "utf-8:strict"})
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith(b"wrote \xff.h5: S(3): V -> V")
+    assert os.listdir(tmp_path) == [name]
+
+
 def test_a_module_run_ends_as_the_executable_does(tmp_path):
     script = textwrap.dedent(f"""
         import runpy, sys
