@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 
 from .errors import SpecError
 from .groups import FAMILIES, ArgumentError, family
-from .reps import CONSTRUCTORS, Parsed
+from .reps import CONSTRUCTORS, Parsed, constructor_named
 from .reps import Defining as Defining
 from .reps import Det as Det
 from .reps import Dual as Dual
@@ -323,8 +323,8 @@ class _Parser:
             self.expect(")")
             self.open -= 1
             return inner
-        if tok.kind == "name" and tok.text in CONSTRUCTORS:
-            cls = CONSTRUCTORS[tok.text]
+        cls = constructor_named(tok.text) if tok.kind == "name" else None
+        if cls is not None:
             self.i += 1
             if cls.syntax == "function":
                 self.open = self.nest(self.open + 1, tok)

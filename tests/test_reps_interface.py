@@ -162,9 +162,10 @@ def test_a_constructor_missing_behaviour_is_refused_at_registration():
 
 def test_every_registered_constructor_and_family_is_complete():
     from intertwine.groups import FAMILIES
-    from intertwine.reps import CONSTRUCTORS
+    from intertwine.reps import CONSTRUCTORS, load_all
 
-    assert {"V", "det", "dual"} <= set(CONSTRUCTORS)
+    load_all()
+    assert {"V", "det", "dual", "sym", "alt", "reg", "irr", "Grid"} <= set(CONSTRUCTORS)
     for cls in CONSTRUCTORS.values():
         assert not getattr(cls, "__abstractmethods__", None), cls
     names = Counter(f.name for f in FAMILIES.values())

@@ -134,3 +134,33 @@ def test_numeric_failure_is_still_recognised_without_importing_it_up_front(tmp_p
     assert result.exit_code == 2
     assert "numeric solver:" in result.output and "try --tolerance" in result.output
     assert not out.exists()
+
+
+LOADED_REPS = """
+import sys
+from intertwine.spec import parse_spec
+spec = parse_spec(sys.argv[1])
+print(str(spec))
+print(",".join(sorted(m.rsplit(".", 1)[1] for m in sys.modules
+                      if m.startswith("intertwine.reps."))))
+"""
+
+
+@pytest.mark.parametrize("spec, loaded", [
+    ("SO(3): V**2 -> V + det", False),
+    ("S(4): dual(V)*V -> 2*1", False),
+    ("SO(3): sym(V, 2) -> 1", True),    # names the parser does not know yet: all modules
+    ("C(4): reg -> V", True),
+    ("S(3): foo -> V", True),           # an unknown name: listed among all constructors
+])
+def test_the_parser_imports_the_other_constructors_when_it_meets_their_names(spec, loaded):
+    run = subprocess.run([sys.executable, "-c", LOADED_REPS, spec], capture_output=True,
+                         text=True, timeout=120)
+    if spec.startswith("S(3): foo"):
+        assert "sym(...)" in run.stderr and "Grid" in run.stderr and "reg" in run.stderr
+        return
+    assert run.returncode == 0, run.stderr
+    modules = set(run.stdout.split()[-1].split(","))
+    assert {"defining", "det", "dual", "sum", "tensor", "power", "trivial"} <= modules
+    assert ({"grid", "irr", "reg", "sym", "alt"} <= modules) == loaded
+    assert not ({"grid", "irr", "reg", "sym", "alt"} & modules) or loaded

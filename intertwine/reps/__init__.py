@@ -17,7 +17,10 @@ tensor products are row-major (numpy.kron), ``k*R`` is copy-major.
 
 To add a constructor: one module here with a subclass of ``base.Rep`` (a frozen
 dataclass; every abstract method implemented), registered with ``base.constructor``
-if the parser meets it by name (every module of the package is imported below).
+if the parser meets it by name.  The operators and ``V``, ``det``, ``dual`` are imported
+with the package; the other modules when the parser first meets a name it does not know
+(:func:`constructor_named`), so that a spec of tensors of ``V`` does not pay for
+building the classes of fields, grids and irreducibles it never uses.
 
 >>> from intertwine.spec import parse_group, parse_rep
 >>> g = parse_group("C(3)")
@@ -40,10 +43,7 @@ from .base import CONSTRUCTORS, FactorAtom, Parsed, Rep, Structure, Walk, constr
 from .defining import Defining
 from .det import Det
 from .dual import Dual
-from .grid import Grid
-from .irr import Irrep
 from .power import Power
-from .reg import Regular
 from .sum import Sum
 from .tensor import Tensor
 from .trivial import Trivial
@@ -51,9 +51,32 @@ from .trivial import Trivial
 # Every module of this package is one constructor and registers itself on import, so
 # adding a representation is adding a module, nothing else.
 _INFRASTRUCTURE = {"base", "action", "field"}
-for _module in sorted(m.name for m in pkgutil.iter_modules(__path__)):
-    if _module not in _INFRASTRUCTURE:
-        importlib.import_module(f"{__name__}.{_module}")
+_all_loaded = False
+
+# constructors exported by name since 0.2, imported when first asked for (PEP 562)
+_LAZY = {"Regular": "reg", "Irrep": "irr", "Grid": "grid"}
+
+
+def load_all() -> None:
+    """Import every constructor module of the package (each registers itself)."""
+    global _all_loaded
+    for module in sorted(m.name for m in pkgutil.iter_modules(__path__)):
+        if module not in _INFRASTRUCTURE:
+            importlib.import_module(f"{__name__}.{module}")
+    _all_loaded = True
+
+
+def constructor_named(name: str) -> type | None:
+    """The constructor the parser meets as ``name`` (None: there is none)."""
+    if name not in CONSTRUCTORS and not _all_loaded:
+        load_all()
+    return CONSTRUCTORS.get(name)
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        return getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 if TYPE_CHECKING:
     from ..spec import Group
@@ -61,7 +84,7 @@ if TYPE_CHECKING:
 __all__ = ["dimension", "discrete_action", "lie_action", "subgroup_action", "Rep",
            "FactorAtom", "Structure", "Walk", "Parsed", "CONSTRUCTORS", "constructor",
            "Action", "MatrixAction", "Trivial", "Defining", "Det", "Dual", "Sum", "Tensor",
-           "Power", "Regular", "Irrep", "Grid"]
+           "Power", "Regular", "Irrep", "Grid", "constructor_named", "load_all"]
 
 
 def dimension(rep: Rep, group: Group) -> int:

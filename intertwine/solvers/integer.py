@@ -65,15 +65,12 @@ def rref(rows: list[dict[int, int]], rank: int | None = None) -> dict[int, dict[
     kept reach it, the rows set aside lie in their span (they cannot add rank beyond the
     system's).  Otherwise the rows set aside are reduced in full, as any other.
     """
-    import random
-
     pivot_rows: dict[int, dict[int, int]] = {}
     # column -> pivot columns whose rows hold it (outside their pivot): the rows a new
     # pivot at that column has to be cleared from
     holders: dict[int, set[int]] = {}
     n_cols = 1 + max((max(r) for r in rows if r), default=-1)
-    draw = random.Random(15).randrange  # fixed: the same work on every run
-    weight = [draw(1, _PRIME) for _ in range(n_cols)]
+    weight = _weights(n_cols)
     # image of each pivot row's RREF row (the row / its pivot) under the functional
     image: dict[int, int] | None = {}
     set_aside: list[dict[int, int]] = []
@@ -94,6 +91,19 @@ def rref(rows: list[dict[int, int]], rank: int | None = None) -> dict[int, dict[
         if rank is not None and len(pivot_rows) >= rank:
             break
     return pivot_rows
+
+
+def _weights(n: int) -> list[int]:
+    """The functional's weights: n well-mixed numbers in [1, _PRIME), the same on every run
+    (splitmix64 of 0, 1, ..., n - 1, in numpy: the ``random`` module would cost every
+    process that solves exactly 1 ms to import)."""
+    with np.errstate(over="ignore"):  # arithmetic modulo 2**64 is the point
+        z = np.arange(n, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15) + \
+            np.uint64(0x9E3779B97F4A7C15)
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        z ^= z >> np.uint64(31)
+    return (z % np.uint64(_PRIME - 1) + np.uint64(1)).tolist()
 
 
 def _add_row(start: dict[int, int], pivot_rows: dict, holders: dict, image: dict | None,
