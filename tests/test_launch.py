@@ -124,7 +124,8 @@ REPORTING_EXIT = """
 import os, sys
 real_exit = os._exit
 def reporting_exit(code):
-    print("EXIT", code, "click" in sys.modules, file=sys.stderr, flush=True)
+    import gc
+    print("EXIT", code, "click" in sys.modules, gc.isenabled(), file=sys.stderr, flush=True)
     real_exit(code)
 os._exit = reporting_exit
 sys.argv = ["intertwine"] + sys.argv[1:]
@@ -139,7 +140,7 @@ def test_the_executable_writes_without_click_and_exits_at_once(tmp_path):
                           "-o", str(out)], capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
     assert run.stdout.startswith(f"wrote {out}: SO(3): V**2 -> V, 1 basis element")
-    assert "EXIT 0 False" in run.stderr  # no click, and no teardown
+    assert "EXIT 0 False True" in run.stderr  # no click, no teardown, collector back on
     stored, computed = io.load(out), intertwine.compute("SO(3): V**2 -> V")
     assert np.array_equal(stored.dense(), computed.dense())
 
