@@ -46,7 +46,8 @@ def status(args: list[str] | None = None) -> int:
         # a file name that is not valid in the locale's encoding is printed back as the
         # bytes it was given as, not refused (an 'internal error' at the very end)
         sys.stdout.reconfigure(errors="surrogateescape")
-    options = plain_basis(args)
+    # click's shell completion is asked for by this variable, whatever the arguments
+    options = None if "_INTERTWINE_COMPLETE" in os.environ else plain_basis(args)
     if options is None:
         with _uncollected():
             from .cli import click_status

@@ -221,6 +221,15 @@ def test_a_file_name_outside_the_encoding_is_printed_as_given(extra, tmp_path):
     assert os.listdir(tmp_path) == [name]
 
 
+def test_shell_completion_is_clicks_even_for_the_plain_form(tmp_path):
+    env = {**os.environ, "_INTERTWINE_COMPLETE": "bash_complete",
+           "COMP_WORDS": "intertwine basis S(3) -o b.h5 --me", "COMP_CWORD": "5"}
+    run = subprocess.run([sys.executable, "-m", "intertwine", "basis", "S(3)", "-o", "b.h5"],
+                         capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
+    assert run.returncode == 0 and run.stdout.split() == ["plain,--method"]
+    assert os.listdir(tmp_path) == []
+
+
 def test_a_module_run_ends_as_the_executable_does(tmp_path):
     script = textwrap.dedent(f"""
         import runpy, sys
