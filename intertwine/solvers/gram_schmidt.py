@@ -230,6 +230,19 @@ def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
 STREAM_BLOCK_ENTRIES = 8 * 10**6
 
 
+class _UsedPositions:
+    """The positions of W that lie in an orbit, increasing: each one's orbit, sign, row
+    and column (narrow where the sizes allow: the file stores int32)."""
+
+    def __init__(self, reduction: Reduction, dim_in: int):
+        used = np.flatnonzero(reduction.orbit >= 0)
+        self.orbit = reduction.orbit[used].astype(np.intp)
+        self.sign = reduction.sign[used].astype(np.float64)
+        narrow = np.int32 if len(reduction.orbit) < 2**31 else np.int64
+        row, col = np.divmod(used, dim_in)
+        self.row, self.col = row.astype(narrow), col.astype(narrow)
+
+
 class NumericCooSource:
     """The coo entries of W of an orthonormal basis in orbit coordinates (``coeff``),
     block by block, in the order of the whole array: by element, then position.
@@ -254,31 +267,34 @@ class NumericCooSource:
 
     def blocks(self, entries: int = STREAM_BLOCK_ENTRIES):
         n = self.coeff.shape[0]
-        used = np.flatnonzero(self.reduction.orbit >= 0)  # positions, increasing
+        used = _UsedPositions(self.reduction, self.dim_in)
         lo = 0
         while lo < n:
             hi = int(np.searchsorted(self._before, self._before[lo] + entries, "right")) - 1
             hi = min(max(hi, lo + 1), n)
             count = int(self._before[hi] - self._before[lo])
-            if 4 * count >= (hi - lo) * len(used):
+            if 4 * count >= (hi - lo) * len(used.orbit):
                 yield self._dense_block(lo, hi, used)
             else:
                 yield self._sparse_block(lo, hi)
             lo = hi
 
-    def _dense_block(self, lo: int, hi: int, used: np.ndarray) -> Coo:
-        values = self.coeff[lo:hi].toarray()[:, self.reduction.orbit[used]]
-        values *= self.reduction.sign[used]
+    def _dense_block(self, lo: int, hi: int, used: _UsedPositions) -> Coo:
+        """A block of elements over all used positions at once: a gather of their orbit
+        coefficients, then the nonzeros in position order.  Rows and columns are looked
+        up per position (a gather) rather than divided out (``V**6``: 0.16 s a block of
+        8 million entries instead of 0.4 s)."""
+        values = np.take(self.coeff[lo:hi].toarray(), used.orbit, axis=1)
+        values *= used.sign
         keep = values != 0
         counts = keep.sum(axis=1)
         flat = np.flatnonzero(keep)
         del keep
         value = values.ravel()[flat]
         del values
-        flat -= np.repeat(np.arange(hi - lo) * len(used), counts)  # position among used
-        row, col = np.divmod(used[flat], self.dim_in)
-        index = np.repeat(np.arange(lo, hi), counts)
-        return Coo(index, row, col, value)
+        flat -= np.repeat(np.arange(hi - lo) * len(used.orbit), counts)  # among used
+        index = np.repeat(np.arange(lo, hi, dtype=used.row.dtype), counts)
+        return Coo(index, used.row[flat], used.col[flat], value)
 
     def _sparse_block(self, lo: int, hi: int) -> Coo:
         coo = _expand(self.reduction, self.coeff[lo:hi])
