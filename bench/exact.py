@@ -100,6 +100,9 @@ def large(cmd: list[str], tmp: Path, timeout: float) -> list[dict]:
     for spec, method, goal_s, goal_gib in LARGE:
         out = tmp / "large.h5"
         print(f"  {spec} ({method}) ...", end="", flush=True)
+        # The previous case's file is deleted, but the kernel may still be writing it back
+        # (gigabytes): each case starts on a quiet disk, not charged for the one before.
+        os.sync()
         r = run_process(cmd + ["basis", spec, "-o", str(out), "--method", method], timeout)
         size = out.stat().st_size if out.exists() and not r["status"] else 0
         if out.exists():

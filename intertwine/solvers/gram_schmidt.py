@@ -198,15 +198,16 @@ def _component(index, col, value, scale, n_basis: int, unknowns: int):
     a[e, c] = value * scale[col]
     del e, c
     cholesky_qr2(a)
-    a /= scale[columns]
-    keep = np.abs(a) >= ZERO
+    a *= 1.0 / scale[columns]
+    keep = a >= ZERO  # |a| >= ZERO without a temporary the size of a (V**6: 750 MB)
+    keep |= a <= -ZERO
     counts = keep.sum(axis=1)
     flat = np.flatnonzero(keep)
     del keep
     data = a.ravel()[flat]
     del a
     flat -= np.repeat(np.arange(len(elements)) * len(columns), counts)
-    return elements, counts, columns[flat].astype(np.int32), data
+    return elements, counts, columns.astype(np.int32)[flat], data
 
 
 def _numbering(values: np.ndarray, size: int):
