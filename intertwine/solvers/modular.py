@@ -106,7 +106,9 @@ def nullspace_entries(m: sp.csr_matrix, n_cols: int):
     den = np.concatenate([np.ones(n_basis, np.int64), den])
     if (index < 0).any():  # an entry at a pivot column: not a reduced form
         return None
-    sort = np.lexsort((pos, index))
+    # by element, then position: one key (unique: an element holds a position once),
+    # 2-4x faster than np.lexsort on V**6's millions of entries
+    sort = np.argsort(index * n_cols + pos)
     index, pos, num, den = index[sort], pos[sort], num[sort], den[sort]
     if not _verify(m, n_basis, index, pos, num, den):
         return None
