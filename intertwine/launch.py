@@ -48,14 +48,18 @@ def status(args: list[str] | None = None) -> int:
         sys.stdout.reconfigure(errors="surrogateescape")
     # click's shell completion is asked for by this variable, whatever the arguments
     options = None if "_INTERTWINE_COMPLETE" in os.environ else plain_basis(args)
-    if options is None:
-        with _uncollected():
-            from .cli import click_status
 
-        return guarded(lambda: click_status(args))
-    with _uncollected():
-        from . import api, io  # noqa: F401  (what write_basis computes and writes with)
-    return guarded(lambda: write_basis(**options))
+    def run() -> int | None:  # the imports too: Ctrl-C or a memory limit may come there
+        if options is None:
+            with _uncollected():
+                from .cli import click_status
+
+            return click_status(args)
+        with _uncollected():
+            from . import api, io  # noqa: F401  (what write_basis computes and writes with)
+        return write_basis(**options)
+
+    return guarded(run)
 
 
 @contextlib.contextmanager

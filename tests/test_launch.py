@@ -230,6 +230,29 @@ def test_shell_completion_is_clicks_even_for_the_plain_form(tmp_path):
     assert os.listdir(tmp_path) == []
 
 
+@pytest.mark.parametrize("args", [["basis", "S(3): V -> V", "-o", "b.h5"],   # plain
+                                  ["basis", "S(3): V -> V", "-o", "b.h5", "--method", "auto",
+                                   "--method", "auto"]])                   # click's
+def test_a_library_that_cannot_be_loaded_at_start_up_is_a_usage_error(args, tmp_path):
+    """Under ulimit -v, h5py's libraries may fail to map while the command starts: the
+    start-up imports are guarded as the command is (no traceback, exit 2)."""
+    code = ("import builtins, sys\n"
+            "real = builtins.__import__\n"
+            "def fake(name, *a, **k):\n"
+            "    if name.startswith('h5py'):\n"
+            "        raise ImportError('libhdf5.so: failed to map segment from shared object')\n"
+            "    return real(name, *a, **k)\n"
+            "builtins.__import__ = fake\n"
+            "sys.argv = ['intertwine'] + sys.argv[1:]\n"
+            "from intertwine.launch import program\n"
+            "program()\n")
+    run = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
+                         cwd=tmp_path, timeout=120)
+    assert run.returncode == 2, run.stderr
+    assert run.stderr.startswith("Error: not enough memory for intertwine basis")
+    assert "Traceback" not in run.stderr and os.listdir(tmp_path) == []
+
+
 def test_a_module_run_ends_as_the_executable_does(tmp_path):
     script = textwrap.dedent(f"""
         import runpy, sys
