@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 __all__ = ["Usage", "library_errors", "write_basis", "WriteProgress", "ZERO_SPACE",
-           "out_of_memory", "METHODS"]
+           "out_of_memory", "say", "METHODS"]
 
 METHODS = ("auto", "orbit", "exact", "numeric")
 
@@ -82,21 +82,21 @@ def write_basis(spec: str, output: str, method: str = "auto", tolerance: float |
                 raise Usage(f"numeric solver: {e}; try --tolerance or --method exact") \
                     from None
             raise
-    _say(f"wrote {out}: {b['spec']}, {_elements(b['n_basis'])} of shape "
+    say(f"wrote {out}: {b['spec']}, {_elements(b['n_basis'])} of shape "
          f"({b['dim_out']}, {b['dim_in']}), method {b['method']}, encoding "
          f"{b['encoding']}, {time.perf_counter() - start:.2f} s")
     if b["n_basis"] == 0:
-        _say(ZERO_SPACE, err=True)
+        say(ZERO_SPACE, err=True)
     if partitions_only:
         from .partitions import Layout
 
         if not Layout.of(b["spec"]).complete:
-            _say("note: n is smaller than the number of slots, so partitions with more "
+            say("note: n is smaller than the number of slots, so partitions with more "
                  "blocks than n are missing; name n >= the slots for a file that "
                  "serves every n", err=True)
 
 
-def _say(text: str, err: bool = False) -> None:
+def say(text: str, err: bool = False) -> None:
     """A line on stdout (stderr), flushed: as click.echo writes one."""
     stream = sys.stderr if err else sys.stdout
     stream.write(f"{text}\n")
@@ -132,7 +132,7 @@ class WriteProgress:
         if done == 0:
             if nbytes > 1e9:
                 after = " before compression" if self.compressed else ""
-                _say(f"writing {self.output}: about {_human(nbytes)}{after}", err=True)
+                say(f"writing {self.output}: about {_human(nbytes)}{after}", err=True)
             return
         if self.shown == 0 and done >= total:
             return  # one band: nothing to follow
@@ -146,7 +146,7 @@ class WriteProgress:
             self.bar.update(done - self.shown)
         elif done * 10 // total > self.tenth:
             self.tenth = done * 10 // total
-            _say(f"writing {self.output}: {100 * done // total}% ({done:,} of "
+            say(f"writing {self.output}: {100 * done // total}% ({done:,} of "
                  f"{total:,} rows)", err=True)
         self.shown = done
 
