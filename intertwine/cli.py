@@ -17,7 +17,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .commands import ZERO_SPACE, Usage, library_errors, write_basis
+from .commands import METHODS, ZERO_SPACE, Usage, library_errors, write_basis
 
 EXAMPLES = """
 \b
@@ -77,7 +77,7 @@ def cli():
 @click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False),
               help="The .h5 file to write (replaced whole, atomically; a symbolic link "
                    "is written through).")
-@click.option("--method", type=click.Choice(["auto", "orbit", "exact", "numeric"]),
+@click.option("--method", type=click.Choice(METHODS),
               default="auto", show_default=True,
               help="orbit: permutation groups; exact: rationals (integer elimination); "
                    "numeric: float64.")
@@ -94,10 +94,8 @@ def basis(spec, output, method, tolerance, compress, partitions_only):
 
     The spec grammar, with a worked example: intertwine --help.
     """
-    try:
+    with usage_errors():
         write_basis(spec, output, method, tolerance, compress, partitions_only)
-    except Usage as e:
-        raise UsageProblem(str(e)) from None
 
 
 def _tolerance(value: float | None) -> float | None:
@@ -360,7 +358,7 @@ Examples:
 @click.option("--plain", is_flag=True, help="Symbols and a legend instead of colours.")
 @click.option("--color", "colour", is_flag=True,
               help="Colours even when stdout is not a terminal (e.g. for less -R).")
-@click.option("--method", type=click.Choice(["auto", "orbit", "exact", "numeric"]),
+@click.option("--method", type=click.Choice(METHODS),
               default="auto", show_default=True, help="For a SPEC: how to compute it.")
 @click.option("--matrix", is_flag=True,
               help="For '... -> R * Grid(k)': the matrix itself, not c_out x c_in kernels.")

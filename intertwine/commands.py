@@ -83,8 +83,8 @@ def write_basis(spec: str, output: str, method: str = "auto", tolerance: float |
                     from None
             raise
     say(f"wrote {out}: {b['spec']}, {_elements(b['n_basis'])} of shape "
-         f"({b['dim_out']}, {b['dim_in']}), method {b['method']}, encoding "
-         f"{b['encoding']}, {time.perf_counter() - start:.2f} s")
+        f"({b['dim_out']}, {b['dim_in']}), method {b['method']}, encoding "
+        f"{b['encoding']}, {time.perf_counter() - start:.2f} s")
     if b["n_basis"] == 0:
         say(ZERO_SPACE, err=True)
     if partitions_only:
@@ -92,8 +92,8 @@ def write_basis(spec: str, output: str, method: str = "auto", tolerance: float |
 
         if not Layout.of(b["spec"]).complete:
             say("note: n is smaller than the number of slots, so partitions with more "
-                 "blocks than n are missing; name n >= the slots for a file that "
-                 "serves every n", err=True)
+                "blocks than n are missing; name n >= the slots for a file that "
+                "serves every n", err=True)
 
 
 def say(text: str, err: bool = False) -> None:
@@ -147,7 +147,7 @@ class WriteProgress:
         elif done * 10 // total > self.tenth:
             self.tenth = done * 10 // total
             say(f"writing {self.output}: {100 * done // total}% ({done:,} of "
-                 f"{total:,} rows)", err=True)
+                f"{total:,} rows)", err=True)
         self.shown = done
 
     def __enter__(self):

@@ -107,7 +107,7 @@ def guarded(run) -> int:
         if os.environ.get("INTERTWINE_DEBUG"):
             raise
         say(f"internal error ({type(e).__name__}: {e}); this is a bug in intertwine. "
-             "Run again with INTERTWINE_DEBUG=1 for the traceback.", err=True)
+            "Run again with INTERTWINE_DEBUG=1 for the traceback.", err=True)
         return 3
     return code if isinstance(code, int) else 0
 
