@@ -584,6 +584,14 @@ def _write_coo_source(group: h5py.Group, source, compression, basis: Basis) -> N
         interrupt.checkpoint()
     if at != nnz:
         raise ValueError("coo source gave fewer entries than it announced")
+    # what the source learnt while it was expanded (a numeric basis: its residuals,
+    # and it raises here, before the rename, if they fail)
+    final = getattr(source, "final_attributes", None)
+    if final is not None:
+        attrs = final()
+        _extra_attributes(attrs)
+        for key, value in attrs.items():
+            group.file.attrs[key] = value
 
 
 def _write_generators(group: h5py.Group, coos: dict, compression, dims: dict) -> None:

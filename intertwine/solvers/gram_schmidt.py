@@ -31,13 +31,7 @@ import scipy.sparse as sp
 
 from ..coo import Coo
 from ..problem import Problem, TooLarge
-from .numeric import (
-    MAX_RELATIVE_RESIDUAL,
-    MAX_RESIDUAL_ATTRIBUTE,
-    NotClearCut,
-    _expand,
-    _residuals,
-)
+from .numeric import MAX_RELATIVE_RESIDUAL, MAX_RESIDUAL_ATTRIBUTE, NotClearCut, _expand
 from .reduce import Reduction, dedupe_rows
 from .result import SolveResult
 
@@ -62,30 +56,108 @@ def solve_from_rref(problem: Problem, reduction: Reduction, labels: np.ndarray,
     sizes = reduction.sizes()
     known = _known_dimension(problem)  # a closed count, where there is one
     _check_dense_sizes(problem, labels, n_parts, sizes, known, stream)
-    n_basis, rref, used = _eliminate(reduction.constraints, reduction.unknowns, "auto", known)
+    # the residual check's rows, built on the second core while the elimination (one
+    # thread, without the GIL) takes the first: V**6 1 s of 8
+    with _Background(_check_rows, problem, reduction) as check_rows:
+        n_basis, rref, used = _eliminate(reduction.constraints, reduction.unknowns, "auto",
+                                         known)
     attrs = {**attrs, "exact_elimination": used, "numeric_orthonormalisation":
              "Gram-Schmidt of the exact RREF (Cholesky QR, twice)"}
-    coeff = _orthonormal(rref, n_basis, reduction.unknowns, labels, n_parts, sizes)
-    # its 64,879 distinct primitive rows stand for 1.6 million rows for V**6
-    full = dedupe_rows(reduction.reduce(problem.constraint_matrix())).tocsr()
-    residuals = _residuals(full.astype(np.float64), coeff)  # csr: elements fill the orbits
-    worst = float(residuals.max(initial=0.0))
-    attrs["numeric_max_residual"] = worst
-    if len(residuals) <= MAX_RESIDUAL_ATTRIBUTE:
-        attrs["numeric_residuals"] = residuals
-    scale = abs(full).sum(axis=1).max() if full.nnz else 1.0  # bounds |M c| / |c|_inf
-    if worst > MAX_RELATIVE_RESIDUAL * max(float(scale), 1.0):
-        raise NotClearCut(f"the orthonormalised basis misses the constraints by {worst:.3g}")
-    source = NumericCooSource(reduction, coeff, problem.dim_in)
+    elements = _orthonormal(rref, n_basis, reduction.unknowns, labels, n_parts, sizes)
+    check = ResidualCheck(check_rows.result(), n_basis)
+    source = NumericCooSource(reduction, elements, problem.dim_in, check)
     if stream and source.nnz > STREAM_BLOCK_ENTRIES:  # as exact.py: small ones whole
+        # the residuals are found block by block as the file is written, and a basis
+        # that fails them is not renamed into place (``final_attributes``)
         return SolveResult(n_basis, coo=source, attrs=attrs)
     if source.nnz > MAX_UNSTREAMED_ENTRIES:
         raise TooLarge(f"{problem.spec}: its numeric basis has {source.nnz:.3g} entries, too "
                        f"many to hold in memory; write it to a file (intertwine basis, or "
                        f"api.compute_to_file)")
-    coo = _expand(reduction, coeff)
+    for lo in range(0, n_basis, check.step):
+        check.add(lo, elements.rows(lo, min(lo + check.step, n_basis)))
+    attrs.update(check.attributes())
+    coo = _expand(reduction, elements.tocsr())
     coo.row, coo.col = np.divmod(coo.row, problem.dim_in)
     return SolveResult(n_basis, coo=coo, attrs=attrs)
+
+
+def _check_rows(problem: Problem, reduction: Reduction) -> sp.csr_matrix:
+    """The reduced constraints of all the spec's generators, each distinct primitive row
+    once (V**6: 64,879 rows stand for 1.6 million), in float64."""
+    full = dedupe_rows(reduction.reduce(problem.constraint_matrix())).tocsr()
+    return full.astype(np.float64)
+
+
+class _Background:
+    """``fn(*args)`` in a thread while the ``with`` block runs; ``result()`` after it
+    (the thread's exception, if any, is raised there).  Leaving the block early (an
+    error, Ctrl-C) waits for the thread: nothing runs on behind the caller's back."""
+
+    def __init__(self, fn, *args):
+        import threading
+
+        self._value, self._error = None, None
+
+        def run():
+            try:
+                self._value = fn(*args)
+            except BaseException as exc:  # MemoryError, a bug: result() raises it
+                self._error = exc
+
+        self._thread = threading.Thread(target=run, name="intertwine-background",
+                                        daemon=True)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self._thread.join()
+
+    def result(self):
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+
+class ResidualCheck:
+    """Every element's residual, max |M c_k| over the distinct constraint rows of all the
+    spec's generators (as ``numeric.py`` records it), gathered block by block of
+    elements; ``attributes()`` judges them once all are in."""
+
+    def __init__(self, rows: sp.csr_matrix, n_basis: int):
+        self.rows = rows
+        self.residuals = np.zeros(n_basis)
+        self.done = np.zeros(n_basis, bool)
+        # the product of a block is (constraint rows, elements): about 4 million entries
+        self.step = max(1, 4 * 10**6 // max(rows.shape[0], 1))
+        # |M c| / |c|_inf is at most the largest row sum of |M|
+        self.scale = float(abs(rows).sum(axis=1).max()) if rows.nnz else 1.0
+
+    def add(self, lo: int, dense: np.ndarray) -> None:
+        """The residuals of elements lo, lo + 1, ...: the rows of ``dense`` (orbit
+        coordinates)."""
+        for start in range(0, len(dense), self.step):
+            part = dense[start:start + self.step]
+            if self.rows.nnz:
+                product = self.rows @ part.T
+                self.residuals[lo + start:lo + start + len(part)] = \
+                    np.abs(product).max(axis=0, initial=0.0)
+            self.done[lo + start:lo + start + len(part)] = True
+
+    def attributes(self) -> dict:
+        if not self.done.all():
+            raise AssertionError("residuals missing: not every element was checked")
+        worst = float(self.residuals.max(initial=0.0))
+        if worst > MAX_RELATIVE_RESIDUAL * max(self.scale, 1.0):
+            raise NotClearCut(f"the orthonormalised basis misses the constraints by "
+                              f"{worst:.3g}")
+        attrs = {"numeric_max_residual": worst}
+        if len(self.residuals) <= MAX_RESIDUAL_ATTRIBUTE:
+            attrs["numeric_residuals"] = self.residuals
+        return attrs
 
 
 def _check_dense_sizes(problem: Problem, labels: np.ndarray, n_parts: int,
@@ -156,7 +228,7 @@ def _cholesky(gram: np.ndarray) -> np.ndarray:
 
 
 def _orthonormal(rref: Coo, n_basis: int, unknowns: int, labels: np.ndarray, n_parts: int,
-                 sizes: np.ndarray) -> sp.csr_matrix:
+                 sizes: np.ndarray) -> OrthonormalElements:
     """The Gram-Schmidt basis, in orbit coordinates: (n_basis, unknowns), element by row.
 
     The RREF's components have disjoint supports (each element lies in the component of
@@ -167,47 +239,86 @@ def _orthonormal(rref: Coo, n_basis: int, unknowns: int, labels: np.ndarray, n_p
     value = np.asarray(rref.value, np.float64)
     part = labels[col]
     lone = np.flatnonzero(part < 0)  # lone unknowns: elements of one orbit, normalised
-    rows = [(index[lone], np.ones(len(lone), np.int64), col[lone], 1.0 / scale[col[lone]])]
     order = np.argsort(part, kind="stable")
     bounds = np.searchsorted(part[order], np.arange(n_parts + 1))
+    components = []
     for k in range(n_parts):
         at = order[bounds[k]:bounds[k + 1]]
         if len(at):
-            rows.append(_component(index[at], col[at], value[at], scale, n_basis, unknowns))
-    elements, counts, indices, data = (np.concatenate(a) for a in zip(*rows))
-    if len(elements) > 1 and not np.all(elements[1:] > elements[:-1]):  # interleaved
-        by_element = np.argsort(elements, kind="stable")
-        starts = np.cumsum(counts) - counts
-        take = _ranges(starts[by_element], counts[by_element])
-        elements, counts = elements[by_element], counts[by_element]
-        indices, data = indices[take], data[take]
-    if not np.array_equal(elements, np.arange(n_basis)):
-        raise AssertionError("the RREF's elements do not fall into the components")
-    indptr = np.concatenate([[0], np.cumsum(counts)])
-    coeff = sp.csr_matrix((data, indices, indptr), shape=(n_basis, unknowns))
-    coeff.has_sorted_indices = True  # each row's unknowns come in increasing order
-    return coeff
+            components.append(_component(index[at], col[at], value[at], scale, n_basis,
+                                         unknowns))
+    return OrthonormalElements((n_basis, unknowns), components,
+                               (index[lone], col[lone], 1.0 / scale[col[lone]]))
 
 
 def _component(index, col, value, scale, n_basis: int, unknowns: int):
-    """One component's orthonormal elements: (elements, entries per element, unknowns,
-    values), element by element, unknowns increasing."""
+    """One component's orthonormal elements: (elements, unknowns, dense values in orbit
+    coordinates: element by row), both increasing."""
     elements, e = _numbering(index, n_basis)
     columns, c = _numbering(col, unknowns)
     a = np.zeros((len(elements), len(columns)))
     a[e, c] = value * scale[col]
     del e, c
     cholesky_qr2(a)
-    a *= 1.0 / scale[columns]
-    keep = a >= ZERO  # |a| >= ZERO without a temporary the size of a (V**6: 750 MB)
-    keep |= a <= -ZERO
-    counts = keep.sum(axis=1)
-    flat = np.flatnonzero(keep)
-    del keep
-    data = a.ravel()[flat]
-    del a
-    flat -= np.repeat(np.arange(len(elements)) * len(columns), counts)
-    return elements, counts, columns.astype(np.int32)[flat], data
+    unscale = 1.0 / scale[columns]
+    for lo in range(0, len(a), 256):  # in bands: no temporary the size of a (V**6: 750 MB)
+        band = a[lo:lo + 256]
+        band *= unscale
+        band[np.abs(band) < ZERO] = 0.0
+    return elements, columns, a
+
+
+class OrthonormalElements:
+    """The orthonormal basis in orbit coordinates, shape (n_basis, unknowns), held as
+    Gram-Schmidt leaves it: each component's elements as one dense matrix (it fills them
+    in: ``V**6`` 87%), and the lone unknowns' elements as one scaled orbit each.  Blocks
+    of elements come out as dense rows, without a sparse copy of the whole."""
+
+    def __init__(self, shape: tuple[int, int], components: list, lone: tuple):
+        self.shape = shape
+        self.components = components  # (elements, unknowns, dense), both increasing
+        order = np.argsort(lone[0], kind="stable")
+        self.lone = tuple(np.asarray(a)[order] for a in lone)  # (elements, unknowns, values)
+        numbered = np.concatenate([self.lone[0]] + [c[0] for c in components])
+        if not np.array_equal(np.sort(numbered), np.arange(shape[0])):
+            raise AssertionError("the RREF's elements do not fall into the components")
+
+    def rows(self, lo: int, hi: int) -> np.ndarray:
+        """Elements lo..hi-1 as dense rows (a view where they lie in one component that
+        spans every unknown)."""
+        out = None
+        for elements, columns, dense in self.components:
+            first, last = np.searchsorted(elements, (lo, hi))
+            if first == last:
+                continue
+            if last - first == hi - lo and len(columns) == self.shape[1]:
+                return dense[first:last]  # all of them, over all unknowns
+            if out is None:
+                out = np.zeros((hi - lo, self.shape[1]))
+            out[np.ix_(elements[first:last] - lo, columns)] = dense[first:last]
+        if out is None:
+            out = np.zeros((hi - lo, self.shape[1]))
+        elements, columns, values = self.lone
+        first, last = np.searchsorted(elements, (lo, hi))
+        out[elements[first:last] - lo, columns[first:last]] = values[first:last]
+        return out
+
+    def entries(self, sizes: np.ndarray) -> np.ndarray:
+        """Each element's entries of W: the sizes of the orbits it holds."""
+        out = np.zeros(self.shape[0], np.int64)
+        elements, columns, _ = self.lone
+        out[elements] = sizes[columns]
+        for elements, columns, dense in self.components:
+            weights = sizes[columns].astype(np.float64)  # exact: sums stay below 2**53
+            for lo in range(0, len(dense), 256):
+                out[elements[lo:lo + 256]] = np.rint(
+                    (dense[lo:lo + 256] != 0) @ weights).astype(np.int64)
+        return out
+
+    def tocsr(self, lo: int = 0, hi: int | None = None) -> sp.csr_matrix:
+        """Elements lo..hi-1 as a sparse matrix (small results, sparse blocks)."""
+        hi = self.shape[0] if hi is None else hi
+        return sp.csr_matrix(self.rows(lo, hi))
 
 
 def _numbering(values: np.ndarray, size: int):
@@ -219,12 +330,6 @@ def _numbering(values: np.ndarray, size: int):
     seen[values] = True
     number = np.cumsum(seen) - 1
     return np.flatnonzero(seen), number[values]
-
-
-def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """starts[0] .. starts[0] + counts[0] - 1, then the same for each following range."""
-    shift = np.repeat(starts - (np.cumsum(counts) - counts), counts)
-    return np.arange(int(counts.sum())) + shift
 
 
 #: W entries per block of a streamed result
@@ -245,21 +350,23 @@ class _UsedPositions:
 
 
 class NumericCooSource:
-    """The coo entries of W of an orthonormal basis in orbit coordinates (``coeff``),
+    """The coo entries of W of an orthonormal basis in orbit coordinates (``elements``),
     block by block, in the order of the whole array: by element, then position.
 
     A block of elements that is dense over the orbits (Gram-Schmidt fills them in) is
     expanded by one gather over all positions, in position order; a sparse one by
-    ``Reduction.expand``."""
+    ``Reduction.expand``.  With a ``check``, each block's residuals are found as it is
+    expanded (on the writer's helper thread, while the disk is busy), and
+    ``final_attributes`` judges them: the writer calls it before it renames the file."""
 
     exact = False
     numerator_dtype = None
 
-    def __init__(self, reduction: Reduction, coeff: sp.csr_matrix, dim_in: int):
-        self.reduction, self.coeff, self.dim_in = reduction, coeff, dim_in
-        sizes = sp.csr_matrix((reduction.sizes()[coeff.indices], coeff.indices,
-                               coeff.indptr), shape=coeff.shape)
-        entries = np.asarray(sizes.sum(axis=1)).ravel()  # W entries of each element
+    def __init__(self, reduction: Reduction, elements: OrthonormalElements, dim_in: int,
+                 check: ResidualCheck | None = None):
+        self.reduction, self.elements, self.dim_in = reduction, elements, dim_in
+        self.check = check
+        entries = elements.entries(reduction.sizes())  # W entries of each element
         self._before = np.concatenate([[0], np.cumsum(entries)])
         self.nnz = int(self._before[-1])
 
@@ -267,25 +374,33 @@ class NumericCooSource:
         return self.nnz
 
     def blocks(self, entries: int = STREAM_BLOCK_ENTRIES):
-        n = self.coeff.shape[0]
+        n = self.elements.shape[0]
         used = _UsedPositions(self.reduction, self.dim_in)
         lo = 0
         while lo < n:
             hi = int(np.searchsorted(self._before, self._before[lo] + entries, "right")) - 1
             hi = min(max(hi, lo + 1), n)
             count = int(self._before[hi] - self._before[lo])
+            rows = self.elements.rows(lo, hi)
+            if self.check is not None:
+                self.check.add(lo, rows)
             if 4 * count >= (hi - lo) * len(used.orbit):
-                yield self._dense_block(lo, hi, used)
+                yield self._dense_block(lo, hi, rows, used)
             else:
-                yield self._sparse_block(lo, hi)
+                yield self._sparse_block(lo, sp.csr_matrix(rows))
             lo = hi
 
-    def _dense_block(self, lo: int, hi: int, used: _UsedPositions) -> Coo:
+    def final_attributes(self) -> dict:
+        """The residual attributes, once every block has been expanded; raises
+        ``NotClearCut`` if the basis misses the constraints."""
+        return {} if self.check is None else self.check.attributes()
+
+    def _dense_block(self, lo: int, hi: int, rows: np.ndarray, used: _UsedPositions) -> Coo:
         """A block of elements over all used positions at once: a gather of their orbit
         coefficients, then the nonzeros in position order.  Rows and columns are looked
         up per position (a gather) rather than divided out (``V**6``: 0.16 s a block of
         8 million entries instead of 0.4 s)."""
-        values = np.take(self.coeff[lo:hi].toarray(), used.orbit, axis=1)
+        values = np.take(rows, used.orbit, axis=1)
         values *= used.sign
         keep = values != 0
         counts = keep.sum(axis=1)
@@ -297,8 +412,8 @@ class NumericCooSource:
         index = np.repeat(np.arange(lo, hi, dtype=used.row.dtype), counts)
         return Coo(index, used.row[flat], used.col[flat], value)
 
-    def _sparse_block(self, lo: int, hi: int) -> Coo:
-        coo = _expand(self.reduction, self.coeff[lo:hi])
+    def _sparse_block(self, lo: int, coeff: sp.csr_matrix) -> Coo:
+        coo = _expand(self.reduction, coeff)
         coo.index += lo
         coo.row, coo.col = np.divmod(coo.row, self.dim_in)
         return coo
