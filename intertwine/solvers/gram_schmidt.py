@@ -13,12 +13,14 @@ the matrices are rational that RREF is exactly computable (``exact.py``: 9 s for
    rows as Cholesky QR twice: R = chol(A A^T), A <- R^-T A.  One pass loses
    orthogonality like cond(A)^2 * eps (4e-11 for ``V**6``, cond 1.2e4); the second
    brings it to rounding (2e-15).  R's positive diagonal makes it *the* Gram-Schmidt;
-3. every element's residual under all the spec's generators, as ``numeric.py`` records
+3. the orthonormal elements stay dense over their component (81 million orbit entries
+   for ``V**6``, :class:`OrthonormalElements`) and are expanded to W block by block
+   (487 million entries of W, a 9.7 GB file) while they are written
+   (:class:`NumericCooSource`);
+4. every element's residual under all the spec's generators, as ``numeric.py`` records
    it (over the distinct primitive constraint rows: the full reduced matrix of ``V**6``
-   repeats its 64,879 rows 25 times);
-4. the orthonormal elements, dense over the component (81 million orbit entries for
-   ``V**6``, 487 million entries of W, a 9.7 GB file), are expanded to W block by block
-   while they are written (:class:`NumericCooSource`).
+   repeats its 64,879 rows 25 times), found block by block as the blocks are expanded
+   (:class:`ResidualCheck`), and judged before the file is renamed into place.
 
 Components that are small enough go the same way: one definition, one code path for
 the whole problem.  The results agree with the eigen route to rounding (tested).
@@ -35,7 +37,8 @@ from .numeric import MAX_RELATIVE_RESIDUAL, MAX_RESIDUAL_ATTRIBUTE, NotClearCut,
 from .reduce import Reduction, dedupe_rows
 from .result import SolveResult
 
-__all__ = ["solve_from_rref", "NumericCooSource", "MAX_DENSE_ENTRIES", "cholesky_qr2"]
+__all__ = ["solve_from_rref", "NumericCooSource", "OrthonormalElements", "ResidualCheck",
+           "MAX_DENSE_ENTRIES", "cholesky_qr2"]
 
 #: a component's elements x unknowns as a dense float64 matrix (three are alive at the
 #: peak): V**6 has 4,213 x 22,144 = 93 million (0.75 GB)
