@@ -178,6 +178,28 @@ def test_a_basis_that_misses_its_residual_bound_is_not_written(tmp_path, monkeyp
     assert path.read_bytes() == b"old" and sorted(tmp_path.iterdir()) == [path]
 
 
+@pytest.mark.parametrize("entries", [50, 400, 10**6])
+def test_blocks_of_sparse_elements_are_never_made_dense(entries, monkeypatch):
+    """1,680 lone orbits (the 40 x 40 trivial block) and one component of 31 unknowns:
+    a block of lone elements must stay sparse.  Dense rows are asked for only where the
+    elements fill the positions, so their size is bounded by the block's entries."""
+    monkeypatch.setattr(gram_schmidt, "STREAM_BLOCK_ENTRIES", 0)
+    p = Problem.from_spec("SO(3): V**3 + 40*1 -> V**3 + 40*1")
+    source = solve_numeric(p, max_dense=1, stream=True).coo
+    elements = source.elements
+    assert len(elements.lone[0]) == 1680
+    asked = []
+    real = gram_schmidt.OrthonormalElements.rows
+    monkeypatch.setattr(gram_schmidt.OrthonormalElements, "rows",
+                        lambda self, lo, hi: asked.append((hi - lo) * self.shape[1])
+                        or real(self, lo, hi))
+    blocks = list(source.blocks(entries))
+    largest_element = int(np.diff(source._before).max())
+    assert max(asked, default=0) <= 4 * (entries + largest_element)
+    assert sum(len(b.value) for b in blocks) == source.nnz
+    assert source.final_attributes()["numeric_max_residual"] < 1e-12
+
+
 @settings(max_examples=30, deadline=None)
 @given(st.sampled_from(["SO(3): V**2 + V -> V**3 + 1", "O(3): V**2 -> 1 + V**2",
                         "SO(3): V + V**2 -> V + V**2"]), st.data())

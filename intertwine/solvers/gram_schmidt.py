@@ -77,10 +77,10 @@ def solve_from_rref(problem: Problem, reduction: Reduction, labels: np.ndarray,
         raise TooLarge(f"{problem.spec}: its numeric basis has {source.nnz:.3g} entries, too "
                        f"many to hold in memory; write it to a file (intertwine basis, or "
                        f"api.compute_to_file)")
-    for lo in range(0, n_basis, check.step):
-        check.add(lo, elements.rows(lo, min(lo + check.step, n_basis)))
+    coeff = elements.tocsr()  # at most MAX_UNSTREAMED_ENTRIES entries
+    check.add(0, coeff)
     attrs.update(check.attributes())
-    coo = _expand(reduction, elements.tocsr())
+    coo = _expand(reduction, coeff)
     coo.row, coo.col = np.divmod(coo.row, problem.dim_in)
     return SolveResult(n_basis, coo=coo, attrs=attrs)
 
@@ -139,16 +139,19 @@ class ResidualCheck:
         # |M c| / |c|_inf is at most the largest row sum of |M|
         self.scale = float(abs(rows).sum(axis=1).max()) if rows.nnz else 1.0
 
-    def add(self, lo: int, dense: np.ndarray) -> None:
-        """The residuals of elements lo, lo + 1, ...: the rows of ``dense`` (orbit
-        coordinates)."""
-        for start in range(0, len(dense), self.step):
-            part = dense[start:start + self.step]
+    def add(self, lo: int, block: np.ndarray | sp.csr_matrix) -> None:
+        """The residuals of elements lo, lo + 1, ...: the rows of ``block`` (orbit
+        coordinates; dense where the elements fill their orbits, else sparse)."""
+        for start in range(0, block.shape[0], self.step):
+            part = block[start:start + self.step]
+            at = slice(lo + start, lo + start + part.shape[0])
             if self.rows.nnz:
                 product = self.rows @ part.T
-                self.residuals[lo + start:lo + start + len(part)] = \
-                    np.abs(product).max(axis=0, initial=0.0)
-            self.done[lo + start:lo + start + len(part)] = True
+                if sp.issparse(product):
+                    self.residuals[at] = abs(product).max(axis=0).toarray().ravel()
+                else:
+                    self.residuals[at] = np.abs(product).max(axis=0, initial=0.0)
+            self.done[at] = True
 
     def attributes(self) -> dict:
         if not self.done.all():
@@ -319,9 +322,29 @@ class OrthonormalElements:
         return out
 
     def tocsr(self, lo: int = 0, hi: int | None = None) -> sp.csr_matrix:
-        """Elements lo..hi-1 as a sparse matrix (small results, sparse blocks)."""
+        """Elements lo..hi-1 as a sparse matrix (small results, sparse blocks), never
+        dense over all unknowns: a block of many sparse elements (lone orbits, say) would
+        be far larger so."""
         hi = self.shape[0] if hi is None else hi
-        return sp.csr_matrix(self.rows(lo, hi))
+        rows, cols, values = [], [], []
+        for elements, columns, dense in self.components:
+            first, last = np.searchsorted(elements, (lo, hi))
+            for a in range(first, last, 256):
+                band = dense[a:min(a + 256, last)]
+                r, c = np.nonzero(band)
+                rows.append(elements[a:a + len(band)][r] - lo)
+                cols.append(columns[c])
+                values.append(band[r, c])
+        elements, columns, lone_values = self.lone
+        first, last = np.searchsorted(elements, (lo, hi))
+        rows.append(elements[first:last] - lo)
+        cols.append(columns[first:last])
+        values.append(lone_values[first:last])
+        out = sp.csr_matrix((np.concatenate(values), (np.concatenate(rows),
+                                                      np.concatenate(cols))),
+                            shape=(hi - lo, self.shape[1]))
+        out.sort_indices()
+        return out
 
 
 def _numbering(values: np.ndarray, size: int):
@@ -384,13 +407,15 @@ class NumericCooSource:
             hi = int(np.searchsorted(self._before, self._before[lo] + entries, "right")) - 1
             hi = min(max(hi, lo + 1), n)
             count = int(self._before[hi] - self._before[lo])
-            rows = self.elements.rows(lo, hi)
+            # dense rows only where the elements fill the positions: their size is then
+            # at most 4 count (unknowns <= positions); a block of many sparse elements
+            # (lone orbits, say) goes sparse
+            dense = 4 * count >= (hi - lo) * len(used.orbit)
+            rows = self.elements.rows(lo, hi) if dense else self.elements.tocsr(lo, hi)
             if self.check is not None:
                 self.check.add(lo, rows)
-            if 4 * count >= (hi - lo) * len(used.orbit):
-                yield self._dense_block(lo, hi, rows, used)
-            else:
-                yield self._sparse_block(lo, sp.csr_matrix(rows))
+            yield self._dense_block(lo, hi, rows, used) if dense else \
+                self._sparse_block(lo, rows)
             lo = hi
 
     def final_attributes(self) -> dict:
