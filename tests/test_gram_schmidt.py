@@ -208,14 +208,9 @@ def test_rows_of_any_cut_are_the_rows_of_the_whole(text, data):
     unknowns, one component alone) is that range of the whole; and the whole is
     orthonormal in the isometric coordinates."""
     p = Problem.from_spec(text)
-    source = solve_numeric(p, max_dense=1, stream=True).coo
-    if not isinstance(source, NumericCooSource):  # small: expanded whole; rebuild it
-        monkey = pytest.MonkeyPatch()
-        monkey.setattr(gram_schmidt, "STREAM_BLOCK_ENTRIES", 0)
-        try:
-            source = solve_numeric(p, max_dense=1, stream=True).coo
-        finally:
-            monkey.undo()
+    with pytest.MonkeyPatch.context() as patch:  # (hypothesis: no function fixtures)
+        patch.setattr(gram_schmidt, "STREAM_BLOCK_ENTRIES", 0)  # a source, not expanded
+        source = solve_numeric(p, max_dense=1, stream=True).coo
     elements = source.elements
     n = elements.shape[0]
     whole = np.array(elements.rows(0, n))

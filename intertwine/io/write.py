@@ -441,7 +441,11 @@ def _write_attributes(f: h5py.File, basis: Basis) -> None:
     }
     for key, value in required.items():
         f.attrs[key] = value
-    for key, value in basis.attrs.items():
+    _write_extra_attributes(f, basis.attrs)
+
+
+def _write_extra_attributes(f: h5py.File, attrs: dict) -> None:
+    for key, value in attrs.items():
         if key not in REQUIRED:  # extras never override the contract's attributes
             f.attrs[key] = np.bool_(value) if isinstance(value, bool) else value
 
@@ -589,9 +593,8 @@ def _write_coo_source(group: h5py.Group, source, compression, basis: Basis) -> N
     final = getattr(source, "final_attributes", None)
     if final is not None:
         attrs = final()
-        _extra_attributes(attrs)
-        for key, value in attrs.items():
-            group.file.attrs[key] = value
+        _extra_attributes(attrs)  # checked as the basis' own attributes were
+        _write_extra_attributes(group.file, attrs)
 
 
 def _write_generators(group: h5py.Group, coos: dict, compression, dims: dict) -> None:
