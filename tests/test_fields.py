@@ -24,22 +24,9 @@ from tests.reference_finite import Factor, all_elements, hom_dimension, rho, tex
 
 #: (name, n) of the groups drawn; kept small so the reference stays quick
 GROUPS = [("C", 1), ("C", 2), ("C", 3), ("C", 4), ("C", 5), ("C", 6), ("C", 8), ("D", 1),
-          ("D", 2), ("D", 3), ("D", 4), ("D", 5), ("D", 6), ("S", 3), ("A", 4)]
+          ("D", 2), ("D", 3), ("D", 4), ("D", 5), ("D", 6), ("S", 3), ("A", 4), ("Octa", None),
+          ("FullOcta", None)]
 MAX_DIM = 48
-
-
-def _speaks(spec: str) -> bool:
-    """Whether this version parses a spec (groups and constructors that came later)."""
-    try:
-        intertwine.dim(spec)
-    except ValueError:
-        return False
-    return True
-
-
-CUBES = [(name, None) for name in ("Octa", "FullOcta") if _speaks(f"{name}: V -> V")]
-GROUPS += CUBES
-SYM_ALT = _speaks("C(3): sym(V, 2) -> alt(V, 2)")
 
 
 @cache
@@ -105,7 +92,7 @@ def trees(draw, factors: list[Factor], depth: int = 2):
         options += leaves(factors, i)
     if depth == 0 or draw(st.integers(0, 2)) == 0:
         return draw(st.sampled_from(options))
-    ops = ["dual", "sum", "tensor", "tensor", "power"] + (["sym", "alt"] if SYM_ALT else [])
+    ops = ["dual", "sum", "tensor", "tensor", "power", "sym", "alt"]
     op = draw(st.sampled_from(ops))
     if op == "dual":
         return ("dual", draw(trees(factors, depth - 1)))
@@ -387,7 +374,6 @@ def test_dim_of_large_groups_by_characters(spec, n):
     assert intertwine.dim(spec) == n
 
 
-@pytest.mark.skipif(not CUBES, reason="Octa and FullOcta come with the redesign branch")
 @pytest.mark.parametrize("spec, tree_in, tree_out", [
     ("Octa: 1 -> V * Grid(3)", ("triv", 1), ("tensor", ("V", 0), ("grid", 3, 0))),
     ("FullOcta: 1 -> V * Grid(5)", ("triv", 1), ("tensor", ("V", 0), ("grid", 5, 0))),
