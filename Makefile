@@ -20,9 +20,12 @@ $(STAMP): $(BASE)
 	$(BIN)/python -m pip install --quiet -e '.[test]' 'jax[cpu]==0.10.2'
 	@# PyTorch, for intertwine.torch's tests, only where a CPU build lies on local
 	@# disk (never a multi-GB CUDA download); elsewhere those tests are skipped.
+	@# e3nn, the reference for SO(3)/O(3) irreps in the tests, depends on torch: it goes in
+	@# after the CPU build, so that pip finds torch satisfied and fetches no CUDA build.
 	$(BIN)/python -m pip install --quiet --no-index --no-deps torch==2.13.0 2>/dev/null \
 	  && $(BIN)/python -m pip install --quiet torch==2.13.0 \
-	  || echo "note: no local CPU build of torch 2.13.0; the PyTorch tests are skipped"
+	  && $(BIN)/python -m pip install --quiet e3nn==0.6.0 \
+	  || echo "note: no local CPU build of torch 2.13.0; the PyTorch and e3nn tests are skipped"
 	touch $(STAMP)
 
 test: $(STAMP)
