@@ -30,20 +30,75 @@ Examples:
 """
 
 
-GRAMMAR = """
-\b
-Spec grammar:  GROUP: REP_IN -> REP_OUT   (spaces optional; → and × work as -> and x)
-  GROUP  S(n)  A(n)  C(n) or Z(n)  D(n)  Perm(n; (0 1 2)(3 4), ...)  SO(n)  O(n)
-         SO(1,3)  O(1,3)  Sp(n)  GL(n)  SL(n);  products G x H x ...
-  REP    V, V[i]: the defining representation (of factor i);  1 (k alone: k*1);
-         det, det[i];  dual(R);  R + Q (sum);  R * Q (tensor);  R**k (power);
-         k*R (k copies);  ( ... ).   ** binds tighter than *, * tighter than +.
+WORKED_EXAMPLE = """
 \b
 Worked example:  intertwine dim "S(3) x S(4): V[0]*V[1] -> V[0]*V[1]"
   S(3) x S(4) permutes the rows and the columns of a 3x4 matrix; V[0]*V[1] is that
   matrix flattened row by row (dimension 12), so W is 12x12 and commutes with both
   permutations: Hartford et al.'s exchangeable layer, 4 basis elements.
 """
+
+#: the operators of representation expressions (the parser's own, not constructors)
+OPERATORS = (("1, k", "trivial, dimension 1 (an integer k alone: k*1)"),
+             ("R + Q", "direct sum (R's coordinates first)"),
+             ("R * Q", "tensor product (row-major, as numpy.kron)"),
+             ("R**k", "k-th tensor power (R**0 is 1)"),
+             ("k*R", "k copies of R (copy-major)"),
+             ("( ... )", "grouping"))
+
+
+def _group_usage(family) -> str:
+    if family.usage:
+        return family.usage
+    if family.syntax == "cycles":
+        return f"{family.name}(n; (0 1 2)(3 4), ...)"
+    return " or ".join(f"{name}(n)" for name in family.names)
+
+
+def _rep_usage(rep) -> str:
+    if rep.usage:
+        return rep.usage
+    return f"{rep.name}, {rep.name}[i]" if rep.syntax == "atom" else f"{rep.name}(R)"
+
+
+def _first_line(cls) -> str:
+    return (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else ""
+
+
+def grammar() -> str:
+    """The spec grammar of ``intertwine --help``, listed from the registries of group
+    families and representation constructors, so that it names every one of them."""
+    from .groups import FAMILIES
+    from .reps import CONSTRUCTORS, load_all
+
+    load_all()
+    families = sorted({id(f): f for f in FAMILIES.values()}.values(),
+                      key=lambda f: not f.finite)  # stable: finite groups first
+    groups = [(_group_usage(f), f.summary or _first_line(type(f))) for f in families]
+    reps = [*OPERATORS, *((_rep_usage(c), c.summary or _first_line(c))
+                          for c in CONSTRUCTORS.values())]
+    width = max(len(usage) for usage, _ in groups + reps) + 2
+    groups, reps = ([f"  {usage:<{width}}{summary}" for usage, summary in rows]
+                    for rows in (groups, reps))
+    return "\n".join([
+        "", "\b", "Spec grammar:  GROUP: REP_IN -> REP_OUT   (spaces optional; \u2192, \u00d7 for "
+        "->, x)", "", "\b",
+        "GROUP: one of these, or a product G x H x ... (V[i], det[i]: factor i's)", *groups,
+        "", "\b", "REP: ** binds tighter than *, * tighter than +", *reps, ""]) + WORKED_EXAMPLE
+
+
+class GrammarGroup(click.Group):
+    """The command group whose epilog (the grammar and the examples) is put together
+    when help is shown: importing every representation module costs milliseconds that
+    the commands themselves do not spend."""
+
+    @property
+    def epilog(self) -> str:
+        return grammar() + EXAMPLES
+
+    @epilog.setter
+    def epilog(self, value) -> None:  # click.Command.__init__ assigns it
+        pass
 
 
 class UsageProblem(click.ClickException):
@@ -62,7 +117,7 @@ def usage_errors():
         raise UsageProblem(str(e)) from None
 
 
-@click.group(epilog=GRAMMAR + EXAMPLES)
+@click.group(cls=GrammarGroup)
 @click.version_option(__version__, prog_name="intertwine")
 def cli():
     """Bases of equivariant linear maps (intertwiners), stored as HDF5 files.

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -219,6 +220,19 @@ def test_help_shows_the_spec_grammar_with_a_worked_example():
     example = text.split("Worked example:")[1].split('"')[1]
     code, out = run("dim", example)  # the worked example is a spec that works, as told
     assert code == 0 and out.strip() == "4" and "4 basis elements" in text
+
+
+def test_help_lists_every_registered_group_and_representation():
+    from intertwine.groups import FAMILIES
+    from intertwine.reps import CONSTRUCTORS, load_all
+
+    load_all()
+    code, text = run("--help")
+    grammar = text.split("Spec grammar:")[1].split("Worked example:")[0]
+    assert code == 0 and {"Octa", "FullOcta", "reg", "irr", "Grid", "sym", "alt"} <= set(
+        CONSTRUCTORS) | set(FAMILIES)
+    for name in [*FAMILIES, *CONSTRUCTORS]:
+        assert re.search(rf"(^|[\s,(]){re.escape(name)}([\s,(\[]|$)", grammar, re.M), name
 
 
 def test_make_bases_installs_no_torch():

@@ -125,8 +125,10 @@ class GroupFamily(ABC):
     #: keep discrete generators that act on V as the identity (they may move other
     #: representations: D(1)'s and D(2)'s reflection)
     keeps_trivial_generators: bool = False
-    #: one-line description for error messages and the README
+    #: one-line description for error messages and ``intertwine --help``
     summary: str = ""
+    #: how a spec writes it, for ``intertwine --help`` (default ``NAME(n)``)
+    usage: str = ""
 
     @property
     def name(self) -> str:

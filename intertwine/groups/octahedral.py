@@ -35,6 +35,7 @@ INVERSION = _signed([0, 1, 2], [-1, -1, -1])
 class Octa(FiniteFamily):
     names = ("Octa",)
     summary = "rotations of the cube (order 24)"
+    usage = "Octa"
     generators = (QUARTER_Z, QUARTER_X)
     group_order = 24
 
@@ -56,5 +57,6 @@ class Octa(FiniteFamily):
 class FullOcta(Octa):
     names = ("FullOcta",)
     summary = "rotations and reflections of the cube (order 48)"
+    usage = "FullOcta"
     generators = (QUARTER_Z, QUARTER_X, INVERSION)
     group_order = 48

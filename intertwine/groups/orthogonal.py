@@ -77,6 +77,7 @@ class _Orthogonal(GroupFamily):
 class SpecialOrthogonal(_Orthogonal):
     names = ("SO",)
     summary = "rotations (SO(1,3): the proper orthochronous Lorentz group)"
+    usage = "SO(n), SO(1,3)"
 
 
 @register
@@ -84,3 +85,4 @@ class Orthogonal(_Orthogonal):
     names = ("O",)
     special = False
     summary = "rotations and reflections (O(1,3): the full Lorentz group)"
+    usage = "O(n), O(1,3)"

@@ -21,6 +21,7 @@ class Perm(FiniteFamily):
     names = ("Perm",)
     syntax = "cycles"
     summary = "permutation group from generators"
+    usage = "Perm(n; (0 1)(2 3), ...)"
 
     def format(self, f: Factor) -> str:
         gens = ", ".join("".join("(" + " ".join(map(str, c)) + ")" for c in g) or "()"

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 @register
 class Symplectic(GroupFamily):
     names = ("Sp",)
-    summary = "symplectic group"
+    summary = "symplectic group, on R^(2n)"
 
     def degree(self, f: Factor) -> int:
         return 2 * f.args[0]

@@ -25,6 +25,8 @@ from .sym import Sym
 @dataclass(frozen=True)
 class Alt(Sym):
     name = "alt"
+    usage = "alt(R, k)"
+    summary = "k-th exterior power (strictly increasing index tuples)"
     strict = True
 
     def count(self, d: int) -> int:

@@ -123,6 +123,10 @@ class Rep(ABC):
     #: the word in a spec (registered constructors only) and its syntax
     name: ClassVar[str] = ""
     syntax: ClassVar[str] = ""  # "atom" or "function"
+    #: for ``intertwine --help``: how a spec writes it (default ``NAME, NAME[i]`` for an
+    #: atom, ``NAME(R)`` for a function) and what it is, in one line
+    usage: ClassVar[str] = ""
+    summary: ClassVar[str] = ""
 
     def wrapped(self, level: int) -> str:
         s = str(self)

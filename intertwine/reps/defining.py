@@ -20,6 +20,8 @@ class Defining(FactorAtom):
     single: bool = field(default=True, compare=False, repr=False)
 
     name = "V"
+    usage = "V, V[i]"
+    summary = "the defining representation (of factor i)"
     syntax = "atom"
 
     def dimension(self, group) -> int:

@@ -20,6 +20,8 @@ class Det(FactorAtom):
     single: bool = field(default=True, compare=False, repr=False)
 
     name = "det"
+    usage = "det, det[i]"
+    summary = "g -> det(rho_V(g)): the sign, the pseudo-scalar"
     syntax = "atom"
 
     def dimension(self, group) -> int:

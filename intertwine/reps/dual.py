@@ -16,6 +16,8 @@ class Dual(Rep):
     rep: Rep
 
     name = "dual"
+    usage = "dual(R)"
+    summary = "the dual: g -> rho_R(g)^-T"
     syntax = "function"
 
     @classmethod

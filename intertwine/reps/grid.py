@@ -33,6 +33,8 @@ class Grid(FieldAtom):
     args: tuple[int, ...] = ()
 
     name = "Grid"
+    usage = "Grid(k), Grid(k)[i]"
+    summary = "k x k pixels (C(n), D(n): n = 1, 2, 4), k^3 voxels (Octa)"
     syntax = "atom"
 
     @property

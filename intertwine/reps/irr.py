@@ -29,6 +29,8 @@ class Irrep(FieldAtom):
     args: tuple[int, ...] = ()
 
     name = "irr"
+    usage = "irr(...), irr(...)[i]"
+    summary = "irreducibles: irr(k) of C(n), irr(j, k) of D(n)"
     syntax = "atom"
 
     @classmethod

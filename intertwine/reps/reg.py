@@ -32,6 +32,8 @@ class Regular(FieldAtom):
     args: tuple[int, ...] = ()
 
     name = "reg"
+    usage = "reg, reg[i]"
+    summary = "left regular representation of a finite group"
     syntax = "atom"
 
     @classmethod

@@ -250,6 +250,8 @@ class Sym(Rep):
     k: int
 
     name = "sym"
+    usage = "sym(R, k)"
+    summary = "k-th symmetric power (sorted index tuples)"
     syntax = "function"
     strict = False
 
