@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 BASE := $(VENV)/.installed-base
 
-.PHONY: test bases bench bench-cluster bench-emlp bench-escnn lint clean gallery
+.PHONY: test docs bases bench bench-cluster bench-emlp bench-escnn lint clean gallery
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,9 +28,15 @@ $(STAMP): $(BASE)
 	  || echo "note: no local CPU build of torch 2.13.0; the PyTorch and e3nn tests are skipped"
 	touch $(STAMP)
 
+# pytest builds the manual too (tests/test_docs.py: html with warnings as errors, and
+# its examples as doctests), so it cannot rot
 test: $(STAMP)
 	$(BIN)/ruff check intertwine tests examples
 	$(BIN)/python -m pytest
+
+# the manual, into docs/_build/html (warnings are errors; no network)
+docs: $(STAMP)
+	$(BIN)/sphinx-build -W -b html docs docs/_build/html
 
 bases: $(BASE)
 	$(BIN)/intertwine batch bases/catalog.toml --out-dir bases
@@ -43,11 +49,13 @@ bench: $(STAMP)
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/verify_bench.py
 	$(BIN)/python bench/exact.py
-	$(BIN)/python bench/anyn.py
+	$(BIN)/python bench/anyn.py --json bench/anyn.json
+	$(BIN)/python bench/results.py
 
 # batch --dask on a LocalCluster and --shard, against a local run (issue 14): ratios
 bench-cluster: $(STAMP)
 	$(BIN)/python bench/cluster.py
+	$(BIN)/python bench/results.py
 
 # Side by side with EMLP (issue 6). EMLP and jax (~900 MB) live in their own venv, never in
 # `make test`; the pins are the versions this comparison was run with (six: objax imports it

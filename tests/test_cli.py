@@ -243,21 +243,21 @@ def test_make_bases_installs_no_torch():
     assert "intertwine batch" in p.stdout and "torch" not in p.stdout and "[test]" not in p.stdout
 
 
-def _readme() -> str:
+def _manual(page: str) -> str:
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    with open(os.path.join(root, "README.rst"), encoding="utf-8") as f:
+    with open(os.path.join(root, "docs", page), encoding="utf-8") as f:
         return f.read()
 
 
-def test_the_readme_example_with_arrow_and_times_works():
-    example = _readme().split("(``S(3) × S(4)")[1].split("``")[0]  # the spec it shows
+def test_the_manuals_example_with_arrow_and_times_works():
+    example = _manual("specs.rst").split("(``S(3) × S(4)")[1].split("``")[0]  # its spec
     assert "→" in example
     code, out = run("dim", "S(3) × S(4)" + example)
     assert code == 0 and out.strip() == "4"
 
 
-def test_shell_completion_as_the_readme_says():
-    assert "_INTERTWINE_COMPLETE=bash_source intertwine" in _readme()
+def test_shell_completion_as_the_manual_says():
+    assert "_INTERTWINE_COMPLETE=bash_source intertwine" in _manual("commands.rst")
     p = subprocess.run([sys.executable, "-m", "intertwine"], capture_output=True, text=True,
                        env=dict(os.environ, _INTERTWINE_COMPLETE="bash_source"), timeout=60)
     assert p.returncode == 0 and "complete" in p.stdout and "_INTERTWINE_COMPLETE" in p.stdout

@@ -1,6 +1,7 @@
-"""README.rst's code is run as written: the reader function for other projects (against
-``Basis.sparse``/``dense``) and the models of "Build a model" with their claims (their
-``assert`` lines: equivariance, the 2-IGN's test error, the C4 CNN's accuracy)."""
+"""The manual's code is run as written: the reader function for other projects
+(docs/reading.rst, against ``Basis.sparse``/``dense``) and the models of "Build a model"
+(docs/layers.rst) with their claims (their ``assert`` lines: equivariance, the 2-IGN's
+test error, the C4 CNN's accuracy)."""
 
 import re
 from pathlib import Path
@@ -10,11 +11,11 @@ import pytest
 
 import intertwine
 
-README = Path(__file__).resolve().parent.parent / "README.rst"
+DOCS = Path(__file__).resolve().parent.parent / "docs"
 
 
-def section(title: str) -> str:
-    text = README.read_text()
+def section(title: str, page: str) -> str:
+    text = (DOCS / page).read_text()
     start = text.index(f"\n{title}\n{'=' * len(title)}\n")
     following = re.search(r"\n[^\n]+\n=+\n", text[start + len(title) + 2:])
     return text[start:start + len(title) + 2 + (following.start() if following else len(text))]
@@ -30,10 +31,10 @@ def python_blocks(text: str) -> list[str]:
 
 
 def test_the_reader_for_other_projects(tmp_path):
-    (code,) = python_blocks(section("Loading a basis"))
+    (code,) = python_blocks(section("Loading a basis", "reading.rst"))
     assert "import intertwine" not in code and len(code.splitlines()) <= 30
     namespace = {}
-    exec(compile(code, "README.rst:read_basis", "exec"), namespace)
+    exec(compile(code, "docs/reading.rst:read_basis", "exec"), namespace)
     read_basis = namespace["read_basis"]
     for spec, method in [("S(4): V**2 -> V", "auto"), ("O(3): V**2 -> V**2", "exact"),
                          ("SO(2): V**2 -> V**2", "numeric"), ("C(6): 2*1 -> V", "auto")]:
@@ -64,11 +65,11 @@ def test_files_describe_their_datasets(tmp_path):
 def test_build_a_model_examples_run_and_hold():
     torch = pytest.importorskip("torch")
     torch.set_num_threads(1)  # tiny tensors: threads only contend on a shared machine
-    blocks = python_blocks(section("Build a model"))
+    blocks = python_blocks(section("Build a model", "layers.rst"))
     assert len(blocks) == 4
     namespace = {}
     for i, code in enumerate(blocks):
-        exec(compile(code, f"README.rst:Build a model block {i}", "exec"), namespace)
+        exec(compile(code, f"docs/layers.rst:Build a model block {i}", "exec"), namespace)
     # the claims are the blocks' own asserts; these check that they measured something
     assert namespace["baseline"] > 2 * namespace["test_error"]
     assert sum(p.numel() for p in namespace["ign"][0].parameters()) == 15 * 8 + 8 * 2

@@ -15,7 +15,7 @@ __all__ = ["check_equivariance"]
 @torch.no_grad()
 def check_equivariance(layer, n_samples: int = 8, batch: int = 4, image_size: int | None = None,
                        seed: int = 0) -> float:
-    """max |layer(g x) - g layer(x)| over ``n_samples`` random group elements g and a
+    """max ``|layer(g x) - g layer(x)|`` over ``n_samples`` random group elements g and a
     batch of random inputs x (standard normal, the layer's dtype and device).
 
     Elements are products of random words in the generators stored in the layer's file

@@ -1,0 +1,187 @@
+"""Write bench/RESULTS.rst from the benchmarks' JSON output: never edit that file by hand.
+
+Reads the JSON files of ``bench/`` that exist (``make bench`` and the other bench targets
+write them; most are git-ignored, as they describe one machine) and writes one table per
+file, with the machine and the date each run recorded (the file's modification time
+where a script records no date).  Files that are missing are listed as not run, so the
+page always says what it is made of.
+
+Usage: python bench/results.py [--out bench/RESULTS.rst]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import math
+import subprocess
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+# (file, title, how it is made, columns: (header, key) where key is a row key or a function)
+SOURCES = [
+    ("results.json", "Writing bases: whole processes against the I/O floor",
+     "``make bench`` (``bench/run.py``): ``intertwine basis SPEC -o FILE`` as a whole "
+     "process against a process that imports numpy and h5py and writes arrays of the same "
+     "shapes (``floor``); ``ratio`` = cli / floor, best of several interleaved runs; "
+     "``mem`` = peak memory beyond a tiny run, per byte written.",
+     [("case", "case"), ("kind", "kind"), ("method", "method"), ("n_basis", "n_basis"),
+      ("entries", "entries"), ("cli s", "cli_s"), ("in-process s", "inproc_s"),
+      ("floor s", "floor_s"), ("ratio", "ratio"), ("peak MiB", "peak_mib"), ("mem", "mem"),
+      ("seconds", "seconds")]),
+    ("exact.json", "Exact and numeric solvers: start-up and large cases",
+     "``make bench`` (``bench/exact.py``): whole processes; wall seconds and peak memory.",
+     [("case", "case"), ("kind", "kind"), ("method", "method"), ("cli s", "cli_s"),
+      ("floor s", "floor_s"), ("ratio", "ratio"), ("seconds", "seconds"),
+      ("peak MiB", "peak_mib"), ("outcome", "outcome"), ("goal", "goal"),
+      ("verdict", "verdict")]),
+    ("continuous.json", "Continuous groups: the solvers one process per case",
+     "``python bench/continuous.py``: seconds and peak memory of one solve per process; "
+     "``variant`` names the route (``subgroup``: the finite-subgroup reduction, ``plain``: "
+     "without it, ``integer``: the pure-Python elimination).",
+     [("case", "case"), ("method", "method"), ("variant", "variant"), ("n_basis", "n_basis"),
+      ("unknowns", "unknowns"), ("seconds", "seconds"), ("peak MiB", "peak_mib")]),
+    ("anyn.json", "Layers for any n",
+     "``make bench`` (``bench/anyn.py``): the forward pass of an any-n ``S(n)`` layer, torch "
+     "CPU float32, batch 8, 16 channels in and out; ``per x.sum()`` = forward / (n_basis x "
+     "one ``x.sum()``).",
+     [("case", "case"), ("n_basis", "n_basis"), ("forward ms", lambda r: _ms(r, "anyn_s")),
+      ("x.sum() ms", lambda r: _ms(r, "sum_s")),
+      ("per x.sum()", lambda r: r["anyn_s"] / (r["n_basis"] * r["sum_s"])),
+      ("peak MB", "peak_mb"), ("input MB", "x_mb"),
+      ("pattern-driven ms", lambda r: _ms(r, "sparse_s"))]),
+    ("emlp_results.json", "Against EMLP",
+     "``make bench-emlp`` (``bench/emlp_compare.py``): EMLP's first and repeated basis "
+     "against ``intertwine basis`` as a whole process and ``intertwine.compute`` in "
+     "process.",
+     [("spec", "spec"), ("N EMLP", lambda r: (r.get("emlp") or {}).get("n")),
+      ("N ours", lambda r: (r.get("intertwine") or {}).get("n")),
+      ("same span", lambda r: (r.get("emlp") or {}).get("span")),
+      ("EMLP 1st s", lambda r: (r.get("emlp") or {}).get("first_s")),
+      ("EMLP again s", lambda r: (r.get("emlp") or {}).get("again_s")),
+      ("ours cli s", lambda r: (r.get("intertwine") or {}).get("cli_s")),
+      ("ours in-process s", lambda r: (r.get("intertwine") or {}).get("in_process_s")),
+      ("process / cli", "speedup_process_vs_cli"),
+      ("again / in-process", "speedup_again_vs_in_process")]),
+    ("escnn_results.json", "Against escnn",
+     "``make bench-escnn`` (``bench/escnn_compare.py``): ``R2Conv`` against "
+     "``EquivariantConv2d``: dimensions, span and equivariance error.",
+     [("group", "group"), ("fields", "fields"), ("k", "k"), ("dim escnn", "escnn_dim"),
+      ("dim ours", "intertwine_dim"),
+      ("span inside ours", lambda r: None if r.get("span_residual") is None
+       else r["span_residual"] < 1e-5),
+      ("err escnn", "escnn_error"), ("err ours", "intertwine_error"),
+      ("ours from file again s", "file_again_s"), ("ours from spec again s", "spec_again_s")]),
+]
+
+
+def _ms(row: dict, key: str):
+    return None if row.get(key) is None else row[key] * 1e3
+
+
+def _cell(value) -> str:
+    if value is None or value == "":
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ""
+        if 100 <= abs(value) < 1e7:
+            return f"{value:.0f}"
+        return f"{value:.3g}"
+    if isinstance(value, (dict, list)):
+        return ""
+    text = str(value).replace("\n", " ")
+    return f"``{text}``" if any(c in text for c in "*:`|_") else text
+
+
+def _rows(data) -> tuple[list[dict], dict]:
+    """The rows of a JSON file and what it says about its run."""
+    if isinstance(data, list):
+        return data, {}
+    meta = dict(data.get("machine") or data.get("meta") or {})
+    if "load" in data:
+        meta.setdefault("load", data["load"])
+    return list(data.get("rows") or []), meta
+
+
+def _recorded(path: Path) -> str:
+    """When a run that recorded no date was made: the date its file was committed, else
+    the file's modification time."""
+    try:
+        done = subprocess.run(["git", "log", "-1", "--format=%cs", "--", path.name],
+                              cwd=path.parent, capture_output=True, text=True, timeout=30)
+        if done.returncode == 0 and done.stdout.strip():
+            return f"{done.stdout.strip()} (the date the file was committed)"
+    except (OSError, subprocess.SubprocessError):
+        pass
+    stamp = datetime.datetime.fromtimestamp(path.stat().st_mtime, datetime.UTC)
+    return f"{stamp:%Y-%m-%d} (the file's date)"
+
+
+def _run_line(meta: dict, path: Path) -> str:
+    date = meta.get("date") or _recorded(path)
+    machine = meta.get("machine") or ", ".join(
+        str(x) for x in (meta.get("cpu"), meta.get("cpus") and f"{meta['cpus']} CPUs")
+        if x) or "machine not recorded"
+    extras = [f"{k} {meta[k]}" for k in ("python", "numpy", "h5py", "torch") if meta.get(k)]
+    if isinstance(meta.get("load"), (int, float)):
+        extras.append(f"load average {meta['load']:.1f}")
+    return f"Run of {date} on {machine}" + (f"; {', '.join(extras)}" if extras else "") + "."
+
+
+def _table(rows: list[dict], columns) -> list[str]:
+    cells = [[_cell(key(r) if callable(key) else r.get(key)) for _, key in columns]
+             for r in rows]
+    keep = [i for i in range(len(columns)) if any(row[i] for row in cells)]
+    header = [columns[i][0] for i in keep]
+    body = [[row[i] for i in keep] for row in cells]
+    widths = [max(len(x) for x in [h, *(row[j] for row in body)]) for j, h in enumerate(header)]
+    rule = "  ".join("=" * w for w in widths)
+
+    def line(values):
+        return "  ".join(v.ljust(w) for v, w in zip(values, widths)).rstrip()
+
+    # a first column that is empty would end the simple table's row: never empty
+    body = [[row[0] or "-", *row[1:]] for row in body]
+    return [rule, line(header), rule, *(line(row) for row in body), rule]
+
+
+def render(folder: Path = HERE) -> str:
+    out = ["Benchmark results", "=================", "",
+           "Generated by ``bench/results.py`` from the JSON files the benchmarks write; never "
+           "edited by hand.  Single runs on shared machines vary by 10-30 %: compare ratios "
+           "measured in one run, not times across runs.", ""]
+    missing = []
+    for name, title, how, columns in SOURCES:
+        path = folder / name
+        if not path.exists():
+            missing.append(f"``bench/{name}``: {title}")
+            continue
+        try:
+            rows, meta = _rows(json.loads(path.read_text()))
+        except (ValueError, AttributeError) as e:
+            missing.append(f"``bench/{name}`` (unreadable: {e})")
+            continue
+        out += [title, "-" * len(title), "", how, "", _run_line(meta, path), ""]
+        out += (_table(rows, columns) if rows else ["No rows."]) + [""]
+    if missing:
+        out += ["Not run here", "-" * 12, "", "No results yet from:", ""]
+        out += [f"- {m}" for m in missing] + [""]
+    return "\n".join(out)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=HERE / "RESULTS.rst")
+    args = parser.parse_args()
+    args.out.write_text(render())
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,98 @@
+"""The manual builds without a warning and its examples run (``make test`` so keeps it from
+going stale); the front page stays a front page; the benchmark page is generated."""
+
+import importlib.util
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+
+# pages other work adds to the manual: listed in the toctree when they exist
+OPTIONAL_PAGES = ("irreps", "irreps_sn", "decompose", "layers_between")
+
+
+def sphinx(builder: str, out: Path) -> subprocess.CompletedProcess:
+    pytest.importorskip("sphinx")
+    pytest.importorskip("sphinx_click")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]))
+    return subprocess.run([sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q",
+                           "-b", builder, "-d", str(out / "doctrees"), str(DOCS),
+                           str(out / builder)],
+                          capture_output=True, text=True, timeout=600, env=env, cwd=ROOT)
+
+
+def test_the_manual_builds_without_warnings(tmp_path):
+    done = sphinx("html", tmp_path)
+    assert done.returncode == 0, done.stderr[-4000:]
+    html = (tmp_path / "html" / "cli.html").read_text()
+    # the command line page is generated from click: every command is there
+    for command in ("basis", "dim", "info", "verify", "batch", "show"):
+        assert f'id="intertwine-{command}"' in html, command
+    assert "FullOcta" in html  # and the grammar, from the registries
+
+
+def test_the_manuals_examples_run(tmp_path):
+    done = sphinx("doctest", tmp_path)
+    report = (tmp_path / "doctest" / "output.txt")
+    assert done.returncode == 0, (report.read_text()[-4000:] if report.exists() else
+                                  done.stderr[-4000:])
+    summary = report.read_text().split("Doctest summary")[1]
+    tests = int(re.search(r"(\d+) tests", summary).group(1))
+    assert tests >= 40 and " 0 failures in tests" in summary
+
+
+def test_every_page_is_in_the_toctree():
+    index = (DOCS / "index.rst").read_text()
+    listed = set(re.findall(r"^   (\w+)$", index, re.M))
+    pages = {p.stem for p in DOCS.glob("*.rst")} - {"index"}
+    assert pages == listed, (pages ^ listed)
+    for page in OPTIONAL_PAGES:
+        assert (page in listed) == (DOCS / f"{page}.rst").exists(), page
+
+
+def test_the_readme_is_a_front_page():
+    text = (ROOT / "README.rst").read_text()
+    assert len(text.splitlines()) <= 200
+    assert "make bases" in text and "make test" in text
+    assert not re.search(r"\b(commit|issue) [0-9a-f]{3,}", text)
+    for link in re.findall(r"<(docs/[^>#]+)", text):  # its link table points at pages
+        assert (ROOT / link).exists(), link
+
+
+def _results_module():
+    spec = importlib.util.spec_from_file_location("bench_results", ROOT / "bench" / "results.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_benchmark_results_are_generated_from_json(tmp_path):
+    docutils_core = pytest.importorskip("docutils.core")
+    results = _results_module()
+    (tmp_path / "results.json").write_text(json.dumps({
+        "machine": {"date": "2026-12-06T10:00:00", "cpu": "Test CPU", "cpus": 2,
+                    "python": "3.11.7", "load": 0.5},
+        "rows": [{"case": "S(5): V**2 -> V**2", "kind": "basis", "method": "auto",
+                  "n_basis": 15, "cli_s": 0.25, "floor_s": 0.2, "ratio": 1.25}]}))
+    (tmp_path / "anyn.json").write_text(json.dumps(
+        [{"case": "n50", "n_basis": 15, "anyn_s": 0.003, "sum_s": 0.0001, "peak_mb": 11.0}]))
+    text = results.render(tmp_path)
+    assert "Run of 2026-12-06T10:00:00 on Test CPU, 2 CPUs" in text
+    assert "``S(5): V**2 -> V**2``" in text and "1.25" in text
+    row = next(line for line in text.split("Layers for any n")[1].splitlines()
+               if line.startswith("n50"))
+    assert row.split()[1:4] == ["15", "3", "0.1"]  # n_basis, forward ms, x.sum() ms
+    assert row.split()[4] == "2"  # 0.003 s / (15 x 0.0001 s)
+    assert "``bench/exact.json``" in text.split("Not run here")[1]  # what is missing
+    # the page is valid reStructuredText: no warning from docutils
+    docutils_core.publish_doctree(text, settings_overrides={"halt_level": 2,
+                                                            "report_level": 2})
+
