@@ -45,7 +45,8 @@ def _literal_epilog(app, ctx, lines):
     """The commands' epilogs (the spec grammar, examples) are plain text laid out for a
     terminal: show them as it does, not parsed as reStructuredText (``V**2``)."""
     text = ctx.command.epilog.replace("\b\n", "").strip("\n")
-    lines[:] = ["::", ""] + ["    " + line if line else "" for line in text.splitlines()] + [""]
+    body = ["    " + line if line else "" for line in text.splitlines()]
+    lines[:] = [".. code-block:: text", "", *body, ""]
 
 
 def setup(app):

@@ -93,6 +93,23 @@ class Generators:
 
 @dataclass
 class Basis:
+    """A basis B_0 .. B_{n_basis-1} of the equivariant maps of ``spec``, each of shape
+    (dim_out, dim_in), as :func:`intertwine.compute` and :func:`intertwine.load` return it.
+
+    ``spec``, ``group``, ``rep_in``, ``rep_out`` are canonical strings; ``method`` is the
+    method that computed it and ``exact`` whether its values are exact.  The elements are
+    held as a ``pattern`` (orbit bases: ``pattern[i, j] = k`` where B_k is 1, -1 where all
+    are 0) or as ``coo`` entries, as in the file format; ``generators`` are the group's
+    generators on both sides.
+
+    >>> import intertwine
+    >>> b = intertwine.compute("S(3): V -> V")
+    >>> b.n_basis, b.dim_out, b.dim_in, b.method
+    (2, 3, 3, 'orbit')
+    >>> b.pattern.tolist()
+    [[0, 1, 1], [1, 0, 1], [1, 1, 0]]
+    """
+
     spec: str
     group: str
     rep_in: str
