@@ -54,7 +54,7 @@ def compute_to_file(spec: str | Spec, path, method: str = "auto", *,
     ``progress``: see :func:`intertwine.io.save`.
 
     ``partitions_only``: write only the set-partition labels (encoding "partitions",
-    contract 5.3), a file of a few kB that describes the layer for every n.
+    see the file format in docs/), a file of a few kB that describes the layer for every n.
     """
     from .io import read_attributes, save
     from .solvers import SolveResult, choose_method

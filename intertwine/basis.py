@@ -30,7 +30,7 @@ __all__ = ["Basis", "Coo", "CooMatrix", "Generators", "Partitions", "pattern_dty
 
 
 class Partitions(NamedTuple):
-    """Which set partition of the tensor slots each element is (contract 5.3).
+    """Which set partition of the tensor slots each element is (docs/format.rst).
 
     ``labels`` (n_basis, s): row m labels the slots of B_m's leading position (the
     output's slots, then the input's), equal labels for equal indices of one factor,
@@ -124,7 +124,7 @@ class Basis:
     generators: Generators = field(default_factory=Generators)
     #: extra root attributes: solver diagnostics, the writing version, ...
     attrs: dict = field(default_factory=dict)
-    #: set-partition labels of products of S(n) (contract 5.3); alone, without pattern
+    #: set-partition labels of products of S(n) (docs/format.rst); alone, without pattern
     #: or coo, they are the whole basis (encoding "partitions", ``--partitions-only``)
     partitions: Partitions | None = None
     #: the parsed spec, kept by ``compute`` (a loaded file parses ``spec`` on first use)

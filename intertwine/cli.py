@@ -205,7 +205,7 @@ def info(files, as_json):
             click.echo(f"Error: {e.format_message()}", err=True)
             unreadable = True
             continue
-        if labelled is not None:  # not a root attribute: the group partitions (contract 5.3)
+        if labelled is not None:  # not a root attribute: group partitions (docs/format.rst)
             attrs["partitions"] = _partitions_info(attrs["spec"], labelled)
         described.append(attrs)
     if as_json:

@@ -1,6 +1,6 @@
 """Pixel and voxel grids permuted by signed permutation matrices (``Grid(k)``).
 
-A grid is the set of points of a k x ... x k cube centred at the origin.  The contract
+A grid is the set of points of a k x ... x k cube centred at the origin.  docs/specs.rst
 fixes the coordinates:
 
 * pixel (r, c) has index r*k + c and sits at (x, y) = (c - (k-1)/2, (k-1)/2 - r):

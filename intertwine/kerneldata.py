@@ -133,7 +133,7 @@ class KernelData(LayerData):
                 if not np.allclose(points @ point_map.T, points[moved_to]):
                     raise ValueError(f"{self.spec}: a generator does not move the "
                                      f"{self.kernel_size}-grid by a linear map")
-            else:  # a 1-pixel kernel does not show the map: the contract's C(n), D(n)
+            else:  # a 1-pixel kernel does not show the map: the C(n), D(n) of docs/specs.rst
                 point_map = np.eye(self.ndim)
             rho_in = CooMatrix.of(g_in).toarray().astype(np.float64)
             parts.append((rho_in, field, point_map.astype(np.int64)))

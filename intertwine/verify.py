@@ -336,7 +336,7 @@ def _pattern_checks(s: _Subject, band_entries: int) -> Iterator[Check]:
 #
 # A coo basis is read in slices of entries, never whole (``io.CooFile`` for a file): one
 # pass counts each element's entries, notes whether the entries come in element order
-# (intertwine writes them so; the contract allows any order) and each element's leading
+# (intertwine writes them so; the file format allows any order) and each element's leading
 # position; then the entries are taken up again in groups of whole elements: sorted
 # files as contiguous reads, others by a pass over the file per group (filtering by
 # element).  Each group is checked for repeated entries, equivariance (every entry of

@@ -23,7 +23,7 @@ the way the files do: the out-dirs of several ``--shard`` runs copied into one f
 (``cp -r``, a CI artifact download) bring every file's record along, and a later run
 over the whole manifest finds all of them up to date.
 
-**Concurrent runs** on one folder (contract 5.4) may both write the same file.  A record
+**Concurrent runs** on one folder (docs/batch.rst) may both write the same file.  A record
 is written only under an exclusive lock on ``DIR/.intertwine-batch/lock`` (``fcntl.flock``:
 no extra package, released by the kernel if its holder dies, and understood by NFS
 clients), and only if the file at the path is still the very file that was hashed (same

@@ -1,4 +1,4 @@
-"""Reading a batch manifest (contract section 3): TOML, checked entry by entry.
+"""Reading a batch manifest (docs/batch.rst): TOML, checked entry by entry.
 
 A manifest is read in two passes.  What makes the whole file unusable (missing, not
 TOML, the wrong top-level types, a bad ``[defaults]``) raises :class:`ManifestError`,
@@ -78,7 +78,7 @@ class Manifest:
     invalid: list[Invalid] = field(default_factory=list)
 
     def shard(self, index: int, count: int) -> Manifest:
-        """Shard ``index`` of ``count`` (1-based, contract 5.4): the valid entries j
+        """Shard ``index`` of ``count`` (1-based, docs/batch.rst): the valid entries j
         (0-based, in file order) with j mod count = index - 1.  Every shard keeps all
         invalid entries, so each reports the manifest's mistakes.
 

@@ -1,7 +1,7 @@
 """Groups as data: one family object per kind of factor, registered by name.
 
 A group is only its generators (EMLP's idea).  Every discrete generator of every
-group in the contract acts on V by a *signed permutation* -- ``g e_j = sign[j]
+group of docs/specs.rst acts on V by a *signed permutation* -- ``g e_j = sign[j]
 e_{perm[j]}`` -- so finite groups and the reflections of O(n), O(1,3) and GL(n) share
 one cheap representation.  Continuous groups add Lie-algebra generators: small
 integer matrices, so that exact arithmetic applies to all of them.

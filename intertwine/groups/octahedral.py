@@ -1,7 +1,7 @@
 """The cube groups: ``Octa`` (rotations, order 24) and ``FullOcta`` (with reflections, 48).
 
 Both act on R^3 by signed permutation matrices: ``Octa`` by those of determinant 1,
-``FullOcta`` by all of them.  Generators as the contract fixes them: the quarter turn
+``FullOcta`` by all of them.  Generators as docs/specs.rst fixes them: the quarter turn
 about z, (x, y, z) -> (-y, x, z), and about x, (x, y, z) -> (x, -z, y); ``FullOcta`` adds
 the inversion (x, y, z) -> (-x, -y, -z).  Finite, so the elements come from the
 generators by closure (``FiniteFamily``), and so do the counts of ``dim`` and ``verify``.

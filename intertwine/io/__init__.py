@@ -1,4 +1,4 @@
-"""Reading and writing basis files (HDF5, contract section 2).
+"""Reading and writing basis files (HDF5, as docs/format.rst specifies them).
 
 A basis file outlives the program that wrote it: it is shared, cached, downloaded and
 opened by other tools, so both directions are defensive.

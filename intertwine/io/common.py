@@ -13,7 +13,7 @@ FORMAT = "intertwine.basis"
 FORMAT_VERSION = 1
 
 _STR, _INT, _BOOL = "str", "int", "bool"
-#: the contract's root attributes, in the contract's order, with their types
+#: the required root attributes of docs/format.rst, in its order, with their types
 REQUIRED = {
     "format": _STR, "format_version": _INT, "spec": _STR, "group": _STR, "rep_in": _STR,
     "rep_out": _STR, "dim_in": _INT, "dim_out": _INT, "n_basis": _INT, "method": _STR,

@@ -55,7 +55,7 @@ _MAX_STREAM_CHUNK = 256 << 20  # a band holds whole chunks (intertwine writes 2 
 
 
 def read_attributes(path) -> dict:
-    """The root attributes of a basis file as plain Python values, contract ones first.
+    """The root attributes of a basis file as plain Python values, the required ones first.
 
     Reads no dataset, so it is cheap whatever the size of the basis.
     """
@@ -65,7 +65,7 @@ def read_attributes(path) -> dict:
 
 
 def read_partitions_summary(path) -> dict | None:
-    """Shape of a file's partition labels (contract 5.3), None if it has none; reads no
+    """Shape of a file's partition labels (docs/format.rst), None if it has none; reads no
     dataset's values, so it is cheap whatever the size of the basis."""
     path = os.fsdecode(path)
     with _reading(path) as f:
@@ -604,7 +604,7 @@ class _Plan:
                 f"{_BANDED_READERS.get(self.attrs['encoding'], _BANDED_DEFAULT)})")
 
     def read_partitions(self) -> Partitions | None:
-        """The partition labels (contract 5.3), range-checked; None if the file has none."""
+        """The partition labels (docs/format.rst), range-checked; None if the file has none."""
         if self.partitions is None:
             return None
         with _converted(self.path):

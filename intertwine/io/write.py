@@ -42,7 +42,7 @@ _WRITE_BYTES = 32 << 20
 
 
 def save(basis: Basis, path, *, compression: str | None = None, progress=None) -> None:
-    """Write ``basis`` to ``path`` (HDF5, contract section 2), atomically.
+    """Write ``basis`` to ``path`` (HDF5, docs/format.rst), atomically.
 
     ``compression`` is None or ``"gzip"`` (deflate with shuffle).  Raises ValueError if the
     basis is inconsistent, :class:`BasisFileError` if the folder does not exist, cannot
@@ -363,7 +363,7 @@ def _exact_array(a, what: str) -> np.ndarray:
 
 
 def _stored_exact(a: np.ndarray) -> np.ndarray:
-    """int64 when every number fits, else decimal strings (contract section 2)."""
+    """int64 when every number fits, else decimal strings (docs/format.rst)."""
     with contextlib.suppress(OverflowError):
         if a.dtype.kind != "u" or a.size == 0 or a.max() <= np.iinfo(np.int64).max:
             return a.astype(np.int64)  # raises OverflowError for too large Python ints
@@ -383,7 +383,7 @@ def _matrices_coo(mats: list, dim: int, kind: str) -> dict:
     index = np.repeat(np.arange(len(parts)), [len(p[0]) for p in parts]).astype(np.int64)
     row, col, value = (np.concatenate([p[a] for p in parts] or [np.zeros(0, t)])
                        for a, t in ((0, np.int64), (1, np.int64), (2, np.float64)))
-    keep = value != 0  # the contract forbids explicit zeros
+    keep = value != 0  # the file format forbids explicit zeros
     out = _coo_arrays(index[keep], row[keep], col[keep], value[keep],
                       (max(len(parts), 1), dim, dim), f"generators/{kind}")
     out["count"] = len(parts)
@@ -446,7 +446,7 @@ def _write_attributes(f: h5py.File, basis: Basis) -> None:
 
 def _write_extra_attributes(f: h5py.File, attrs: dict) -> None:
     for key, value in attrs.items():
-        if key not in REQUIRED:  # extras never override the contract's attributes
+        if key not in REQUIRED:  # extras never override the required attributes
             f.attrs[key] = np.bool_(value) if isinstance(value, bool) else value
 
 

@@ -1,4 +1,4 @@
-"""Set-partition labels of S(n) bases, and applying them for any n (contract 5.3).
+"""Set-partition labels of S(n) bases, and applying them for any n (docs/format.rst).
 
 A basis of Hom_{S(n)}(V**k, V**l) is indexed by set partitions of the k + l tensor
 slots: element m is 1 at the positions whose index equalities are exactly those of its

@@ -1,4 +1,4 @@
-"""Set-partition labels of the orbit basis of products of S(n) (contract 5.3).
+"""Set-partition labels of the orbit basis of products of S(n) (docs/format.rst).
 
 For a product of symmetric groups acting on sums of tensor monomials, W splits into
 blocks Hom(R_b, Q_a), one per pair of summands, and the orbits of a block are the

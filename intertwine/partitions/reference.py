@@ -26,7 +26,7 @@ _MIX_BYTES = 128 << 20
 
 
 class AnyN:
-    """A partition-labelled basis with one tensor monomial on each side (contract 5.5),
+    """A partition-labelled basis with one tensor monomial on each side (docs/anyn.rst),
     ready to be applied at any set sizes; plans are made once per sizes."""
 
     def __init__(self, basis: Basis):

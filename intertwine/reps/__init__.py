@@ -12,7 +12,7 @@ sparse-matrix form for representations that are no signed permutations.  Lie-alg
 generators act by sparse integer matrices (``coo.CooMatrix``, numpy arrays: no scipy):
 ``d(R*Q) = dR (x) I + I (x) dQ``, ``d dual(R) = -dR^T``, ``d det = trace``.
 
-The coordinate conventions are the contract's: sums put the left summand first,
+The coordinate conventions are those of docs/specs.rst: sums put the left summand first,
 tensor products are row-major (numpy.kron), ``k*R`` is copy-major.
 
 To add a constructor: one module here with a subclass of ``base.Rep`` (a frozen

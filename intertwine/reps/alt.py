@@ -1,6 +1,6 @@
 """``alt(R, k)``: the k-th exterior power of R, the antisymmetric tensors in ``R**k``.
 
-Coordinates (contract 5.2): one per strictly increasing tuple i_1 < ... < i_k,
+Coordinates (docs/specs.rst): one per strictly increasing tuple i_1 < ... < i_k,
 lexicographic; T is given by T[i_1, ..., i_k], and E puts sign(sigma) * value at the
 tuple permuted by sigma.  C(d, k) coordinates (0 when k > d).
 

@@ -1,7 +1,7 @@
 """``Grid(k)``: the k x k pixels (C(n), D(n), n in {1, 2, 4}) or k x k x k voxels (Octa,
 FullOcta) of a kernel, permuted by the group: [g f](p) = f(g^-1 p).
 
-Coordinates as the contract fixes them (``grids``): pixel (r, c) at (c - (k-1)/2,
+Coordinates as docs/specs.rst fixes them (``grids``): pixel (r, c) at (c - (k-1)/2,
 (k-1)/2 - r), rotations counterclockwise, D(n)'s reflection (x, y) -> (x, -y); voxels
 moved by the group's own matrices.  A permutation representation: orbits apply.
 Character: the number of grid points an element fixes.

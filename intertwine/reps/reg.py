@@ -1,6 +1,6 @@
 """``reg``, ``reg[i]``: the left regular representation of a finite factor, rho(g) e_h = e_gh.
 
-One coordinate per group element, in the contract's order (``elements``: one-line
+One coordinate per group element, in the order of docs/specs.rst (``elements``: one-line
 notation, lexicographic, the identity first; D(1), D(2): the rotation before the
 reflection that acts alike on the vertices).  A permutation representation: orbits
 apply.  Character: |G| at the identity, 0 elsewhere.

@@ -1,6 +1,6 @@
 """``sym(R, k)``: the k-th symmetric power of R, the symmetric tensors in ``R**k``.
 
-Coordinates (contract 5.2): one per index tuple i_1 <= ... <= i_k of R's coordinates, in
+Coordinates (docs/specs.rst): one per index tuple i_1 <= ... <= i_k of R's coordinates, in
 lexicographic order; a symmetric tensor T is given by its entries at those tuples.  So
 rho(g) = P rho_R(g)^(x)k E, where E copies each coordinate to every permutation of its
 tuple and P reads the sorted tuples.

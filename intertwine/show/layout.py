@@ -1,7 +1,7 @@
 """Where the block boundaries of a representation's coordinates are, and their names.
 
 A matrix of ``S(5): V**2 -> V**2`` is 25 x 25, but a reader sees its structure only if
-the 5 x 5 blocks of the tensor axes are marked.  The coordinates follow the contract
+the 5 x 5 blocks of the tensor axes are marked.  The coordinates follow docs/specs.rst
 (sums: left summand first; tensor products: row-major, as numpy.kron), so the
 boundaries follow from the parsed expression alone: a sum has one at each summand,
 a tensor product one wherever a coarser factor's index changes.  Each boundary has a

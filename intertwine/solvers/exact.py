@@ -8,7 +8,7 @@ prove its result, or is not built, ``integer.rref`` decides).  sympy's sparse
 ``DomainMatrix`` over QQ (``backend="sympy"``) is kept as the reference it is tested
 against: the three give identical results on every spec of the test suite.
 
-The contract wants the basis itself in reduced row-echelon form (leading entries at
+docs/format.rst wants the basis itself in reduced row-echelon form (leading entries at
 the smallest positions).  The textbook nullspace of RREF(C) is not that; but with the
 columns of C reversed, every free column f gives a vector whose other entries sit at
 pivot columns before f -- i.e. *after* f once the order is restored -- and no other

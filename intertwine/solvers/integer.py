@@ -15,7 +15,7 @@ column, which is then cleared from the other pivot rows.  The result -- the redu
 row-echelon form -- is unique, whatever the order the rows come in; the order only
 changes the work (see the comment in ``rref``).
 
-``nullspace_rref`` gives the nullspace in the contract's form (see ``exact``): with
+``nullspace_rref`` gives the nullspace in the form of docs/format.rst (see ``exact``): with
 columns reversed, free column f of RREF(C) gives the element with leading position f.
 """
 

@@ -1,6 +1,6 @@
 """Shrink a continuous group's problem to the orbits of a finite subgroup first.
 
-Each continuous group in the contract contains a finite subgroup H that acts by
+Each continuous group of docs/specs.rst contains a finite subgroup H that acts by
 signed permutations (``groups.subgroup_generators``: the quarter turns of SO(n), ...).
 Every intertwiner W commutes with H, so W is a combination of H's signed orbit
 vectors: W = B c, B the sparse 0/+-1 matrix whose column o is the orbit o of positions
@@ -13,7 +13,7 @@ unknowns and one generator.
 
 The orbits are numbered by their first (row-major) position and signed so that B is +1
 there.  So the leading entry of B c is the one of c's leading orbit, and the RREF of the
-c-space maps straight to the RREF of the W-space (the contract's form), entry for entry.
+c-space maps straight to the RREF of the W-space (the form of docs/format.rst), entry for entry.
 
 >>> from intertwine.problem import Problem
 >>> r = by_subgroup(Problem.from_spec("SO(3): V**2 -> 1"))

@@ -1,4 +1,4 @@
-"""Steerable convolutions from kernel bases ``G: Rin -> Rout * Grid(k)`` (contract 5.2).
+"""Steerable convolutions from kernel bases ``G: Rin -> Rout * Grid(k)`` (docs/specs.rst).
 
 The layer's weight is built from w (out_channels, in_channels, n_basis) by the same
 appliers as ``EquivariantLinear`` (so W = w[..., pattern] for orbit files), laid out as

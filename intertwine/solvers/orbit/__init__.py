@@ -6,7 +6,7 @@ also satisfy W[g(p)] = sign * W[p]; an orbit on which some element returns a pos
 to itself with sign -1 carries only zero.
 
 Orbits are numbered by their smallest (row-major) position, which is exactly the
-reduced row-echelon order the contract requires.
+reduced row-echelon order the file format requires (docs/format.rst).
 
 The floor for a permutation-group basis is writing its pattern, so every path here
 works in place on arrays of the pattern's size, in blocks of ``_CHUNK`` entries, without

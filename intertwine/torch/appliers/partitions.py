@@ -1,6 +1,6 @@
 """Partition-labelled S(n) files applied at any n, never forming W (issue 13).
 
-For a file with ``partitions`` (contract 5.3) whose input and output are each one tensor
+For a file with ``partitions`` (docs/format.rst) whose input and output are each one tensor
 monomial, x may be (batch, channels, n_1, ..., n_k) for any set sizes, or flattened
 (..., channels, prod n_i); the output takes the same form.  The plan
 (``intertwine.partitions.plan``) turns each element into diagonals, sums, one channel
