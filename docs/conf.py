@@ -49,8 +49,22 @@ def _literal_epilog(app, ctx, lines):
     lines[:] = [".. code-block:: text", "", *body, ""]
 
 
+#: pages of the user guide that other work adds (irreducible representations, the
+#: decomposition, the layers between layers): listed, in this order, where the
+#: ``OPTIONAL_PAGES`` line of index.rst's toctree stands, once their files exist
+OPTIONAL_PAGES = ("irreps", "irreps_sn", "decompose", "layers_between")
+
+
+def _optional_pages(app, docname, source):
+    if docname == "index":
+        here = os.path.dirname(__file__)
+        present = [p for p in OPTIONAL_PAGES if os.path.exists(os.path.join(here, p + ".rst"))]
+        source[0] = source[0].replace("   OPTIONAL_PAGES\n", "".join(f"   {p}\n" for p in present))
+
+
 def setup(app):
     app.connect("sphinx-click-process-epilog", _literal_epilog)
+    app.connect("source-read", _optional_pages)
 
 # Only the examples of these pages run here (``.. doctest::``); the docstrings' examples
 # that autodoc shows are run by pytest in their modules' namespaces.
