@@ -24,8 +24,10 @@ Cases:
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import os
+import platform
 import resource
 import subprocess
 import sys
@@ -121,8 +123,11 @@ def main() -> None:
                   f"any-n (4 ch) {r['anyn4_s'] * 1e3:.1f} ms: any-n / dense = "
                   f"{r['anyn4_s'] / r['pattern4_s']:.4f}")
     if args.json:
+        machine = {"date": datetime.datetime.now().isoformat(timespec="seconds"),
+                   "cpu": platform.processor() or platform.machine(), "cpus": os.cpu_count(),
+                   "python": platform.python_version(), "load": os.getloadavg()[0]}
         with open(args.json, "w") as f:
-            json.dump(rows, f, indent=2)
+            json.dump({"machine": machine, "rows": rows}, f, indent=2)
 
 
 if __name__ == "__main__":

@@ -18,8 +18,10 @@ independent components (``reduce.components``).  Cases beyond a limit show the e
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
+import platform
 import subprocess
 import sys
 from pathlib import Path
@@ -166,7 +168,11 @@ def main(argv: list[str]) -> None:
         return
     rows = run()
     print(_table(rows))
-    (HERE / "continuous.json").write_text(json.dumps(rows, indent=1) + "\n")
+    machine = {"date": datetime.datetime.now().isoformat(timespec="seconds"),
+               "cpu": platform.processor() or platform.machine(), "cpus": os.cpu_count(),
+               "python": platform.python_version(), "load": os.getloadavg()[0]}
+    (HERE / "continuous.json").write_text(json.dumps({"machine": machine, "rows": rows},
+                                                     indent=1) + "\n")
     print(f"\nwrote {HERE / 'continuous.json'}")
 
 

@@ -15,8 +15,10 @@ Usage: python bench/exact.py [--quick | --large] [--repeat N] [--timeout S] [--o
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import os
+import platform
 import shutil
 import signal
 import subprocess
@@ -159,7 +161,11 @@ def main() -> int:
     print(table(rows))
     print(f"\nload average {os.getloadavg()[0]:.1f}, {os.cpu_count()} CPUs; start-up: best of "
           f"{args.repeat}, interleaved with the floor.")
-    Path(args.out).write_text(json.dumps({"rows": rows, "load": os.getloadavg()[0]}, indent=1))
+    machine = {"date": datetime.datetime.now().isoformat(timespec="seconds"),
+               "cpu": platform.processor() or platform.machine(), "cpus": os.cpu_count(),
+               "python": platform.python_version()}
+    Path(args.out).write_text(json.dumps({"machine": machine, "rows": rows,
+                                          "load": os.getloadavg()[0]}, indent=1))
     return 0
 
 
