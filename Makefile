@@ -70,6 +70,7 @@ $(EMLP_VENV)/.installed:
 
 bench-emlp: $(STAMP) $(EMLP_VENV)/.installed
 	$(EMLP_VENV)/bin/python bench/emlp_compare.py --intertwine-venv $(VENV)
+	$(BIN)/python bench/results.py
 
 # Side by side with escnn (issue 12), in its own venv, never in `make test`.  torch is
 # pinned first so that pip finds it satisfied (no CUDA download); escnn's py3nj needs a
@@ -88,6 +89,7 @@ $(ESCNN_VENV)/.installed:
 
 bench-escnn: $(STAMP) $(ESCNN_VENV)/.installed
 	$(ESCNN_VENV)/bin/python bench/escnn_compare.py --intertwine-venv $(VENV)
+	$(BIN)/python bench/results.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check intertwine tests examples
