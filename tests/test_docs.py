@@ -70,6 +70,16 @@ def test_the_readme_is_a_front_page():
         assert (ROOT / link).exists(), link
 
 
+def test_the_readme_tour_counts_what_it_says():
+    import intertwine
+
+    text = (ROOT / "README.rst").read_text()
+    claims = re.findall(r'\$ intertwine dim "([^"]+)"[^\n]*\n\s+(\d+)\n', text)
+    assert len(claims) >= 2
+    for spec, count in claims:
+        assert intertwine.dim(spec) == int(count), spec
+
+
 def _results_module():
     spec = importlib.util.spec_from_file_location("bench_results", ROOT / "bench" / "results.py")
     module = importlib.util.module_from_spec(spec)
