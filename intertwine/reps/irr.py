@@ -98,6 +98,9 @@ class Irrep(FieldAtom):
 
         f = walk.group.factors[self.factor]
         data = irrep_data(f, self.label)
+        form = getattr(walk, "form", "float")
+        if form in ("scale", "scale_float"):  # the diagonal D**2 (``reps.squares``)
+            return _scaling(data, form == "scale_float")
         if self.factor != walk.factor:
             return action.identity(data.dimension)
         fd = factor_data(f)
@@ -126,7 +129,9 @@ class Irrep(FieldAtom):
             multiplier = walk.lie_multiplier  # common to every atom: one generator c A
             return _coo(np.asarray(m, np.int64) * (multiplier // q))
         m = np.asarray(data.lie[position])
-        return _coo(np.rint(m).astype(np.int64) if data.exactness == "rational" else m)
+        if data.exactness != "rational":
+            return _coo(m)
+        return _coo(np.rint(m).astype(np.int64) * getattr(walk, "lie_multiplier", 1))
 
     def lie_denominator(self, group, position: int) -> int:
         """q of this irrep's rational Lie generator ``position`` (1 if not "sqrt")."""
@@ -144,6 +149,26 @@ class Irrep(FieldAtom):
         if not walk.group.factors[self.factor].finite:
             return None  # continuous factors: counted elsewhere
         return super().character(walk, power)
+
+
+def _scaling(data, approximate: bool):
+    """diag(s) (and its inverse) as a matrix action: integers over a denominator, or
+    floats (``approximate``, to check the integers for overflow)."""
+    import scipy.sparse as sp
+
+    if data.exactness != "sqrt":
+        return action.identity(data.dimension)
+    if approximate:
+        s = np.array([float(x) for x in data.squares])
+        return action.MatrixAction(sp.diags(s, format="csr", dtype=float),
+                                   sp.diags(1 / s, format="csr", dtype=float))
+    q = lcm(*[x.denominator for x in data.squares])
+    forward = np.array([int(x * q) for x in data.squares], np.int64)
+    p = lcm(*[x.numerator for x in data.squares])
+    inverse = np.array([int(p / x) for x in data.squares], np.int64)
+    return action.MatrixAction(sp.diags(forward, format="csr", dtype=np.int64),
+                               sp.diags(inverse, format="csr", dtype=np.int64),
+                               q, p)
 
 
 def _coo(m: np.ndarray) -> CooMatrix:
