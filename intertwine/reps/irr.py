@@ -146,8 +146,8 @@ class Irrep(FieldAtom):
         return np.array(data.squares, dtype=object)
 
     def character(self, walk: Walk, power: int = 1):
-        if not walk.group.factors[self.factor].finite:
-            return None  # continuous factors: counted elsewhere
+        """Finite factors: element by element (``counting.ElementAxis``); SO(2), O(2),
+        SO(3), O(3): at the points of ``counting.TorusAxis``."""
         return super().character(walk, power)
 
 
