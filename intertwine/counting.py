@@ -500,10 +500,11 @@ def _highest_weight(rep: Rep, factor: int) -> int | None:
         return int(rep.factor == factor)
     if isinstance(rep, Det | Trivial | Zero):
         return 0
-    if isinstance(rep, Irrep):
-        return rep.args[0] if rep.factor == factor and len(rep.args) == 1 or \
-            (rep.factor == factor and isinstance(rep.args[1], str)) else \
-            (rep.args[1] if rep.factor == factor else 0)
+    if isinstance(rep, Irrep):  # irr(k), irr(l), irr(l, p): the first; irr(j, k): k
+        if rep.factor != factor:
+            return 0
+        return rep.args[1] if len(rep.args) == 2 and isinstance(rep.args[1], int) \
+            else rep.args[0]
     parts = [_highest_weight(k, factor) for k in rep.children]
     if None in parts:
         return None
@@ -522,8 +523,8 @@ def _highest_weight(rep: Rep, factor: int) -> int | None:
 
 def count_by_integration(spec: Spec, max_points: int = MAX_TUPLES) -> int | None:
     """dim Hom_G(rep_in, rep_out) for products of SO(2), O(2), SO(3), O(3) and finite
-    groups (irreps included) by integrating chi_in chi_out over the group (``TorusAxis``), in floating
-    point; None for other groups, unknown nodes, too many points or a doubtful rounding.
+    groups (irreps included) by integrating chi_in chi_out over the group (``TorusAxis``),
+    in floating point; None for other groups, unknown nodes, too many points or a doubtful rounding.
 
     >>> from intertwine.spec import parse_spec
     >>> count_by_integration(parse_spec("SO(3): irr(2) * irr(3) -> irr(1) + irr(4) + irr(5)"))
