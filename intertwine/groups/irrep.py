@@ -63,6 +63,8 @@ class IrrepData:
     squares: tuple[Fraction, ...] | None = None
     rational_discrete: tuple = ()
     rational_lie: tuple = ()
+    #: rho of ``factor_data(f).irrep_subgroup`` (signed permutations)
+    irrep_subgroup: tuple = ()
 
     def __post_init__(self):
         assert self.exactness in EXACTNESS, self.exactness
