@@ -179,9 +179,10 @@ class Problem:
         return Problem(self.spec, "rational")
 
     @cached_property
-    def squares(self) -> tuple[tuple[np.ndarray, int], tuple[np.ndarray, int]]:
-        """(F, q) for rep_in and rep_out: the squares s = F / q of the diagonal scaling
-        D = diag(sqrt(s)) with rho = D^-1 R D, R rational (``reps.squares``)."""
+    def squares(self) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+        """(numerators, denominators) for rep_in and rep_out: the squares s of the
+        diagonal scaling D = diag(sqrt(s)) with rho = D^-1 R D, R rational
+        (``reps.squares``; exact Python ints)."""
         from .reps import squares
 
         m = self.model

@@ -34,15 +34,17 @@ def _mod(values) -> np.ndarray:
     return np.mod(a.astype(np.int64), PRIME)
 
 
-def rational_entries(c: Coo, lead: np.ndarray, f_in, f_out, dim_in: int) -> np.ndarray | None:
-    """w' of each entry modulo PRIME (int64), or None where some w' is irrational."""
+def rational_entries(c: Coo, lead: np.ndarray, scale_in, scale_out,
+                     dim_in: int) -> np.ndarray | None:
+    """w' of each entry modulo PRIME (int64), or None where some w' is irrational:
+    w'**2 = v**2 s_out[r] s_in[c0] / (s_in[c] s_out[r0]) with s = n / d."""
+    (n_in, d_in), (n_out, d_out) = scale_in, scale_out
     r0, c0 = np.divmod(lead[np.asarray(c.index, np.int64)], dim_in)
+    row, col = np.asarray(c.row, np.int64), np.asarray(c.col, np.int64)
     a = np.asarray(c.square_numerator).astype(object)
     b = np.asarray(c.square_denominator).astype(object)
-    f_in = np.asarray(f_in).astype(object)
-    f_out = np.asarray(f_out).astype(object)
-    num = np.abs(a) * f_out[c.row] * f_in[c0]
-    den = b * f_in[c.col] * f_out[r0]
+    num = np.abs(a) * n_out[row] * d_in[col] * n_in[c0] * d_out[r0]
+    den = b * d_out[row] * n_in[col] * d_in[c0] * n_out[r0]
     out = np.zeros(len(a), np.int64)
     for e, (x, y) in enumerate(zip(num.tolist(), den.tolist())):
         from math import gcd
@@ -108,7 +110,7 @@ def sqrt_check(read, counts: np.ndarray, lead: np.ndarray, problem, dim_in: int,
     """(passed, message): every element, read as whole elements ``read(lo, hi)`` with
     their squares (entries sorted by element; ``counts`` per element, ``lead`` each
     element's leading flat position), is an exact intertwiner of the spec."""
-    (f_in, _), (f_out, _) = problem.squares
+    scale_in, scale_out = problem.squares
     pairs = rational_pairs(problem)
     cum = np.concatenate(([0], np.cumsum(counts)))
     k0, n = 0, len(counts)
@@ -116,7 +118,7 @@ def sqrt_check(read, counts: np.ndarray, lead: np.ndarray, problem, dim_in: int,
         k1 = int(np.searchsorted(cum, cum[k0] + entries, "right")) - 1
         k1 = min(max(k1, k0 + 1), n)
         c = read(int(cum[k0]), int(cum[k1]))
-        w = rational_entries(c, lead, f_in, f_out, dim_in)
+        w = rational_entries(c, lead, scale_in, scale_out, dim_in)
         if w is None:
             return False, (f"exact square roots: some value of elements {k0}..{k1 - 1} is "
                            "not a rational value of the spec's rational form")

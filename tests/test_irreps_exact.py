@@ -198,3 +198,20 @@ def test_exact_refused_nowhere_and_auto_is_exact():
     b = intertwine.compute("SO(3): irr(3) * irr(3) -> irr(2)")
     assert b.method == "exact" and b.exact
     assert b.attrs["exact_values"] == "sqrt"
+
+
+def test_high_degree_squares_pass_int64(tmp_path):
+    """irr(25) * irr(20) -> irr(40): squares beyond int64 are exact Python ints, stored
+    as decimal strings, and verify checks them exactly."""
+    path = tmp_path / "big.h5"
+    assert cli("basis", "SO(3): irr(25) * irr(20) -> irr(40)", "-o", str(path)).returncode == 0
+    with h5py.File(path) as f:
+        assert f["basis/square_numerator"].dtype.kind == "O"  # decimal strings
+    b = intertwine.load(path)
+    a, d = b.coo.square_numerator, b.coo.square_denominator
+    assert max(abs(int(x)) for x in a) >= 2**63 or max(int(x) for x in d) >= 2**63
+    np.testing.assert_allclose(b.coo.value, [np.sign(int(x)) * (abs(int(x)) / int(y)) ** 0.5
+                                             for x, y in zip(a, d)], rtol=1e-14)
+    out = cli("verify", str(path))
+    assert out.returncode == 0 and "equivariant exactly" in out.stdout, out.stdout
+

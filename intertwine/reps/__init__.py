@@ -124,22 +124,45 @@ def lie_action(rep: Rep, group: Group, form: str = "float",
             .canonical() for (i, a), c in zip(gens, multipliers, strict=True)]
 
 
-def squares(rep: Rep, group: Group) -> tuple[np.ndarray, int]:
-    """The squares s of the diagonal scaling of a "sqrt" expression (rho = D^-1 R D with
-    D = diag(sqrt(s))) as (integer numerators F, common denominator q): s = F / q.
+def squares(rep: Rep, group: Group) -> tuple[np.ndarray, np.ndarray]:
+    """The squares s of the diagonal scaling of an expression (rho = D^-1 R D with
+    D = diag(sqrt(s)), ``reps/irr.py``) as exact numerators and denominators (object
+    arrays of Python ints: the squares of high degrees pass int64).
 
-    The scaling composes exactly as a group element's action does (direct sums, Kronecker
-    products, P rho^(x)k E for sym and alt, the inverse for dual), so it is the action of
-    a walk in which every irrep acts by diag(s) and everything else as the identity."""
-    a = Walk("act", group, -1, g=None, form="scale").of(rep)
-    if a.is_signed_perm:  # no irrep with a scaling anywhere
-        return np.ones(a.size, np.int64), 1
-    diagonal = a.forward.diagonal()
-    check = Walk("act", group, -1, g=None, form="scale_float").of(rep)
-    approx = check.forward.diagonal() / check.denominator
-    if not np.allclose(diagonal / a.denominator, approx, rtol=1e-9, atol=0):
-        from ..errors import TooLarge
+    The scaling composes as the actions do: sums concatenate it, tensor products and
+    powers take Kronecker products, ``sym``/``alt`` the product over each index tuple,
+    ``dual`` the inverse; atoms other than irreps are not scaled.  ValueError for a
+    node it does not know (no exact square roots there)."""
+    from .sym import Sym, tuples
+    from .zero import Zero
 
-        raise TooLarge("the square-root scaling of this representation does not fit int64: "
-                       "use --method numeric")
-    return diagonal.astype(np.int64), int(a.denominator)
+    def ones(n):
+        return np.ones(n, dtype=object), np.ones(n, dtype=object)
+
+    def walk(node):
+        if hasattr(node, "scale"):  # an irrep
+            return node.scale(group)
+        if isinstance(node, Sum):
+            parts = [walk(t) for t in node.terms]
+            return tuple(np.concatenate([p[i] for p in parts]) for i in (0, 1))
+        if isinstance(node, Tensor | Power):
+            parts = [walk(f) for f in node.factors] if isinstance(node, Tensor) \
+                else [walk(node.base)] * node.k
+            num, den = ones(1)
+            for a, b in parts:
+                num, den = np.outer(num, a).ravel(), np.outer(den, b).ravel()
+            return num, den
+        if isinstance(node, Dual):
+            num, den = walk(node.rep)
+            return den, num
+        if isinstance(node, Sym):
+            num, den = walk(node.rep)
+            table = tuples(len(num), node.k, node.strict)
+            return (np.prod(num[table], axis=1).astype(object),
+                    np.prod(den[table], axis=1).astype(object))
+        if isinstance(node, Zero) or not node.children:
+            return ones(node.dimension(group))
+        raise ValueError(f"no square-root scaling known for {node}")
+
+    num, den = walk(rep)
+    return np.asarray(num, dtype=object), np.asarray(den, dtype=object)

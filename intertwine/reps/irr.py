@@ -110,9 +110,6 @@ class Irrep(FieldAtom):
 
         f = walk.group.factors[self.factor]
         data = irrep_data(f, self.label)
-        form = getattr(walk, "form", "float")
-        if form in ("scale", "scale_float"):  # the diagonal D**2 (``reps.squares``)
-            return _scaling(data, form == "scale_float")
         if self.factor != walk.factor:
             return action.identity(data.dimension)
         fd = factor_data(f)
@@ -154,12 +151,14 @@ class Irrep(FieldAtom):
         data = irrep_data(group.factors[self.factor], self.label)
         return data.rational_lie[position][1] if data.exactness == "sqrt" else 1
 
-    def scale(self, group) -> np.ndarray:
-        """The squares s_i of the diagonal scaling (rho = D^-1 R D, D = diag(sqrt(s)))."""
+    def scale(self, group) -> tuple[np.ndarray, np.ndarray]:
+        """The squares s_i of the diagonal scaling (rho = D^-1 R D, D = diag(sqrt(s))) as
+        numerators and denominators (``reps.squares``)."""
         data = irrep_data(group.factors[self.factor], self.label)
         if data.exactness != "sqrt":
-            return np.ones(data.dimension, dtype=object)
-        return np.array(data.squares, dtype=object)
+            return (np.ones(data.dimension, dtype=object),) * 2
+        return (np.array([x.numerator for x in data.squares], dtype=object),
+                np.array([x.denominator for x in data.squares], dtype=object))
 
     def character(self, walk: Walk, power: int = 1):
         """Finite factors: element by element (``counting.ElementAxis``); SO(2), O(2),
@@ -176,26 +175,6 @@ def _subgroup_action(data, g, rational: bool):
         if any(squares[int(g.perm[j])] != squares[j] for j in range(len(squares))):
             return _action(g.matrix().toarray().astype(float))
     return _action(g)
-
-
-def _scaling(data, approximate: bool):
-    """diag(s) (and its inverse) as a matrix action: integers over a denominator, or
-    floats (``approximate``, to check the integers for overflow)."""
-    import scipy.sparse as sp
-
-    if data.exactness != "sqrt":
-        return action.identity(data.dimension)
-    if approximate:
-        s = np.array([float(x) for x in data.squares])
-        return action.MatrixAction(sp.diags(s, format="csr", dtype=float),
-                                   sp.diags(1 / s, format="csr", dtype=float))
-    q = lcm(*[x.denominator for x in data.squares])
-    forward = np.array([int(x * q) for x in data.squares], np.int64)
-    p = lcm(*[x.numerator for x in data.squares])
-    inverse = np.array([int(p / x) for x in data.squares], np.int64)
-    return action.MatrixAction(sp.diags(forward, format="csr", dtype=np.int64),
-                               sp.diags(inverse, format="csr", dtype=np.int64),
-                               q, p)
 
 
 def _coo(m: np.ndarray) -> CooMatrix:

@@ -16,6 +16,8 @@ sign(v) v**2 = sign(w') a / b (``Coo.square_numerator``, ``square_denominator``)
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import numpy as np
 
 from ..coo import Coo
@@ -29,10 +31,10 @@ def solve_sqrt(problem: Problem) -> SolveResult:
     from .exact import solve_exact
 
     result = solve_exact(problem.rational_form(), stream=False)
-    (f_in, _), (f_out, _) = problem.squares
+    scale_in, scale_out = problem.squares
     coo = result.coo
     coo.square_numerator, coo.square_denominator, coo.value = signed_squares_of(
-        coo, f_in, f_out)
+        coo, scale_in, scale_out)
     coo.numerator = coo.denominator = None
     result.attrs = {**result.attrs, "exact_values": "sqrt"}
     return result
@@ -46,22 +48,23 @@ def _leading(index: np.ndarray, row: np.ndarray, col: np.ndarray):
     return np.repeat(row[starts], counts), np.repeat(col[starts], counts)
 
 
-def signed_squares_of(coo: Coo, f_in: np.ndarray, f_out: np.ndarray):
+def signed_squares_of(coo: Coo, scale_in, scale_out):
     """(sign(v) a, b, v) with v = w' sqrt(a / b) from the rational entries w' =
-    numerator / denominator of ``coo`` and the scalings' squares (numerators F: the
-    common denominators cancel in the ratios)."""
+    numerator / denominator of ``coo`` and the scalings' squares s = n / d (pairs of
+    object arrays): a / b = w'**2 s_in[c] s_out[r0] / (s_out[r] s_in[c0])."""
+    (n_in, d_in), (n_out, d_out) = scale_in, scale_out
     num = np.asarray(coo.numerator).astype(object)
     den = np.asarray(coo.denominator).astype(object)
     r0, c0 = _leading(coo.index, coo.row, coo.col)
-    f_in, f_out = np.asarray(f_in).astype(object), np.asarray(f_out).astype(object)
-    a = num * num * f_in[coo.col] * f_out[r0]
-    b = den * den * f_out[coo.row] * f_in[c0]
+    row, col = coo.row, coo.col
+    a = num * num * n_in[col] * d_in[c0] * n_out[r0] * d_out[row]
+    b = den * den * d_in[col] * n_in[c0] * d_out[r0] * n_out[row]
     g = np.gcd(a, b)
     a, b = a // g, b // g
     sign = np.where(np.asarray(coo.numerator) < 0, -1, 1)
-    value = sign * np.sqrt(a.astype(float) / b.astype(float)) if len(a) else \
-        np.zeros(0)
-    return _compact(sign * a), _compact(b), np.asarray(value, np.float64)
+    value = np.array([float(Fraction(int(x), int(y))) ** 0.5 for x, y in zip(a, b)]) \
+        if len(a) else np.zeros(0)
+    return _compact(sign * a), _compact(b), np.asarray(sign * value, np.float64)
 
 
 def _compact(a: np.ndarray) -> np.ndarray:
