@@ -93,3 +93,16 @@ def test_denominators_compose_and_solve_exactly(rep_in, rep_out):
         values = [Fraction(int(a), int(b)) for a, b in zip(exact.coo.numerator,
                                                             exact.coo.denominator)]
         np.testing.assert_allclose([float(v) for v in values], exact.coo.value)
+
+
+def test_rational_irrep_inverse_of_an_involution_and_by_exact_arithmetic():
+    from intertwine.reps.irr import _rational_action
+
+    # a reflection with denominators: [[3, 4], [4, -3]] / 5 squares to 1
+    a = _rational_action(np.array([[3, 4], [4, -3]]), 5)
+    assert (a.inverse != a.forward).nnz == 0 and a.inverse_denominator == 5
+    b = _rational_action(THIRD, 2)
+    product = (b.forward @ b.inverse).toarray() / (b.denominator * b.inverse_denominator)
+    np.testing.assert_array_equal(product, np.eye(2))
+    c = _rational_action(THIRD, 2, (THIRD_INVERSE, 2))
+    np.testing.assert_array_equal(c.inverse.toarray(), THIRD_INVERSE)

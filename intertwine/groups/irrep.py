@@ -57,7 +57,9 @@ class IrrepData:
     permutations the solvers drop that subgroup and impose every Lie generator).
     ``lie``: d rho(A) for the Lie generators, dense arrays.  For ``exactness == "sqrt"``:
     ``squares`` (the s_i, as Fractions) and ``rational_discrete``/``rational_lie``, the
-    matrices R = D rho D^-1 as pairs (integer array M, positive int q) meaning M / q.
+    matrices R = D rho D^-1 as pairs (integer array M, positive int q) meaning M / q; a
+    discrete one may be a triple (M, q, (M', p)) with its inverse M' / p (else it is
+    found: M / q itself for an involution, exact arithmetic otherwise).
     """
 
     dimension: int

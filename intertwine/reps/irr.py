@@ -192,15 +192,23 @@ def _action(g):
     return action.MatrixAction(sp.csr_matrix(m), sp.csr_matrix(inverse))  # orthogonal
 
 
-def _rational_action(m, q: int):
+def _rational_action(m, q: int, inverse: tuple | None = None):
+    """R = M / q as a matrix action with its inverse: given by the family (``inverse``,
+    a pair (M', p)), or M / q itself for an involution (a transposition of S(n)), or
+    computed in exact arithmetic (small matrices)."""
     from fractions import Fraction
 
     import scipy.sparse as sp
 
     m = np.asarray(m, np.int64)
-    exact = [[Fraction(int(x), q) for x in row] for row in m]
-    inv, p = _inverse(exact)
-    return action.MatrixAction(sp.csr_matrix(m), sp.csr_matrix(inv), q, p)
+    forward = sp.csr_matrix(m)
+    if inverse is not None:
+        inv, p = np.asarray(inverse[0], np.int64), int(inverse[1])
+    elif (abs(forward @ forward - sp.identity(len(m), np.int64, "csr") * (q * q))).sum() == 0:
+        inv, p = m, q  # R**2 = 1: exact in int64 for the small entries of these forms
+    else:
+        inv, p = _inverse([[Fraction(int(x), q) for x in row] for row in m])
+    return action.MatrixAction(forward, sp.csr_matrix(inv), q, p)
 
 
 def _inverse(rows):
