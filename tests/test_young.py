@@ -280,3 +280,61 @@ def test_bad_arguments_are_refused():
         Y.young((2, 1)).matrix([0, 0, 1])
     with pytest.raises(ValueError, match="more than 3 points"):
         Y.character((2, 1), (2, 2))
+
+
+def fraction_dense(entries):
+    m = [[Fraction(0)] * entries.shape[1] for _ in range(entries.shape[0])]
+    for (r, c), v in entries.fractions().items():
+        m[r][c] = v
+    return m
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.sampled_from([lam for n in range(2, 7) for lam in Y.partitions(n)]), st.data())
+def test_exact_matrices_of_any_permutation(shape, data):
+    """The seminormal rho(g) is exactly multiplicative; the exact orthogonal rho(g) has the
+    float matrix's values, and equals D^-1 S D on squares."""
+    n = sum(shape)
+    g = data.draw(st.permutations(range(n)))
+    h = data.draw(st.permutations(range(n)))
+    y = Y.young(shape)
+    gh = [g[h[j]] for j in range(n)]
+    assert fraction_dense(y.seminormal_matrix(gh)) == mul(
+        fraction_dense(y.seminormal_matrix(g)), fraction_dense(y.seminormal_matrix(h)))
+    exact = y.exact_matrix(g)
+    assert np.allclose(exact.dense(), y.matrix(g), atol=1e-14)
+    scale = y.scaling()
+    squares = {(r, c): (a, b) for r, c, a, b in exact.squares()}
+    semi = y.seminormal_matrix(g).fractions()
+    assert squares.keys() == semi.keys()
+    for (r, c), v in semi.items():
+        a, b = squares[(r, c)]
+        assert Fraction(abs(a), b) == v * v * int(scale[c]) / int(scale[r])
+        assert (a > 0) == (v > 0)
+
+
+def test_exact_matrix_of_the_long_cycle():
+    y = Y.young((3, 2))
+    cycle = list(range(1, 5)) + [0]
+    exact = y.exact_matrix(cycle)
+    for _, _, a, b in exact.squares():
+        assert b > 0 and np.gcd(abs(a), b) == 1
+    assert np.allclose(exact.dense(), y.matrix(cycle), atol=1e-14)
+    assert np.isclose(np.trace(exact.dense()), Y.character((3, 2), (5,)))
+
+
+@pytest.mark.parametrize("n", range(1, 8))
+def test_characters_from_traces_of_powers(n):
+    perms = list(itertools.permutations(range(n)))
+    traces = [[sum(1 for x in range(n) if _power(g, j)[x] == x) for g in perms]
+              for j in range(1, n + 1)]
+    for shape in Y.partitions(n):
+        got = Y.characters_from_traces(shape, traces).tolist()
+        assert got == [Y.character(shape, Y.cycle_type(g)) for g in perms]
+
+
+def _power(g, j):
+    out = list(range(len(g)))
+    for _ in range(j):
+        out = [g[x] for x in out]
+    return out

@@ -56,7 +56,8 @@ from math import factorial, isqrt, prod
 import numpy as np
 
 __all__ = ["partitions", "check_shape", "dimension", "young", "Young", "SqrtEntries",
-           "RationalEntries", "character", "character_table", "cycle_type",
+           "RationalEntries", "character", "character_table", "cycle_type", "cycle_counts",
+           "characters_from_traces",
            "MAX_TABLEAUX"]
 
 #: tableaux are enumerated up to this many (n = 14 has at most 450,450 of one shape)
@@ -144,8 +145,9 @@ class SqrtEntries:
     @property
     def value(self) -> np.ndarray:
         """float64 values (within an ulp)."""
-        num = self.square_numerator.astype(np.float64)
-        return np.sign(num) * np.sqrt(np.abs(num) / self.square_denominator)
+        num = self.square_numerator  # int64, or Python ints (then divided exactly rounded)
+        ratio = np.asarray(np.abs(num) / self.square_denominator, dtype=np.float64)
+        return np.where(np.asarray(num < 0, bool), -1.0, 1.0) * np.sqrt(ratio)
 
     def dense(self) -> np.ndarray:
         out = np.zeros(self.shape)
@@ -333,23 +335,69 @@ class Young:
         shape = (-1,) + (1,) * (block.ndim - 1)
         return (1.0 / r).reshape(shape) * block + off.reshape(shape) * block[partner]
 
-    def matrix(self, permutation) -> np.ndarray:
-        """Dense float rho(g) for g in one-line notation (g(0), ..., g(n-1)), from a
-        reduced word: g = g' (j j+1) where g(j) > g(j+1), so rho(g) = rho(g') rho(s)."""
+    def reduced_word(self, permutation) -> list[int]:
+        """[i_1, ..., i_k] with g = s_{i_k} ... s_{i_1}, s_i = (i-1 i), k = inversions of g:
+        peel a right descent g = g' (j j+1) where g(j) > g(j+1) until g' is the identity."""
         g = [int(x) for x in permutation]
         if sorted(g) != list(range(self.n)):
-            raise ValueError(f"{permutation} is not a permutation of 0..{self.n - 1}")
+            raise ValueError(f"{list(permutation)} is not a permutation of 0..{self.n - 1}")
         peeled = []
         while True:
             j = next((j for j in range(self.n - 1) if g[j] > g[j + 1]), None)
             if j is None:
-                break
+                return peeled
             g[j], g[j + 1] = g[j + 1], g[j]
             peeled.append(j + 1)
+
+    def matrix(self, permutation) -> np.ndarray:
+        """Dense float rho(g) for g in one-line notation (g(0), ..., g(n-1)):
+        rho(g) = rho(s_{i_k}) ... rho(s_{i_1}) over :meth:`reduced_word`."""
         out = np.eye(self.dim)
-        for i in peeled:  # rho(g) = rho(s_k) ... rho(s_1), s_1 peeled first
+        for i in self.reduced_word(permutation):
             out = self.apply(i, out)
         return out
+
+    def _seminormal_rows(self, i: int) -> tuple[np.ndarray, np.ndarray, int]:
+        """(diagonal, off, L): S(s_i) = (diag(diagonal) + off * P) / L as Python ints,
+        P the partner permutation matrix (off[a] sits at (a, partner[a]))."""
+        entries = self.seminormal_generator(i)
+        common = int(np.lcm.reduce(entries.denominator))
+        scaled = entries.numerator * (common // entries.denominator)
+        diagonal = np.zeros(self.dim, object)
+        off = np.zeros(self.dim, object)
+        on = entries.row == entries.col
+        diagonal[entries.row[on]] = [int(x) for x in scaled[on]]
+        off[entries.row[~on]] = [int(x) for x in scaled[~on]]
+        return diagonal, off, common
+
+    def seminormal_matrix(self, permutation) -> RationalEntries:
+        """rho(g) exactly in the seminormal (rational) coordinates, D rho(g) D**-1: integer
+        rows (Python ints) times one denominator along the reduced word, reduced at
+        the end.  Dense work, dim**2 Python ints: meant for small irreps (dim ~ 10**3)."""
+        block = np.zeros((self.dim, self.dim), object)
+        block[np.arange(self.dim), np.arange(self.dim)] = 1
+        denominator = 1
+        for i in self.reduced_word(permutation):
+            diagonal, off, common = self._seminormal_rows(i)
+            block = diagonal[:, None] * block + off[:, None] * block[self.partner(i)]
+            denominator *= common
+        row, col = np.nonzero(block)
+        num = block[row, col]
+        g = np.gcd(num, denominator) if len(num) else num  # object gcd: Python ints
+        return RationalEntries(row, col, num // g, denominator // g, (self.dim, self.dim))
+
+    def exact_matrix(self, permutation) -> SqrtEntries:
+        """rho(g) exactly in Young's orthogonal form, D**-1 S D with D = diag(sqrt(s)):
+        each value S[a, b] sqrt(s_b / s_a), given by its sign and square (Python ints
+        where int64 could overflow)."""
+        semi = self.seminormal_matrix(permutation)
+        s = self.scaling().astype(object)
+        num = semi.numerator * semi.numerator * s[semi.col]
+        den = semi.denominator * semi.denominator * s[semi.row]
+        g = np.gcd(num, den) if len(num) else num
+        signs = np.array([1 if x > 0 else -1 for x in semi.numerator], object)
+        return SqrtEntries(semi.row, semi.col, signs * (num // g), den // g,
+                           (self.dim, self.dim))
 
 
 @lru_cache(maxsize=64)
@@ -414,6 +462,42 @@ def character(shape, cycles) -> int:
         raise ValueError(f"cycle type {cycles} has more than {n} points")
     cycles += (1,) * (n - sum(cycles))
     return _mn(shape, cycles)
+
+
+def cycle_counts(traces) -> np.ndarray:
+    """Cycle counts from traces on V: ``traces[j - 1]`` holds fix(g**j) for j = 1..n
+    (arrays of one length); row l - 1 of the answer holds the number of l-cycles.
+    fix(g**j) = sum over l dividing j of l c_l, solved for l = 1, 2, ... in turn.
+
+    >>> cycle_counts([[0, 1], [0, 3], [3, 1]]).tolist()   # (0 1 2) and (0 1)(2)
+    [[0, 1], [0, 1], [1, 0]]
+    """
+    traces = np.asarray(traces, np.int64)
+    counts = np.zeros_like(traces)
+    for j in range(1, len(traces) + 1):
+        rest = traces[j - 1] - sum(d * counts[d - 1] for d in range(1, j) if j % d == 0)
+        counts[j - 1] = rest // j
+    return counts
+
+
+def characters_from_traces(shape, traces) -> np.ndarray:
+    """chi^shape at elements given by their traces fix(g**j), j = 1..n (see
+    :func:`cycle_counts`): one Murnaghan-Nakayama value per distinct cycle type.
+    int64, or Python ints beyond int64.
+
+    >>> characters_from_traces((2, 1), [[3, 1, 0], [3, 3, 0], [3, 1, 3]]).tolist()
+    [2, 0, -1]
+    """
+    shape = _require(shape)
+    counts = cycle_counts(traces)
+    if counts.shape[1] == 0:
+        return np.zeros(0, np.int64)
+    lengths = np.arange(1, len(counts) + 1)
+    distinct, where = np.unique(counts.T, axis=0, return_inverse=True)
+    values = [_mn(shape, tuple(int(l) for l in np.repeat(lengths, c)[::-1]))
+              for c in distinct]
+    small = all(abs(v) < 2**62 for v in values)
+    return np.array(values, np.int64 if small else object)[np.ravel(where)]
 
 
 def character_table(n: int) -> tuple[list, list, np.ndarray]:
