@@ -358,32 +358,40 @@ class Young:
         return out
 
     def _seminormal_rows(self, i: int) -> tuple[np.ndarray, np.ndarray, int]:
-        """(diagonal, off, L): S(s_i) = (diag(diagonal) + off * P) / L as Python ints,
-        P the partner permutation matrix (off[a] sits at (a, partner[a]))."""
+        """(diagonal, off, L): S(s_i) = (diag(diagonal) + off * P) / L, int64, P the
+        partner permutation matrix (off[a] sits at (a, partner[a]))."""
         entries = self.seminormal_generator(i)
         common = int(np.lcm.reduce(entries.denominator))
         scaled = entries.numerator * (common // entries.denominator)
-        diagonal = np.zeros(self.dim, object)
-        off = np.zeros(self.dim, object)
+        diagonal = np.zeros(self.dim, np.int64)
+        off = np.zeros(self.dim, np.int64)
         on = entries.row == entries.col
-        diagonal[entries.row[on]] = [int(x) for x in scaled[on]]
-        off[entries.row[~on]] = [int(x) for x in scaled[~on]]
+        diagonal[entries.row[on]] = scaled[on]
+        off[entries.row[~on]] = scaled[~on]
         return diagonal, off, common
 
     def seminormal_matrix(self, permutation) -> RationalEntries:
         """rho(g) exactly in the seminormal (rational) coordinates, D rho(g) D**-1: integer
-        rows (Python ints) times one denominator along the reduced word, reduced at
-        the end.  Dense work, dim**2 Python ints: meant for small irreps (dim ~ 10**3)."""
-        block = np.zeros((self.dim, self.dim), object)
-        block[np.arange(self.dim), np.arange(self.dim)] = 1
+        rows times one denominator along the reduced word, the common factor divided out
+        at every step.  int64 while the entries stay below 2**40 (they do up to n = 10:
+        24 bits), Python ints beyond.  Dense work: meant for dim up to a few thousand."""
+        block = np.eye(self.dim, dtype=np.int64)
         denominator = 1
         for i in self.reduced_word(permutation):
             diagonal, off, common = self._seminormal_rows(i)
+            if block.dtype != object and np.abs(block).max() >= 2**40 // max(
+                    int(np.abs(diagonal).max()) + int(np.abs(off).max()), 1):
+                block = block.astype(object)
             block = diagonal[:, None] * block + off[:, None] * block[self.partner(i)]
             denominator *= common
+            g = int(np.gcd.reduce(block.ravel())) if block.dtype != object else 0
+            g = np.gcd(g, denominator)
+            if g > 1:
+                block //= g
+                denominator //= int(g)
         row, col = np.nonzero(block)
         num = block[row, col]
-        g = np.gcd(num, denominator) if len(num) else num  # object gcd: Python ints
+        g = np.gcd(num, denominator) if len(num) else num
         return RationalEntries(row, col, num // g, denominator // g, (self.dim, self.dim))
 
     def exact_matrix(self, permutation) -> SqrtEntries:
