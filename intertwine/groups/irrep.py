@@ -18,7 +18,7 @@ the integer +1 for ``e`` and -1 for ``o``):
 
 * ``irrep(f, label) -> IrrepData``: the matrices (built on demand, cached by callers);
 * ``irrep_character(f, label, value)`` (finite families): the character at every
-  element, from the arrays ``value(key)`` of ``elements.ElementAxis``; None where unknown.
+  element, from the arrays ``value(key)`` of ``counting.ElementAxis``; None where unknown.
 
 :func:`families_with_irreps` lists the families that answer, for the error on others.
 """
