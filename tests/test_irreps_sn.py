@@ -325,3 +325,30 @@ def test_verify_and_show(tmp_path):
     run = subprocess.run([sys.executable, "-m", "intertwine", "show", spec],
                          capture_output=True, text=True)
     assert run.returncode == 0 and "B_2" in run.stdout
+
+
+@pytest.mark.parametrize("shape", [(2, 1), (3, 1), (2, 2), (3, 2), (2, 2, 1), (3, 2, 1)])
+def test_family_matrices_for_both_solvers(shape, monkeypatch):
+    """The family's generators (0 1) and (0 1 ... n-1) are the reference's; their rational
+    form M / q equals D rho D^-1, D = diag(sqrt(squares)), exactly on the squares."""
+    from intertwine.groups import symmetric
+    from intertwine.spec import parse_group
+
+    monkeypatch.setattr(symmetric, "IRREP_EXACTNESS", "sqrt")
+    n = sum(shape)
+    f = parse_group(f"S({n})").factors[0]
+    data = f.family.irrep(f, shape)
+    assert data.exactness == "sqrt" and data.dimension == len(tableaux(shape))
+    cycle = tuple(range(1, n)) + (0,)
+    for g, rho, (m, q) in zip([(1, 0) + tuple(range(2, n)), cycle], data.discrete,
+                              data.rational_discrete):
+        rho = rho.matrix().toarray() if hasattr(rho, "matrix") else np.asarray(rho)
+        assert np.allclose(rho, irr_matrix(shape, g), atol=1e-13)
+        s = np.array([float(x) for x in data.squares])
+        assert np.allclose(m / q, np.sqrt(s)[:, None] * rho / np.sqrt(s)[None, :], atol=1e-12)
+    # exactly, in integers: t^2 = c^n = (t c)^(n-1) = 1 for t = (0 1), c = (0 1 ... n-1)
+    (mt, qt), (mc, qc) = [(m.astype(object), q) for m, q in data.rational_discrete]
+    one = np.eye(len(mt), dtype=object)
+    assert (mt.dot(mt) == qt**2 * one).all()
+    assert (np.linalg.matrix_power(mc, n) == qc**n * one).all()
+    assert (np.linalg.matrix_power(mt.dot(mc), n - 1) == (qt * qc) ** (n - 1) * one).all()

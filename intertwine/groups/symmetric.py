@@ -101,6 +101,7 @@ class _SymmetricIrreps:
             return IrrepData(1, "rational", tuple(
                 SignedPerm(one, None if sign > 0 or _even(g) else -np.ones(1, np.int8))
                 for g in gens))
+        exactness = self.irrep_exactness(f, label)
         first = y.generator(1)  # diagonal: the signs
         signs = first.square_numerator.astype(np.int8)
         discrete = [SignedPerm(np.arange(y.dim), None if (signs > 0).all() else signs)]
@@ -108,15 +109,13 @@ class _SymmetricIrreps:
         if len(gens) > 1:
             cycle = gens[1].perm.tolist()
             discrete.append(y.matrix(cycle))
-            semi = y.seminormal_matrix(cycle)
-            common = int(np.lcm.reduce(semi.denominator.astype(np.int64)))
-            dense = np.zeros((y.dim, y.dim), np.int64)
-            dense[semi.row, semi.col] = semi.numerator.astype(np.int64) * (
-                common // semi.denominator.astype(np.int64))
-            rational.append((dense, common))
+            if exactness == "sqrt":  # the exact solver's rational form R = D rho D^-1
+                rational.append(_dense_rational(y.seminormal_matrix(cycle)))
+        if exactness != "sqrt":
+            return IrrepData(y.dim, exactness, tuple(discrete))
         squares = tuple(Fraction(int(s)) for s in y.scaling())
-        return IrrepData(y.dim, self.irrep_exactness(f, label), tuple(discrete),
-                         squares=squares, rational_discrete=tuple(rational))
+        return IrrepData(y.dim, exactness, tuple(discrete), squares=squares,
+                         rational_discrete=tuple(rational))
 
     def irrep_trace_degree(self, f: Factor, label) -> int | None:
         """The character is a function of the traces on V of g, ..., g**n."""
@@ -128,6 +127,15 @@ class _SymmetricIrreps:
 
 #: "sqrt" once the exact solver takes square-root scalings; "float" (numeric) until then
 IRREP_EXACTNESS = "float"
+
+
+def _dense_rational(semi: young.RationalEntries) -> tuple[np.ndarray, int]:
+    """(M, q), M an integer array with M / q the matrix (one common denominator)."""
+    common = int(np.lcm.reduce(np.asarray(semi.denominator, np.int64)))
+    dense = np.zeros(semi.shape, np.int64)
+    dense[semi.row, semi.col] = np.asarray(semi.numerator, np.int64) * (
+        common // np.asarray(semi.denominator, np.int64))
+    return dense, common
 
 
 def _even(g: SignedPerm) -> bool:
