@@ -342,7 +342,8 @@ def test_family_matrices_for_both_solvers(shape, monkeypatch):
     cycle = tuple(range(1, n)) + (0,)
     for g, rho, (m, q) in zip([(1, 0) + tuple(range(2, n)), cycle], data.discrete,
                               data.rational_discrete):
-        rho = rho.matrix().toarray() if hasattr(rho, "matrix") else np.asarray(rho)
+        rho = rho.matrix() if hasattr(rho, "perm") else rho  # SignedPerm or sparse
+        rho = rho.toarray() if hasattr(rho, "toarray") else np.asarray(rho)
         assert np.allclose(rho, irr_matrix(shape, g), atol=1e-13)
         s = np.array([float(x) for x in data.squares])
         assert np.allclose(m / q, np.sqrt(s)[:, None] * rho / np.sqrt(s)[None, :], atol=1e-12)

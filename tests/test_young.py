@@ -338,3 +338,10 @@ def _power(g, j):
     for _ in range(j):
         out = [g[x] for x in out]
     return out
+
+
+def test_seminormal_fallback_in_python_ints_agrees():
+    y = Y.young((3, 2, 1))
+    for g in [(1, 2, 3, 4, 5, 0), (5, 4, 3, 2, 1, 0), (0, 2, 1, 4, 3, 5)]:
+        fast, slow = y.seminormal_matrix(g), y._seminormal_python(y.reduced_word(g))
+        assert fast.fractions() == slow.fractions()

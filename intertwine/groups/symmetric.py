@@ -108,7 +108,7 @@ class _SymmetricIrreps:
         rational = [(np.diag(signs.astype(np.int64)), 1)]
         if len(gens) > 1:
             cycle = gens[1].perm.tolist()
-            discrete.append(y.matrix(cycle))
+            discrete.append(y.sparse_matrix(cycle))
             if exactness == "sqrt":  # the exact solver's rational form R = D rho D^-1
                 rational.append(_dense_rational(y.seminormal_matrix(cycle)))
         if exactness != "sqrt":

@@ -354,45 +354,69 @@ class Young:
             peeled.append(j + 1)
 
     def matrix(self, permutation) -> np.ndarray:
-        """Dense float rho(g) for g in one-line notation (g(0), ..., g(n-1)):
-        rho(g) = rho(s_{i_k}) ... rho(s_{i_1}) over :meth:`reduced_word`."""
-        out = np.eye(self.dim)
+        """Dense float rho(g) for g in one-line notation (g(0), ..., g(n-1))."""
+        return self.sparse_matrix(permutation).toarray()
+
+    def sparse_matrix(self, permutation):
+        """rho(g) as a scipy csr matrix: rho(s_{i_k}) ... rho(s_{i_1}) over
+        :meth:`reduced_word`, sparse products (rho of the n-cycle of irr(4, 3, 2, 1) has
+        a tenth of its entries non-zero)."""
+        import scipy.sparse as sp
+
+        out = sp.identity(self.dim, format="csr")
         for i in self.reduced_word(permutation):
-            out = self.apply(i, out)
+            g = self.generator(i)
+            out = (sp.csr_matrix((g.value, (g.row, g.col)), shape=g.shape) @ out).tocsr()
         return out
 
-    def _seminormal_rows(self, i: int) -> tuple[np.ndarray, np.ndarray, int]:
-        """(diagonal, off, L): S(s_i) = (diag(diagonal) + off * P) / L, int64, P the
-        partner permutation matrix (off[a] sits at (a, partner[a]))."""
-        entries = self.seminormal_generator(i)
-        common = int(np.lcm.reduce(entries.denominator))
-        scaled = entries.numerator * (common // entries.denominator)
-        diagonal = np.zeros(self.dim, np.int64)
-        off = np.zeros(self.dim, np.int64)
-        on = entries.row == entries.col
-        diagonal[entries.row[on]] = scaled[on]
-        off[entries.row[~on]] = scaled[~on]
-        return diagonal, off, common
-
     def seminormal_matrix(self, permutation) -> RationalEntries:
-        """rho(g) exactly in the seminormal (rational) coordinates, D rho(g) D**-1: integer
-        rows times one denominator along the reduced word, the common factor divided out
-        at every step.  int64 while the entries stay below 2**40 (they do up to n = 10:
-        24 bits), Python ints beyond.  Dense work: meant for dim up to a few thousand."""
-        block = np.eye(self.dim, dtype=np.int64)
+        """rho(g) exactly in the seminormal (rational) coordinates, D rho(g) D**-1: an
+        integer sparse matrix times one denominator along the reduced word, the common
+        factor divided out at every step; int64 while no product can pass 2**62 (up to
+        n = 10 the entries take 24 bits), Python ints (dense) beyond."""
+        import scipy.sparse as sp
+
+        block = sp.identity(self.dim, dtype=np.int64, format="csr")
         denominator = 1
-        for i in self.reduced_word(permutation):
-            diagonal, off, common = self._seminormal_rows(i)
-            if block.dtype != object and np.abs(block).max() >= 2**40 // max(
-                    int(np.abs(diagonal).max()) + int(np.abs(off).max()), 1):
-                block = block.astype(object)
+        word = self.reduced_word(permutation)
+        for i in word:
+            entries = self.seminormal_generator(i)
+            common = int(np.lcm.reduce(entries.denominator))
+            scaled = entries.numerator * (common // entries.denominator)
+            step = sp.csr_matrix((scaled, (entries.row, entries.col)), shape=entries.shape)
+            widest = int(abs(step).sum(axis=1).max())  # 2 entries a row at most
+            if block.nnz and int(abs(block.data).max()) >= 2**62 // max(widest, 1):
+                return self._seminormal_python(word)
+            block = (step @ block).tocsr()
+            block.eliminate_zeros()
+            denominator *= common
+            g = int(np.gcd(np.gcd.reduce(block.data), denominator)) if block.nnz else 1
+            if g > 1:
+                block.data //= g
+                denominator //= g
+        coo = block.tocoo()
+        order = np.lexsort((coo.col, coo.row))
+        row, col, num = coo.row[order].astype(np.int64), coo.col[order].astype(np.int64), \
+            coo.data[order]
+        g = np.gcd(num, denominator)
+        return RationalEntries(row, col, num // g, denominator // g, (self.dim, self.dim))
+
+    def _seminormal_python(self, word: list[int]) -> RationalEntries:
+        """The same as :meth:`seminormal_matrix` in dense Python ints (no overflow)."""
+        block = np.zeros((self.dim, self.dim), object)
+        block[np.arange(self.dim), np.arange(self.dim)] = 1
+        denominator = 1
+        for i in word:
+            entries = self.seminormal_generator(i)
+            common = int(np.lcm.reduce(entries.denominator))
+            scaled = entries.numerator * (common // entries.denominator)
+            diagonal = np.zeros(self.dim, object)
+            off = np.zeros(self.dim, object)
+            on = entries.row == entries.col
+            diagonal[entries.row[on]] = [int(x) for x in scaled[on]]
+            off[entries.row[~on]] = [int(x) for x in scaled[~on]]
             block = diagonal[:, None] * block + off[:, None] * block[self.partner(i)]
             denominator *= common
-            g = int(np.gcd.reduce(block.ravel())) if block.dtype != object else 0
-            g = np.gcd(g, denominator)
-            if g > 1:
-                block //= g
-                denominator //= int(g)
         row, col = np.nonzero(block)
         num = block[row, col]
         g = np.gcd(num, denominator) if len(num) else num

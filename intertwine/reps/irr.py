@@ -178,6 +178,8 @@ def _action(g):
         return g
     import scipy.sparse as sp
 
+    if sp.issparse(g):  # a large orthogonal float matrix (S(n)'s n-cycle), kept sparse
+        return action.MatrixAction(sp.csr_matrix(g), sp.csr_matrix(g.T))
     m = np.asarray(g)
     inverse = m.T if m.dtype.kind == "f" else np.rint(np.linalg.inv(m)).astype(m.dtype)
     return action.MatrixAction(sp.csr_matrix(m), sp.csr_matrix(inverse))  # orthogonal
