@@ -269,7 +269,7 @@ class GroupFamily(ABC):
 
     def irrep_problem(self, f: Factor, label: tuple[int, ...]) -> str | None:
         """Why ``label`` names no irreducible representation of f (None: it does)."""
-        return "irr is defined on " + _irrep_groups()
+        return "irr exists only as " + _irrep_groups()
 
     def irrep_dimension(self, f: Factor, label: tuple[int, ...]) -> int:
         raise NotImplementedError(self.name)
