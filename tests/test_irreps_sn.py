@@ -417,3 +417,26 @@ def test_rational_inverse_from_orthogonality():
         assert (np.asarray(m) @ inverse == q * p * np.eye(len(m), dtype=np.int64)).all()
     skew = np.array([[1, 1], [0, 1]])
     assert _orthogonal_inverse(skew, 1, (Fraction(1), Fraction(1))) is None
+
+
+@pytest.mark.parametrize("change", ["sign", "square"])
+def test_verify_catches_a_changed_entry_of_an_exact_file(tmp_path, change):
+    import h5py
+
+    path = tmp_path / "b.h5"
+    intertwine.compute("S(4): V**2 -> irr(3, 1)", method="exact").save(path)
+    with h5py.File(path, "r+") as f:
+        assert f.attrs["exact_values"] == "sqrt"
+        num, den = f["basis/square_numerator"], f["basis/square_denominator"]
+        value = f["basis/value"]
+        k = int(np.flatnonzero(np.abs(num[()]) != den[()])[0])  # an irrational entry
+        a, b = int(num[k]), int(den[k])
+        if change == "sign":
+            a = -a
+        else:  # a square a little off, with the float value following it
+            a, b = a * 10**6 + (1 if a > 0 else -1), b * 10**6
+        num[k], den[k] = a, b
+        value[k] = np.sign(a) * np.sqrt(abs(a) / b)
+    run = subprocess.run([sys.executable, "-m", "intertwine", "verify", str(path)],
+                         capture_output=True, text=True)
+    assert run.returncode == 1, run.stdout + run.stderr
