@@ -233,19 +233,20 @@ def _orthogonal_inverse(m: np.ndarray, q: int, squares) -> tuple[np.ndarray, int
     (D = diag(sqrt(s))): then (M / q)^-1 = diag(s) (M / q)^T diag(s)^-1, no elimination.
     With s_a = n_a / d_a, s_a / s_b = left_a right_b / (top bottom) for top = lcm(n),
     bottom = lcm(d), left_a = s_a bottom and right_b = top / s_b; so M' = diag(left) M^T
-    diag(right) and p = q top bottom.
-    Checked exactly (M M' = q p I); None where that fails or int64 could overflow."""
+    diag(right) and p = q top bottom.  Exact wherever rho is orthogonal, which is
+    checked on random vectors in floats (dim**2 work; a rho that is not orthogonal misses
+    by far more than rounding); None where it is not, or where int64 could overflow."""
     nums = [x.numerator for x in squares]
     dens = [x.denominator for x in squares]
     top, bottom = lcm(*nums), lcm(*dens)
     left = [a * (bottom // b) for a, b in zip(nums, dens)]  # s_a * bottom
     right = [top * b // a for a, b in zip(nums, dens)]  # top / s_b
-    largest = int(np.abs(m).max(initial=0))
-    if largest * max(left) * max(right) * largest * max(len(m), 1) >= 2**62:
+    if int(np.abs(m).max(initial=0)) * max(left) * max(right) >= 2**62:
         return None
     inverse = np.array(left, np.int64)[:, None] * m.T * np.array(right, np.int64)[None, :]
     p = q * top * bottom
-    if not np.array_equal(m @ inverse, q * p * np.eye(len(m), dtype=np.int64)):
+    x = np.random.default_rng(len(m)).standard_normal((len(m), 4))
+    if not np.allclose((m / q) @ ((inverse / p) @ x), x, rtol=0, atol=1e-9):
         return None
     g = int(np.gcd(np.gcd.reduce(inverse.ravel()), p)) if inverse.size else 1
     return inverse // g, p // g
