@@ -49,6 +49,8 @@ def symmetric_histogram(n: int) -> dict[tuple[int, int], int]:
 
 #: cycle types are enumerated up to this many points (42: 53,174 partitions)
 MAX_CYCLE_TYPE_POINTS = 42
+#: beyond that, irr(n - m, mu) is counted from its character polynomial up to this m
+MAX_STABLE_DEGREE = 40
 
 
 def cycle_type_histogram(n: int, powers: int) -> dict | None:
@@ -117,11 +119,19 @@ class _SymmetricIrreps:
                          rational_discrete=_Built(rational))
 
     def irrep_trace_degree(self, f: Factor, label) -> int | None:
-        """The character is a function of the traces on V of g, ..., g**n."""
-        return f.args[0] if f.args[0] <= MAX_CYCLE_TYPE_POINTS else None
+        """The character is a function of the cycle type: of the traces on V of g, ...,
+        g**n.  For larger n, of irr(n - m, mu): a polynomial of weighted degree m in the
+        numbers of short cycles, i.e. in the traces of g, ..., g**m (``young``)."""
+        n = f.args[0]
+        if n <= MAX_CYCLE_TYPE_POINTS:
+            return n
+        m = n - label[0]
+        return max(m, 1) if m <= MAX_STABLE_DEGREE else None
 
     def irrep_character_from_traces(self, f: Factor, label, traces):
-        return young.characters_from_traces(label, traces)
+        if f.args[0] <= MAX_CYCLE_TYPE_POINTS:
+            return young.characters_from_traces(label, traces)
+        return young.stable_characters(label, traces)
 
 
 class _Built(Sequence):
