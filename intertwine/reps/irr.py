@@ -94,6 +94,12 @@ class Irrep(FieldAtom):
             return False
         return all(hasattr(g, "perm") for g in irrep_data(f, self.label).discrete)
 
+    def subgroup_signed(self, group) -> bool:
+        """The factor's ``subgroup`` acts by signed permutations here (else the solvers
+        use the family's ``irrep_subgroup``, ``Problem.irrep_subgroup_factors``)."""
+        data = irrep_data(group.factors[self.factor], self.label)
+        return all(hasattr(g, "perm") for g in data.subgroup)
+
     @property
     def needs_elements(self) -> bool:
         """Counting sums this factor element by element, unless the character is a
@@ -134,10 +140,14 @@ class Irrep(FieldAtom):
                 return _rational_action(*data.rational_discrete[position], data.squares)
             return _action(data.discrete[position])
         position = next((k for k, g in enumerate(fd.subgroup) if g is walk.g), None)
+        if position is None:
+            position = next((k for k, g in enumerate(fd.irrep_subgroup) if g is walk.g), None)
+            if position is not None:
+                return _subgroup_action(data, data.irrep_subgroup[position], rational)
         if position is None:  # not this factor's generator
             return action.identity(data.dimension)
         # float matrices where no signed permutations: the solvers then drop the subgroup
-        return _action(data.subgroup[position])
+        return _subgroup_action(data, data.subgroup[position], rational)
 
     def lie(self, walk: Walk):
         from ..groups import factor_data
@@ -185,6 +195,17 @@ class Irrep(FieldAtom):
             f, self.label, [np.ravel(c) for c in columns]).reshape(columns[0].shape)
         dtype = getattr(walk, "dtype", None)
         return chi if dtype is None else chi.astype(dtype)
+
+
+def _subgroup_action(data, g, rational: bool):
+    """rho(h) of a subgroup generator; on the rational form D rho(h) D^-1, which is the
+    same signed permutation where it permutes coordinates of equal squares (else it
+    is handed on as a float matrix, and the solvers drop the subgroup)."""
+    if rational and hasattr(g, "perm"):
+        squares = data.squares
+        if any(squares[int(g.perm[j])] != squares[j] for j in range(len(squares))):
+            return _action(g.matrix().toarray().astype(float))
+    return _action(g)
 
 
 def _scaling(data, approximate: bool):
