@@ -12,7 +12,8 @@ of such are again of that form, with the diagonal scaling composed alike (``scal
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from fractions import Fraction
 from functools import lru_cache
 from math import lcm
 
@@ -37,6 +38,9 @@ class Irrep(FieldAtom):
     column: int = field(default=0, compare=False, repr=False)
     single: bool = field(default=True, compare=False, repr=False)
     args: tuple[int, ...] = ()
+    #: d > 0 where the character is a function of the traces of g, ..., g**d on V
+    #: (``GroupFamily.irrep_trace_degree``), set when the factor is known
+    traces: int = field(default=0, compare=False, repr=False)
 
     name = "irr"
     usage = "irr(...), irr(...)[i]"
@@ -69,6 +73,11 @@ class Irrep(FieldAtom):
     def unavailable(self, factor) -> str | None:
         return factor.family.irrep_problem(factor, self.label)
 
+    def resolve(self, group, text: str):
+        out = super().resolve(group, text)
+        f = group.factors[out.factor]
+        return replace(out, traces=f.family.irrep_trace_degree(f, self.label) or 0)
+
     def size(self, factor) -> int:
         return factor.family.irrep_dimension(factor, self.label)
 
@@ -94,8 +103,16 @@ class Irrep(FieldAtom):
         return all(hasattr(g, "perm") for g in data.subgroup)
 
     @property
-    def needs_elements(self) -> bool:  # counting sums finite factors element by element
-        return True
+    def needs_elements(self) -> bool:
+        """Counting sums this factor element by element, unless the character is a
+        function of traces (then over the family's histogram, like ``sym`` of V)."""
+        return not self.traces
+
+    def degree(self, factor: int) -> int:
+        return self.traces if factor == self.factor else 0
+
+    def max_power(self, factor: int) -> int:
+        return max(self.traces, 1) if factor == self.factor else 1
 
     # -- actions ---------------------------------------------------------------------
     def signed_generators(self, factor) -> list[tuple]:
@@ -119,7 +136,7 @@ class Irrep(FieldAtom):
         position = next((k for k, g in enumerate(fd.discrete) if g is walk.g), None)
         if position is not None:
             if rational:
-                return _rational_action(*data.rational_discrete[position])
+                return _rational_action(*data.rational_discrete[position], squares=data.squares)
             return _action(data.discrete[position])
         position = next((k for k, g in enumerate(fd.subgroup) if g is walk.g), None)
         if position is None:
@@ -163,9 +180,22 @@ class Irrep(FieldAtom):
                 np.array([x.denominator for x in data.squares], dtype=object))
 
     def character(self, walk: Walk, power: int = 1):
-        """Finite factors: element by element (``counting.ElementAxis``); SO(2), O(2),
-        SO(3), O(3): at the points of ``counting.TorusAxis``."""
-        return super().character(walk, power)
+        """Finite factors: element by element (``counting.ElementAxis``), or from the
+        traces of g, ..., g**d on V where the family says so (S(n): over the cycle-type
+        histogram); SO(2), O(2), SO(3), O(3): at the points of ``counting.TorusAxis``."""
+        if not self.traces:
+            return super().character(walk, power)
+        f = walk.group.factors[self.factor]
+        trace = getattr(walk, "trace", None)
+        columns = None if trace is None else \
+            [trace(self.factor, power * j) for j in range(1, self.traces + 1)]
+        if columns is None or any(c is None for c in columns):
+            return None
+        columns = np.broadcast_arrays(*columns)
+        chi = f.family.irrep_character_from_traces(
+            f, self.label, [np.ravel(c) for c in columns]).reshape(columns[0].shape)
+        dtype = getattr(walk, "dtype", None)
+        return chi if dtype is None else chi.astype(dtype)
 
 
 def _subgroup_action(data, g, rational: bool):
@@ -189,28 +219,55 @@ def _action(g):
         return g
     import scipy.sparse as sp
 
+    if sp.issparse(g):  # a large orthogonal float matrix (S(n)'s n-cycle), kept sparse
+        return action.MatrixAction(sp.csr_matrix(g), sp.csr_matrix(g.T))
     m = np.asarray(g)
     inverse = m.T if m.dtype.kind == "f" else np.rint(np.linalg.inv(m)).astype(m.dtype)
     return action.MatrixAction(sp.csr_matrix(m), sp.csr_matrix(inverse))  # orthogonal
 
 
-def _rational_action(m, q: int, inverse: tuple | None = None):
+def _rational_action(m, q: int, inverse: tuple | None = None, squares=None):
     """R = M / q as a matrix action with its inverse: given by the family (``inverse``,
     a pair (M', p)), or M / q itself for an involution (a transposition of S(n)), or
-    computed in exact arithmetic (small matrices)."""
-    from fractions import Fraction
-
+    from orthogonality where the scaling's ``squares`` are known, or computed in exact
+    arithmetic (small matrices)."""
     import scipy.sparse as sp
 
     m = np.asarray(m, np.int64)
     forward = sp.csr_matrix(m)
-    if inverse is not None:
-        inv, p = np.asarray(inverse[0], np.int64), int(inverse[1])
-    elif (abs(forward @ forward - sp.identity(len(m), np.int64, "csr") * (q * q))).sum() == 0:
-        inv, p = m, q  # R**2 = 1: exact in int64 for the small entries of these forms
-    else:
-        inv, p = _inverse([[Fraction(int(x), q) for x in row] for row in m])
+    if inverse is None and \
+            (abs(forward @ forward - sp.identity(len(m), np.int64, "csr") * (q * q))).sum() == 0:
+        inverse = (m, q)  # R**2 = 1: exact in int64 for the small entries of these forms
+    if inverse is None and squares is not None:
+        inverse = _orthogonal_inverse(m, q, squares)
+    if inverse is None:
+        inverse = _inverse([[Fraction(int(x), q) for x in row] for row in m])
+    inv, p = np.asarray(inverse[0], np.int64), int(inverse[1])
     return action.MatrixAction(forward, sp.csr_matrix(inv), q, p)
+
+
+def _orthogonal_inverse(m: np.ndarray, q: int, squares) -> tuple[np.ndarray, int] | None:
+    """(M', p) with (M / q)^-1 = M' / p when rho = D^-1 (M / q) D is orthogonal
+    (D = diag(sqrt(s))): then (M / q)^-1 = diag(s) (M / q)^T diag(s)^-1, no elimination.
+    With s_a = n_a / d_a, s_a / s_b = left_a right_b / (top bottom) for top = lcm(n),
+    bottom = lcm(d), left_a = s_a bottom and right_b = top / s_b; so M' = diag(left) M^T
+    diag(right) and p = q top bottom.  Exact wherever rho is orthogonal, which is
+    checked on random vectors in floats (dim**2 work; a rho that is not orthogonal misses
+    by far more than rounding); None where it is not, or where int64 could overflow."""
+    nums = [x.numerator for x in squares]
+    dens = [x.denominator for x in squares]
+    top, bottom = lcm(*nums), lcm(*dens)
+    left = [a * (bottom // b) for a, b in zip(nums, dens)]  # s_a * bottom
+    right = [top * b // a for a, b in zip(nums, dens)]  # top / s_b
+    if int(np.abs(m).max(initial=0)) * max(left) * max(right) >= 2**62:
+        return None
+    inverse = np.array(left, np.int64)[:, None] * m.T * np.array(right, np.int64)[None, :]
+    p = q * top * bottom
+    x = np.random.default_rng(len(m)).standard_normal((len(m), 4))
+    if not np.allclose((m / q) @ ((inverse / p) @ x), x, rtol=0, atol=1e-9):
+        return None
+    g = int(np.gcd(np.gcd.reduce(inverse.ravel()), p)) if inverse.size else 1
+    return inverse // g, p // g
 
 
 def _inverse(rows):
