@@ -43,7 +43,7 @@ How it is computed (no floating point until the last step):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from math import factorial, isqrt
 
 import numpy as np
@@ -135,14 +135,15 @@ def _fraction(a: int, b: int):
 
 # ------------------------------------------------------------------ integer arithmetic
 
-@lru_cache(maxsize=None)
+@cache
 def _binomial_rows(n: int, wide: bool) -> np.ndarray:
-    """C(n, r) at index r + n_pad for r in -n_pad .. 2 n_pad: zero outside 0..n, so that
-    gathers with out-of-range r need no masks.  int64, or Python ints (object) if wide."""
+    """C(n, r) at index r + n + 1 for r in -(n + 1) .. 2 n + 1, zero outside 0..n, so that
+    gathers with clipped r need no masks.  int64, or Python ints (object) if wide."""
     from math import comb
     values = [comb(n, r) for r in range(n + 1)]
     row = np.zeros(3 * (n + 1), dtype=object if wide else np.int64)
     row[n + 1:2 * (n + 1)] = values
+    row.flags.writeable = False  # cached
     return row
 
 
@@ -152,7 +153,7 @@ def _racah_sums(l1: int, l2: int, l3: int) -> np.ndarray:
     j = l1 + l2 + l3
     a, b, c = j - 2 * l3, j - 2 * l2, j - 2 * l1
     # int64 while every partial sum is surely below 2^63; Python ints beyond
-    wide = (a + 1) * comb_max(a) * comb_max(b) * comb_max(c) > _INT64_MAX
+    wide = (a + 1) * _comb_max(a) * _comb_max(b) * _comb_max(c) > _INT64_MAX
     m1 = np.arange(-l1, l1 + 1)[:, None, None]
     m2 = np.arange(-l2, l2 + 1)[None, :, None]
     k = np.arange(a + 1)[None, None, :]
@@ -165,8 +166,8 @@ def _racah_sums(l1: int, l2: int, l3: int) -> np.ndarray:
     return t
 
 
-@lru_cache(maxsize=None)
-def comb_max(n: int) -> int:
+@cache
+def _comb_max(n: int) -> int:
     from math import comb
     return comb(n, n // 2)
 
@@ -219,17 +220,19 @@ def _real_integers(l1: int, l2: int, l3: int) -> np.ndarray:
 
 # ------------------------------------------------------------- squares in lowest terms
 
-@lru_cache(maxsize=None)
+@cache
 def _primes(n: int) -> np.ndarray:
     sieve = np.ones(max(n + 1, 2), bool)
     sieve[:2] = False
     for p in range(2, isqrt(n) + 1):
         if sieve[p]:
             sieve[p * p::p] = False
-    return np.nonzero(sieve)[0]
+    primes = np.nonzero(sieve)[0]
+    primes.flags.writeable = False  # cached
+    return primes
 
 
-@lru_cache(maxsize=None)
+@cache
 def _factorial_exponents(n: int) -> np.ndarray:
     """E[k, i] = the exponent of prime i in k! for k = 0..n (Legendre's formula)."""
     primes = _primes(n)
@@ -239,6 +242,7 @@ def _factorial_exponents(n: int) -> np.ndarray:
     while (power <= n).any():
         out += k // power
         power = power * primes[None, :]
+    out.flags.writeable = False  # cached
     return out
 
 
@@ -282,9 +286,11 @@ def _squares(l1, l2, l3, mu1, mu2, mu3, g) -> tuple[np.ndarray, np.ndarray]:
     return _narrow(num // common), _narrow(den // common)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _factorials(n: int) -> np.ndarray:
-    return np.array([factorial(k) for k in range(n + 1)], dtype=object)
+    table = np.array([factorial(k) for k in range(n + 1)], dtype=object)
+    table.flags.writeable = False  # cached
+    return table
 
 
 def _narrow(x: np.ndarray) -> np.ndarray:
