@@ -248,8 +248,10 @@ def _factorial_exponents(n: int) -> np.ndarray:
 
 def _squares(l1, l2, l3, mu1, mu2, mu3, g) -> tuple[np.ndarray, np.ndarray]:
     """a/b in lowest terms with a/b = R G^2 2^k0 / (R0 G0^2 2^k) per entry (entry 0 is
-    the leading one): int64 where the factors surely fit (sizes from prime exponents of
-    the factorials, Legendre's formula), else Python ints (object arrays)."""
+    the leading one).  R by prime exponents (factorials by Legendre's formula), G by its
+    valuations at the same primes and a gcd of what is left; a, b int64 where they fit,
+    else Python ints (object arrays).  G beyond int64 (l of about 30 and more): Python
+    ints throughout, the factorials themselves and one gcd per entry."""
     nmax = max(2 * max(l1, l2, l3), 2)  # 2 is always a prime here: the 2^k
     primes = _primes(nmax)
     fact = _factorial_exponents(nmax)
@@ -257,14 +259,12 @@ def _squares(l1, l2, l3, mu1, mu2, mu3, g) -> tuple[np.ndarray, np.ndarray]:
     expo = sum(fact[l + mu] + fact[l - mu] for l, mu in pairs)
     expo[:, 0] -= (mu1 != 0).astype(np.int64) + (mu2 != 0) + (mu3 != 0)  # primes[0] == 2
     expo -= expo[0]
-    pos, neg = np.maximum(expo, 0), np.maximum(-expo, 0)
     g = np.abs(g)
-    log2p = np.log2(primes)
     if g.dtype != object:
-        bits_g = 2 * np.log2(np.maximum(g, 1))
+        pos, neg = np.maximum(expo, 0), np.maximum(-expo, 0)
+        bits_g, log2p = 2 * np.log2(np.maximum(g, 1)), np.log2(primes)
         if max((bits_g + pos @ log2p).max(), (bits_g[0] + neg @ log2p).max()) < 62:
-            num = g * g
-            den = np.full_like(num, g[0] * g[0])
+            num, den = g * g, np.full_like(g, g[0] * g[0])
             for i, p in enumerate(primes.tolist()):
                 if pos[:, i].any():
                     num = num * np.power(np.int64(p), pos[:, i])
@@ -272,6 +272,19 @@ def _squares(l1, l2, l3, mu1, mu2, mu3, g) -> tuple[np.ndarray, np.ndarray]:
                     den = den * np.power(np.int64(p), neg[:, i])
             common = np.gcd(num, den)
             return num // common, den // common
+        # G = prod p^v * c with c prime to these primes: only c needs a gcd
+        vals = np.zeros_like(expo)
+        for i, p in enumerate(primes.tolist()):
+            hit = g % p == 0
+            while hit.any():
+                vals[hit, i] += 1
+                g = np.where(hit, g // p, g)
+                hit = g % p == 0
+        expo += 2 * (vals - vals[0])
+        common = np.gcd(g, g[0])
+        pos, neg = np.maximum(expo, 0), np.maximum(-expo, 0)
+        return (_times_prime_powers(g // common, primes, pos),
+                _times_prime_powers(g[0] // common, primes, neg))
     # Python ints: the factorials themselves, then one gcd per entry (numpy calls
     # math.gcd on object arrays)
     table = _factorials(nmax)
@@ -284,6 +297,32 @@ def _squares(l1, l2, l3, mu1, mu2, mu3, g) -> tuple[np.ndarray, np.ndarray]:
     den = (g[0] * g[0] * weight[0]) * np.array([1 << int(x) for x in k], dtype=object)
     common = np.gcd(num, den)
     return _narrow(num // common), _narrow(den // common)
+
+
+def _times_prime_powers(root: np.ndarray, primes: np.ndarray, expo: np.ndarray) -> np.ndarray:
+    """root^2 prod_i primes[i]^expo[:, i] per row (root int64, coprime to the primes):
+    int64 where it fits, else Python ints (object array)."""
+    root = np.broadcast_to(root, expo.shape[:1])
+    bits = 2 * np.log2(np.maximum(root, 1)) + expo @ np.log2(primes)
+    fits = bits < 62
+    out = np.ones(len(root), np.int64)
+    small = root[fits] ** 2
+    for i, p in enumerate(primes.tolist()):
+        e = expo[fits, i]
+        if e.any():
+            small = small * np.power(np.int64(p), e)
+    out[fits] = small
+    if fits.all():
+        return out
+    out = out.astype(object)
+    plist = primes.tolist()
+    for j in np.nonzero(~fits)[0].tolist():
+        x = int(root[j]) ** 2
+        for p, e in zip(plist, expo[j].tolist()):
+            if e:
+                x *= p ** e
+        out[j] = x
+    return out
 
 
 @cache
@@ -299,17 +338,10 @@ def _narrow(x: np.ndarray) -> np.ndarray:
 
 
 def _sqrt_ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
-    """sqrt(num / den) in float64 within one ulp: in floats when both are exact in float64
-    (relative error <= 3/4 of the unit roundoff), else from an integer square root
-    carried to 64 bits."""
+    """sqrt(num / den) in float64 within one ulp: the quotient correctly rounded (numpy's
+    where both are exact in float64, else Python's int / int), then one more rounding in
+    the square root: relative error at most 3/4 of the unit roundoff."""
     if num.dtype != object and den.dtype != object and \
             max(num.max(initial=0), den.max(initial=0)) < 2 ** 53:
         return np.sqrt(num.astype(np.float64) / den.astype(np.float64))
-    out = np.empty(len(num))
-    for i, (a, b) in enumerate(zip(num.tolist(), den.tolist())):
-        a, b = int(a), int(b)
-        # q = floor(sqrt(a/b) 2^s) with about 64 significant bits
-        s = max(0, 64 - (a.bit_length() - b.bit_length()) // 2)
-        q = isqrt((a << (2 * s)) // b)
-        out[i] = q / (1 << s)  # correctly rounded division of integers
-    return out
+    return np.sqrt((num.astype(object) / den.astype(object)).astype(np.float64))
