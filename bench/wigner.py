@@ -59,7 +59,8 @@ def bench_blocks(lmax: int) -> list[dict]:
 
     from intertwine.solvers.wigner import wigner_3j_basis
 
-    wigner_3j_basis(1, 1, 1), o3.wigner_3j(0, 0, 0, dtype=torch.float64)  # imports, caches
+    for warm in [(lmax + 1, 0, lmax + 1), (lmax + 1, 1, lmax)]:  # not among the blocks:
+        wigner_3j_basis(*warm), o3.wigner_3j(*warm, dtype=torch.float64)  # e3nn caches
     by_l: dict[int, dict] = {}
     for l1, l2, l3 in blocks(lmax):
         start = time.perf_counter()

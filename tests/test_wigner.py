@@ -162,12 +162,18 @@ def test_values_are_exact_square_roots(block):
         assert sqrt_within_one_ulp(value, num, den), (value, num, den)
 
 
-def test_large_values_leave_int64():
-    """(20, 20, 40) has squares beyond int64: Python ints, still exact and equivariant."""
-    basis = wigner_3j_basis(20, 20, 40)
-    assert basis.square_denominator.dtype == object
-    assert max(abs(int(x)) for x in basis.square_denominator) > 2 ** 63
-    assert lie_violation(20, 20, 40, basis.toarray()) < 1e-9
+@pytest.mark.parametrize("block", [(20, 20, 40), (22, 22, 22)])
+def test_large_values_leave_int64(block):
+    """(20, 20, 40) has squares beyond int64, (22, 22, 22) Racah sums beyond it too:
+    Python ints, still exact and equivariant."""
+    basis = wigner_3j_basis(*block)
+    squares = basis.square_numerator.tolist() + basis.square_denominator.tolist()
+    assert max(abs(int(x)) for x in squares) > 2 ** 63
+    assert object in (basis.square_numerator.dtype, basis.square_denominator.dtype)
+    assert lie_violation(*block, basis.toarray()) < 1e-9
+    nums, dens = basis.square_numerator.tolist(), basis.square_denominator.tolist()
+    for value, num, den in list(zip(basis.value.tolist(), nums, dens))[::7]:
+        assert gcd(abs(num), den) == 1 and sqrt_within_one_ulp(value, num, den)
 
 
 def test_exact_against_sympy():

@@ -152,8 +152,8 @@ def _racah_sums(l1: int, l2: int, l3: int) -> np.ndarray:
     |m1 + m2| > l3."""
     j = l1 + l2 + l3
     a, b, c = j - 2 * l3, j - 2 * l2, j - 2 * l1
-    # int64 while every partial sum is surely below 2^63; Python ints beyond
-    wide = (a + 1) * _comb_max(a) * _comb_max(b) * _comb_max(c) > _INT64_MAX
+    # int64 while every partial sum, and G (at most four T), is surely below 2^63
+    wide = 4 * (a + 1) * _comb_max(a) * _comb_max(b) * _comb_max(c) > _INT64_MAX
     m1 = np.arange(-l1, l1 + 1)[:, None, None]
     m2 = np.arange(-l2, l2 + 1)[None, :, None]
     k = np.arange(a + 1)[None, None, :]
