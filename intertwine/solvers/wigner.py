@@ -43,7 +43,7 @@ How it is computed (no floating point until the last step):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from math import factorial, isqrt
 
 import numpy as np
@@ -181,41 +181,52 @@ def _phase(m: np.ndarray, mu: np.ndarray) -> np.ndarray:
                     np.where(mu < 0, np.where(m > 0, 1 + 2 * odd, 3), 0))
 
 
-_S12 = np.array([[1, 1], [1, -1], [-1, 1], [-1, -1]])
+@lru_cache(maxsize=16)  # 40 n1 n2 bytes each: a few blocks' worth, for loops over l3
+def _couplings(l1: int, l2: int) -> tuple[np.ndarray, ...]:
+    """Which complex coefficient reaches which real entry, for every l3 at once: flat
+    arrays over the terms (|m3|, the coefficient's flat index m1, m2, the real mu3, the
+    real flat index mu1, mu2, the phase as a power of i without the l3 part).
+
+    Each real (mu1, mu2) meets the complex coefficients at (m1, m2) = (s1 |mu1|,
+    s2 |mu2|), counted once where mu = 0 (Q has one entry in that column), and each such
+    m3 = m1 + m2 reaches the real mu3 = +-|m3| (once where m3 = 0)."""
+    n2 = 2 * l2 + 1
+    signs = np.array([[s1, s2, s3] for s1 in (1, -1) for s2 in (1, -1) for s3 in (1, -1)])
+    s1, s2, s3 = (signs[:, i, None, None] for i in range(3))
+    mu1 = np.arange(-l1, l1 + 1)[None, :, None]
+    mu2 = np.arange(-l2, l2 + 1)[None, None, :]
+    m1, m2 = s1 * np.abs(mu1), s2 * np.abs(mu2)
+    m3 = m1 + m2
+    mu3 = s3 * np.abs(m3)
+    use = ((s1 == 1) | (mu1 != 0)) & ((s2 == 1) | (mu2 != 0)) & ((s3 == 1) | (m3 != 0))
+    # (-i)^l1 (-i)^l2 conj((-i)^l3) = i^(3 l1 + 3 l2 + l3): l3's part is added per block
+    phase = 3 * (l1 + l2) + _phase(m1, mu1) + _phase(m2, mu2) - _phase(m3, mu3)
+    out = (np.abs(m3), (m1 + l1) * n2 + m2 + l2, mu3, (mu1 + l1) * n2 + mu2 + l2, phase)
+    out = tuple(np.broadcast_to(x, use.shape)[use] for x in out)
+    for x in out:
+        x.flags.writeable = False  # cached
+    return out
 
 
 def _real_integers(l1: int, l2: int, l3: int) -> np.ndarray:
     """G[m3, m1, m2] (index l + mu) with real entry = sqrt(R / 2^k) G (module docstring);
     raises if any imaginary part is nonzero."""
-    t = _racah_sums(l1, l2, l3)
-    n1, n2, n3 = 2 * l1 + 1, 2 * l2 + 1, 2 * l3 + 1
-    mu1 = np.arange(-l1, l1 + 1)[None, :, None]
-    mu2 = np.arange(-l2, l2 + 1)[None, None, :]
-    # each real (mu1, mu2) meets the complex coefficients at (m1, m2) = (s1 |mu1|,
-    # s2 |mu2|), counted once where mu = 0 (Q has one entry in that column) ...
-    s1, s2 = _S12[:, 0, None, None], _S12[:, 1, None, None]
-    m1, m2 = s1 * np.abs(mu1), s2 * np.abs(mu2)
-    m3 = m1 + m2
-    ok = ((s1 == 1) | (mu1 != 0)) & ((s2 == 1) | (mu2 != 0)) & (np.abs(m3) <= l3)
-    tv = t[m1 + l1, m2 + l2]
-    # (-i)^l1 (-i)^l2 conj((-i)^l3) = i^(3 l1 + 3 l2 + l3)
-    e12 = 3 * (l1 + l2) + l3 + _phase(m1, mu1) + _phase(m2, mu2)
-    # ... and each such m3 reaches the real mu3 = +-|m3| (once where m3 = 0)
-    re = np.zeros(n3 * n1 * n2, t.dtype)
-    im = np.zeros(n3 * n1 * n2, t.dtype)
-    target = (mu1 + l1) * n2 + mu2 + l2
-    for s3 in (1, -1):
-        mu3 = s3 * np.abs(m3)
-        use = ok & ((s3 == 1) | (m3 != 0))
-        e = ((e12 - _phase(m3, mu3)) % 4)[use]
-        vals = np.where(e >= 2, -tv[use], tv[use])
-        idx = ((mu3 + l3) * (n1 * n2) + target)[use]
-        real = e % 2 == 0
-        np.add.at(re, idx[real], vals[real])
-        np.add.at(im, idx[~real], vals[~real])
+    t = _racah_sums(l1, l2, l3).ravel()
+    n12, n3 = (2 * l1 + 1) * (2 * l2 + 1), 2 * l3 + 1
+    abs_m3, coefficient, mu3, entry, phase = _couplings(l1, l2)
+    keep = abs_m3 <= l3
+    e = (phase[keep] + l3) % 4
+    vals = t[coefficient[keep]]
+    vals = np.where(e >= 2, -vals, vals)
+    idx = (mu3[keep] + l3) * n12 + entry[keep]
+    real = e % 2 == 0
+    re = np.zeros(n3 * n12, t.dtype)
+    np.add.at(re, idx[real], vals[real])
+    im = np.zeros(n3 * n12, t.dtype)
+    np.add.at(im, idx[~real], vals[~real])
     if np.any(im != 0):  # pragma: no cover - would mean a wrong phase table
         raise ArithmeticError(f"wigner_3j({l1}, {l2}, {l3}): entries are not real")
-    return re.reshape(n3, n1, n2)
+    return re.reshape(n3, 2 * l1 + 1, 2 * l2 + 1)
 
 
 # ------------------------------------------------------------- squares in lowest terms
