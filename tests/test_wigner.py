@@ -253,3 +253,116 @@ def test_lie_check_catches_a_wrong_entry():
     assert lie_violation(3, 2, 3, b) < 1e-12
     b[np.nonzero(b)[0][3], np.nonzero(b)[1][3]] *= -1
     assert lie_violation(3, 2, 3, b) > 1e-3
+
+
+# ------------------------------------------------- the exact method's fast path (solvers)
+
+# irr(0) and irr(1) are rational (no square roots): their blocks stay with the general
+# solver and its rational files
+BLOCK_SPECS = ["SO(3): irr(1) * irr(1) -> irr(2)", "SO(3): irr(0) * irr(2) -> irr(2)",
+               "SO(3): irr(2) * irr(1) -> irr(3)", "SO(3): irr(3) * irr(2) -> irr(2)",
+               "SO(3): irr(2) * irr(2) -> irr(4)", "O(3): 1o * 1o -> 2e",
+               "O(3): 2e * 1o -> 2o", "O(3): irr(3, o) * irr(1, o) -> irr(2, e)"]
+
+
+def assert_same_exact_basis(fast, general):
+    assert fast.n_basis == general.n_basis
+    a, b = fast.coo, general.coo
+    order_a, order_b = np.lexsort((a.col, a.row, a.index)), np.lexsort((b.col, b.row, b.index))
+    for name in ("index", "row", "col"):
+        np.testing.assert_array_equal(getattr(a, name)[order_a], getattr(b, name)[order_b])
+    for name in ("square_numerator", "square_denominator"):
+        assert [int(x) for x in getattr(a, name)[order_a]] == \
+            [int(x) for x in getattr(b, name)[order_b]]
+    np.testing.assert_allclose(a.value[order_a], b.value[order_b], rtol=1e-15, atol=0)
+
+
+@pytest.mark.parametrize("spec", BLOCK_SPECS)
+def test_closed_form_is_the_general_solvers_basis(spec):
+    """The exact method answers these specs by the closed form; the general solver
+    (elimination on the rational form, then the square-root scaling) gives the same
+    basis, entry for entry and square for square."""
+    from intertwine.problem import Problem
+    from intertwine.solvers import solve
+    from intertwine.solvers.sqrt import solve_sqrt
+
+    problem = Problem.from_spec(spec)
+    fast = solve(problem, "exact")
+    assert fast.attrs["exact_elimination"] == "wigner_3j"
+    assert fast.attrs["exact_values"] == "sqrt"
+    assert_same_exact_basis(fast, solve_sqrt(problem))
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.integers(0, 4), st.integers(0, 4), st.data())
+def test_closed_form_against_general_solver_random(l1, l2, data):
+    from intertwine.problem import Problem
+    from intertwine.solvers import solve
+    from intertwine.solvers.sqrt import solve_sqrt
+
+    l3 = data.draw(st.integers(max(abs(l1 - l2) - 1, 0), l1 + l2 + 1))
+    problem = Problem.from_spec(f"SO(3): irr({l1}) * irr({l2}) -> irr({l3})")
+    fast = solve(problem, "exact")
+    assert fast.n_basis == (1 if triangle(l1, l2, l3) else 0)
+    if max(l1, l2, l3) >= 2:  # else rational: the general solver itself answered
+        assert fast.attrs["exact_elimination"] == "wigner_3j"
+        assert_same_exact_basis(fast, solve_sqrt(problem))
+
+
+def test_rational_blocks_stay_with_the_general_solver():
+    import intertwine
+
+    for spec in ["SO(3): irr(1) * irr(1) -> irr(1)", "O(3): 1o * 1o -> 0e"]:
+        basis = intertwine.compute(spec, "exact")
+        assert basis.attrs["exact_elimination"] != "wigner_3j"
+        assert "exact_values" not in basis.attrs or basis.attrs["exact_values"] != "sqrt"
+
+
+def test_parity_and_triangle_give_no_basis():
+    import intertwine
+
+    for spec in ["O(3): 1o * 1o -> 1o", "O(3): 2e * 2o -> 0e", "SO(3): irr(1) * irr(1) -> irr(3)",
+                 "O(3): 1e * 1e -> 3e"]:
+        basis = intertwine.compute(spec, "exact")
+        assert basis.n_basis == 0, spec
+
+
+def test_wigner_block_matches_only_the_exact_shape():
+    from intertwine.solvers.wigner import wigner_block
+    from intertwine.spec import parse_spec
+
+    assert wigner_block(parse_spec("SO(3): irr(2) * irr(1) -> irr(3)")) == (2, 1, 3, True)
+    assert wigner_block(parse_spec("O(3): 2e * 1o -> 3o")) == (2, 1, 3, True)
+    assert wigner_block(parse_spec("O(3): 2e * 1o -> 3e")) == (2, 1, 3, False)
+    for spec in ["SO(3): irr(1) * irr(2) -> irr(3) * 1", "SO(3): V * V -> V",
+                 "SO(3): irr(1) * irr(1) * irr(0) -> irr(1)", "SO(3): irr(1) -> irr(1)",
+                 "SO(3) x S(3): irr(1)[0] * irr(1)[0] -> irr(1)[0]",
+                 "SO(3): irr(1) * irr(1) -> irr(1) + irr(1)", "O(3): 1o * 1o -> 1o + 0e",
+                 "SO(2): irr(1) * irr(1) -> irr(2)"]:
+        assert wigner_block(parse_spec(spec)) is None, spec
+
+
+def test_cli_writes_the_closed_form(tmp_path):
+    """``basis`` of a 3j block writes the closed form's squares; ``verify`` accepts it."""
+    import subprocess
+    import sys
+
+    import h5py
+
+    path = tmp_path / "w.h5"
+    run = [sys.executable, "-m", "intertwine"]
+    done = subprocess.run(run + ["basis", "SO(3): irr(3) * irr(2) -> irr(4)", "-o", str(path)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    basis = wigner_3j_basis(3, 2, 4)
+    with h5py.File(path) as f:
+        assert f.attrs["exact_values"] == "sqrt" and f.attrs["n_basis"] == 1
+        assert f.attrs["exact_elimination"] == "wigner_3j"
+        np.testing.assert_array_equal(f["basis/row"][:], basis.row)
+        np.testing.assert_array_equal(f["basis/col"][:], basis.col)
+        np.testing.assert_array_equal(f["basis/square_numerator"][:], basis.square_numerator)
+        np.testing.assert_array_equal(f["basis/square_denominator"][:],
+                                      basis.square_denominator)
+    done = subprocess.run(run + ["verify", str(path)], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr

@@ -48,7 +48,8 @@ from math import factorial, isqrt
 
 import numpy as np
 
-__all__ = ["SqrtBasis", "wigner_3j_basis", "wigner_3j", "triangle"]
+__all__ = ["SqrtBasis", "wigner_3j_basis", "wigner_3j", "triangle", "wigner_block",
+           "solve_wigner"]
 
 _INT64_MAX = np.iinfo(np.int64).max
 
@@ -104,6 +105,53 @@ def wigner_3j_basis(l1: int, l2: int, l3: int) -> SqrtBasis:
         [int(n) * int(s) for n, s in zip(num, sign)], dtype=object)
     return SqrtBasis(shape, 1, i3.astype(np.int64), (i1 * n2 + i2).astype(np.int64),
                      num, den, value)
+
+
+def wigner_block(spec) -> tuple[int, int, int, bool] | None:
+    """(l1, l2, l3, allowed) when ``spec`` is exactly ``SO(3): irr(l1) * irr(l2) ->
+    irr(l3)`` or ``O(3): irr(l1, p1) * irr(l2, p2) -> irr(l3, p3)`` (``allowed``: the
+    parities agree, p1 p2 = p3; else the space is 0), otherwise None: the closed form
+    applies to these only, everything else goes to the general solver.
+
+    >>> from intertwine.spec import parse_spec
+    >>> wigner_block(parse_spec("O(3): 1o * 2e -> 3e")), wigner_block(parse_spec("O(3): V*V -> V"))
+    ((1, 2, 3, False), None)
+    """
+    from ..reps.irr import Irrep
+    from ..reps.tensor import Tensor
+
+    factors = spec.group.factors
+    if len(factors) != 1 or factors[0].kind not in ("SO", "O") or factors[0].args != (3,):
+        return None
+    rep_in, rep_out = spec.rep_in, spec.rep_out
+    if not (isinstance(rep_in, Tensor) and len(rep_in.factors) == 2):
+        return None
+    atoms = (*rep_in.factors, rep_out)
+    if not all(isinstance(a, Irrep) for a in atoms):
+        return None
+    labels = [a.label for a in atoms]
+    degrees = [label[0] for label in labels]
+    if factors[0].kind == "SO":
+        return (*degrees, True)
+    odd = [label[1] == "o" for label in labels]
+    return (*degrees, odd[0] ^ odd[1] == odd[2])
+
+
+def solve_wigner(l1: int, l2: int, l3: int, allowed: bool = True):
+    """The exact solver's result (``SolveResult``, values as signed squares) for the
+    block (``wigner_block``): the closed form in place of the elimination."""
+    from ..coo import Coo
+    from .result import SolveResult
+
+    basis = wigner_3j_basis(l1, l2, l3)
+    n_basis = basis.n_basis if allowed else 0
+    take = slice(None) if n_basis else slice(0)
+    coo = Coo(np.zeros(len(basis.row[take]), np.int64), basis.row[take], basis.col[take],
+              basis.value[take], square_numerator=basis.square_numerator[take],
+              square_denominator=basis.square_denominator[take])
+    attrs = {"exact_subgroup_reduction": False, "exact_elimination": "wigner_3j",
+             "exact_values": "sqrt"}
+    return SolveResult(n_basis, coo=coo, attrs=attrs)
 
 
 def wigner_3j(l1: int, l2: int, l3: int) -> np.ndarray:
