@@ -8,6 +8,9 @@ timings on a shared machine, reported as ratios measured in the same run.
   on first use; each block is asked once, so its cache never answers).  Each call is
   timed alone; the table sums them by max(l1, l2).  Each of our blocks is also compared
   with e3nn's up to one scalar (``max dev``).  Goal: all blocks faster than e3nn.
+* general: the exact method's general path (``solvers.sqrt.solve_sqrt``: elimination on
+  the rational form, then the square-root scaling) on a few blocks, against the closed
+  form that now answers them (the irreps' matrices built beforehand, not timed).
 * process: ``intertwine basis "SO(3): irr(20) * irr(20) -> irr(40)" -o FILE`` against
   ``python -c "import numpy, h5py"``, interleaved, best of N.  Goal: ratio <= 2.  A spec
   the command refuses is reported as skipped, with its message.
@@ -97,6 +100,30 @@ def single_block(l1: int, l2: int, l3: int, repeat: int) -> dict:
     return {"block": [l1, l2, l3], "ours_s": min(times), "nnz": len(basis.value)}
 
 
+GENERAL_BLOCKS = [(2, 2, 2), (4, 4, 4), (6, 6, 6), (8, 8, 8), (10, 10, 10), (6, 6, 12)]
+
+
+def bench_general(repeat: int) -> list[dict]:
+    from intertwine.problem import Problem
+    from intertwine.solvers.sqrt import solve_sqrt
+    from intertwine.solvers.wigner import wigner_3j_basis
+
+    rows = []
+    for block in GENERAL_BLOCKS:
+        problem = Problem.from_spec("SO(3): irr({}) * irr({}) -> irr({})".format(*block))
+        _ = problem.lie_in, problem.lie_out, problem.squares  # irreps' matrices (cached)
+        start = time.perf_counter()
+        general = solve_sqrt(problem)
+        general_s = time.perf_counter() - start
+        closed = single_block(*block, repeat)
+        same = [int(x) for x in general.coo.square_numerator] == \
+            [int(x) for x in wigner_3j_basis(*block).square_numerator]
+        rows.append({"block": list(block), "general_s": general_s,
+                     "closed_s": closed["ours_s"], "ratio": general_s / closed["ours_s"],
+                     "same": same})
+    return rows
+
+
 def run_process(argv: list[str], env: dict | None = None) -> tuple[float, int, str]:
     """Wall seconds, exit status and the first stderr line of a child process (a refusal
     says what it refuses there, then points at it)."""
@@ -160,6 +187,12 @@ def main() -> int:
     for r in large:
         print(f"block {tuple(r['block'])}: {r['ours_s'] * 1e3:.1f} ms ({r['nnz']} nonzeros), "
               f"best of {args.repeat}")
+    general = bench_general(args.repeat)
+    print("\nthe exact method's general path (solve_sqrt) against the closed form:")
+    for r in general:
+        print(f"block {str(tuple(r['block'])):<13} general {r['general_s']:8.3f} s  closed form "
+              f"{r['closed_s'] * 1e3:7.2f} ms  {r['ratio']:7.0f}x  "
+              f"{'same squares' if r['same'] else 'DIFFERENT'}")
     process = None
     if not args.no_process:
         process = bench_process(args.repeat)
@@ -171,7 +204,8 @@ def main() -> int:
                   f"{process['floor_s']:.3f} s, ratio {process['ratio']:.2f} (goal <= "
                   f"{PROCESS_GOAL:g}x) {process['verdict']}")
     print(f"\nload average {os.getloadavg()[0]:.1f}, {os.cpu_count()} CPUs")
-    Path(args.out).write_text(json.dumps({"blocks": rows, "large": large, "process": process,
+    Path(args.out).write_text(json.dumps({"blocks": rows, "large": large, "general": general,
+                                          "process": process,
                                           "load": os.getloadavg()[0]}, indent=1))
     print(f"results written to {args.out}")
     return 0

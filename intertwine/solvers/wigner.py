@@ -134,7 +134,7 @@ def wigner_block(spec) -> tuple[int, int, int, bool] | None:
     if factors[0].kind == "SO":
         return (*degrees, True)
     odd = [label[1] == "o" for label in labels]
-    return (*degrees, odd[0] ^ odd[1] == odd[2])
+    return (*degrees, (odd[0] ^ odd[1]) == odd[2])
 
 
 def solve_wigner(l1: int, l2: int, l3: int, allowed: bool = True):
