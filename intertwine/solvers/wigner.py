@@ -31,6 +31,10 @@ How it is computed (no floating point until the last step):
    order, so each value is sign(G) sqrt(R G^2 2^k0 / (R0 G0^2 2^k)), reduced to lowest
    terms by prime exponents (factorials by Legendre's formula) and gcds.
 
+The exact method answers a spec of exactly that shape (or ``O(3): irr(l1, p1) *
+irr(l2, p2) -> irr(l3, p3)``) with this closed form (``wigner_block``, ``solve_wigner``);
+the general solver (``solvers.sqrt``) is its test, square for square.
+
 >>> b = wigner_3j_basis(1, 1, 0)
 >>> b.n_basis, b.shape, b.row.tolist(), b.col.tolist()
 (1, (1, 9), [0, 0, 0], [0, 4, 8])
