@@ -246,6 +246,23 @@ def test_verify_catches_a_tampered_entry(tmp_path, how):
     assert "Traceback" not in out.stderr
 
 
+def test_verify_checks_squares_exactly(tmp_path):
+    """A square changed below float64's resolution passes every float check; the exact
+    check on the rational form does not."""
+    path = tmp_path / "b.h5"
+    assert cli("basis", "SO(3): irr(1) * irr(2) -> irr(3)", "-o", str(path)).returncode == 0
+    out = cli("verify", str(path))
+    assert out.returncode == 0 and "equivariant exactly" in out.stdout, out.stdout
+    with h5py.File(path, "r+") as f:
+        a, d = f["basis/square_numerator"], f["basis/square_denominator"]
+        k = int(np.flatnonzero(np.abs(a[:]) > 1)[0])
+        big = 10**12
+        a[k], d[k] = a[k] * big + np.sign(a[k]), d[k] * big
+    out = cli("verify", str(path))
+    assert out.returncode != 0 and "exact square roots" in out.stdout, out.stdout
+    assert "max residual" in out.stdout and "FAIL  equivariant under" not in out.stdout
+
+
 @pytest.mark.parametrize("spec", ["O(3): 1o * 1o -> 0e + 1e + 2e",
                                   "SO(3): sym(irr(1), 2) -> irr(2)",
                                   "O(3) x S(3): 1o[0] * V[1] -> 1o[0] * V[1]",

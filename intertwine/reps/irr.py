@@ -52,10 +52,16 @@ class Irrep(FieldAtom):
     def label(self) -> tuple:
         return tuple(self.args)
 
+    @property
+    def head(self) -> str:
+        """How errors name it: the shorthand ``1o`` of O(3), else ``irr``."""
+        if len(self.args) == 2 and self.args[1] in ("e", "o"):
+            return f"{self.args[0]}{self.args[1]}"
+        return self.name
+
     def __str__(self) -> str:
         if len(self.args) == 2 and self.args[1] in ("e", "o"):  # O(3): the shorthand
-            head = f"{self.args[0]}{self.args[1]}"
-            return head if self.single else f"{head}[{self.factor}]"
+            return self.head if self.single else f"{self.head}[{self.factor}]"
         return super().__str__()
 
     def unavailable(self, factor) -> str | None:
