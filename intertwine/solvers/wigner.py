@@ -134,6 +134,8 @@ def wigner_block(spec) -> tuple[int, int, int, bool] | None:
     if not all(isinstance(a, Irrep) for a in atoms):
         return None
     labels = [a.label for a in atoms]
+    if any(len(label) != (1 if factors[0].kind == "SO" else 2) for label in labels):
+        return None  # not labels of these groups' irreps (the parser refuses them)
     degrees = [label[0] for label in labels]
     if factors[0].kind == "SO":
         return (*degrees, True)
