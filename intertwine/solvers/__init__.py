@@ -92,6 +92,11 @@ def solve(problem: Problem, method: str, **options) -> SolveResult:
         return solve_orbit(problem)
     if method == "exact":
         if problem.exactness == "sqrt":  # square roots: on the rational form
+            from .wigner import solve_wigner, wigner_block
+
+            block = wigner_block(problem.spec)
+            if block is not None:
+                return solve_wigner(*block)  # Wigner 3j blocks: Racah's closed form
             from .sqrt import solve_sqrt
             return solve_sqrt(problem)
         from .exact import solve_exact
