@@ -139,14 +139,14 @@ def _check_generator_memory(problem: Problem) -> None:
     """The generators are held whole (they are tables of dim_in + dim_out entries each):
     a lopsided streamed pattern such as ``S(100): V**5 -> 1`` would need more memory for
     them than for a band of its pattern.  Refused cleanly, before anything is built."""
+    from .budget import human, max_bytes
     from .groups import group_generators
-    from .io import MAX_BYTES, _human
 
     count = len(group_generators(problem.spec.group)[0])
     need = count * (problem.dim_in + problem.dim_out) * _GENERATOR_ENTRY_BYTES
-    if need > MAX_BYTES:
-        raise TooLarge(f"{problem.spec}: its generators alone need about {_human(need)} of "
-                       f"memory, limit {_human(MAX_BYTES)} (see INTERTWINE_MAX_BYTES)")
+    if need > max_bytes():
+        raise TooLarge(f"{problem.spec}: its generators alone need about {human(need)} of "
+                       f"memory, limit {human(max_bytes())} (see INTERTWINE_MAX_BYTES)")
 
 
 def _basis(problem: Problem, method: str, result: SolveResult) -> Basis:

@@ -127,12 +127,12 @@ class WriteProgress:
         self.bar, self.shown, self.tenth = None, 0, -1
 
     def __call__(self, done: int, total: int, nbytes: int) -> None:
-        from .io import _human
+        from .budget import human
 
         if done == 0:
             if nbytes > 1e9:
                 after = " before compression" if self.compressed else ""
-                say(f"writing {self.output}: about {_human(nbytes)}{after}", err=True)
+                say(f"writing {self.output}: about {human(nbytes)}{after}", err=True)
             return
         if self.shown == 0 and done >= total:
             return  # one band: nothing to follow

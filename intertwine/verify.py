@@ -128,7 +128,8 @@ def _verify_labels_only(b: Basis, band_entries: int) -> Iterator[Check]:
 def verify_file(path, band_entries: int | None = None) -> Iterator[Check]:
     """The checks of a basis file, in memory bounded by a band of rows for patterns.
     Raises ``io.BasisFileError`` if ``path`` is not a readable basis file."""
-    from .io import CooFile, PatternFile, load, max_bytes, read_attributes
+    from .budget import max_bytes
+    from .io import CooFile, PatternFile, load, read_attributes
 
     if band_entries is None:  # a band costs about 24 bytes per entry with temporaries
         band_entries = max(1, min(BAND_ENTRIES, max_bytes() // 32))
@@ -367,10 +368,10 @@ class _FileCoo:
         return self.f.read(lo, hi, exact)
 
     def duplicated(self, c: Coo, shape) -> None:
-        from .io.read import _fail, _has_duplicates
+        from .io.read import file_error, has_duplicates
 
-        if _has_duplicates(c.index, c.row, c.col, shape):
-            raise _fail(self.f.path, "basis has an (index, row, col) entry twice")
+        if has_duplicates(c.index, c.row, c.col, shape):
+            raise file_error(self.f.path, "basis has an (index, row, col) entry twice")
 
 
 @dataclass

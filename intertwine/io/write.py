@@ -18,6 +18,7 @@ import numpy as np
 
 from .. import interrupt
 from ..atomic import OutputPathError, atomic_path, output_target
+from ..budget import human, max_bytes
 from ..coo import Coo, CooMatrix, pattern_dtype
 from .common import (
     FORMAT,
@@ -25,8 +26,6 @@ from .common import (
     REQUIRED,
     BasisFileError,
     BasisFileNotFoundError,
-    _human,
-    max_bytes,
 )
 
 if TYPE_CHECKING:  # the writer reads a Basis but never imports one: basis -> io.write only
@@ -147,7 +146,7 @@ def _check_disk_space(folder: str, need: int) -> None:
         return  # cannot tell: the write itself will fail cleanly if it must
     if need > free:
         raise BasisFileError(f"not enough disk space in {folder}: the file needs about "
-                             f"{_human(need)}, {_human(free)} free")
+                             f"{human(need)}, {human(free)} free")
 
 
 def _free_space(folder: str) -> int:

@@ -16,7 +16,7 @@ import warnings
 import numpy as np
 
 from ..basis import Basis
-from .labels import Layout, _codes, _digits, global_labels
+from .labels import Layout, global_labels, label_codes, position_digits
 from .plan import Plan, make_plan, set_sizes
 
 __all__ = ["AnyN", "apply", "apply_plan"]
@@ -41,7 +41,7 @@ class AnyN:
         self._plans: dict[tuple[int, ...], Plan] = {}
         self._bias: dict[tuple[int, ...], np.ndarray] = {}
         self.bias_labels = _output_partitions(self.out_factors, self.sizes)
-        self.bias_codes = _codes(self.bias_labels)
+        self.bias_codes = label_codes(self.bias_labels)
 
     @property
     def n_bias(self) -> int:
@@ -62,8 +62,8 @@ class AnyN:
             codes = self.bias_codes[order]
             step = 1 << 18
             for start in range(0, total, step):  # bounded memory: a chunk of positions
-                digits = _digits(np.arange(start, min(start + step, total)), shape)
-                found = _codes(global_labels(digits, self.out_factors))
+                digits = position_digits(np.arange(start, min(start + step, total)), shape)
+                found = label_codes(global_labels(digits, self.out_factors))
                 at = np.minimum(np.searchsorted(codes, found), len(codes) - 1)
                 index[start:start + len(found)] = np.where(codes[at] == found, order[at],
                                                            len(codes))

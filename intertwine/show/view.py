@@ -72,7 +72,8 @@ def read_target(target: str, method: str = "auto") -> Basis:
     from ..io import load
 
     if os.path.isfile(target) or target.lower().endswith((".h5", ".hdf5")):
-        from ..io import PatternFile, max_bytes, read_attributes
+        from ..budget import max_bytes
+        from ..io import PatternFile, read_attributes
 
         a = read_attributes(target)
         entries = a["dim_in"] * a["dim_out"]  # drawn whole as int64 labels, and more

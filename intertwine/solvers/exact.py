@@ -24,7 +24,8 @@ from ..coo import Coo, CooMatrix
 from ..problem import Problem
 from .result import SolveResult
 
-__all__ = ["solve_exact", "nullspace_rref", "BACKENDS", "ExactCooSource"]
+__all__ = ["solve_exact", "nullspace_rref", "BACKENDS", "ExactCooSource", "eliminate",
+           "known_dimension"]
 
 #: "integer": ``integer.rref`` in Python; "modular": ``modular`` (C, modulo a prime, then
 #: an exact proof; falls back to "integer" where it cannot prove its result); "auto": the
@@ -215,7 +216,7 @@ def solve_exact(problem: Problem, subgroup: bool | None = None,
         from .reduce import by_subgroup
 
         reduction = by_subgroup(problem)
-        nullity = _known_dimension(problem) if backend in ("auto", "integer") else None
+        nullity = known_dimension(problem) if backend in ("auto", "integer") else None
         n_basis, coo, used = _eliminate(reduction.constraints, reduction.unknowns, backend,
                                         nullity)
         attrs = {"exact_subgroup_reduction": True, "exact_elimination": used}
@@ -246,7 +247,14 @@ def _eliminate(matrix, n_cols: int, backend: str, nullity: int | None = None):
     return (*nullspace_rref(matrix, n_cols, used, nullity), used)
 
 
-def _known_dimension(problem: Problem) -> int | None:
+def eliminate(matrix, n_cols: int, backend: str, nullity: int | None = None):
+    """``nullspace_rref`` with "auto" resolved, and the elimination that gave the result:
+    (n_basis, rref, elimination).  (Through the module's ``_eliminate`` at each call, so
+    that a test may replace it.)"""
+    return _eliminate(matrix, n_cols, backend, nullity)
+
+
+def known_dimension(problem: Problem) -> int | None:
     """The dimension from a closed form (``counting``), if one is known: the orbit
     reduction keeps it (one unknown per orbit, the RREF maps entry for entry).  Only
     asked for continuous groups: a finite group's exact elimination stays independent
@@ -257,3 +265,4 @@ def _known_dimension(problem: Problem) -> int | None:
         return independent_count(problem.spec)[0]
     except (ValueError, OverflowError, MemoryError):  # a count too large to attempt
         return None
+

@@ -50,7 +50,8 @@ from ..problem import Problem, TooLarge
 from .reduce import Reduction, by_subgroup, components, plain
 from .result import SolveResult
 
-__all__ = ["solve_numeric", "DEFAULT_TOLERANCE", "NotClearCut", "MAX_DENSE_UNKNOWNS"]
+__all__ = ["solve_numeric", "DEFAULT_TOLERANCE", "NotClearCut", "MAX_DENSE_UNKNOWNS",
+           "expand_orbits"]
 
 #: singular values below tolerance * largest count as zero.  Through the Gram matrix a
 #: zero singular value comes out near sqrt(machine epsilon) * largest, hence not 1e-12.
@@ -135,7 +136,7 @@ def solve_numeric(problem: Problem, tolerance: float = DEFAULT_TOLERANCE,
     if worst > MAX_RELATIVE_RESIDUAL * max(top, 1.0):
         raise NotClearCut(f"the computed basis misses the constraints by {worst:.3g} "
                           f"(largest singular value {top:.3g}); the nullspace is not clear")
-    coo = _expand(reduction, coeff)
+    coo = expand_orbits(reduction, coeff)
     coo.row, coo.col = np.divmod(coo.row, problem.dim_in)
     return SolveResult(coeff.shape[0], coo=coo, attrs=attrs)
 
@@ -184,11 +185,11 @@ def _too_large(problem: Problem, linked: int, max_dense: int, positions: int) ->
     RREF (irrational matrices, or too many unknowns for it; at most three lines): its size,
     and the size of the orthonormal basis, which Gram-Schmidt makes dense over the
     component (``SO(3): V**6 -> V**6``: 487 million entries of W)."""
-    from .exact import _known_dimension
+    from .exact import known_dimension
 
     lines = [f"{problem.spec}: method numeric solves at most {max_dense} linked unknowns, "
              f"and {linked} remain linked after the subgroup reduction."]
-    n_basis = _known_dimension(problem)
+    n_basis = known_dimension(problem)
     if n_basis:
         entries = n_basis * positions
         lines.append(f"Its orthonormal basis would be dense: {n_basis} elements over {positions} "
@@ -345,7 +346,7 @@ def _residuals(full: sp.csc_matrix | sp.csr_matrix, coeff: sp.csr_matrix,
     return out
 
 
-def _expand(reduction: Reduction, coeff) -> Coo:
+def expand_orbits(reduction: Reduction, coeff) -> Coo:
     """W entries of the elements, from their orbit coefficients."""
     coeff = sp.coo_matrix(coeff)
     return reduction.expand(Coo(coeff.row.astype(np.int64), coeff.col.astype(np.int64),

@@ -41,30 +41,37 @@ from ..result import SolveResult
 #: small enough that the temporaries of a block stay in cache and add little memory
 _CHUNK = 1 << 19
 
-from .minima import (  # noqa: E402  (the algorithms read _CHUNK from here)
-    _axis_actions,
-    _doublings,
-    _Grid,
-    _orbit_minima,
-    _order,
-    _rank_minima,
-)
-from .signed import components as _components  # noqa: E402
-from .signed import position_images as _position_images  # noqa: E402
+
+def chunk_size() -> int:
+    """Entries handled per block: ``_CHUNK``, read at each call so that one setting (tests
+    shrink it) governs every algorithm."""
+    return _CHUNK
+
+
+from .minima import axis_actions, orbit_minima, rank_minima  # noqa: E402
 from .signed import signed_orbits  # noqa: E402
-from .symmetric import (  # noqa: E402
-    SymmetricPattern,
-    _completions,
-    _symmetric_blocks,
-    monomial,
-    pattern_source,
-    streamable,
-)
+from .symmetric import SymmetricPattern, monomial, pattern_source, streamable  # noqa: E402
 
 __all__ = ["solve_orbit", "monomial", "pattern_source", "streamable", "SymmetricPattern"]
-#: private names the tests reach, importable from here as in 0.1
-_PRIVATE = (_axis_actions, _doublings, _Grid, _completions, _components,
-            _position_images, _order, _symmetric_blocks)
+
+
+def __getattr__(name: str):
+    """The algorithms' parts under their 0.1 names here (``_orbit_minima``), which the
+    tests reach; each is a public name of its module."""
+    from . import minima, signed, symmetric
+
+    for module in (minima, symmetric, signed):
+        value = getattr(module, _OLD_NAMES.get(name, "-"), None)
+        if value is not None:
+            return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+_OLD_NAMES = {"_axis_actions": "axis_actions", "_doublings": "doublings", "_Grid": "Grid",
+              "_orbit_minima": "orbit_minima", "_order": "permutation_order",
+              "_rank_minima": "rank_minima", "_completions": "completions",
+              "_symmetric_blocks": "symmetric_blocks", "_components": "components",
+              "_position_images": "position_images"}
 
 
 def solve_orbit(problem: Problem) -> SolveResult:
@@ -75,9 +82,9 @@ def solve_orbit(problem: Problem) -> SolveResult:
         return SolveResult(source.n_basis, pattern=source.array())
     if _signed(problem):
         return _signed_result(problem)
-    shape, actions = _axis_actions(problem)
-    labels = _orbit_minima(shape, actions)
-    pattern, n_basis = _rank_minima(labels.reshape(-1))
+    shape, actions = axis_actions(problem)
+    labels = orbit_minima(shape, actions)
+    pattern, n_basis = rank_minima(labels.reshape(-1))
     return SolveResult(n_basis, pattern=pattern.reshape(problem.dim_out, problem.dim_in))
 
 
@@ -95,3 +102,4 @@ def _signed_result(problem: Problem) -> SolveResult:
     coo = Coo(orbits.orbit, row, col, ints.astype(np.float64), ints,
               np.ones(len(ints), np.int64))
     return SolveResult(orbits.count, coo=coo)
+

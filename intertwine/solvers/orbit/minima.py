@@ -15,13 +15,13 @@ import numpy as np
 
 from ...coo import pattern_dtype
 from ...problem import Problem
-from .common import chunk_size
+from . import chunk_size
 from .symmetric import monomial
 
-__all__ = ["_axis_actions", "_orbit_minima", "_rank_minima"]
+__all__ = ["axis_actions", "orbit_minima", "rank_minima", "doublings", "permutation_order", "Grid"]
 
 
-def _axis_actions(problem: Problem) -> tuple[tuple[int, ...], list[list]]:
+def axis_actions(problem: Problem) -> tuple[tuple[int, ...], list[list]]:
     """W's positions as a tensor, and each generator as one permutation per axis.
 
     For tensor monomials the axes are the slots (a generator of factor i permutes the
@@ -47,7 +47,7 @@ def _axis_actions(problem: Problem) -> tuple[tuple[int, ...], list[list]]:
     return shape, [a for a in actions if any(p is not None for p in a)]
 
 
-def _orbit_minima(shape: tuple[int, ...], actions: list[list]) -> np.ndarray:
+def orbit_minima(shape: tuple[int, ...], actions: list[list]) -> np.ndarray:
     """Label of every position: the smallest position of its orbit (int32 or int64).
 
     Invariant: label[p] lies in p's orbit and label[p] <= p; every step only lowers
@@ -59,7 +59,7 @@ def _orbit_minima(shape: tuple[int, ...], actions: list[list]) -> np.ndarray:
     labels = np.arange(size, dtype=dtype)
     if not actions:
         return labels
-    grid = _Grid(shape)
+    grid = Grid(shape)
     # labels only ever decrease: equal sums mean that nothing moved
     total = int(labels.sum(dtype=np.int64))
     while True:
@@ -79,7 +79,7 @@ def _orbit_minima(shape: tuple[int, ...], actions: list[list]) -> np.ndarray:
             total = jumped
 
 
-def _lower_along(grid: _Grid, labels: np.ndarray, action: list, total: int) -> int:
+def _lower_along(grid: Grid, labels: np.ndarray, action: list, total: int) -> int:
     """Lower each label to the minimum over a window of 2**k steps along its cycle of
     ``action``, doubling k until the window covers the cycle.
 
@@ -88,27 +88,27 @@ def _lower_along(grid: _Grid, labels: np.ndarray, action: list, total: int) -> i
     of every solve is such a check).  ``total`` is a sum of the labels at or before the
     call; a stale (larger) one only costs a skip.  Returns such a sum for the next call.
     """
-    doublings = _doublings(action)
+    steps = doublings(action)
     grid.lower(labels, action)
-    if doublings == 1:
+    if steps == 1:
         return total
     after = int(labels.sum(dtype=np.int64))
     if after == total:
         return total
     power = action
-    for _ in range(doublings - 1):  # window of 2**k steps along each cycle
+    for _ in range(steps - 1):  # window of 2**k steps along each cycle
         power = [None if p is None else p[p] for p in power]
         grid.lower(labels, power)
     return after
 
 
-def _doublings(action: list) -> int:
+def doublings(action: list) -> int:
     """Doubling steps after which a window covers a whole cycle on positions."""
-    order = math.lcm(*(_order(p) for p in action if p is not None))
+    order = math.lcm(*(permutation_order(p) for p in action if p is not None))
     return max(1, (order - 1).bit_length())
 
 
-def _order(perm: np.ndarray) -> int:
+def permutation_order(perm: np.ndarray) -> int:
     """Order of a permutation: the lcm of its cycle lengths (vectorised, by doubling)."""
     first = np.arange(len(perm))
     step = perm
@@ -122,7 +122,7 @@ def _order(perm: np.ndarray) -> int:
     return math.lcm(*(int(x) for x in np.unique(lengths[lengths > 0])))
 
 
-class _Grid:
+class Grid:
     """Gathers label[g(p)] for all p, block by block.
 
     The leading axes are merged into one (their joint permutation is small: at most
@@ -167,7 +167,7 @@ class _Grid:
             np.minimum(rows[a:b], moved, out=rows[a:b])
 
 
-def _rank_minima(labels: np.ndarray) -> tuple[np.ndarray, int]:
+def rank_minima(labels: np.ndarray) -> tuple[np.ndarray, int]:
     """Pattern from orbit-minimum labels: orbits numbered by their smallest position.
 
     ``labels`` is consumed: each orbit's smallest position is overwritten with the orbit's
