@@ -170,16 +170,12 @@ class Grid:
 def rank_minima(labels: np.ndarray) -> tuple[np.ndarray, int]:
     """Pattern from orbit-minimum labels: orbits numbered by their smallest position.
 
-    ``labels`` is consumed: each orbit's smallest position is overwritten with the orbit's
-    number, which every later position of the orbit then reads.
+    ``labels`` is consumed, in one pass, in place: each orbit's smallest position is
+    overwritten with the orbit's number, which every later position of the orbit then
+    reads (a position only ever reads smallest positions, never one already numbered
+    over); the pattern is then ``labels`` itself, in the smallest type that holds it.
     """
     size = len(labels)
-    n_basis = 0
-    for a in range(0, size, chunk_size()):
-        chunk = labels[a:a + chunk_size()]
-        n_basis += int(np.count_nonzero(chunk == np.arange(a, a + len(chunk),
-                                                             dtype=labels.dtype)))
-    pattern = np.empty(size, pattern_dtype(n_basis))
     seen = 0
     for a in range(0, size, chunk_size()):
         chunk = labels[a:a + chunk_size()]
@@ -188,5 +184,5 @@ def rank_minima(labels: np.ndarray) -> tuple[np.ndarray, int]:
         numbers = seen + np.cumsum(first, dtype=labels.dtype) - 1
         chunk[first] = numbers[first]
         seen += int(np.count_nonzero(first))
-        pattern[a:a + len(chunk)] = labels[original]
-    return pattern, n_basis
+        chunk[:] = labels[original]
+    return labels.astype(pattern_dtype(seen), copy=False), seen
