@@ -17,7 +17,25 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .commands import METHODS, ZERO_SPACE, Usage, library_errors, write_basis
+from .commands import ZERO_SPACE, Usage, library_errors, methods, write_basis
+
+
+class MethodChoice(click.Choice):
+    """``--method``'s choices, read from the solver registry when first needed (when the
+    option is used or shown): importing the solvers would cost every command numpy's
+    import at start-up."""
+
+    def __init__(self):
+        super().__init__(())
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        return methods()
+
+    @choices.setter
+    def choices(self, value) -> None:  # click.Choice.__init__ sets its own: ignored
+        pass
+
 
 EXAMPLES = """
 \b
@@ -77,7 +95,7 @@ def cli():
 @click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False),
               help="The .h5 file to write (replaced whole, atomically; a symbolic link "
                    "is written through).")
-@click.option("--method", type=click.Choice(METHODS),
+@click.option("--method", type=MethodChoice(),
               default="auto", show_default=True,
               help="orbit: permutation groups; exact: rationals (integer elimination); "
                    "numeric: float64.")
@@ -358,7 +376,7 @@ Examples:
 @click.option("--plain", is_flag=True, help="Symbols and a legend instead of colours.")
 @click.option("--color", "colour", is_flag=True,
               help="Colours even when stdout is not a terminal (e.g. for less -R).")
-@click.option("--method", type=click.Choice(METHODS),
+@click.option("--method", type=MethodChoice(),
               default="auto", show_default=True, help="For a SPEC: how to compute it.")
 @click.option("--matrix", is_flag=True,
               help="For '... -> R * Grid(k)': the matrix itself, not c_out x c_in kernels.")

@@ -19,11 +19,17 @@ from contextlib import contextmanager
 from pathlib import Path
 
 __all__ = ["Usage", "library_errors", "write_basis", "WriteProgress", "ZERO_SPACE",
-           "out_of_memory", "say", "METHODS"]
-
-METHODS = ("auto", "orbit", "exact", "numeric")
+           "out_of_memory", "say", "methods"]
 
 ZERO_SPACE = "note: the space is zero-dimensional: W = 0 is the only equivariant map"
+
+
+def methods() -> tuple[str, ...]:
+    """What ``--method`` accepts: ``auto`` and the registered methods
+    (``solvers.registry``), by preference."""
+    from .solvers.registry import choices
+
+    return choices()
 
 
 class Usage(Exception):
@@ -69,8 +75,8 @@ def write_basis(spec: str, output: str, method: str = "auto", tolerance: float |
     options = {} if tolerance is None else {"tolerance": tolerance}
     if partitions_only:
         options["partitions_only"] = True
-    if tolerance is not None and method != "numeric":
-        raise Usage("--tolerance applies to --method numeric only")
+    if tolerance is not None:
+        _check_option("tolerance", method)
     start = time.perf_counter()
     progress = WriteProgress(output, compress)
     with library_errors(), progress:
@@ -94,6 +100,15 @@ def write_basis(spec: str, output: str, method: str = "auto", tolerance: float |
             say("note: n is smaller than the number of slots, so partitions with more "
                 "blocks than n are missing; name n >= the slots for a file that "
                 "serves every n", err=True)
+
+
+def _check_option(option: str, method: str) -> None:
+    """A solver's option given with a method that does not take it: a usage error."""
+    from .solvers import registry
+
+    takes = [name for name in registry.names() if option in registry.method(name).options]
+    if method not in takes:
+        raise Usage(f"--{option} applies to --method {' or '.join(takes)} only")
 
 
 def say(text: str, err: bool = False) -> None:

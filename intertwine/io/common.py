@@ -3,9 +3,13 @@ errors (the memory budget is ``intertwine.budget``)."""
 
 from __future__ import annotations
 
+import h5py
+import numpy as np
+
 __all__ = ["BasisFileError", "BasisFileNotFoundError", "FORMAT", "FORMAT_VERSION",
            "REQUIRED", "ENCODINGS", "STR", "INT", "BOOL", "GENERATOR_KINDS",
-           "COO_FIELDS", "EXACT_FIELDS"]
+           "COO_FIELDS", "EXACT_FIELDS", "MAX_ATTR_ITEMS", "UNREAD", "plain_value",
+           "attribute_as_read"]
 
 FORMAT = "intertwine.basis"
 FORMAT_VERSION = 1
@@ -30,3 +34,34 @@ class BasisFileError(ValueError):
 
 class BasisFileNotFoundError(BasisFileError, FileNotFoundError):
     """The file, or the folder it should be written to, does not exist."""
+
+
+#: larger extra attributes are not "plain values": the reader skips them (``UNREAD``)
+MAX_ATTR_ITEMS = 1 << 16
+UNREAD = object()
+
+
+def plain_value(v):
+    """An extra attribute as a plain Python value, or UNREAD if it has none."""
+    if isinstance(v, h5py.Empty):
+        return None
+    if isinstance(v, bytes):
+        return v.decode("utf-8", "replace")
+    if isinstance(v, np.generic) and v.dtype.kind in "biufc":  # before float: np.float64
+        return v.item()
+    if isinstance(v, str | bool | int | float):
+        return str(v) if isinstance(v, str) else v
+    if isinstance(v, np.ndarray):
+        if v.dtype.kind in "biufc":
+            return v.tolist()
+        if v.dtype.kind in "SUO" and all(isinstance(x, str | bytes) for x in v.flat):
+            return np.vectorize(plain_value, otypes=[object])(v).tolist() if v.size else []
+    return UNREAD
+
+
+def attribute_as_read(value):
+    """What ``read_attributes`` gives back for an attribute written as ``value`` (a
+    writer's record of a file, without reading it back), or ``UNREAD`` if it skips it."""
+    if isinstance(value, np.ndarray) and value.size > MAX_ATTR_ITEMS:
+        return UNREAD
+    return plain_value(value)

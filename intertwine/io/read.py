@@ -31,10 +31,13 @@ from .common import (
     FORMAT_VERSION,
     GENERATOR_KINDS,
     INT,
+    MAX_ATTR_ITEMS,
     REQUIRED,
     STR,
+    UNREAD,
     BasisFileError,
     BasisFileNotFoundError,
+    plain_value,
 )
 
 __all__ = ["CooFile", "PatternFile", "load", "read_attributes", "read_partitions_summary"]
@@ -45,7 +48,6 @@ _BUILTIN_FILTERS = frozenset({1, 2, 3, 4, 5, 6})
 # Rough in-memory cost of one exact value stored as a string (bytes + int objects).
 _STR_ENTRY_BYTES = 160
 _MATRIX_BYTES = 1024  # overhead of one scipy.sparse matrix object
-_MAX_ATTR_ITEMS = 1 << 16  # larger extra attributes are not "plain values"; skipped
 _SMALL_CHUNK = 1 << 20  # chunks up to this size are fine whatever the dataset's size
 #: generators with no entries (Lie algebras on trivial representations; any on a
 #: 0-dimensional one): GL(1000) on 1 has 10**6, more is a lie costing time to refuse
@@ -287,8 +289,8 @@ def _root_attributes(f: h5py.File, path: str) -> dict:
     _check_root(out, path)
     for key in names:
         if key not in REQUIRED:
-            value = _plain(_attr_id(fid, key))
-            if value is not _SKIP:
+            value = plain_value(_attr_id(fid, key))
+            if value is not UNREAD:
                 out[key] = value
     return out
 
@@ -313,8 +315,8 @@ def _attr_id(oid, name: str):
     shape = attr.shape
     if shape is None:  # empty dataspace
         return h5py.Empty(attr.dtype)
-    if math.prod(shape) > _MAX_ATTR_ITEMS:
-        return _SKIP  # nothing we know is that large; do not read it
+    if math.prod(shape) > MAX_ATTR_ITEMS:
+        return UNREAD  # nothing we know is that large; do not read it
     dtype = attr.dtype
     htype = h5t.py_create(dtype)
     if dtype.subdtype is not None:  # top-level array type: numpy shape (as h5py)
@@ -329,7 +331,6 @@ def _attr_id(oid, name: str):
     return arr[()] if arr.ndim == 0 else arr
 
 
-_SKIP = object()
 
 
 def _scalar(v):
@@ -368,22 +369,6 @@ _CONVERT = {STR: _as_str, INT: _as_int, BOOL: _as_bool}
 _KIND_NAMES = {STR: "a string", INT: "an integer", BOOL: "a boolean"}
 
 
-def _plain(v):
-    """An extra attribute as a plain Python value, or _SKIP if it has none."""
-    if isinstance(v, h5py.Empty):
-        return None
-    if isinstance(v, bytes):
-        return v.decode("utf-8", "replace")
-    if isinstance(v, np.generic) and v.dtype.kind in "biufc":  # before float: np.float64
-        return v.item()
-    if isinstance(v, str | bool | int | float):
-        return str(v) if isinstance(v, str) else v
-    if isinstance(v, np.ndarray):
-        if v.dtype.kind in "biufc":
-            return v.tolist()
-        if v.dtype.kind in "SUO" and all(isinstance(x, str | bytes) for x in v.flat):
-            return np.vectorize(_plain, otypes=[object])(v).tolist() if v.size else []
-    return _SKIP
 
 
 # -- locating datasets, checking them, and the memory budget -----------------------------

@@ -34,7 +34,8 @@ from __future__ import annotations
 import numpy as np
 
 from ...coo import Coo
-from ...problem import Problem
+from ...problem import Problem, TooLarge
+from ..registry import LIMITS, Method, needs_rational, register
 from ..result import SolveResult
 
 #: entries handled per block: large enough that numpy's per-call overhead vanishes,
@@ -74,9 +75,15 @@ _OLD_NAMES = {"_axis_actions": "axis_actions", "_doublings": "doublings", "_Grid
               "_position_images": "position_images"}
 
 
-def solve_orbit(problem: Problem) -> SolveResult:
+def solve_orbit(problem: Problem, stream: bool = False, **other_methods_options) -> SolveResult:
+    """The orbit basis; ``stream``: an S(n) pattern as a source of rows
+    (``SymmetricPattern``) for ``io.save`` to write band by band, never held whole.
+    (A numeric ``tolerance`` is ignored.)"""
     if not problem.finite:
         raise ValueError("method orbit applies to finite groups only")
+    if stream and streamable(problem):
+        source = pattern_source(problem)
+        return SolveResult(source.n_basis, pattern=source)
     source = pattern_source(problem)
     if source is not None:
         return SolveResult(source.n_basis, pattern=source.array())
@@ -103,3 +110,70 @@ def _signed_result(problem: Problem) -> SolveResult:
               np.ones(len(ints), np.int64))
     return SolveResult(orbits.count, coo=coo)
 
+
+# -- the method --------------------------------------------------------------------------
+
+LIMITS["orbit"] = 4 * 10**8  # graph/partition arrays: about 20-40 bytes per unknown
+# S(n) closed form written band by band (api.compute_to_file): memory is one band, so
+# only time (about 10**8 entries/s) and the free disk space bound it
+LIMITS["orbit_stream"] = 10**12
+
+#: peak memory per unknown, measured (peak RSS above the interpreter's): 18-52 bytes
+#: (``S(100): V**2 -> V**2``: 1.8 GB; ``C(100): V**2 -> V**2``, a million orbits: 5.2 GB
+#: for 1e8 unknowns)
+BYTES_PER_UNKNOWN = 64
+#: a streamed S(n) pattern: a band of rows (io's 32 MB) and its pieces, plus the
+#: generators, held whole (``GENERATOR_ENTRY_BYTES`` per index of each)
+STREAM_BYTES = 128 << 20
+STREAM_BYTES_PER_INDEX = 4 * 64
+#: memory per entry of a stored generator: the permutation, its coo arrays and their
+#: sorted, range-checked copies on the way to the file
+GENERATOR_ENTRY_BYTES = 64
+
+
+def _applies(problem: Problem) -> str | None:
+    if not problem.finite:
+        return (f"method orbit applies to finite groups only, not {problem.spec.group}"
+                "; use exact or numeric")
+    irrational = needs_rational(problem, "orbit")
+    if irrational is not None:
+        return irrational
+    if not problem.signed_permutation:
+        return (f"method orbit applies to signed-permutation representations only, "
+                f"not to {problem.spec}; use exact or numeric")
+    return None
+
+
+def _check_size(problem: Problem, stream: bool) -> None:
+    if stream:  # the larger, streaming limit first, from the sizes alone:
+        problem.check_size(LIMITS["orbit_stream"], "orbit")  # streamable() builds structure
+        if streamable(problem):
+            _check_generator_memory(problem)
+            return
+    problem.check_size(LIMITS["orbit"], "orbit")
+
+
+def _check_generator_memory(problem: Problem) -> None:
+    """The generators are held whole (they are tables of dim_in + dim_out entries each):
+    a lopsided streamed pattern such as ``S(100): V**5 -> 1`` would need more memory for
+    them than for a band of its pattern.  Refused cleanly, before anything is built."""
+    from ...budget import human, max_bytes
+    from ...groups import group_generators
+
+    count = len(group_generators(problem.spec.group)[0])
+    need = count * (problem.dim_in + problem.dim_out) * GENERATOR_ENTRY_BYTES
+    if need > max_bytes():
+        raise TooLarge(f"{problem.spec}: its generators alone need about {human(need)} of "
+                       f"memory, limit {human(max_bytes())} (see INTERTWINE_MAX_BYTES)")
+
+
+def _memory(problem: Problem) -> int:
+    if streamable(problem):  # written band by band
+        return STREAM_BYTES + STREAM_BYTES_PER_INDEX * (problem.dim_in + problem.dim_out)
+    return BYTES_PER_UNKNOWN * problem.entries
+
+
+METHOD = register(Method(
+    name="orbit", preference=0, exact=True, applies=_applies,
+    limit=lambda problem: LIMITS["orbit"], memory=_memory, solve=solve_orbit,
+    check_size=_check_size))
