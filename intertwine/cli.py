@@ -138,8 +138,9 @@ def dim(spec, as_json):
     from .spec import parse_spec
 
     with usage_errors():
-        n = dimension(spec)
-        canonical = str(parse_spec(spec))
+        parsed = parse_spec(spec)
+        n = dimension(parsed)
+        canonical = str(parsed)
     sys.set_int_max_str_digits(0)  # an exact count may have more digits than str() allows
     if as_json:
         click.echo(json.dumps({"spec": canonical, "dim": n}))
@@ -193,9 +194,10 @@ def _partitions_info(spec: str, summary: dict) -> dict | str:
     """What ``info`` says of partition labels: how many, of how many slots, and whether
     they serve every set size."""
     from .partitions import Layout
+    from .spec import parse_spec
 
     try:
-        layout = Layout.of(spec)
+        layout = Layout.of(parse_spec(spec))
     except ValueError:
         layout = None
     summary["complete"] = bool(layout is not None and layout.complete)

@@ -80,8 +80,11 @@ def write_basis(spec: str, output: str, method: str = "auto", tolerance: float |
     start = time.perf_counter()
     progress = WriteProgress(output, compress)
     with library_errors(), progress:
+        from .spec import parse_spec
+
+        parsed = parse_spec(spec)  # once: the solver and the note below take it
         try:
-            b = compute_to_file(spec, out, method, compression="gzip" if compress else None,
+            b = compute_to_file(parsed, out, method, compression="gzip" if compress else None,
                                 progress=progress, **options)
         except ValueError as e:
             if _not_clear_cut(e):
@@ -96,7 +99,7 @@ def write_basis(spec: str, output: str, method: str = "auto", tolerance: float |
     if partitions_only:
         from .partitions import Layout
 
-        if not Layout.of(b["spec"]).complete:
+        if not Layout.of(parsed).complete:
             say("note: n is smaller than the number of slots, so partitions with more "
                 "blocks than n are missing; name n >= the slots for a file that "
                 "serves every n", err=True)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..basis import Basis, Partitions, pattern_dtype
-from ..spec import Spec, parse_spec
+from ..spec import Spec
 
 __all__ = ["Layout", "compute_partitions", "expand_pattern", "global_labels",
            "factor_digits", "partition_checks", "blocks_per_factor", "label_codes",
@@ -82,11 +82,14 @@ class Layout:
     sizes: tuple[int, ...]
 
     @classmethod
-    def of(cls, spec: str | Spec) -> Layout | None:
-        """The layout of a product of S(n) on sums of tensor monomials, else None."""
+    def of(cls, spec: Spec) -> Layout | None:
+        """The layout of a product of S(n) on sums of tensor monomials, else None.
+        ``spec`` is parsed (``Basis.parsed_spec``, ``Problem.spec``): a command parses
+        its spec once."""
         from ..solvers.orbit.symmetric import summands
 
-        spec = parse_spec(spec) if isinstance(spec, str) else spec
+        if not isinstance(spec, Spec):
+            raise TypeError(f"Layout.of takes a parsed Spec, not {type(spec).__name__}")
         if any(f.kind != "S" for f in spec.group.factors):
             return None
         if max(_max_slots(spec.rep_in), _max_slots(spec.rep_out)) > MAX_SLOTS:
@@ -273,7 +276,7 @@ def expand_pattern(basis: Basis, rows: np.ndarray | None = None) -> np.ndarray:
     given ones): how a file of encoding "partitions" becomes an ordinary basis."""
     from ..budget import human, max_bytes
 
-    layout = Layout.of(basis.spec)
+    layout = Layout.of(basis.parsed_spec)
     if layout is None:
         raise ValueError(f"{basis.spec}: partition labels need a product of S(n) on sums "
                          "of tensor monomials")
@@ -376,7 +379,7 @@ def partition_checks(basis: Basis) -> Iterator[tuple[bool | None, str]]:
     """What ``intertwine verify`` checks of a file's partition labels: well formed for
     its spec, and equal to the stored basis (every row of a small pattern, sampled rows
     of a large one, every entry of a coo basis)."""
-    layout = Layout.of(basis.spec)
+    layout = Layout.of(basis.parsed_spec)
     if layout is None:
         yield False, "partition labels on a spec that is not a product of S(n) on monomials"
         return

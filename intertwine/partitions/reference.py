@@ -30,7 +30,7 @@ class AnyN:
     ready to be applied at any set sizes; plans are made once per sizes."""
 
     def __init__(self, basis: Basis):
-        layout = Layout.of(basis.spec) if basis.partitions is not None else None
+        layout = Layout.of(basis.parsed_spec) if basis.partitions is not None else None
         if layout is None or len(layout.outs) != 1 or len(layout.ins) != 1:
             raise ValueError(f"{basis.spec}: applying at any n needs partition labels and "
                              "one tensor monomial on each side")
@@ -75,7 +75,7 @@ class AnyN:
         """Whether ``basis`` can be applied at any n (labels, one monomial each side)."""
         if basis.partitions is None:
             return False
-        layout = Layout.of(basis.spec)
+        layout = Layout.of(basis.parsed_spec)
         return layout is not None and len(layout.outs) == 1 and len(layout.ins) == 1
 
     def init_std(self, in_channels: int, dim_out: int, gain: float = 1.0) -> np.ndarray:
