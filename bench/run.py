@@ -61,6 +61,7 @@ CASES = [
     ("D(50): V**2 -> V**2", "auto", "perm"),
     ("C(200): V**2 -> V", "auto", "perm"),
     ("D(56): V**2 -> V**2", "auto", "perm"),
+    ("D(16): V**3 -> V**3", "auto", "perm"),  # 16.8M entries, every axis moved: under 5x
     (PERM56 + ": V**2 -> V**2", "auto", "perm"),
     ("D(12) x S(20): V[0]*V[1] -> V[0]*V[1]*V[1]", "auto", "perm"),
     ("S(5): V**2 -> V**2", "exact", None),

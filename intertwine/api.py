@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING
 
 from .problem import Problem, TooLarge
@@ -41,7 +40,8 @@ def compute_to_file(spec: str | Spec, path, method: str = "auto", *,
                     compression: str | None = None, progress=None,
                     partitions_only: bool = False, **options) -> dict:
     """Compute the basis of ``spec`` and write it to ``path`` (atomically, as
-    ``Basis.save``); returns the root attributes of the file written.
+    ``Basis.save``); returns the root attributes written (as ``io.read_attributes``
+    would read them, which it does not need to).
 
     Unlike ``compute(spec).save(path)``, the pattern of products of S(n) on (sums of)
     tensor monomials is never held whole: it is computed and written in bands of rows
@@ -49,49 +49,32 @@ def compute_to_file(spec: str | Spec, path, method: str = "auto", *,
     (checked before writing) and by ``solvers.LIMITS["orbit_stream"]``, not by memory.
     Likewise a large exact or numeric basis is expanded from the orbit unknowns to W and
     written in blocks of elements (``solvers.exact.ExactCooSource``,
-    ``solvers.gram_schmidt.NumericCooSource``).
+    ``solvers.gram_schmidt.NumericCooSource``): every method solves with ``stream``.
     The file is the same either way.  ``compression``: None or ``"gzip"``;
     ``progress``: see :func:`intertwine.io.save`.
 
     ``partitions_only``: write only the set-partition labels (encoding "partitions",
     see the file format in docs/), a file of a few kB that describes the layer for every n.
     """
-    from .io import read_attributes, save
-    from .solvers import SolveResult, choose_method
-    from .solvers.orbit import pattern_source, streamable
+    from .io import save
+    from .solvers import choose_method, solve
 
     problem = Problem.from_spec(spec)
     if partitions_only:
-        written = os.path.realpath(path)  # a link's target: the file save() replaces
-        save(partitions_basis(problem, method), path, compression=compression)
-        return read_attributes(written)
+        return save(partitions_basis(problem, method), path, compression=compression)
     chosen = choose_method(problem, method)
-    check_size(problem, chosen)  # from the spec alone: nothing is built for one too large
-    if chosen == "orbit" and streamable(problem):
-        source = pattern_source(problem)
-        basis = _basis(problem, chosen, SolveResult(source.n_basis, pattern=source))
-    else:
-        if chosen in ("exact", "numeric"):  # a large result is expanded block by block
-            options = {**options, "stream": True}
-        basis = compute(problem.spec, chosen, **options)
-    written = os.path.realpath(path)  # a link's target: the file save() replaces
-    save(basis, path, compression=compression, progress=progress)
-    return read_attributes(written)
+    # refused for its size from the spec alone, before anything is built
+    basis = _basis(problem, chosen, solve(problem, chosen, stream=True, **options))
+    return save(basis, path, compression=compression, progress=progress)
 
 
 def check_size(problem: Problem, method: str) -> None:
     """Raise ``TooLarge`` (a ValueError) if :func:`compute_to_file` would refuse
     ``problem`` for its size with ``method`` (not ``auto``), before any work: streamed S(n)
     patterns have the streaming limits, everything else its solver's."""
-    from .solvers import LIMITS, limit
-    from .solvers.orbit import streamable
+    from .solvers import registry
 
-    if method == "orbit":  # the larger, streaming limit first, from the sizes alone:
-        problem.check_size(LIMITS["orbit_stream"], method)  # streamable() builds structure
-        if streamable(problem):
-            _check_generator_memory(problem)
-            return
-    problem.check_size(limit(problem, method), method)
+    registry.method(method).refuse_if_too_large(problem, stream=True)
 
 
 #: most elements a partitions-only file holds (labels are computed whole, ~16 B each)
@@ -103,12 +86,14 @@ def partitions_basis(spec: str | Spec | Problem, method: str = "auto") -> Basis:
     pattern and no generators, so its size does not depend on n."""
     from .counting import independent_count
     from .partitions import Layout, compute_partitions
+    from .solvers import registry
 
     problem = spec if isinstance(spec, Problem) else Problem.from_spec(spec)
     if Layout.of(problem.spec) is None:
         raise ValueError("--partitions-only applies to products of S(n) on sums of tensor "
                          f"monomials in V[i] and 1, not to {problem.spec}")
-    if method not in ("auto", "orbit", "exact"):
+    if method != registry.AUTO and not (method in registry.names()
+                                        and registry.method(method).exact):
         raise ValueError(f"--partitions-only describes the exact orbit basis: method "
                          f"{method} does not apply")
     count, _ = independent_count(problem.spec)
@@ -130,32 +115,15 @@ def partitions_basis(spec: str | Spec | Problem, method: str = "auto") -> Basis:
                  parsed=s, partitions=partitions)
 
 
-#: memory per entry of a stored generator: the permutation, its coo arrays and their
-#: sorted, range-checked copies on the way to the file
-_GENERATOR_ENTRY_BYTES = 64
-
-
-def _check_generator_memory(problem: Problem) -> None:
-    """The generators are held whole (they are tables of dim_in + dim_out entries each):
-    a lopsided streamed pattern such as ``S(100): V**5 -> 1`` would need more memory for
-    them than for a band of its pattern.  Refused cleanly, before anything is built."""
-    from .groups import group_generators
-    from .io import MAX_BYTES, _human
-
-    count = len(group_generators(problem.spec.group)[0])
-    need = count * (problem.dim_in + problem.dim_out) * _GENERATOR_ENTRY_BYTES
-    if need > MAX_BYTES:
-        raise TooLarge(f"{problem.spec}: its generators alone need about {_human(need)} of "
-                       f"memory, limit {_human(MAX_BYTES)} (see INTERTWINE_MAX_BYTES)")
-
-
 def _basis(problem: Problem, method: str, result: SolveResult) -> Basis:
     from . import __version__
     from .basis import Basis, Generators
+    from .solvers import registry
 
     s = problem.spec
+    exact = registry.method(method).exact
     partitions = None
-    if method in ("orbit", "exact") and problem.finite:  # products of S(n) only
+    if exact and problem.finite:  # products of S(n) only
         from .partitions import compute_partitions
 
         partitions = compute_partitions(s)
@@ -170,7 +138,7 @@ def _basis(problem: Problem, method: str, result: SolveResult) -> Basis:
     return Basis(
         spec=str(s), group=str(s.group), rep_in=str(s.rep_in), rep_out=str(s.rep_out),
         dim_in=problem.dim_in, dim_out=problem.dim_out, n_basis=result.n_basis,
-        method=method, exact=method != "numeric", pattern=result.pattern, coo=result.coo,
+        method=method, exact=exact, pattern=result.pattern, coo=result.coo,
         generators=generators, attrs=attrs, parsed=s, partitions=partitions,
     )
 

@@ -17,7 +17,25 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .commands import METHODS, ZERO_SPACE, Usage, library_errors, write_basis
+from .commands import ZERO_SPACE, Usage, library_errors, methods, write_basis
+
+
+class MethodChoice(click.Choice):
+    """``--method``'s choices, read from the solver registry when first needed (when the
+    option is used or shown): importing the solvers would cost every command numpy's
+    import at start-up."""
+
+    def __init__(self):
+        super().__init__(())
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        return methods()
+
+    @choices.setter
+    def choices(self, value) -> None:  # click.Choice.__init__ sets its own: ignored
+        pass
+
 
 EXAMPLES = """
 \b
@@ -132,7 +150,7 @@ def cli():
 @click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False),
               help="The .h5 file to write (replaced whole, atomically; a symbolic link "
                    "is written through).")
-@click.option("--method", type=click.Choice(METHODS),
+@click.option("--method", type=MethodChoice(),
               default="auto", show_default=True,
               help="orbit: permutation groups; exact: rationals (integer elimination); "
                    "numeric: float64.")
@@ -175,8 +193,9 @@ def dim(spec, as_json):
     from .spec import parse_spec
 
     with usage_errors():
-        n = dimension(spec)
-        canonical = str(parse_spec(spec))
+        parsed = parse_spec(spec)
+        n = dimension(parsed)
+        canonical = str(parsed)
     sys.set_int_max_str_digits(0)  # an exact count may have more digits than str() allows
     if as_json:
         click.echo(json.dumps({"spec": canonical, "dim": n}))
@@ -230,9 +249,10 @@ def _partitions_info(spec: str, summary: dict) -> dict | str:
     """What ``info`` says of partition labels: how many, of how many slots, and whether
     they serve every set size."""
     from .partitions import Layout
+    from .spec import parse_spec
 
     try:
-        layout = Layout.of(spec)
+        layout = Layout.of(parse_spec(spec))
     except ValueError:
         layout = None
     summary["complete"] = bool(layout is not None and layout.complete)
@@ -413,7 +433,7 @@ Examples:
 @click.option("--plain", is_flag=True, help="Symbols and a legend instead of colours.")
 @click.option("--color", "colour", is_flag=True,
               help="Colours even when stdout is not a terminal (e.g. for less -R).")
-@click.option("--method", type=click.Choice(METHODS),
+@click.option("--method", type=MethodChoice(),
               default="auto", show_default=True, help="For a SPEC: how to compute it.")
 @click.option("--matrix", is_flag=True,
               help="For '... -> R * Grid(k)': the matrix itself, not c_out x c_in kernels.")

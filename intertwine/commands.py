@@ -19,11 +19,17 @@ from contextlib import contextmanager
 from pathlib import Path
 
 __all__ = ["Usage", "library_errors", "write_basis", "WriteProgress", "ZERO_SPACE",
-           "out_of_memory", "say", "METHODS"]
-
-METHODS = ("auto", "orbit", "exact", "numeric")
+           "out_of_memory", "say", "methods"]
 
 ZERO_SPACE = "note: the space is zero-dimensional: W = 0 is the only equivariant map"
+
+
+def methods() -> tuple[str, ...]:
+    """What ``--method`` accepts: ``auto`` and the registered methods
+    (``solvers.registry``), by preference."""
+    from .solvers.registry import choices
+
+    return choices()
 
 
 class Usage(Exception):
@@ -69,13 +75,16 @@ def write_basis(spec: str, output: str, method: str = "auto", tolerance: float |
     options = {} if tolerance is None else {"tolerance": tolerance}
     if partitions_only:
         options["partitions_only"] = True
-    if tolerance is not None and method != "numeric":
-        raise Usage("--tolerance applies to --method numeric only")
+    if tolerance is not None:
+        _check_option("tolerance", method)
     start = time.perf_counter()
     progress = WriteProgress(output, compress)
     with library_errors(), progress:
+        from .spec import parse_spec
+
+        parsed = parse_spec(spec)  # once: the solver and the note below take it
         try:
-            b = compute_to_file(spec, out, method, compression="gzip" if compress else None,
+            b = compute_to_file(parsed, out, method, compression="gzip" if compress else None,
                                 progress=progress, **options)
         except ValueError as e:
             if _not_clear_cut(e):
@@ -90,10 +99,19 @@ def write_basis(spec: str, output: str, method: str = "auto", tolerance: float |
     if partitions_only:
         from .partitions import Layout
 
-        if not Layout.of(b["spec"]).complete:
+        if not Layout.of(parsed).complete:
             say("note: n is smaller than the number of slots, so partitions with more "
                 "blocks than n are missing; name n >= the slots for a file that "
                 "serves every n", err=True)
+
+
+def _check_option(option: str, method: str) -> None:
+    """A solver's option given with a method that does not take it: a usage error."""
+    from .solvers import registry
+
+    takes = [name for name in registry.names() if option in registry.method(name).options]
+    if method not in takes:
+        raise Usage(f"--{option} applies to --method {' or '.join(takes)} only")
 
 
 def say(text: str, err: bool = False) -> None:
@@ -127,12 +145,12 @@ class WriteProgress:
         self.bar, self.shown, self.tenth = None, 0, -1
 
     def __call__(self, done: int, total: int, nbytes: int) -> None:
-        from .io import _human
+        from .budget import human
 
         if done == 0:
             if nbytes > 1e9:
                 after = " before compression" if self.compressed else ""
-                say(f"writing {self.output}: about {_human(nbytes)}{after}", err=True)
+                say(f"writing {self.output}: about {human(nbytes)}{after}", err=True)
             return
         if self.shown == 0 and done >= total:
             return  # one band: nothing to follow

@@ -25,7 +25,7 @@ import stat
 import sys
 
 from . import interrupt
-from .commands import METHODS, Usage, out_of_memory, say, write_basis
+from .commands import Usage, methods, out_of_memory, say, write_basis
 
 __all__ = ["program", "status", "guarded", "plain_basis", "leave"]
 
@@ -137,7 +137,7 @@ def plain_basis(args: list[str]) -> dict | None:
         else:
             found["spec"] = token
     if "spec" not in found or "output" not in found or \
-            found.get("method", "auto") not in METHODS or _not_a_file(found["output"]):
+            found.get("method", "auto") not in methods() or _not_a_file(found["output"]):
         return None
     return found
 

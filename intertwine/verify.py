@@ -34,11 +34,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .bands import array_blocks, check_bands
 from .basis import Basis, Coo, Generators
+
+if TYPE_CHECKING:
+    from .spec import Spec
 
 __all__ = ["verify_basis", "verify_file", "equivariance_residual"]
 
@@ -73,14 +77,26 @@ class _Subject:
     #: rational form (``verify_sqrt``, with the spec's ``problem``)
     exact_values: str = "rational"
     problem: object = None
+    #: ``spec`` parsed, once for every check (a Basis may come with it)
+    parsed: Spec | None = None
 
     @classmethod
     def of(cls, attrs, generators: Generators, **data) -> _Subject:
         get = attrs.get if isinstance(attrs, dict) else lambda k: getattr(attrs, k)
         extra = attrs if isinstance(attrs, dict) else getattr(attrs, "attrs", None) or {}
+        if isinstance(attrs, Basis):
+            data.setdefault("parsed", attrs.parsed)
         return cls(*(get(k) for k in ("spec", "group", "rep_in", "rep_out", "dim_in",
                                       "dim_out", "n_basis", "exact")), generators, **data,
                    exact_values=extra.get("exact_values", "rational"))
+
+    def parsed_spec(self) -> Spec:
+        """``spec`` parsed (SpecError if it does not parse), kept for the next check."""
+        if self.parsed is None:
+            from .spec import parse_spec
+
+            self.parsed = parse_spec(self.spec)
+        return self.parsed
 
 
 def verify_basis(b: Basis, band_entries: int = BAND_ENTRIES) -> Iterator[Check]:
@@ -98,6 +114,7 @@ def verify_basis(b: Basis, band_entries: int = BAND_ENTRIES) -> Iterator[Check]:
     if b.partitions is not None and not failed:
         from .partitions import partition_checks
 
+        b.parsed = subject.parsed  # Basis.parsed_spec's cache: parsed once, by the checks
         yield from partition_checks(b)
 
 
@@ -134,7 +151,8 @@ def _verify_labels_only(b: Basis, band_entries: int) -> Iterator[Check]:
 def verify_file(path, band_entries: int | None = None) -> Iterator[Check]:
     """The checks of a basis file, in memory bounded by a band of rows for patterns.
     Raises ``io.BasisFileError`` if ``path`` is not a readable basis file."""
-    from .io import CooFile, PatternFile, load, max_bytes, read_attributes
+    from .budget import max_bytes
+    from .io import CooFile, PatternFile, load, read_attributes
 
     if band_entries is None:  # a band costs about 24 bytes per entry with temporaries
         band_entries = max(1, min(BAND_ENTRIES, max_bytes() // 32))
@@ -143,20 +161,20 @@ def verify_file(path, band_entries: int | None = None) -> Iterator[Check]:
         yield from verify_basis(load(path), band_entries)
     elif encoding == "pattern":
         with PatternFile(path) as f:
-            failed = yield from _verify(_Subject.of(f.attrs, f.generators, blocks=f.blocks),
-                                        band_entries)
+            subject = _Subject.of(f.attrs, f.generators, blocks=f.blocks)
+            failed = yield from _verify(subject, band_entries)
             if f.partitions is not None and not failed:
                 from .partitions import partition_checks
 
-                yield from partition_checks(_LabelledPatternFile(f))
+                yield from partition_checks(_LabelledPatternFile(f, subject.parsed))
     else:
         with CooFile(path) as f:
-            failed = yield from _verify(_Subject.of(f.attrs, f.generators,
-                                                    coo=_FileCoo(f)), band_entries)
+            subject = _Subject.of(f.attrs, f.generators, coo=_FileCoo(f))
+            failed = yield from _verify(subject, band_entries)
             if f.partitions is not None and not failed:
                 from .partitions import partition_checks
 
-                yield from partition_checks(_LabelledCooFile(f, band_entries))
+                yield from partition_checks(_LabelledCooFile(f, band_entries, subject.parsed))
 
 
 class _LabelledPatternFile:
@@ -165,8 +183,9 @@ class _LabelledPatternFile:
 
     encoding, coo = "pattern", None
 
-    def __init__(self, f):
+    def __init__(self, f, parsed_spec: Spec):
         self.spec, self.partitions = f.attrs["spec"], f.partitions
+        self.parsed_spec = parsed_spec
         self.n_basis, self.dim_in, self.dim_out = f.n_basis, f.dim_in, f.dim_out
         self.pattern = _Rows(f)
 
@@ -177,8 +196,9 @@ class _LabelledCooFile:
 
     encoding, pattern = "coo", None
 
-    def __init__(self, f, band_entries: int):
+    def __init__(self, f, band_entries: int, parsed_spec: Spec):
         self.spec, self.partitions = f.attrs["spec"], f.partitions
+        self.parsed_spec = parsed_spec
         self.n_basis, self.dim_in, self.dim_out = f.n_basis, f.dim_in, f.dim_out
         self.coo = _CooChunks(_FileCoo(f), max(1, band_entries // 4))
 
@@ -256,10 +276,9 @@ def _spec_agreement(s: _Subject) -> tuple[bool, str, object]:
     """The spec parses, names the stored group and representations, and gives the stored
     shape: computed from the spec alone, without building anything."""
     from .problem import Problem
-    from .spec import parse_spec
 
     try:
-        spec = parse_spec(s.spec)
+        spec = s.parsed_spec()
         parts = (str(spec.group), str(spec.rep_in), str(spec.rep_out))
         problem = Problem(spec)
         shape = (problem.dim_out, problem.dim_in)
@@ -378,10 +397,10 @@ class _FileCoo:
         return self.f.read(lo, hi, exact)
 
     def duplicated(self, c: Coo, shape) -> None:
-        from .io.read import _fail, _has_duplicates
+        from .io.read import file_error, has_duplicates
 
-        if _has_duplicates(c.index, c.row, c.col, shape):
-            raise _fail(self.f.path, "basis has an (index, row, col) entry twice")
+        if has_duplicates(c.index, c.row, c.col, shape):
+            raise file_error(self.f.path, "basis has an (index, row, col) entry twice")
 
 
 @dataclass

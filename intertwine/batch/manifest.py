@@ -18,7 +18,8 @@ import tomllib
 from dataclasses import dataclass, field
 
 from ..problem import Problem
-from ..solvers import METHODS, choose_method
+from ..solvers import choose_method
+from ..solvers.registry import choices
 from ..spec import SpecError, parse_spec
 
 __all__ = ["Entry", "Invalid", "Manifest", "ManifestError", "read_manifest", "default_name",
@@ -188,9 +189,9 @@ def _defaults(data: dict, path, lines: _Lines) -> dict:
         raise ManifestError(f"{path}:{lines.key(start, key) or '?'}: unknown key {key!r} in "
                             f"[defaults] (allowed: {', '.join(DEFAULT_KEYS)})")
     method = defaults.get("method", "auto")
-    if method not in METHODS:
+    if method not in choices():
         raise ManifestError(f"{path}:{lines.key(start, 'method') or '?'}: [defaults] method "
-                            f"{method!r} is not one of {', '.join(METHODS)}")
+                            f"{method!r} is not one of {', '.join(choices())}")
     return {"method": method}
 
 
@@ -216,8 +217,8 @@ def _entry(item: dict, number: int, header, defaults, lines: _Lines, manifest: M
     except SpecError as e:
         return invalid(f"invalid spec {raw_spec!r}: {e}", "spec")
     method = defaults["method"] if raw_method is None else raw_method
-    if method not in METHODS:
-        return invalid(f"method {method!r} is not one of {', '.join(METHODS)}", "method")
+    if method not in choices():
+        return invalid(f"method {method!r} is not one of {', '.join(choices())}", "method")
     problem = Problem(spec)
     try:
         chosen = choose_method(problem, method)

@@ -1,17 +1,8 @@
 """Running entries in parallel processes without running the machine out of memory.
 
-Each entry's peak memory is estimated from its number of unknowns (dim_out * dim_in)
-and method, from measurements on this code (peak RSS above the interpreter's):
-
-- orbit: 18-52 bytes per unknown (``S(100): V**2 -> V**2``: 1.8 GB; ``C(100): V**2 ->
-  V**2``, a million orbits: 5.2 GB for 1e8 unknowns); estimated at 64;
-- exact: 11-24 kB per unknown with sympy's elimination, less with the integer and
-  modular ones that replaced it; still estimated at 32 kB, on the safe side;
-- numeric: the dense Gram matrix and eigh, about 40 bytes per unknown squared;
-  estimated at 48 * unknowns**2;
-- orbit patterns of S(n) written band by band (as ``intertwine basis`` does): one band
-  and the generators, estimated at 128 MB + 256 bytes per row and column;
-
+Each entry's peak memory is estimated by its method (``solvers.registry.Method.memory``:
+bytes per unknown, or per unknown squared for the numeric Gram matrix, or one band for
+S(n) patterns written band by band, as each method module measured them),
 plus 200 MB for the worker process itself.  Entries start, largest first, only while the
 estimates of the running entries add up to at most the budget (60% of physical memory,
 or ``INTERTWINE_BATCH_MEMORY`` bytes); an entry larger than the budget runs alone.
@@ -40,12 +31,6 @@ from .manifest import Entry
 __all__ = ["Task", "estimate_bytes", "memory_budget", "pick", "run_parallel", "default_jobs"]
 
 PROCESS_BYTES = 200 << 20
-BYTES_PER_UNKNOWN = {"orbit": 64, "exact": 32 << 10}
-NUMERIC_BYTES_PER_UNKNOWN_SQUARED = 48
-# streamed S(n) patterns (api.compute_to_file): a band of rows (io's 32 MB) and its
-# pieces, plus the generators, held whole (api._GENERATOR_ENTRY_BYTES per index of each)
-STREAM_BYTES = 128 << 20
-STREAM_BYTES_PER_INDEX = 4 * 64
 BUDGET_FRACTION = 0.6
 _STOP_SECONDS = 2  # how long stopped workers get to unwind before they are killed
 _POLL_SECONDS = 0.1  # how often the loop looks for Ctrl-C / SIGTERM
@@ -59,16 +44,11 @@ def default_jobs() -> int:
 
 
 def estimate_bytes(entry: Entry) -> int:
-    from ..solvers.orbit import streamable
+    """The peak memory of the worker that computes ``entry`` (as ``intertwine basis``
+    does: streamed where its method streams)."""
+    from ..solvers import registry
 
-    problem = entry.problem
-    if entry.chosen == "orbit" and streamable(problem):  # written band by band
-        return PROCESS_BYTES + STREAM_BYTES + STREAM_BYTES_PER_INDEX * (problem.dim_in
-                                                                          + problem.dim_out)
-    unknowns = problem.entries
-    if entry.chosen == "numeric":
-        return PROCESS_BYTES + NUMERIC_BYTES_PER_UNKNOWN_SQUARED * unknowns**2
-    return PROCESS_BYTES + BYTES_PER_UNKNOWN[entry.chosen] * unknowns
+    return PROCESS_BYTES + registry.method(entry.chosen).memory(entry.problem)
 
 
 def memory_budget() -> int:

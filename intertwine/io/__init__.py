@@ -9,25 +9,26 @@ either the old file or the new one, never a torn one.  Only filters built into l
 are used, so any HDF5 reader can open the result.
 
 Reading treats the file as possibly corrupt or hostile.  Shapes and types are checked
-against the root attributes, and the memory a read would need is bounded (``MAX_BYTES``),
+against the root attributes, and the memory a read would need is bounded (``budget``),
 before any dataset is read; links, external storage and virtual datasets, through which
 a file could make us read other files, are refused; values are range-checked after
 reading.  Every failure is a :class:`BasisFileError` with a one-line message, which the
 command line reports as a usage error instead of a traceback.
 
 ``write.py`` holds ``save``, ``read.py`` ``load`` and ``read_attributes``, ``common.py``
-what both share (the format's names, the errors, the memory budget).
+what both share (the format's names, the errors); the memory budget is
+``intertwine.budget``.
 """
 
 from __future__ import annotations
 
-# (the names imported "as" themselves are private ones that other modules of intertwine
-# and the tests use)
+import sys
+import types
+
+from .. import budget
+from ..budget import max_bytes as max_bytes
 from .common import FORMAT, FORMAT_VERSION, BasisFileError, BasisFileNotFoundError
 from .common import REQUIRED as REQUIRED
-from .common import _default_max_bytes as _default_max_bytes
-from .common import _human as _human
-from .common import max_bytes as max_bytes
 from .read import CooFile, PatternFile, load, read_attributes, read_partitions_summary
 
 #: imported on first use (PEP 562): reading a file, as a layer does, needs no writer
@@ -48,8 +49,21 @@ __all__ = ["BasisFileError", "BasisFileNotFoundError", "MAX_BYTES", "FORMAT",
            "FORMAT_VERSION", "CooFile", "PatternFile", "load", "read_attributes",
            "read_partitions_summary", "save"]
 
-#: Refuse to load a file whose arrays would take more memory than this (bytes): half the
-#: physical memory unless the environment variable INTERTWINE_MAX_BYTES says otherwise.
-#: A streamed pattern is written holding at most an eighth of it.  The readers and
-#: writers look it up here at each use, so a program may change it at run time.
-MAX_BYTES = _default_max_bytes()
+#: the tests' name for the budget's default (``budget.default_max_bytes``)
+_default_max_bytes = budget.default_max_bytes
+
+
+class _Module(types.ModuleType):
+    """``intertwine.io.MAX_BYTES``, the memory budget's name in 0.2, reads and sets
+    ``intertwine.budget`` (whose :func:`~intertwine.budget.limited` is the clearer way)."""
+
+    @property
+    def MAX_BYTES(self) -> int:  # noqa: N802 (a module constant's name)
+        return budget.max_bytes()
+
+    @MAX_BYTES.setter
+    def MAX_BYTES(self, limit: int) -> None:  # noqa: N802
+        budget.set_max_bytes(limit)
+
+
+sys.modules[__name__].__class__ = _Module

@@ -1,32 +1,34 @@
-"""What the writer and the reader of basis files share: the format's names, the errors
-and the memory budget."""
+"""What the writer and the reader of basis files share: the format's names and the
+errors (the memory budget is ``intertwine.budget``)."""
 
 from __future__ import annotations
 
-import os
-import warnings
+import h5py
+import numpy as np
 
 __all__ = ["BasisFileError", "BasisFileNotFoundError", "FORMAT", "FORMAT_VERSION",
-           "REQUIRED", "max_bytes"]
+           "REQUIRED", "ENCODINGS", "STR", "INT", "BOOL", "GENERATOR_KINDS",
+           "COO_FIELDS", "EXACT_FIELDS", "MAX_ATTR_ITEMS", "UNREAD", "plain_value",
+           "attribute_as_read"]
 
 FORMAT = "intertwine.basis"
 FORMAT_VERSION = 1
 
-_STR, _INT, _BOOL = "str", "int", "bool"
+STR, INT, BOOL = "str", "int", "bool"
 #: the required root attributes of docs/format.rst, in its order, with their types
 REQUIRED = {
-    "format": _STR, "format_version": _INT, "spec": _STR, "group": _STR, "rep_in": _STR,
-    "rep_out": _STR, "dim_in": _INT, "dim_out": _INT, "n_basis": _INT, "method": _STR,
-    "encoding": _STR, "exact": _BOOL, "intertwine_version": _STR,
+    "format": STR, "format_version": INT, "spec": STR, "group": STR, "rep_in": STR,
+    "rep_out": STR, "dim_in": INT, "dim_out": INT, "n_basis": INT, "method": STR,
+    "encoding": STR, "exact": BOOL, "intertwine_version": STR,
 }
 #: "partitions": set-partition labels alone, no pattern (``basis --partitions-only``)
 ENCODINGS = ("pattern", "coo", "partitions")
-_GENERATOR_KINDS = ("in", "out", "lie_in", "lie_out")
-_COO_FIELDS = ("index", "row", "col", "value")
-_EXACT_FIELDS = ("numerator", "denominator")
-#: in place of ``_EXACT_FIELDS`` where the root attribute exact_values is "sqrt":
+GENERATOR_KINDS = ("in", "out", "lie_in", "lie_out")
+COO_FIELDS = ("index", "row", "col", "value")
+EXACT_FIELDS = ("numerator", "denominator")
+#: in place of ``EXACT_FIELDS`` where the root attribute exact_values is "sqrt":
 #: value = sign(a) sqrt(|a| / b) for a = square_numerator, b = square_denominator
-_SQUARE_FIELDS = ("square_numerator", "square_denominator")
+SQUARE_FIELDS = ("square_numerator", "square_denominator")
 EXACT_VALUES = ("rational", "sqrt")
 
 
@@ -38,47 +40,32 @@ class BasisFileNotFoundError(BasisFileError, FileNotFoundError):
     """The file, or the folder it should be written to, does not exist."""
 
 
-def _default_max_bytes() -> int:
-    env = os.environ.get("INTERTWINE_MAX_BYTES", "").strip()
-    if env:
-        try:
-            value = int(float(env)) if not env.isdigit() else int(env)
-            if value > 0:
-                return value
-        except (ValueError, OverflowError):
-            pass
-        warnings.warn(f"ignoring INTERTWINE_MAX_BYTES={env!r}: not a positive number",
-                      stacklevel=2)
-    try:
-        physical = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (ValueError, OSError, AttributeError):  # no sysconf (Windows) or no such name
-        physical = 8 << 30
-    return min(physical, _address_space_limit()) // 2
+#: larger extra attributes are not "plain values": the reader skips them (``UNREAD``)
+MAX_ATTR_ITEMS = 1 << 16
+UNREAD = object()
 
 
-def _address_space_limit() -> int:
-    """``ulimit -v`` (RLIMIT_AS), where set: the process cannot use more, whatever the
-    machine has; an unlimited or unknown limit counts as no limit."""
-    try:
-        import resource
-
-        soft = resource.getrlimit(resource.RLIMIT_AS)[0]
-    except (ImportError, ValueError, OSError, AttributeError):
-        return 1 << 62
-    return soft if 0 < soft != resource.RLIM_INFINITY else 1 << 62
-
-
-def max_bytes() -> int:
-    """The memory budget in force: ``intertwine.io.MAX_BYTES``, read at each use so that
-    a program may change it at run time."""
-    from .. import io
-
-    return io.MAX_BYTES
+def plain_value(v):
+    """An extra attribute as a plain Python value, or UNREAD if it has none."""
+    if isinstance(v, h5py.Empty):
+        return None
+    if isinstance(v, bytes):
+        return v.decode("utf-8", "replace")
+    if isinstance(v, np.generic) and v.dtype.kind in "biufc":  # before float: np.float64
+        return v.item()
+    if isinstance(v, str | bool | int | float):
+        return str(v) if isinstance(v, str) else v
+    if isinstance(v, np.ndarray):
+        if v.dtype.kind in "biufc":
+            return v.tolist()
+        if v.dtype.kind in "SUO" and all(isinstance(x, str | bytes) for x in v.flat):
+            return np.vectorize(plain_value, otypes=[object])(v).tolist() if v.size else []
+    return UNREAD
 
 
-def _human(n: int) -> str:
-    for unit in ("B", "kB", "MB", "GB", "TB", "PB"):
-        if n < 1000:
-            return f"{n:.3g} {unit}"
-        n /= 1000
-    return f"{n:.3g} EB"
+def attribute_as_read(value):
+    """What ``read_attributes`` gives back for an attribute written as ``value`` (a
+    writer's record of a file, without reading it back), or ``UNREAD`` if it skips it."""
+    if isinstance(value, np.ndarray) and value.size > MAX_ATTR_ITEMS:
+        return UNREAD
+    return plain_value(value)

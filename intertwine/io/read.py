@@ -1,7 +1,7 @@
 """Reading basis files, which may be corrupt or hostile.
 
 Shapes and types are checked against the root attributes, and the memory a read would
-need is bounded (``intertwine.io.MAX_BYTES``), before any dataset is read; links,
+need is bounded (``intertwine.budget``), before any dataset is read; links,
 external storage and virtual datasets, through which a file could make us read other
 files, are refused; values are range-checked after reading.  Every failure is a
 :class:`BasisFileError` with a one-line message.
@@ -20,24 +20,26 @@ from h5py import h5a, h5d, h5i, h5l, h5o, h5s, h5t
 
 from .. import interrupt
 from ..basis import Basis, Generators, Partitions
+from ..budget import human, max_bytes
 from ..coo import Coo, CooMatrix, pattern_dtype
 from .common import (
-    _BOOL,
-    _COO_FIELDS,
-    _EXACT_FIELDS,
-    _GENERATOR_KINDS,
-    _INT,
-    _SQUARE_FIELDS,
-    _STR,
+    BOOL,
+    COO_FIELDS,
     ENCODINGS,
+    EXACT_FIELDS,
     EXACT_VALUES,
     FORMAT,
     FORMAT_VERSION,
+    GENERATOR_KINDS,
+    INT,
+    MAX_ATTR_ITEMS,
     REQUIRED,
+    SQUARE_FIELDS,
+    STR,
+    UNREAD,
     BasisFileError,
     BasisFileNotFoundError,
-    _human,
-    max_bytes,
+    plain_value,
 )
 
 __all__ = ["CooFile", "PatternFile", "load", "read_attributes", "read_partitions_summary"]
@@ -48,7 +50,6 @@ _BUILTIN_FILTERS = frozenset({1, 2, 3, 4, 5, 6})
 # Rough in-memory cost of one exact value stored as a string (bytes + int objects).
 _STR_ENTRY_BYTES = 160
 _MATRIX_BYTES = 1024  # overhead of one scipy.sparse matrix object
-_MAX_ATTR_ITEMS = 1 << 16  # larger extra attributes are not "plain values"; skipped
 _SMALL_CHUNK = 1 << 20  # chunks up to this size are fine whatever the dataset's size
 #: generators with no entries (Lie algebras on trivial representations; any on a
 #: 0-dimensional one): GL(1000) on 1 has 10**6, more is a lie costing time to refuse
@@ -113,7 +114,7 @@ class _SlicedFile:
                 self._datasets = self._basis_datasets(plan)
                 largest = max(_chunk_bytes(ds) for ds in self._datasets.values())
                 if largest > _MAX_STREAM_CHUNK:
-                    raise _fail(path, f"{self.encoding} chunks of {_human(largest)} are too "
+                    raise file_error(path, f"{self.encoding} chunks of {human(largest)} are too "
                                       f"large to read in {self.pieces}")
                 self.generators = plan.read_generators()
                 self.partitions = plan.read_partitions()  # small: n_basis x slots
@@ -155,7 +156,7 @@ class PatternFile(_SlicedFile):
         with _converted(self.path):
             block = self._dataset.astype(self.dtype)[np.asarray(rows, np.int64), :]
         if block.size and (block.min() < -1 or block.max() >= self.n_basis):
-            raise _fail(self.path, f"pattern values outside [-1, {self.n_basis})")
+            raise file_error(self.path, f"pattern values outside [-1, {self.n_basis})")
         return block
 
     def blocks(self, entries: int):
@@ -176,7 +177,7 @@ class PatternFile(_SlicedFile):
                 with _converted(self.path):
                     block = self._dataset.astype(self.dtype)[r:r + band, c:c + per_row]
                 if block.size and (block.min() < -1 or block.max() >= self.n_basis):
-                    raise _fail(self.path, f"pattern values outside [-1, {self.n_basis})")
+                    raise file_error(self.path, f"pattern values outside [-1, {self.n_basis})")
                 for i in range(0, max(1, len(block)), step):  # views: no copies
                     yield r + i, c, block[i:i + step]
 
@@ -204,13 +205,13 @@ class CooFile(_SlicedFile):
         """Entries ``lo:hi``, validated as ``load`` validates them (but for duplicates);
         ``exact=False`` skips the numerators and denominators."""
         dss = self._datasets if exact else {k: v for k, v in self._datasets.items()
-                                            if k not in _EXACT_FIELDS}
+                                            if k not in EXACT_FIELDS}
         shape = (self.n_basis, self.dim_out, self.dim_in)
         with _converted(self.path):
             return _read_coo(dss, shape, "basis", self.path, slice(lo, hi), duplicates=False)
 
 
-def _fail(path: str, problem: str) -> BasisFileError:
+def file_error(path: str, problem: str) -> BasisFileError:
     return BasisFileError(f"invalid basis file: {path} ({problem})")
 
 
@@ -274,7 +275,7 @@ def _root_attributes(f: h5py.File, path: str) -> dict:
                              f"expected {FORMAT!r})")
     version = _as_int(_attr_id(fid, "format_version")) if "format_version" in names else None
     if version is None:
-        raise _fail(path, "format_version missing or not an integer")
+        raise file_error(path, "format_version missing or not an integer")
     if version != FORMAT_VERSION:
         raise BasisFileError(f"unsupported format_version {version} (this intertwine "
                              f"reads {FORMAT_VERSION}): {path}")
@@ -282,27 +283,27 @@ def _root_attributes(f: h5py.File, path: str) -> dict:
     present = set(names)
     for key, kind in REQUIRED.items():
         if key not in present:
-            raise _fail(path, f"attribute {key} missing")
+            raise file_error(path, f"attribute {key} missing")
         value = _CONVERT[kind](_attr_id(fid, key))
         if value is None:
-            raise _fail(path, f"attribute {key} is not {_KIND_NAMES[kind]}")
+            raise file_error(path, f"attribute {key} is not {_KIND_NAMES[kind]}")
         out[key] = value
     _check_root(out, path)
     for key in names:
         if key not in REQUIRED:
-            value = _plain(_attr_id(fid, key))
-            if value is not _SKIP:
+            value = plain_value(_attr_id(fid, key))
+            if value is not UNREAD:
                 out[key] = value
     return out
 
 
 def _check_root(a: dict, path: str) -> None:
     if a["encoding"] not in ENCODINGS:
-        raise _fail(path, f"unknown encoding {a['encoding']!r}")
+        raise file_error(path, f"unknown encoding {a['encoding']!r}")
     if min(a["dim_in"], a["dim_out"], a["n_basis"]) < 0:
-        raise _fail(path, "negative dim_in, dim_out or n_basis")
+        raise file_error(path, "negative dim_in, dim_out or n_basis")
     if a["n_basis"] > a["dim_in"] * a["dim_out"]:
-        raise _fail(path, f"n_basis {a['n_basis']} exceeds dim_out*dim_in")
+        raise file_error(path, f"n_basis {a['n_basis']} exceeds dim_out*dim_in")
 
 
 def _attr(obj, name: str):
@@ -316,8 +317,8 @@ def _attr_id(oid, name: str):
     shape = attr.shape
     if shape is None:  # empty dataspace
         return h5py.Empty(attr.dtype)
-    if math.prod(shape) > _MAX_ATTR_ITEMS:
-        return _SKIP  # nothing we know is that large; do not read it
+    if math.prod(shape) > MAX_ATTR_ITEMS:
+        return UNREAD  # nothing we know is that large; do not read it
     dtype = attr.dtype
     htype = h5t.py_create(dtype)
     if dtype.subdtype is not None:  # top-level array type: numpy shape (as h5py)
@@ -332,7 +333,6 @@ def _attr_id(oid, name: str):
     return arr[()] if arr.ndim == 0 else arr
 
 
-_SKIP = object()
 
 
 def _scalar(v):
@@ -367,26 +367,10 @@ def _as_bool(v) -> bool | None:
     return None
 
 
-_CONVERT = {_STR: _as_str, _INT: _as_int, _BOOL: _as_bool}
-_KIND_NAMES = {_STR: "a string", _INT: "an integer", _BOOL: "a boolean"}
+_CONVERT = {STR: _as_str, INT: _as_int, BOOL: _as_bool}
+_KIND_NAMES = {STR: "a string", INT: "an integer", BOOL: "a boolean"}
 
 
-def _plain(v):
-    """An extra attribute as a plain Python value, or _SKIP if it has none."""
-    if isinstance(v, h5py.Empty):
-        return None
-    if isinstance(v, bytes):
-        return v.decode("utf-8", "replace")
-    if isinstance(v, np.generic) and v.dtype.kind in "biufc":  # before float: np.float64
-        return v.item()
-    if isinstance(v, str | bool | int | float):
-        return str(v) if isinstance(v, str) else v
-    if isinstance(v, np.ndarray):
-        if v.dtype.kind in "biufc":
-            return v.tolist()
-        if v.dtype.kind in "SUO" and all(isinstance(x, str | bytes) for x in v.flat):
-            return np.vectorize(_plain, otypes=[object])(v).tolist() if v.size else []
-    return _SKIP
 
 
 # -- locating datasets, checking them, and the memory budget -----------------------------
@@ -396,21 +380,21 @@ def _member(group: h5py.Group, name: str, cls, where: str, path: str, required=T
     obj = _hard_member(group, name)
     if obj is _ABSENT:  # no link of that name at all (group.get would say None)
         if required:
-            raise _fail(path, f"{where} missing")
+            raise file_error(path, f"{where} missing")
         return None
     if obj is None:  # not a hard link, or odd: the general (slower) way
         link = group.get(name, getlink=True)
         if link is None:
             if required:
-                raise _fail(path, f"{where} missing")
+                raise file_error(path, f"{where} missing")
             return None
         if not isinstance(link, h5py.HardLink):  # soft or external: could point anywhere
             kind = {h5py.SoftLink: "soft link", h5py.ExternalLink: "external link"}.get(
                 type(link), type(link).__name__)
-            raise _fail(path, f"{where} is a {kind}, refused: it may point outside the file")
+            raise file_error(path, f"{where} is a {kind}, refused: it may point outside the file")
         obj = group[name]
     if not isinstance(obj, cls):
-        raise _fail(path, f"{where} is not a {cls.__name__.lower()}")
+        raise file_error(path, f"{where} is not a {cls.__name__.lower()}")
     if cls is h5py.Dataset:
         _check_storage(obj, where, path)
     return obj
@@ -444,20 +428,20 @@ def _check_storage(ds: h5py.Dataset, where: str, path: str) -> None:
     dcpl = ds.id.get_create_plist()
     # as ds.external and ds.is_virtual, from one property list
     if dcpl.get_external_count() > 0 or dcpl.get_layout() == h5d.VIRTUAL:
-        raise _fail(path, f"{where} has its data in other files")
+        raise file_error(path, f"{where} has its data in other files")
     for i in range(dcpl.get_nfilters()):
         code = dcpl.get_filter(i)[0]
         if code not in _BUILTIN_FILTERS:
-            raise _fail(path, f"{where} uses HDF5 filter {code}, not built into libhdf5")
+            raise file_error(path, f"{where} uses HDF5 filter {code}, not built into libhdf5")
     shape = ds.id.shape
     if shape is None:
-        raise _fail(path, f"{where} has no dataspace")
+        raise file_error(path, f"{where} has no dataspace")
     # A compressed chunk is decompressed whole: a chunk far larger than its dataset
     # (a 3.8 GB chunk for a 25 x 25 pattern) would cost that memory for nothing.
     chunk, data = _chunk_bytes(ds), math.prod(shape) * ds.id.dtype.itemsize
     if chunk > max(data, _SMALL_CHUNK):
-        raise _fail(path, f"{where} has chunks of {_human(chunk)}, more than "
-                          f"its {_human(data)} of data")
+        raise file_error(path, f"{where} has chunks of {human(chunk)}, more than "
+                          f"its {human(data)} of data")
 
 
 def _chunk_bytes(ds: h5py.Dataset) -> int:
@@ -497,7 +481,7 @@ class _Plan:
             self.need = before + sum(_chunk_bytes(ds) for ds in self.coo.values())
             entries = self.coo["index"].shape[0]
             if attrs["n_basis"] > entries:  # every element of a basis has an entry
-                raise _fail(path, f"n_basis is {attrs['n_basis']} but the basis holds only "
+                raise file_error(path, f"n_basis is {attrs['n_basis']} but the basis holds only "
                                   f"{entries} entries")
         self.generators = {}
         # a partitions-only file may leave its generators to its spec
@@ -507,14 +491,14 @@ class _Plan:
             return
         dims = {"in": attrs["dim_in"], "out": attrs["dim_out"],
                 "lie_in": attrs["dim_in"], "lie_out": attrs["dim_out"]}
-        for kind in _GENERATOR_KINDS:
+        for kind in GENERATOR_KINDS:
             required = kind in ("in", "out")
             grp = _member(gens, kind, h5py.Group, f"group generators/{kind}", path, required)
             if grp is not None:
                 self.generators[kind] = (self._generator_group(grp, kind, dims[kind]),
                                          dims[kind])
         if ("lie_in" in self.generators) != ("lie_out" in self.generators):
-            raise _fail(path, "generators/lie_in and generators/lie_out come together")
+            raise file_error(path, "generators/lie_in and generators/lie_out come together")
 
     def _partitions(self, required: bool) -> tuple | None:
         grp = _member(self.f, "partitions", h5py.Group, "group partitions", self.path,
@@ -527,10 +511,10 @@ class _Plan:
                           self.path)
         for ds, name in ((labels, "labels"), (summand, "summand")):
             if ds.dtype.kind not in "iu" or len(ds.shape) != 2 or ds.shape[0] != n:
-                raise _fail(self.path, f"partitions/{name} is not an integer array with "
+                raise file_error(self.path, f"partitions/{name} is not an integer array with "
                                        f"n_basis = {n} rows")
         if summand.shape[1] != 2:
-            raise _fail(self.path, "partitions have an impossible shape")
+            raise file_error(self.path, "partitions have an impossible shape")
         self.need += n * (labels.shape[1] + 2) * 8
         return labels, summand
 
@@ -538,9 +522,9 @@ class _Plan:
         a = self.attrs
         ds = _member(self.f, "pattern", h5py.Dataset, "dataset pattern", self.path)
         if ds.dtype.kind not in "iu":
-            raise _fail(self.path, f"pattern has type {ds.dtype}, not integer")
+            raise file_error(self.path, f"pattern has type {ds.dtype}, not integer")
         if ds.shape != (a["dim_out"], a["dim_in"]):
-            raise _fail(self.path, f"pattern has shape {ds.shape}, attributes say "
+            raise file_error(self.path, f"pattern has shape {ds.shape}, attributes say "
                                    f"{(a['dim_out'], a['dim_in'])}")
         self.pattern_need = ds.size * self._pattern_dtype(ds).itemsize
         self.need += _chunk_bytes(ds)  # read in bands, a chunk is still decompressed whole
@@ -556,20 +540,20 @@ class _Plan:
     def _coo_group(self, grp: h5py.Group, name: str, exact: bool) -> dict:
         kind = self.attrs.get("exact_values", "rational")
         if exact and kind not in EXACT_VALUES:
-            raise _fail(self.path, f"attribute exact_values is {kind!r}, not one of "
+            raise file_error(self.path, f"attribute exact_values is {kind!r}, not one of "
                                    f"{', '.join(EXACT_VALUES)}")
-        fields = _COO_FIELDS + ((_SQUARE_FIELDS if kind == "sqrt" else _EXACT_FIELDS)
+        fields = COO_FIELDS + ((SQUARE_FIELDS if kind == "sqrt" else EXACT_FIELDS)
                                 if exact else ())
         dss = {k: _member(grp, k, h5py.Dataset, f"dataset {name}/{k}", self.path)
                for k in fields}
         lengths = {ds.shape for ds in dss.values()}
         if len(lengths) != 1 or len(next(iter(lengths))) != 1:
-            raise _fail(self.path, f"datasets of {name} are not 1-D of one length")
+            raise file_error(self.path, f"datasets of {name} are not 1-D of one length")
         for k, ds in dss.items():
             self._check_kind(ds, k, f"{name}/{k}")
             self.need += _chunk_bytes(ds)
         n = dss["index"].shape[0]
-        strings = sum(_is_string(dss[k]) for k in _EXACT_FIELDS + _SQUARE_FIELDS if k in dss)
+        strings = sum(_is_string(dss[k]) for k in EXACT_FIELDS + SQUARE_FIELDS if k in dss)
         # read arrays (8 bytes each), validation temporaries, exact values as objects
         self.need += n * (64 + 24 * exact + strings * _STR_ENTRY_BYTES)
         return dss
@@ -580,23 +564,23 @@ class _Plan:
         ok = {"value": kind == "f", "numerator": exact, "denominator": exact,
               "square_numerator": exact, "square_denominator": exact}.get(key, kind in "iu")
         if not ok:
-            raise _fail(self.path, f"dataset {where} has unexpected type {ds.dtype}")
+            raise file_error(self.path, f"dataset {where} has unexpected type {ds.dtype}")
 
     def _generator_group(self, grp: h5py.Group, kind: str, dim: int) -> tuple:
         count = (_as_int(_attr(grp, "count")) if h5a.exists(grp.id, b"count")
                  else None)
         if count is None or count < 0:
-            raise _fail(self.path, f"generators/{kind} lacks a non-negative count")
+            raise file_error(self.path, f"generators/{kind} lacks a non-negative count")
         dss = self._coo_group(grp, f"generators/{kind}", exact=False)
         entries = dss["index"].shape[0]
         # A discrete generator acts invertibly: each of its matrices has at least dim
         # entries, so the data bounds the count (count=10**6 with 9 entries is a lie).
         # Lie generators may vanish (on trivial representations): those share one matrix.
         if kind in ("in", "out") and dim and count * dim > entries:
-            raise _fail(self.path, f"generators/{kind} claims {count} invertible "
+            raise file_error(self.path, f"generators/{kind} claims {count} invertible "
                                    f"{dim}x{dim} matrices in {entries} entries")
         if count > entries + _MAX_EMPTY_GENERATORS:  # each is a Python object to make
-            raise _fail(self.path, f"generators/{kind} claims {count} matrices, "
+            raise file_error(self.path, f"generators/{kind} claims {count} matrices, "
                                    f"{count - entries} of them without entries")
         self.need += min(count, entries + 1) * ((dim + 1) * 8 + _MATRIX_BYTES) + count * 8
         return dss, count
@@ -608,7 +592,7 @@ class _Plan:
         if need > max_bytes():
             raise BasisFileError(
                 f"basis file too large to load: {self.path} (needs about "
-                f"{_human(need)}, limit {_human(max_bytes())}; see INTERTWINE_MAX_BYTES; "
+                f"{human(need)}, limit {human(max_bytes())}; see INTERTWINE_MAX_BYTES; "
                 f"{_BANDED_READERS.get(self.attrs['encoding'], _BANDED_DEFAULT)})")
 
     def read_partitions(self) -> Partitions | None:
@@ -619,9 +603,9 @@ class _Plan:
             labels, summand = (_read_as(ds, np.int64) for ds in self.partitions)
         width = labels.shape[1]
         if labels.size and (labels.min() < -1 or labels.max() >= width):
-            raise _fail(self.path, f"partitions/labels outside [-1, {width})")
+            raise file_error(self.path, f"partitions/labels outside [-1, {width})")
         if summand.size and summand.min() < 0:
-            raise _fail(self.path, "partitions/summand negative")
+            raise file_error(self.path, "partitions/summand negative")
         return Partitions(labels.astype(pattern_dtype(width)), summand)
 
     def read_generators(self) -> Generators:
@@ -636,7 +620,7 @@ class _Plan:
         if self.pattern is not None:
             pattern = _read_as(self.pattern, self._pattern_dtype(self.pattern))
             if pattern.size and (pattern.min() < -1 or pattern.max() >= n):
-                raise _fail(path, f"pattern values outside [-1, {n})")
+                raise file_error(path, f"pattern values outside [-1, {n})")
         elif self.coo is not None:
             coo = _read_coo(self.coo, shape, "basis", path)
         gens = self.read_generators()
@@ -661,11 +645,11 @@ def _read_coo(dss: dict, shape: tuple[int, int, int], where: str, path: str,
     value = _read_as(dss["value"], np.float64, part)
     for key, a, stop in zip(("index", "row", "col"), (index, row, col), shape, strict=True):
         if a.size and (a.min() < 0 or a.max() >= stop):
-            raise _fail(path, f"{where}/{key} outside [0, {stop})")
+            raise file_error(path, f"{where}/{key} outside [0, {stop})")
     if not np.isfinite(value).all():
-        raise _fail(path, f"{where}/value not finite")
-    if duplicates and _has_duplicates(index, row, col, shape):
-        raise _fail(path, f"{where} has an (index, row, col) entry twice")
+        raise file_error(path, f"{where}/value not finite")
+    if duplicates and has_duplicates(index, row, col, shape):
+        raise file_error(path, f"{where} has an (index, row, col) entry twice")
     coo = Coo(index, row, col, value)
     if "numerator" in dss:
         coo.numerator = _read_exact(dss["numerator"], f"{where}/numerator", path, part)
@@ -698,7 +682,7 @@ def _read_as(ds: h5py.Dataset, dtype, part: slice = slice(None)) -> np.ndarray:
     return arr
 
 
-def _has_duplicates(index, row, col, shape) -> bool:
+def has_duplicates(index, row, col, shape) -> bool:
     if len(index) < 2:
         return False
     n, rows, cols = shape
@@ -724,37 +708,37 @@ def _read_exact(ds: h5py.Dataset, where: str, path: str,
         if ds.dtype.kind == "u":
             wide = _read_as(ds, np.uint64, part)
             if wide.size and wide.max() > np.iinfo(np.int64).max:
-                raise _fail(path, f"{where} does not fit int64")
+                raise file_error(path, f"{where} does not fit int64")
             return wide.astype(np.int64)
         return _read_as(ds, np.int64, part)
     try:
         whole = ds[()] if part == slice(None) else ds[part]
         return np.frompyfunc(_parse_decimal, 1, 1)(whole).astype(object)
     except ValueError as exc:
-        raise _fail(path, f"{where} holds a string that is not a decimal integer") from exc
+        raise file_error(path, f"{where} holds a string that is not a decimal integer") from exc
 
 
 def _check_fractions(coo: Coo, where: str, path: str) -> None:
     num, den = coo.numerator, coo.denominator
     if den.size and not (den > 0).all():
-        raise _fail(path, f"{where}/denominator not positive")
+        raise file_error(path, f"{where}/denominator not positive")
     exact = (num / den).astype(np.float64)  # correctly rounded for Python ints
     if not np.allclose(coo.value, exact, rtol=1e-12, atol=0):
-        raise _fail(path, f"{where}/value disagrees with numerator/denominator")
+        raise file_error(path, f"{where}/value disagrees with numerator/denominator")
 
 
 def _check_squares(coo: Coo, where: str, path: str) -> None:
     """value = sign(a) sqrt(|a| / b): b positive, a nonzero, signs equal, squares close."""
     a, b = coo.square_numerator, coo.square_denominator
     if b.size and not (b > 0).all():
-        raise _fail(path, f"{where}/square_denominator not positive")
+        raise file_error(path, f"{where}/square_denominator not positive")
     if a.size and (a == 0).any():
-        raise _fail(path, f"{where}/square_numerator holds a zero")
+        raise file_error(path, f"{where}/square_numerator holds a zero")
     square = (a / b).astype(np.float64)  # correctly rounded for Python ints
     value = coo.value
     if not (np.sign(value) == np.sign(square)).all() or \
             not np.allclose(value * np.abs(value), square, rtol=1e-12, atol=0):
-        raise _fail(path, f"{where}/value disagrees with square_numerator/square_denominator")
+        raise file_error(path, f"{where}/value disagrees with square_numerator/square_denominator")
 
 
 def _read_matrices(spec: tuple, dim: int, kind: str, path: str) -> list:

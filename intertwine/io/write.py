@@ -18,15 +18,16 @@ import numpy as np
 
 from .. import interrupt
 from ..atomic import OutputPathError, atomic_path, output_target
+from ..budget import human, max_bytes
 from ..coo import Coo, CooMatrix, pattern_dtype
 from .common import (
     FORMAT,
     FORMAT_VERSION,
     REQUIRED,
+    UNREAD,
     BasisFileError,
     BasisFileNotFoundError,
-    _human,
-    max_bytes,
+    attribute_as_read,
 )
 
 if TYPE_CHECKING:  # the writer reads a Basis but never imports one: basis -> io.write only
@@ -41,7 +42,7 @@ _CHUNK_BYTES = 2 << 20
 _WRITE_BYTES = 32 << 20
 
 
-def save(basis: Basis, path, *, compression: str | None = None, progress=None) -> None:
+def save(basis: Basis, path, *, compression: str | None = None, progress=None) -> dict:
     """Write ``basis`` to ``path`` (HDF5, docs/format.rst), atomically.
 
     ``compression`` is None or ``"gzip"`` (deflate with shuffle).  Raises ValueError if the
@@ -61,6 +62,9 @@ def save(basis: Basis, path, *, compression: str | None = None, progress=None) -
     ``progress(done, total, nbytes)``, if given, is called before the write (``done``
     and ``total`` 0) and, for a pattern, after each band of rows (``done`` of ``total``
     rows), with ``nbytes`` the size of the data before compression.
+
+    Returns the root attributes written, as :func:`~intertwine.io.read_attributes` would
+    read them back (including those a streamed basis learns while it is written).
     """
     if compression not in (None, "gzip"):
         raise ValueError(f"compression must be None or 'gzip', not {compression!r}")
@@ -74,14 +78,16 @@ def save(basis: Basis, path, *, compression: str | None = None, progress=None) -
     if progress is not None:
         progress(0, 0, nbytes)  # before writing: the size
         report = lambda done, total: progress(done, total, nbytes)  # noqa: E731
+    written: dict = {}
     try:
         with atomic_path(target, _cannot_write) as tmp:
-            _write_file(tmp, basis, data, compression, report)
+            _write_file(tmp, basis, data, compression, report, written)
     except OSError as exc:
         if isinstance(exc, BasisFileError):
             raise
         raise _write_error(exc, path) from exc
     _sync_folder(folder)
+    return written
 
 
 def _destination(path: str) -> tuple[str, str]:
@@ -147,7 +153,7 @@ def _check_disk_space(folder: str, need: int) -> None:
         return  # cannot tell: the write itself will fail cleanly if it must
     if need > free:
         raise BasisFileError(f"not enough disk space in {folder}: the file needs about "
-                             f"{_human(need)}, {_human(free)} free")
+                             f"{human(need)}, {human(free)} free")
 
 
 def _free_space(folder: str) -> int:
@@ -162,13 +168,16 @@ def _cannot_write(folder: str, exc: OSError) -> BasisFileError:
     return BasisFileError(f"cannot write to folder: {folder} ({exc.strerror})")
 
 
-def _write_file(tmp: str, basis: Basis, data: dict, compression, report) -> None:
+def _write_file(tmp: str, basis: Basis, data: dict, compression, report,
+                written: dict) -> None:
+    """Write the file; ``written`` receives its root attributes (``save`` returns them)."""
     with _hdf5_file(tmp) as f:
-        _write_attributes(f, basis)
+        _write_attributes(f, basis, written)
         if "pattern" in data:
             _write_pattern(f, data["pattern"], compression, int(basis.n_basis), report)
         elif "basis" in data and _is_coo_source(data["basis"]):
-            _write_coo_source(_new_group(f, "basis"), data["basis"], compression, basis)
+            _write_coo_source(_new_group(f, "basis"), data["basis"], compression, basis,
+                              written)
         elif "basis" in data:
             _write_coo(_new_group(f, "basis"), data["basis"], compression, "basis")
         if data["generators"] is not None:
@@ -447,7 +456,7 @@ def _extra_attributes(attrs: dict) -> None:
 
 # -- writing HDF5 ---------------------------------------------------------------------
 
-def _write_attributes(f: h5py.File, basis: Basis) -> None:
+def _write_attributes(f: h5py.File, basis: Basis, written: dict) -> None:
     from .. import __version__
 
     required = {
@@ -460,13 +469,16 @@ def _write_attributes(f: h5py.File, basis: Basis) -> None:
     }
     for key, value in required.items():
         f.attrs[key] = value
-    _write_extra_attributes(f, basis.attrs)
+        written[key] = attribute_as_read(value)
+    _write_extra_attributes(f, basis.attrs, written)
 
 
-def _write_extra_attributes(f: h5py.File, attrs: dict) -> None:
+def _write_extra_attributes(f: h5py.File, attrs: dict, written: dict) -> None:
     for key, value in attrs.items():
         if key not in REQUIRED:  # extras never override the required attributes
-            f.attrs[key] = np.bool_(value) if isinstance(value, bool) else value
+            f.attrs[key] = value = np.bool_(value) if isinstance(value, bool) else value
+            if (as_read := attribute_as_read(value)) is not UNREAD:
+                written[key] = as_read
 
 
 def _filters(compression) -> dict:
@@ -586,7 +598,8 @@ def _describe(obj, name: str):
     return obj
 
 
-def _write_coo_source(group: h5py.Group, source, compression, basis: Basis) -> None:
+def _write_coo_source(group: h5py.Group, source, compression, basis: Basis,
+                      written: dict) -> None:
     """Datasets of the final length, filled block by block (each checked as a whole coo
     would be); memory is one block."""
     shape = (int(basis.n_basis), int(basis.dim_out), int(basis.dim_in))
@@ -616,7 +629,7 @@ def _write_coo_source(group: h5py.Group, source, compression, basis: Basis) -> N
     if final is not None:
         attrs = final()
         _extra_attributes(attrs)  # checked as the basis' own attributes were
-        _write_extra_attributes(group.file, attrs)
+        _write_extra_attributes(group.file, attrs, written)
 
 
 def _write_generators(group: h5py.Group, coos: dict, compression, dims: dict) -> None:

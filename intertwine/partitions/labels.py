@@ -21,10 +21,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..basis import Basis, Partitions, pattern_dtype
-from ..spec import Spec, parse_spec
+from ..spec import Spec
 
 __all__ = ["Layout", "compute_partitions", "expand_pattern", "global_labels",
-           "factor_digits", "partition_checks", "blocks_per_factor"]
+           "factor_digits", "partition_checks", "blocks_per_factor", "label_codes",
+           "position_digits"]
 
 #: positions whose equality pattern is computed at once (memory: ~ s*s bytes each)
 _POSITIONS = 1 << 17
@@ -81,11 +82,14 @@ class Layout:
     sizes: tuple[int, ...]
 
     @classmethod
-    def of(cls, spec: str | Spec) -> Layout | None:
-        """The layout of a product of S(n) on sums of tensor monomials, else None."""
+    def of(cls, spec: Spec) -> Layout | None:
+        """The layout of a product of S(n) on sums of tensor monomials, else None.
+        ``spec`` is parsed (``Basis.parsed_spec``, ``Problem.spec``): a command parses
+        its spec once."""
         from ..solvers.orbit.symmetric import summands
 
-        spec = parse_spec(spec) if isinstance(spec, str) else spec
+        if not isinstance(spec, Spec):
+            raise TypeError(f"Layout.of takes a parsed Spec, not {type(spec).__name__}")
         if any(f.kind != "S" for f in spec.group.factors):
             return None
         if max(_max_slots(spec.rep_in), _max_slots(spec.rep_out)) > MAX_SLOTS:
@@ -198,11 +202,15 @@ def blocks_per_factor(labels: np.ndarray, factors) -> np.ndarray:
 
 # ----------------------------------------------------------------------------- expansion
 
-def _codes(labels: np.ndarray) -> np.ndarray:
+def label_codes(labels: np.ndarray) -> np.ndarray:
     """One int64 per label row (base s + 1 digits; -1 padding is digit 0)."""
     s = labels.shape[1]
     weights = (s + 1) ** np.arange(s, dtype=np.int64)
     return (labels.astype(np.int64) + 1) @ weights
+
+
+#: the name the tests know
+_codes = label_codes
 
 
 class _Lookup:
@@ -210,19 +218,19 @@ class _Lookup:
 
     def __init__(self, partitions: Partitions, a: int, b: int, slots: int):
         mine = np.flatnonzero((partitions.summand[:, 0] == a) & (partitions.summand[:, 1] == b))
-        codes = _codes(partitions.labels[mine, :slots])
+        codes = label_codes(partitions.labels[mine, :slots])
         order = np.argsort(codes, kind="stable")
         self.codes, self.numbers = codes[order], mine[order]
 
     def find(self, labels: np.ndarray) -> np.ndarray:
-        codes = _codes(labels)
+        codes = label_codes(labels)
         at = np.searchsorted(self.codes, codes)
         at = np.minimum(at, max(len(self.codes) - 1, 0))
         hit = (self.codes[at] == codes) if len(self.codes) else np.zeros(len(codes), bool)
         return np.where(hit, self.numbers[at] if len(self.codes) else -1, -1)
 
 
-def _digits(flat: np.ndarray, radices: list[int]) -> np.ndarray:
+def position_digits(flat: np.ndarray, radices: list[int]) -> np.ndarray:
     out = np.empty((len(flat), len(radices)), np.int64)
     rest = flat.astype(np.int64)
     for t in range(len(radices) - 1, -1, -1):
@@ -248,10 +256,10 @@ def pattern_rows(partitions: Partitions, layout: Layout, rows: np.ndarray) -> np
         mine = np.flatnonzero((rows >= offs_out[a]) & (rows < offs_out[a] + dims_out[a]))
         if not len(mine):
             continue
-        row_digits = _digits(rows[mine] - offs_out[a], [layout.sizes[f] for f in q])
+        row_digits = position_digits(rows[mine] - offs_out[a], [layout.sizes[f] for f in q])
         for b, r in enumerate(layout.ins):
             lookup = _Lookup(partitions, a, b, len(q) + len(r))
-            col_digits = _digits(np.arange(dims_in[b]), [layout.sizes[f] for f in r])
+            col_digits = position_digits(np.arange(dims_in[b]), [layout.sizes[f] for f in r])
             step = max(1, _POSITIONS // max(1, dims_in[b]))
             for start in range(0, len(mine), step):  # a few rows at a time: bounded memory
                 part = mine[start:start + step]
@@ -266,17 +274,17 @@ def pattern_rows(partitions: Partitions, layout: Layout, rows: np.ndarray) -> np
 def expand_pattern(basis: Basis, rows: np.ndarray | None = None) -> np.ndarray:
     """The pattern of a partition-labelled basis at its spec's sizes (all rows, or the
     given ones): how a file of encoding "partitions" becomes an ordinary basis."""
-    from ..io import MAX_BYTES, _human
+    from ..budget import human, max_bytes
 
-    layout = Layout.of(basis.spec)
+    layout = Layout.of(basis.parsed_spec)
     if layout is None:
         raise ValueError(f"{basis.spec}: partition labels need a product of S(n) on sums "
                          "of tensor monomials")
     rows = np.arange(basis.dim_out) if rows is None else np.asarray(rows)
     need = len(rows) * basis.dim_in * 8
-    if need > MAX_BYTES:
+    if need > max_bytes():
         raise ValueError(f"{basis.spec}: expanding the labels into its pattern needs about "
-                         f"{_human(need)}, limit {_human(MAX_BYTES)}")
+                         f"{human(need)}, limit {human(max_bytes())}")
     return pattern_rows(basis.partitions, layout, rows).astype(pattern_dtype(basis.n_basis))
 
 
@@ -371,7 +379,7 @@ def partition_checks(basis: Basis) -> Iterator[tuple[bool | None, str]]:
     """What ``intertwine verify`` checks of a file's partition labels: well formed for
     its spec, and equal to the stored basis (every row of a small pattern, sampled rows
     of a large one, every entry of a coo basis)."""
-    layout = Layout.of(basis.spec)
+    layout = Layout.of(basis.parsed_spec)
     if layout is None:
         yield False, "partition labels on a spec that is not a product of S(n) on monomials"
         return
@@ -413,8 +421,8 @@ def _entries_agree(c, parts, layout: Layout, lookups: dict) -> bool:
             sel = np.flatnonzero((c.row >= offs_out[a]) & (c.row < offs_out[a] + dims_out[a])
                                  & (c.col >= offs_in[b]) & (c.col < offs_in[b] + dims_in[b]))
             values = np.concatenate(
-                [_digits(c.row[sel] - offs_out[a], [layout.sizes[f] for f in q]),
-                 _digits(c.col[sel] - offs_in[b], [layout.sizes[f] for f in r])], axis=1)
+                [position_digits(c.row[sel] - offs_out[a], [layout.sizes[f] for f in q]),
+                 position_digits(c.col[sel] - offs_in[b], [layout.sizes[f] for f in r])], axis=1)
             if (a, b) not in lookups:
                 lookups[a, b] = _Lookup(parts, a, b, len(q) + len(r))
             found[sel] = lookups[a, b].find(global_labels(values, q + r))

@@ -43,7 +43,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .labels import _codes, blocks_per_factor, global_labels
+from .labels import blocks_per_factor, global_labels, label_codes
 
 __all__ = ["Plan", "Reduction", "Placement", "Term", "make_plan", "moebius_matrix",
            "set_sizes"]
@@ -158,7 +158,7 @@ def moebius_matrix(labels: np.ndarray, factors) -> np.ndarray:
     moebius = np.zeros((count, count))
     if s == 0:
         return np.eye(count)
-    codes = _codes(labels)
+    codes = label_codes(labels)
     order = np.argsort(codes)
     sorted_codes = codes[order]
     for pi in range(count):
@@ -171,8 +171,8 @@ def moebius_matrix(labels: np.ndarray, factors) -> np.ndarray:
         allowed = ~(same & (block_factor[:, None] != block_factor[None, :])).any(axis=(1, 2))
         merges = merges[allowed]
         coarser = _canonical(merges[:, row])
-        at = np.minimum(np.searchsorted(sorted_codes, _codes(coarser)), count - 1)
-        found = sorted_codes[at] == _codes(coarser)
+        at = np.minimum(np.searchsorted(sorted_codes, label_codes(coarser)), count - 1)
+        found = sorted_codes[at] == label_codes(coarser)
         sizes = np.stack([(merges == v).sum(axis=1) for v in range(b)], axis=1)
         weight = np.prod(np.where(sizes > 0, (-1.0) ** (sizes - 1)
                                   * _factorials(b)[np.maximum(sizes - 1, 0)], 1.0), axis=1)

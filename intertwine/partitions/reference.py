@@ -16,7 +16,7 @@ import warnings
 import numpy as np
 
 from ..basis import Basis
-from .labels import Layout, _codes, _digits, global_labels
+from .labels import Layout, global_labels, label_codes, position_digits
 from .plan import Plan, make_plan, set_sizes
 
 __all__ = ["AnyN", "apply", "apply_plan"]
@@ -30,7 +30,7 @@ class AnyN:
     ready to be applied at any set sizes; plans are made once per sizes."""
 
     def __init__(self, basis: Basis):
-        layout = Layout.of(basis.spec) if basis.partitions is not None else None
+        layout = Layout.of(basis.parsed_spec) if basis.partitions is not None else None
         if layout is None or len(layout.outs) != 1 or len(layout.ins) != 1:
             raise ValueError(f"{basis.spec}: applying at any n needs partition labels and "
                              "one tensor monomial on each side")
@@ -41,7 +41,7 @@ class AnyN:
         self._plans: dict[tuple[int, ...], Plan] = {}
         self._bias: dict[tuple[int, ...], np.ndarray] = {}
         self.bias_labels = _output_partitions(self.out_factors, self.sizes)
-        self.bias_codes = _codes(self.bias_labels)
+        self.bias_codes = label_codes(self.bias_labels)
 
     @property
     def n_bias(self) -> int:
@@ -62,8 +62,8 @@ class AnyN:
             codes = self.bias_codes[order]
             step = 1 << 18
             for start in range(0, total, step):  # bounded memory: a chunk of positions
-                digits = _digits(np.arange(start, min(start + step, total)), shape)
-                found = _codes(global_labels(digits, self.out_factors))
+                digits = position_digits(np.arange(start, min(start + step, total)), shape)
+                found = label_codes(global_labels(digits, self.out_factors))
                 at = np.minimum(np.searchsorted(codes, found), len(codes) - 1)
                 index[start:start + len(found)] = np.where(codes[at] == found, order[at],
                                                            len(codes))
@@ -75,7 +75,7 @@ class AnyN:
         """Whether ``basis`` can be applied at any n (labels, one monomial each side)."""
         if basis.partitions is None:
             return False
-        layout = Layout.of(basis.spec)
+        layout = Layout.of(basis.parsed_spec)
         return layout is not None and len(layout.outs) == 1 and len(layout.ins) == 1
 
     def init_std(self, in_channels: int, dim_out: int, gain: float = 1.0) -> np.ndarray:

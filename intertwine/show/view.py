@@ -72,10 +72,22 @@ def read_target(target: str, method: str = "auto") -> Basis:
     from ..io import load
 
     if os.path.isfile(target) or target.lower().endswith((".h5", ".hdf5")):
-        from ..io import PatternFile, max_bytes, read_attributes
+        from ..budget import max_bytes
+        from ..io import PatternFile, read_attributes
 
         a = read_attributes(target)
         entries = a["dim_in"] * a["dim_out"]  # drawn whole as int64 labels, and more
+        if a["encoding"] == "partitions":
+            if entries > min(BANDED_ENTRIES, max_bytes() // 64):
+                raise ValueError(f"{target}: the labels describe a {a['dim_out']}x"
+                                 f"{a['dim_in']} pattern at its n, too large to draw; show "
+                                 "the spec at a smaller n")
+            from dataclasses import replace
+
+            from ..partitions import expand_pattern
+
+            b = load(target)  # labels alone: drawn as the pattern they describe at its n
+            return replace(b, pattern=expand_pattern(b))
         if a["encoding"] != "pattern" or entries <= min(BANDED_ENTRIES, max_bytes() // 64):
             return load(target)
         if a["encoding"] == "pattern" and a["n_basis"] > BANDED_LABELS:

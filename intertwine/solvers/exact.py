@@ -22,9 +22,11 @@ import numpy as np
 
 from ..coo import Coo, CooMatrix
 from ..problem import Problem
+from .registry import LIMITS, Method, needs_rational, register
 from .result import SolveResult
 
-__all__ = ["solve_exact", "nullspace_rref", "BACKENDS", "ExactCooSource"]
+__all__ = ["solve_exact", "nullspace_rref", "BACKENDS", "ExactCooSource", "eliminate",
+           "known_dimension"]
 
 #: "integer": ``integer.rref`` in Python; "modular": ``modular`` (C, modulo a prime, then
 #: an exact proof; falls back to "integer" where it cannot prove its result); "auto": the
@@ -215,7 +217,7 @@ def solve_exact(problem: Problem, subgroup: bool | None = None,
         from .reduce import by_subgroup
 
         reduction = by_subgroup(problem)
-        nullity = _known_dimension(problem) if backend in ("auto", "integer") else None
+        nullity = known_dimension(problem) if backend in ("auto", "integer") else None
         n_basis, coo, used = _eliminate(reduction.constraints, reduction.unknowns, backend,
                                         nullity)
         attrs = {"exact_subgroup_reduction": True, "exact_elimination": used}
@@ -246,7 +248,14 @@ def _eliminate(matrix, n_cols: int, backend: str, nullity: int | None = None):
     return (*nullspace_rref(matrix, n_cols, used, nullity), used)
 
 
-def _known_dimension(problem: Problem) -> int | None:
+def eliminate(matrix, n_cols: int, backend: str, nullity: int | None = None):
+    """``nullspace_rref`` with "auto" resolved, and the elimination that gave the result:
+    (n_basis, rref, elimination).  (Through the module's ``_eliminate`` at each call, so
+    that a test may replace it.)"""
+    return _eliminate(matrix, n_cols, backend, nullity)
+
+
+def known_dimension(problem: Problem) -> int | None:
     """The dimension from a closed form (``counting``), if one is known: the orbit
     reduction keeps it (one unknown per orbit, the RREF maps entry for entry).  Only
     asked for continuous groups: a finite group's exact elimination stays independent
@@ -257,3 +266,47 @@ def _known_dimension(problem: Problem) -> int | None:
         return independent_count(problem.spec)[0]
     except (ValueError, OverflowError, MemoryError):  # a count too large to attempt
         return None
+
+
+# -- the method --------------------------------------------------------------------------
+
+# continuous groups first shrink to the orbits of a finite subgroup, then eliminate modulo
+# a prime in C with an exact proof (solvers/modular.py; Python ints in solvers/integer.py
+# for small systems or without the extension): SO(3): V**6 -> V**6 (531,441 unknowns)
+# takes about 18 s and 1.5 GiB with the file written (130 s in Python ints).  Finite
+# groups keep the plain elimination (an independent check of the orbit solver).
+LIMITS["exact"] = 11 * 10**5
+LIMITS["exact_finite"] = 3 * 10**4
+#: peak memory per unknown: 11-24 kB with sympy's elimination, less with the integer and
+#: modular ones that replaced it; still estimated at 32 kB, on the safe side
+BYTES_PER_UNKNOWN = 32 << 10
+
+
+def _limit(problem: Problem) -> int:
+    return LIMITS["exact_finite"] if problem.finite else LIMITS["exact"]
+
+
+def _solve(problem: Problem, stream: bool = False, **other_methods_options) -> SolveResult:
+    """As ``solve_exact`` with its defaults (a numeric ``tolerance`` is ignored); actions
+    rational after a square-root scaling are solved on their rational form (``sqrt``),
+    Wigner 3j blocks by Racah's closed form (``wigner``)."""
+    if problem.exactness == "sqrt":
+        from .wigner import solve_wigner, wigner_block
+
+        block = wigner_block(problem.spec)
+        if block is not None:
+            return solve_wigner(*block)
+        from .sqrt import solve_sqrt
+
+        return solve_sqrt(problem)
+    return solve_exact(problem, stream=stream)
+
+
+#: auto takes exact up to its limit: for continuous groups, exact beats numeric at every
+#: size where both run (bench/continuous.py); finite groups whose matrices are no signed
+#: permutations go to numeric beyond the plain elimination's limit
+METHOD = register(Method(
+    name="exact", preference=1, exact=True,
+    applies=lambda problem: needs_rational(problem, "exact"), limit=_limit,
+    memory=lambda problem: BYTES_PER_UNKNOWN * problem.entries, solve=_solve,
+    auto_takes=lambda problem: problem.entries <= _limit(problem)))

@@ -33,7 +33,7 @@ import scipy.sparse as sp
 
 from ..coo import Coo
 from ..problem import Problem, TooLarge
-from .numeric import MAX_RELATIVE_RESIDUAL, MAX_RESIDUAL_ATTRIBUTE, NotClearCut, _expand
+from .numeric import MAX_RELATIVE_RESIDUAL, MAX_RESIDUAL_ATTRIBUTE, NotClearCut, expand_orbits
 from .reduce import Reduction, dedupe_rows
 from .result import SolveResult
 
@@ -54,15 +54,15 @@ def solve_from_rref(problem: Problem, reduction: Reduction, labels: np.ndarray,
     """The numeric basis of ``problem`` through its exact RREF: ``reduction`` is its orbit
     reduction, ``labels, n_parts`` its components (``reduce.components``), ``attrs`` the
     diagnostics gathered so far."""
-    from .exact import _eliminate, _known_dimension
+    from .exact import eliminate, known_dimension
 
     sizes = reduction.sizes()
-    known = _known_dimension(problem)  # a closed count, where there is one
+    known = known_dimension(problem)  # a closed count, where there is one
     _check_dense_sizes(problem, labels, n_parts, sizes, known, stream)
     # the residual check's rows, built on the second core while the elimination (one
     # thread, without the GIL) takes the first: V**6 1 s of 8
     with _Background(_check_rows, problem, reduction) as check_rows:
-        n_basis, rref, used = _eliminate(reduction.constraints, reduction.unknowns, "auto",
+        n_basis, rref, used = eliminate(reduction.constraints, reduction.unknowns, "auto",
                                          known)
     attrs = {**attrs, "exact_elimination": used, "numeric_orthonormalisation":
              "Gram-Schmidt of the exact RREF (Cholesky QR, twice)"}
@@ -80,7 +80,7 @@ def solve_from_rref(problem: Problem, reduction: Reduction, labels: np.ndarray,
     coeff = elements.tocsr()  # at most MAX_UNSTREAMED_ENTRIES entries
     check.add(0, coeff)
     attrs.update(check.attributes())
-    coo = _expand(reduction, coeff)
+    coo = expand_orbits(reduction, coeff)
     coo.row, coo.col = np.divmod(coo.row, problem.dim_in)
     return SolveResult(n_basis, coo=coo, attrs=attrs)
 
@@ -441,7 +441,7 @@ class NumericCooSource:
         return Coo(index, used.row[flat], used.col[flat], value)
 
     def _sparse_block(self, lo: int, coeff: sp.csr_matrix) -> Coo:
-        coo = _expand(self.reduction, coeff)
+        coo = expand_orbits(self.reduction, coeff)
         coo.index += lo
         coo.row, coo.col = np.divmod(coo.row, self.dim_in)
         return coo

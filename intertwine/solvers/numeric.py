@@ -42,15 +42,22 @@ residuals are not small.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import scipy.sparse as sp
 
 from ..coo import Coo
 from ..problem import Problem, TooLarge
-from .reduce import Reduction, by_subgroup, components, plain
+from .registry import LIMITS, Method, method, register
 from .result import SolveResult
 
-__all__ = ["solve_numeric", "DEFAULT_TOLERANCE", "NotClearCut", "MAX_DENSE_UNKNOWNS"]
+if TYPE_CHECKING:  # imported where a solve needs them: the registry is read at start-up
+    import scipy.sparse as sp
+
+    from .reduce import Reduction
+
+__all__ = ["solve_numeric", "DEFAULT_TOLERANCE", "NotClearCut", "MAX_DENSE_UNKNOWNS",
+           "expand_orbits"]
 
 #: singular values below tolerance * largest count as zero.  Through the Gram matrix a
 #: zero singular value comes out near sqrt(machine epsilon) * largest, hence not 1e-12.
@@ -78,6 +85,10 @@ def solve_numeric(problem: Problem, tolerance: float = DEFAULT_TOLERANCE,
     """``split=False`` solves all constrained unknowns as one system (for comparison).
     A component beyond ``max_dense`` goes through the exact RREF where the matrices are
     rational (``gram_schmidt``), whose result may then be streamed (``stream``)."""
+    import scipy.sparse as sp
+
+    from .reduce import by_subgroup, components, plain
+
     if max_dense is None:
         max_dense = MAX_DENSE_UNKNOWNS
     if not 0 < tolerance < 1:  # also false for nan: would count every vector, or none
@@ -99,9 +110,7 @@ def solve_numeric(problem: Problem, tolerance: float = DEFAULT_TOLERANCE,
         if m.nnz else 0.0
     largest = max(parts, key=lambda p: len(p.cols), default=None)
     if largest is not None and len(largest.cols) > max_dense:  # before any decomposition
-        from . import LIMITS
-
-        if problem.exactness == "rational" and problem.entries <= LIMITS["exact"]:
+        if exact_route(problem):
             from .gram_schmidt import solve_from_rref
 
             return solve_from_rref(problem, reduction, labels, n_parts, attrs, stream)
@@ -135,7 +144,7 @@ def solve_numeric(problem: Problem, tolerance: float = DEFAULT_TOLERANCE,
     if worst > MAX_RELATIVE_RESIDUAL * max(top, 1.0):
         raise NotClearCut(f"the computed basis misses the constraints by {worst:.3g} "
                           f"(largest singular value {top:.3g}); the nullspace is not clear")
-    coo = _expand(reduction, coeff)
+    coo = expand_orbits(reduction, coeff)
     coo.row, coo.col = np.divmod(coo.row, problem.dim_in)
     return SolveResult(coeff.shape[0], coo=coo, attrs=attrs)
 
@@ -184,19 +193,17 @@ def _too_large(problem: Problem, linked: int, max_dense: int, positions: int) ->
     RREF (irrational matrices, or too many unknowns for it; at most three lines): its size,
     and the size of the orthonormal basis, which Gram-Schmidt makes dense over the
     component (``SO(3): V**6 -> V**6``: 487 million entries of W)."""
-    from .exact import _known_dimension
+    from .exact import known_dimension
 
     lines = [f"{problem.spec}: method numeric solves at most {max_dense} linked unknowns, "
              f"and {linked} remain linked after the subgroup reduction."]
-    n_basis = _known_dimension(problem)
+    n_basis = known_dimension(problem)
     if n_basis:
         entries = n_basis * positions
         lines.append(f"Its orthonormal basis would be dense: {n_basis} elements over {positions} "
                      f"positions, up to {entries:.3g} entries ({entries * 32 / 1e9:.3g} GB "
                      f"as coo in memory).")
-    from . import LIMITS
-
-    if problem.exactness == "rational" and problem.entries <= LIMITS["exact"]:
+    if exact_route(problem):
         lines.append("Use --method exact: the basis in reduced row-echelon form is sparse.")
     return "\n".join(lines)
 
@@ -214,6 +221,8 @@ def _merge(free: np.ndarray, free_values: np.ndarray, pieces, n: int):
     own Gram-Schmidt gave them (elements of other components are orthogonal: disjoint
     supports).  ``diagonal`` marks the elements that are a single scaled orbit.
     """
+    import scipy.sparse as sp
+
     pivots = np.concatenate([free] + [p for p, _, _ in pieces])
     order = np.empty(len(pivots), np.int64)
     order[np.argsort(pivots, kind="stable")] = np.arange(len(pivots))
@@ -292,6 +301,8 @@ def _refine(r: int, d: int, pivots: np.ndarray, scaled: sp.csr_matrix,
     N = M~ restricted to the free columns, of full column rank when the pivots are those
     of the nullspace (else Cholesky fails: no clear-cut answer).
     """
+    import scipy.sparse as sp
+
     out = np.zeros((d, r))
     out[np.arange(d), pivots] = 1.0
     free = np.setdiff1d(np.arange(r), pivots)
@@ -345,8 +356,35 @@ def _residuals(full: sp.csc_matrix | sp.csr_matrix, coeff: sp.csr_matrix,
     return out
 
 
-def _expand(reduction: Reduction, coeff) -> Coo:
+def expand_orbits(reduction: Reduction, coeff) -> Coo:
     """W entries of the elements, from their orbit coefficients."""
+    import scipy.sparse as sp
+
     coeff = sp.coo_matrix(coeff)
     return reduction.expand(Coo(coeff.row.astype(np.int64), coeff.col.astype(np.int64),
                                 np.zeros(coeff.nnz, np.int64), coeff.data.astype(np.float64)))
+
+
+def exact_route(problem: Problem) -> bool:
+    """Whether a component too large for the dense Gram matrix may go through the exact
+    RREF instead (``gram_schmidt``): the exact method applies and takes this many
+    unknowns (its limit for continuous groups, which it reduces by a subgroup first).
+    Only rational actions: the RREF of a square-root action is not the rational one."""
+    return problem.exactness == "rational" and method("exact").applies(problem) is None \
+        and problem.entries <= LIMITS["exact"]
+
+
+# -- the method --------------------------------------------------------------------------
+
+# orbits first (finite groups: nothing else); the dense Gram matrix of what is left is
+# bounded separately by MAX_DENSE_UNKNOWNS
+LIMITS["numeric"] = 2 * 10**6
+#: peak memory: the dense Gram matrix and eigh, about 40 bytes per unknown squared
+BYTES_PER_UNKNOWN_SQUARED = 48
+
+#: applies to every problem; auto's last resort, after the exact methods
+METHOD = register(Method(
+    name="numeric", preference=2, exact=False, applies=lambda problem: None,
+    limit=lambda problem: LIMITS["numeric"],
+    memory=lambda problem: BYTES_PER_UNKNOWN_SQUARED * problem.entries**2,
+    solve=solve_numeric, options=frozenset({"tolerance"})))

@@ -6,7 +6,7 @@ import numpy as np
 import torch
 
 from ..kerneldata import transform_image
-from .conv import _EquivariantConv
+from .conv import EquivariantConv
 from .linear import EquivariantLinear
 
 __all__ = ["check_equivariance"]
@@ -26,7 +26,7 @@ def check_equivariance(layer, n_samples: int = 8, batch: int = 4, image_size: in
     rng = np.random.default_rng(seed)
     if isinstance(layer, EquivariantLinear):
         return _check_linear(layer, n_samples, batch, rng)
-    if isinstance(layer, _EquivariantConv):
+    if isinstance(layer, EquivariantConv):
         return _check_conv(layer, n_samples, batch, image_size, rng)
     raise TypeError(f"expected an intertwine layer, not {type(layer).__name__}")
 
@@ -49,7 +49,7 @@ def _check_linear(layer: EquivariantLinear, n_samples: int, batch: int, rng) -> 
     return worst
 
 
-def _check_conv(layer: _EquivariantConv, n_samples: int, batch: int, image_size, rng):
+def _check_conv(layer: EquivariantConv, n_samples: int, batch: int, image_size, rng):
     d = layer.data
     size = image_size or _centred_size(layer)
     x = rng.normal(size=(batch, layer.in_channels * d.c_in, *(size,) * layer.ndim))
@@ -62,7 +62,7 @@ def _check_conv(layer: _EquivariantConv, n_samples: int, batch: int, image_size,
     return worst
 
 
-def _centred_size(layer: _EquivariantConv) -> int:
+def _centred_size(layer: EquivariantConv) -> int:
     """A size L >= 2k + 3 whose output pixels sit symmetrically about the centre:
     (L - 1 + 2 padding - dilation (k - 1)) divisible by the stride."""
     reach = layer.dilation * (layer.kernel_size - 1)

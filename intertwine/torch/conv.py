@@ -20,7 +20,9 @@ from .precision import Float64Buffers
 __all__ = ["EquivariantConv2d", "EquivariantConv3d"]
 
 
-class _EquivariantConv(Float64Buffers):
+class EquivariantConv(Float64Buffers):
+    """What the 2-d and 3-d layers share (``ndim`` tells them apart)."""
+
     ndim = 2
 
     def __init__(self, basis, in_channels: int = 1, out_channels: int = 1, stride=1,
@@ -99,7 +101,7 @@ class _EquivariantConv(Float64Buffers):
                 f"bias={self.bias is not None}")
 
 
-class EquivariantConv2d(_EquivariantConv):
+class EquivariantConv2d(EquivariantConv):
     """A G-steerable 2-D convolution on the kernel basis ``G: Rin -> Rout * Grid(k)``.
 
     Input (batch, in_channels * c_in, H, W): ``in_channels`` fields of type Rin
@@ -117,7 +119,7 @@ class EquivariantConv2d(_EquivariantConv):
     ndim = 2
 
 
-class EquivariantConv3d(_EquivariantConv):
+class EquivariantConv3d(EquivariantConv):
     """As :class:`EquivariantConv2d` on voxels: kernel bases ``Octa: Rin -> Rout *
     Grid(k)``, input (batch, in_channels * c_in, D, H, W)."""
 

@@ -34,50 +34,64 @@ from __future__ import annotations
 import numpy as np
 
 from ...coo import Coo
-from ...problem import Problem
+from ...problem import Problem, TooLarge
+from ..registry import LIMITS, Method, needs_rational, register
 from ..result import SolveResult
 
 #: entries handled per block: large enough that numpy's per-call overhead vanishes,
 #: small enough that the temporaries of a block stay in cache and add little memory
 _CHUNK = 1 << 19
 
-from .minima import (  # noqa: E402  (the algorithms read _CHUNK from here)
-    _axis_actions,
-    _doublings,
-    _Grid,
-    _orbit_minima,
-    _order,
-    _rank_minima,
-)
-from .signed import components as _components  # noqa: E402
-from .signed import position_images as _position_images  # noqa: E402
+
+def chunk_size() -> int:
+    """Entries handled per block: ``_CHUNK``, read at each call so that one setting (tests
+    shrink it) governs every algorithm."""
+    return _CHUNK
+
+
+from .minima import axis_actions, orbit_minima, rank_minima  # noqa: E402
 from .signed import signed_orbits  # noqa: E402
-from .symmetric import (  # noqa: E402
-    SymmetricPattern,
-    _completions,
-    _symmetric_blocks,
-    monomial,
-    pattern_source,
-    streamable,
-)
+from .symmetric import SymmetricPattern, monomial, pattern_source, streamable  # noqa: E402
 
 __all__ = ["solve_orbit", "monomial", "pattern_source", "streamable", "SymmetricPattern"]
-#: private names the tests reach, importable from here as in 0.1
-_PRIVATE = (_axis_actions, _doublings, _Grid, _completions, _components,
-            _position_images, _order, _symmetric_blocks)
 
 
-def solve_orbit(problem: Problem) -> SolveResult:
+def __getattr__(name: str):
+    """The algorithms' parts under their 0.1 names here (``_orbit_minima``), which the
+    tests reach; each is a public name of its module."""
+    from . import minima, signed, symmetric
+
+    for module in (minima, symmetric, signed):
+        value = getattr(module, _OLD_NAMES.get(name, "-"), None)
+        if value is not None:
+            return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+_OLD_NAMES = {"_axis_actions": "axis_actions", "_doublings": "doublings", "_Grid": "Grid",
+              "_orbit_minima": "orbit_minima", "_order": "permutation_order",
+              "_rank_minima": "rank_minima", "_completions": "completions",
+              "_symmetric_blocks": "symmetric_blocks", "_components": "components",
+              "_position_images": "position_images"}
+
+
+def solve_orbit(problem: Problem, stream: bool = False, **other_methods_options) -> SolveResult:
+    """The orbit basis; ``stream``: an S(n) pattern as a source of rows
+    (``SymmetricPattern``) for ``io.save`` to write band by band, never held whole.
+    (A numeric ``tolerance`` is ignored.)"""
     if not problem.finite:
         raise ValueError("method orbit applies to finite groups only")
+    if stream and streamable(problem):
+        source = pattern_source(problem)
+        return SolveResult(source.n_basis, pattern=source)
     source = pattern_source(problem)
     if source is not None:
         return SolveResult(source.n_basis, pattern=source.array())
     if _signed(problem):
         return _signed_result(problem)
-    shape, actions = _axis_actions(problem)
-    labels = _orbit_minima(shape, actions)
-    pattern, n_basis = _rank_minima(labels.reshape(-1))
+    shape, actions = axis_actions(problem)
+    labels = orbit_minima(shape, actions)
+    pattern, n_basis = rank_minima(labels.reshape(-1))
     return SolveResult(n_basis, pattern=pattern.reshape(problem.dim_out, problem.dim_in))
 
 
@@ -95,3 +109,71 @@ def _signed_result(problem: Problem) -> SolveResult:
     coo = Coo(orbits.orbit, row, col, ints.astype(np.float64), ints,
               np.ones(len(ints), np.int64))
     return SolveResult(orbits.count, coo=coo)
+
+
+# -- the method --------------------------------------------------------------------------
+
+LIMITS["orbit"] = 4 * 10**8  # graph/partition arrays: about 20-40 bytes per unknown
+# S(n) closed form written band by band (api.compute_to_file): memory is one band, so
+# only time (about 10**8 entries/s) and the free disk space bound it
+LIMITS["orbit_stream"] = 10**12
+
+#: peak memory per unknown, measured (peak RSS above the interpreter's): 18-52 bytes
+#: (``S(100): V**2 -> V**2``: 1.8 GB; ``C(100): V**2 -> V**2``, a million orbits: 5.2 GB
+#: for 1e8 unknowns)
+BYTES_PER_UNKNOWN = 64
+#: a streamed S(n) pattern: a band of rows (io's 32 MB) and its pieces, plus the
+#: generators, held whole (``GENERATOR_ENTRY_BYTES`` per index of each)
+STREAM_BYTES = 128 << 20
+STREAM_BYTES_PER_INDEX = 4 * 64
+#: memory per entry of a stored generator: the permutation, its coo arrays and their
+#: sorted, range-checked copies on the way to the file
+GENERATOR_ENTRY_BYTES = 64
+
+
+def _applies(problem: Problem) -> str | None:
+    if not problem.finite:
+        return (f"method orbit applies to finite groups only, not {problem.spec.group}"
+                "; use exact or numeric")
+    irrational = needs_rational(problem, "orbit")
+    if irrational is not None:
+        return irrational
+    if not problem.signed_permutation:
+        return (f"method orbit applies to signed-permutation representations only, "
+                f"not to {problem.spec}; use exact or numeric")
+    return None
+
+
+def _check_size(problem: Problem, stream: bool) -> None:
+    if stream:  # the larger, streaming limit first, from the sizes alone:
+        problem.check_size(LIMITS["orbit_stream"], "orbit")  # streamable() builds structure
+        if streamable(problem):
+            _check_generator_memory(problem)
+            return
+    problem.check_size(LIMITS["orbit"], "orbit")
+
+
+def _check_generator_memory(problem: Problem) -> None:
+    """The generators are held whole (they are tables of dim_in + dim_out entries each):
+    a lopsided streamed pattern such as ``S(100): V**5 -> 1`` would need more memory for
+    them than for a band of its pattern.  Refused cleanly, before anything is built."""
+    from ...budget import human, max_bytes
+    from ...groups import group_generators
+
+    count = len(group_generators(problem.spec.group)[0])
+    need = count * (problem.dim_in + problem.dim_out) * GENERATOR_ENTRY_BYTES
+    if need > max_bytes():
+        raise TooLarge(f"{problem.spec}: its generators alone need about {human(need)} of "
+                       f"memory, limit {human(max_bytes())} (see INTERTWINE_MAX_BYTES)")
+
+
+def _memory(problem: Problem) -> int:
+    if streamable(problem):  # written band by band
+        return STREAM_BYTES + STREAM_BYTES_PER_INDEX * (problem.dim_in + problem.dim_out)
+    return BYTES_PER_UNKNOWN * problem.entries
+
+
+METHOD = register(Method(
+    name="orbit", preference=0, exact=True, applies=_applies,
+    limit=lambda problem: LIMITS["orbit"], memory=_memory, solve=solve_orbit,
+    check_size=_check_size))

@@ -15,13 +15,13 @@ import numpy as np
 
 from ...coo import pattern_dtype
 from ...problem import Problem
-from .common import chunk_size
+from . import chunk_size
 from .symmetric import monomial
 
-__all__ = ["_axis_actions", "_orbit_minima", "_rank_minima"]
+__all__ = ["axis_actions", "orbit_minima", "rank_minima", "doublings", "permutation_order", "Grid"]
 
 
-def _axis_actions(problem: Problem) -> tuple[tuple[int, ...], list[list]]:
+def axis_actions(problem: Problem) -> tuple[tuple[int, ...], list[list]]:
     """W's positions as a tensor, and each generator as one permutation per axis.
 
     For tensor monomials the axes are the slots (a generator of factor i permutes the
@@ -47,7 +47,7 @@ def _axis_actions(problem: Problem) -> tuple[tuple[int, ...], list[list]]:
     return shape, [a for a in actions if any(p is not None for p in a)]
 
 
-def _orbit_minima(shape: tuple[int, ...], actions: list[list]) -> np.ndarray:
+def orbit_minima(shape: tuple[int, ...], actions: list[list]) -> np.ndarray:
     """Label of every position: the smallest position of its orbit (int32 or int64).
 
     Invariant: label[p] lies in p's orbit and label[p] <= p; every step only lowers
@@ -59,16 +59,16 @@ def _orbit_minima(shape: tuple[int, ...], actions: list[list]) -> np.ndarray:
     labels = np.arange(size, dtype=dtype)
     if not actions:
         return labels
-    grid = _Grid(shape)
+    grid = Grid(shape)
+    # labels only ever decrease: equal sums mean that nothing moved
     total = int(labels.sum(dtype=np.int64))
     while True:
         before = total
         for action in actions:
-            power = action
-            for _ in range(_doublings(action)):  # window of 2**k steps along each cycle
-                grid.lower(labels, power)
-                power = [None if p is None else p[p] for p in power]
+            total = _lower_along(grid, labels, action, total)
         total = int(labels.sum(dtype=np.int64))
+        if total == before:  # constant along every generator, hence on orbits
+            return labels
         while True:  # pointer jumping: a label's label is in the same orbit and smaller
             for a in range(0, size, chunk_size()):
                 chunk = labels[a:a + chunk_size()]
@@ -77,17 +77,38 @@ def _orbit_minima(shape: tuple[int, ...], actions: list[list]) -> np.ndarray:
             if jumped == total:
                 break
             total = jumped
-        if total == before:  # labels only ever decrease: equal sums, nothing moved
-            return labels
 
 
-def _doublings(action: list) -> int:
+def _lower_along(grid: Grid, labels: np.ndarray, action: list, total: int) -> int:
+    """Lower each label to the minimum over a window of 2**k steps along its cycle of
+    ``action``, doubling k until the window covers the cycle.
+
+    When one step of ``action`` itself moves nothing, labels are constant along its
+    cycles and its powers move nothing either: the doublings are skipped (the last round
+    of every solve is such a check).  ``total`` is a sum of the labels at or before the
+    call; a stale (larger) one only costs a skip.  Returns such a sum for the next call.
+    """
+    steps = doublings(action)
+    grid.lower(labels, action)
+    if steps == 1:
+        return total
+    after = int(labels.sum(dtype=np.int64))
+    if after == total:
+        return total
+    power = action
+    for _ in range(steps - 1):  # window of 2**k steps along each cycle
+        power = [None if p is None else p[p] for p in power]
+        grid.lower(labels, power)
+    return after
+
+
+def doublings(action: list) -> int:
     """Doubling steps after which a window covers a whole cycle on positions."""
-    order = math.lcm(*(_order(p) for p in action if p is not None))
+    order = math.lcm(*(permutation_order(p) for p in action if p is not None))
     return max(1, (order - 1).bit_length())
 
 
-def _order(perm: np.ndarray) -> int:
+def permutation_order(perm: np.ndarray) -> int:
     """Order of a permutation: the lcm of its cycle lengths (vectorised, by doubling)."""
     first = np.arange(len(perm))
     step = perm
@@ -101,12 +122,14 @@ def _order(perm: np.ndarray) -> int:
     return math.lcm(*(int(x) for x in np.unique(lengths[lengths > 0])))
 
 
-class _Grid:
-    """Gathers label[g(p)] for all p, block by block, axis by axis.
+class Grid:
+    """Gathers label[g(p)] for all p, block by block.
 
     The leading axes are merged into one (their joint permutation is small: at most
-    size / chunk_size()... entries); each block of leading indices is gathered with one take,
-    then permuted along the remaining small axes.
+    size / chunk_size()... entries), and so are the remaining axes (at most chunk_size()
+    entries): each block of leading indices is gathered with one take of whole rows, then
+    permuted within its rows with one more take.  One gather per block, not one per
+    axis: a take along a small middle axis copies the whole block each time.
     """
 
     def __init__(self, shape: tuple[int, ...]):
@@ -119,12 +142,14 @@ class _Grid:
         self.row_size = math.prod(self.tail_shape)
         self.block = max(1, chunk_size() // max(1, self.row_size))
 
-    def _lead_perm(self, action: list) -> np.ndarray | None:
-        parts = action[:len(self.lead_shape)]
+    @staticmethod
+    def _joint(parts: list, shape: tuple[int, ...]) -> np.ndarray | None:
+        """The permutation of the merged axes ``shape`` that permutes axis k by
+        ``parts[k]`` (None: left alone); None if every part is None."""
         if all(p is None for p in parts):
             return None
         joint = np.zeros(1, np.intp)
-        for p, n in zip(parts, self.lead_shape):
+        for p, n in zip(parts, shape):
             p = np.arange(n) if p is None else p
             joint = (joint[:, None] * n + p[None, :]).ravel()
         return joint
@@ -132,39 +157,32 @@ class _Grid:
     def lower(self, labels: np.ndarray, action: list) -> None:
         """labels[p] = min(labels[p], labels[g(p)]) for every position p."""
         rows = labels.reshape(self.rows, self.row_size)
-        lead = self._lead_perm(action)
-        tail = [(axis + 1, p) for axis, p in enumerate(action[len(self.lead_shape):])
-                if p is not None]
+        lead = self._joint(action[:len(self.lead_shape)], self.lead_shape)
+        tail = self._joint(action[len(self.lead_shape):], self.tail_shape)
         for a in range(0, self.rows, self.block):
             b = min(a + self.block, self.rows)
             moved = rows[a:b] if lead is None else rows[lead[a:b]]
-            if tail:
-                moved = moved.reshape((b - a,) + self.tail_shape)
-                for axis, p in tail:
-                    moved = np.take(moved, p, axis=axis)
-                moved = moved.reshape(b - a, self.row_size)
+            if tail is not None:
+                moved = np.take(moved, tail, axis=1)
             np.minimum(rows[a:b], moved, out=rows[a:b])
 
 
-def _rank_minima(labels: np.ndarray) -> tuple[np.ndarray, int]:
+def rank_minima(labels: np.ndarray) -> tuple[np.ndarray, int]:
     """Pattern from orbit-minimum labels: orbits numbered by their smallest position.
 
-    ``labels`` is consumed: each orbit's smallest position is overwritten with the orbit's
-    number, which every later position of the orbit then reads.
+    ``labels`` is consumed, in one pass, in place: each orbit's smallest position is
+    overwritten with the orbit's number, which every later position of the orbit then
+    reads (a position only ever reads smallest positions, never one already numbered
+    over); the pattern is then ``labels`` itself, in the smallest type that holds it.
     """
     size = len(labels)
-    n_basis = 0
-    for a in range(0, size, chunk_size()):
-        chunk = labels[a:a + chunk_size()]
-        n_basis += int(np.count_nonzero(chunk == np.arange(a, a + len(chunk))))
-    pattern = np.empty(size, pattern_dtype(n_basis))
     seen = 0
     for a in range(0, size, chunk_size()):
         chunk = labels[a:a + chunk_size()]
         original = chunk.copy()
-        first = original == np.arange(a, a + len(chunk))
+        first = original == np.arange(a, a + len(chunk), dtype=labels.dtype)
         numbers = seen + np.cumsum(first, dtype=labels.dtype) - 1
         chunk[first] = numbers[first]
         seen += int(np.count_nonzero(first))
-        pattern[a:a + len(chunk)] = labels[original]
-    return pattern, n_basis
+        chunk[:] = labels[original]
+    return labels.astype(pattern_dtype(seen), copy=False), seen

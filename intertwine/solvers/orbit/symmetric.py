@@ -15,7 +15,7 @@ import numpy as np
 from ...coo import pattern_dtype
 from ...problem import Problem
 from ...spec import Rep
-from .common import chunk_size
+from . import chunk_size
 
 __all__ = ["monomial", "summands", "valid_strings", "mixed_radix", "streamable", "pattern_source",
            "SymmetricPattern"]
@@ -108,7 +108,7 @@ def summands(rep: Rep) -> list[tuple[int, ...]] | None:
     return None
 
 
-def _symmetric_blocks(problem: Problem):
+def symmetric_blocks(problem: Problem):
     """(output summands, input summands, sizes) for sums of S(n)-monomials, else None.
 
     Holds for products of S(n), and of A(n) with n >= slots + 2 (A(n) is then transitive
@@ -131,7 +131,7 @@ def _symmetric_blocks(problem: Problem):
 def streamable(problem: Problem) -> bool:
     """The closed form of products of S(n) applies.  Decided from the spec alone, so it
     is cheap at any size (``det``, the only source of signs here, is no monomial)."""
-    return problem.finite and _symmetric_blocks(problem) is not None
+    return problem.finite and symmetric_blocks(problem) is not None
 
 
 def pattern_source(problem: Problem) -> SymmetricPattern | None:
@@ -140,7 +140,7 @@ def pattern_source(problem: Problem) -> SymmetricPattern | None:
     written band by band.  Check the size first: sums number their orbits up front."""
     if not streamable(problem):
         return None
-    return SymmetricPattern(problem, *_symmetric_blocks(problem))
+    return SymmetricPattern(problem, *symmetric_blocks(problem))
 
 
 class _Block:
@@ -265,7 +265,7 @@ def mixed_radix(digits: np.ndarray, radices: list[int]) -> np.ndarray:
     return value
 
 
-def _completions(slots: int, size: int) -> list[list[int]]:
+def completions(slots: int, size: int) -> list[list[int]]:
     """table[r][c]: ways to fill r more slots of one factor with c blocks already open.
 
     A slot joins one of the c open blocks or, while fewer than ``size`` are open, a new
@@ -326,7 +326,7 @@ class _Ranker:
         m = len(slots)
         self.remaining = [[slots[t + 1:].count(f) for f in range(len(sizes))]
                           for t in range(m)]
-        tables = [_completions(slots.count(f), n) for f, n in enumerate(sizes)]
+        tables = [completions(slots.count(f), n) for f, n in enumerate(sizes)]
         self.n_basis = math.prod(tables[f][slots.count(f)][0] for f in range(len(sizes)))
         self.weights = [{f: np.array(tables[f][r], np.int64) for f, r in enumerate(rem) if r}
                         for rem in self.remaining]
