@@ -36,6 +36,8 @@ __all__ = ["SignedPermutation", "ElementTable", "symmetric_table", "alternating_
 
 #: Largest group whose elements are ever listed (reg of it has this dimension).
 MAX_ELEMENTS = 2_000_000
+#: ... and the most entries (elements x degree) of its table, ~9 bytes each
+MAX_TABLE_ENTRIES = 50_000_000
 
 
 @dataclass(frozen=True, eq=False)
@@ -205,6 +207,11 @@ def element_table(factor) -> ElementTable:
         raise TooLarge(f"{factor} has {'too many' if order is None else order} elements; "
                        f"at most {MAX_ELEMENTS} are listed")
     n = factor.degree
+    if order * (n + 1) > MAX_TABLE_ENTRIES:  # C(10**6): 10**6 shifts of 10**6 points each
+        from .problem import TooLarge
+
+        raise TooLarge(f"{factor} is too large to list its elements: {order} elements on "
+                       f"{n} points, at most {MAX_TABLE_ENTRIES} entries")
     if kind == "S":
         return symmetric_table(n)
     if kind == "A":

@@ -39,3 +39,58 @@ def test_show_refuses_a_partitions_only_file_too_large_to_draw(tmp_path):
     assert run("basis", "S(1000): V**2 -> V**2", "-o", path, "--partitions-only")[0] == 0
     code, out = run("show", path)
     assert code == 2 and "too large to draw" in out and len(out.splitlines()) <= 4
+
+
+# -- 4. huge integers -------------------------------------------------------------------
+
+HUGE = 10**30
+
+
+@pytest.mark.parametrize("spec,expected", [
+    # orbits of <(0 1)> on pairs of n points: (n**2 + (n - 2)**2) / 2
+    (f"Perm({HUGE}; (0 1)): V -> V", (HUGE**2 + (HUGE - 2)**2) // 2),
+    # orbits of <(0 1 2)> on pairs: (n**2 + 2 (n - 3)**2) / 3
+    (f"Perm({HUGE}; (0 1 2)): V**2 -> 1", (HUGE**2 + 2 * (HUGE - 3)**2) // 3),
+    # C(4) turns a grid of even side k fixing no pixel: k**2 / 4 orbits
+    (f"C(4): 1 -> Grid({HUGE})", HUGE**2 // 4),
+    # D(4): turns fix no pixel of an even grid, the two diagonal mirrors k pixels each
+    (f"D(4): 1 -> Grid({HUGE})", (HUGE**2 + 2 * HUGE) // 8),
+])
+def test_dim_of_huge_permutation_and_grid_specs_answers(spec, expected):
+    code, out = run("dim", spec)
+    assert code == 0, out
+    assert int(out.split()[-1]) == expected
+
+
+@pytest.mark.parametrize("spec", [f"Perm({HUGE}; (0 1)): V -> V", f"C(4): 1 -> Grid({HUGE})"])
+def test_basis_of_huge_permutation_and_grid_specs_is_a_size_error(tmp_path, spec):
+    code, out = run("basis", spec, "-o", tmp_path / "b.h5")
+    assert code == 2 and "too large" in out
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_regular_representation_of_a_large_cyclic_group_builds_no_table():
+    import intertwine
+    from intertwine.elements import MAX_TABLE_ENTRIES, element_table
+    from intertwine.problem import TooLarge
+    from intertwine.spec import parse_group
+
+    b = intertwine.compute("C(1000000): reg -> 1")  # was 7.28 TiB for the element table
+    assert b.n_basis == 1 == intertwine.dim("C(1000000): reg -> 1")
+    assert (b.dense()[0] == 1).all()
+    with pytest.raises(TooLarge, match="too large to list"):
+        element_table(parse_group(f"C({int(MAX_TABLE_ENTRIES**0.5) + 1})").factors[0])
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 7])
+def test_regular_shifts_of_cyclic_groups_agree_with_the_element_table(n):
+    from intertwine.elements import element_table, faithful_generators
+    from intertwine.reps.reg import Regular
+    from intertwine.spec import parse_group
+
+    factor = parse_group(f"C({n})").factors[0]
+    table = element_table(factor)
+    expected = [table.regular(g) for g in faithful_generators(factor)]
+    got = [perm for perm, _ in Regular().signed_generators(factor)]
+    assert len(got) == len(expected)
+    assert all((a == b).all() for a, b in zip(got, expected, strict=True))
