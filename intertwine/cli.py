@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import sys
 import time
@@ -321,14 +322,19 @@ def batch(manifest, out_dir, jobs, force, json_path, shard, dask_address):
     sys.exit(1 if any(o.status == "failed" for o in outcomes) else 0)
 
 
+#: I/N in ASCII digits (str.isdecimal() takes any script's: '١/٢'), short enough for int()
+_SHARD = re.compile(r"\s*([0-9]{1,18})\s*/\s*([0-9]{1,18})\s*", re.ASCII)
+
+
 def _shard_option(text: str) -> tuple[int, int]:
     """``--shard I/N`` as (I, N); a usage error unless 1 <= I <= N."""
-    index, slash, count = text.partition("/")
-    if slash and index.strip().isdecimal() and count.strip().isdecimal():
-        i, n = int(index), int(count)
+    match = _SHARD.fullmatch(text)
+    if match:
+        i, n = int(match[1]), int(match[2])
         if 1 <= i <= n:
             return i, n
-    raise UsageProblem(f"--shard {text!r}: expected I/N with 1 <= I <= N, such as 2/4")
+    shown = text if len(text) <= 40 else text[:37] + "..."
+    raise UsageProblem(f"--shard {shown!r}: expected I/N with 1 <= I <= N, such as 2/4")
 
 
 SHOW_EXAMPLES = """

@@ -94,3 +94,28 @@ def test_regular_shifts_of_cyclic_groups_agree_with_the_element_table(n):
     got = [perm for perm, _ in Regular().signed_generators(factor)]
     assert len(got) == len(expected)
     assert all((a == b).all() for a, b in zip(got, expected, strict=True))
+
+
+# -- 6. --shard -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("value", ["1/" + "9" * 5000, "9" * 5000 + "/1", "١/٢", "1/２",
+                                   "1/" + "0" * 30 + "2", "1\x1b[2J/2"])
+def test_a_shard_beyond_ascii_digits_or_a_sane_length_is_the_shard_usage_error(tmp_path,
+                                                                                 value):
+    from .test_batch import batch, good_manifest
+
+    code, _, stderr = batch(good_manifest(tmp_path), "--out-dir", tmp_path / "out",
+                            "--shard", value)
+    assert code == 2, stderr
+    assert "--shard" in stderr and "expected I/N" in stderr and "4300" not in stderr
+    assert len(stderr.strip().splitlines()) <= 4 and len(stderr) < 300
+    assert "\x1b" not in stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_shard_with_spaces_and_leading_zeros_still_works(tmp_path):
+    from .test_batch import batch, good_manifest
+
+    code, stdout, stderr = batch(good_manifest(tmp_path), "--out-dir", tmp_path / "out",
+                                 "--shard", " 01 / 1 ", "--jobs", 1)
+    assert code == 0, stderr
