@@ -52,6 +52,11 @@ class UsageProblem(click.ClickException):
 
     exit_code = 2
 
+    def format_message(self) -> str:
+        from .errors import printable
+
+        return printable(self.message, keep="\n")  # a spec's or a file's bytes echoed
+
 
 @contextmanager
 def usage_errors():

@@ -119,3 +119,51 @@ def test_a_shard_with_spaces_and_leading_zeros_still_works(tmp_path):
     code, stdout, stderr = batch(good_manifest(tmp_path), "--out-dir", tmp_path / "out",
                                  "--shard", " 01 / 1 ", "--jobs", 1)
     assert code == 0, stderr
+
+
+# -- 8. a spec attribute that is not UTF-8; control characters in messages ---------------
+
+def _spec_not_utf8(path):
+    import h5py
+
+    import intertwine
+
+    intertwine.compute("S(3): V -> V").save(path)
+    with h5py.File(path, "r+") as f:  # a variable-length "UTF-8" string holding byte 0xff
+        f.attrs.create("spec", b"S(3): V -> V\xff", dtype=h5py.string_dtype("utf-8"))
+    return path
+
+
+@pytest.mark.parametrize("command", [("info",), ("info", "--json"), ("show",), ("verify",)])
+def test_a_spec_attribute_that_is_not_utf8_is_a_usage_error(tmp_path, command):
+    path = _spec_not_utf8(tmp_path / "bad.h5")
+    code, out = run(*command, path)
+    assert code == 2, out
+    assert "spec is not a UTF-8 string" in out and len(out.strip().splitlines()) <= 4
+
+
+def test_load_refuses_a_spec_attribute_that_is_not_utf8(tmp_path):
+    import intertwine
+
+    with pytest.raises(ValueError, match="spec is not a UTF-8 string"):
+        intertwine.load(_spec_not_utf8(tmp_path / "bad.h5"))
+
+
+@pytest.mark.parametrize("spec", ["S(3): V -> V\x07\x08", "S(\x1b3): V -> V",
+                                  "S(3): V\x1b[2J -> V", "S(3): V -> V\x9b31m"])
+@pytest.mark.parametrize("command", ["dim", "basis"])
+def test_error_messages_escape_the_control_characters_of_a_spec(tmp_path, spec, command):
+    import subprocess
+    import sys
+
+    args = [sys.executable, "-m", "intertwine", command, spec]
+    if command == "basis":
+        args += ["-o", str(tmp_path / "b.h5")]
+    p = subprocess.run(args, capture_output=True, text=True, timeout=60)
+    assert p.returncode == 2, p.stderr
+    assert all(c.isprintable() for line in p.stderr.splitlines() for c in line), p.stderr
+    lines = p.stderr.splitlines()
+    caret = [line for line in lines if line.strip() == "^"]
+    if caret:  # the caret stands under the escaped character
+        shown = lines[lines.index(caret[0]) - 1]
+        assert shown[caret[0].index("^")] == "\\"

@@ -346,7 +346,13 @@ def _as_str(v) -> str | None:
             return v.decode("utf-8")
         except UnicodeDecodeError:
             return None
-    return str(v) if isinstance(v, str) else None
+    if isinstance(v, str):
+        try:  # vlen strings are decoded with surrogateescape: a lone surrogate is a bad byte
+            v.encode("utf-8")
+        except UnicodeEncodeError:
+            return None
+        return str(v)
+    return None
 
 
 def _as_int(v) -> int | None:
@@ -366,7 +372,7 @@ def _as_bool(v) -> bool | None:
 
 
 _CONVERT = {_STR: _as_str, _INT: _as_int, _BOOL: _as_bool}
-_KIND_NAMES = {_STR: "a string", _INT: "an integer", _BOOL: "a boolean"}
+_KIND_NAMES = {_STR: "a UTF-8 string", _INT: "an integer", _BOOL: "a boolean"}
 
 
 def _plain(v):
