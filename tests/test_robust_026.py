@@ -167,3 +167,128 @@ def test_error_messages_escape_the_control_characters_of_a_spec(tmp_path, spec, 
     if caret:  # the caret stands under the escaped character
         shown = lines[lines.index(caret[0]) - 1]
         assert shown[caret[0].index("^")] == "\\"
+
+
+# -- 5. partitions-only files that lie ----------------------------------------------------
+
+def _labelled(path, written="S(4): V**2 -> V**2", **attrs):
+    """A partitions-only file of ``written`` whose root attributes then say ``attrs``."""
+    import h5py
+
+    from intertwine.api import compute_to_file
+
+    compute_to_file(written, path, partitions_only=True)
+    with h5py.File(path, "r+") as f:
+        for key, value in attrs.items():
+            if isinstance(value, str):
+                f.attrs.create(key, value, dtype=h5py.string_dtype())
+            else:
+                f.attrs[key] = value
+    return path
+
+
+def _relabel(path, columns=None, width=None):
+    import h5py
+    import numpy as np
+
+    with h5py.File(path, "r+") as f:
+        labels = f["partitions/labels"][()]
+        del f["partitions/labels"]
+        if columns is not None:
+            f["partitions/labels"] = labels[:, :columns]
+        else:  # a few kB that claim `width` slots
+            f.create_dataset("partitions/labels", shape=(len(labels), width), dtype=np.int64,
+                             compression="gzip", chunks=(1, 1 << 20), fillvalue=0)
+    return path
+
+
+LIES = {
+    "huge spec": (lambda p: _labelled(p, spec=f"S({HUGE}): V**2 -> V**2",
+                                      group=f"S({HUGE})"), "dimensions"),
+    "fewer columns": (lambda p: _relabel(_labelled(p), columns=3), "3 columns"),
+    "rep_out": (lambda p: _labelled(p, spec="S(4): V**2 -> V", rep_out="V", dim_out=4),
+                "4 columns, its spec has 3 slots"),
+    "sum": (lambda p: _labelled(p, spec="S(4): V**2 -> V**2 + V"), "dimensions"),
+    "wide labels": (lambda p: _relabel(_labelled(p), width=10**7), "at most 15 slots"),
+    "spec": (lambda p: _labelled(p, spec="S(4: V**2 -> V**2"), "does not parse"),
+}
+
+
+@pytest.mark.parametrize("lie", sorted(LIES))
+def test_verify_refuses_lying_partitions_only_files_from_their_shapes(tmp_path, lie):
+    import resource
+    import subprocess
+    import sys
+
+    make, words = LIES[lie]
+    path = make(tmp_path / "lie.h5")
+    limit = 1 << 30  # the wide labels cost 1.8 GB to read: refused before
+
+    def cap():
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    for command in ("verify", "info", "show"):
+        p = subprocess.run([sys.executable, "-m", "intertwine", command, str(path)],
+                           capture_output=True, text=True, timeout=60, preexec_fn=cap)
+        assert p.returncode == 2, (command, p.stdout, p.stderr)
+        assert words in p.stderr and len(p.stderr.strip().splitlines()) <= 4
+
+
+def test_an_n_basis_that_disagrees_with_the_spec_is_refused(tmp_path):
+    import h5py
+
+    path = _labelled(tmp_path / "lie.h5", n_basis=14)
+    with h5py.File(path, "r+") as f:  # an element dropped, consistently
+        for name in ("labels", "summand"):
+            kept = f[f"partitions/{name}"][:14]
+            del f[f"partitions/{name}"]
+            f[f"partitions/{name}"] = kept
+    code, out = run("verify", path)
+    assert code == 2 and "n_basis is 14, its spec has 15 elements" in out
+
+
+@pytest.mark.parametrize("lie", sorted(LIES))
+def test_layers_refuse_lying_partitions_only_files_with_a_value_error(tmp_path, lie):
+    torch = pytest.importorskip("torch")
+    from intertwine.torch import EquivariantLinear
+
+    path = LIES[lie][0](tmp_path / "lie.h5")
+    with pytest.raises(ValueError, match=LIES[lie][1]):
+        EquivariantLinear(str(path))
+    jax = pytest.importorskip("jax")
+    import intertwine.jax as layers
+
+    with pytest.raises(ValueError, match=LIES[lie][1]):
+        layers.init(jax.random.PRNGKey(0), str(path), 1, 1)
+    del torch
+
+
+def test_layers_refuse_malformed_labels(tmp_path):
+    import h5py
+
+    path = _labelled(tmp_path / "lie.h5")
+    with h5py.File(path, "r+") as f:
+        labels = f["partitions/labels"][()]
+        labels[[1, 2]] = labels[[2, 1]]  # not in the order of their leading positions
+        f["partitions/labels"][...] = labels
+    from intertwine.torch import EquivariantLinear
+
+    with pytest.raises(ValueError, match="malformed"):
+        EquivariantLinear(str(path))
+
+
+def test_a_relabelled_file_at_a_huge_n_applies_at_a_small_one(tmp_path):
+    torch = pytest.importorskip("torch")
+    from intertwine.torch import EquivariantLinear
+
+    large = _labelled(tmp_path / "large.h5", spec="S(100000): V**2 -> V**2",
+                      group="S(100000)", dim_in=10**10, dim_out=10**10)
+    small = tmp_path / "small.h5"
+    from intertwine.api import compute_to_file
+
+    compute_to_file("S(5): V**2 -> V**2", small, partitions_only=True)
+    torch.manual_seed(0)
+    a, b = EquivariantLinear(str(large)), EquivariantLinear(str(small))
+    b.load_state_dict(a.state_dict())
+    x = torch.randn(3, 1, 5, 5, dtype=a.weight.dtype)
+    assert torch.allclose(a(x), b(x))
