@@ -292,3 +292,105 @@ def test_a_relabelled_file_at_a_huge_n_applies_at_a_small_one(tmp_path):
     b.load_state_dict(a.state_dict())
     x = torch.randn(3, 1, 5, 5, dtype=a.weight.dtype)
     assert torch.allclose(a(x), b(x))
+
+
+# -- 2. a nearly full disk ----------------------------------------------------------------
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 64 kB tmpfs: filled up to a given number of free bytes by ``fill(free)``."""
+    import os
+    import subprocess
+
+    folder = tmp_path / "disk"
+    folder.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(folder)],
+                             capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip("cannot mount a tmpfs here (needs root): " + mounted.stderr.decode())
+
+    def fill(free):
+        filler = folder / "filler"
+        filler.unlink(missing_ok=True)
+        st = os.statvfs(folder)
+        filler.write_bytes(b"\0" * max(0, st.f_bavail * st.f_frsize - free))
+
+    try:
+        yield folder, fill
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], capture_output=True)
+
+
+@pytest.mark.parametrize("free_kb", [8, 16, 24, 28, 32, 40])
+def test_basis_on_a_nearly_full_disk_is_a_clean_usage_error(small_disk, free_kb):
+    import subprocess
+    import sys
+
+    folder, fill = small_disk
+    fill(free_kb << 10)
+    out = folder / "x.h5"
+    p = subprocess.run([sys.executable, "-m", "intertwine", "basis", "S(5): V**2 -> V**2",
+                        "--compress", "-o", str(out)], capture_output=True, text=True,
+                       timeout=60)
+    assert p.returncode in (0, 2), p.stderr  # was 139: libhdf5 crashed in its flush
+    if p.returncode == 2:
+        assert p.stderr.strip() == f"Error: no space left on device: cannot write {out}"
+        assert not out.exists()
+    else:
+        assert run("verify", out)[0] == 0
+    assert sorted(p.name for p in folder.iterdir()) == sorted(["filler"] + (
+        ["x.h5"] if p.returncode == 0 else []))  # no temporary file
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_batch_on_a_nearly_full_disk_reports_and_goes_on(small_disk, tmp_path, jobs):
+    import json
+
+    from .test_batch import batch, manifest
+
+    folder, fill = small_disk
+    m = manifest(tmp_path, '[[basis]]\nspec = "S(5): V**2 -> V**2"\nname = "maron"\n\n'
+                           '[[basis]]\nspec = "S(3): V -> V"\nname = "small"\n')
+    (folder / "out").mkdir()
+    fill(24 << 10)
+    report = tmp_path / "report.json"
+    code, stdout, stderr = batch(m, "--out-dir", folder / "out", "--jobs", jobs, "--json",
+                                 report)
+    assert code == 1, stderr
+    assert "no space left on device" in stdout and "2 entries:" in stdout
+    outcomes = json.loads(report.read_text())
+    assert "no space left on device" in json.dumps(outcomes)
+    assert not list(folder.rglob("*.tmp"))
+
+
+def test_a_large_write_stops_before_the_disk_is_full(tmp_path, monkeypatch):
+    """Files beyond the in-memory image are written by libhdf5: it is stopped before
+    each band and before its closing flush while the disk lacks room."""
+    import intertwine
+    from intertwine.io import write
+
+    basis = intertwine.compute("S(6): V**2 -> V**2")
+    monkeypatch.setattr(write, "_IMAGE_BYTES", 0)
+    out = tmp_path / "x.h5"
+    monkeypatch.setattr(write, "_free_space", lambda folder: write._SPACE_MARGIN - 1)
+    with pytest.raises(ValueError, match="no space left on device"):
+        basis.save(out)
+    assert list(tmp_path.iterdir()) == []
+    monkeypatch.setattr(write, "_free_space", lambda folder: 1 << 40)
+    basis.save(out)
+    assert (intertwine.load(out).pattern == basis.pattern).all()
+
+
+def test_small_files_written_from_memory_equal_those_libhdf5_writes(tmp_path, monkeypatch):
+    import intertwine
+    from intertwine.io import write
+
+    from .test_cluster import contents
+
+    for spec in ("S(4): V**2 -> V**2", "O(3): V**2 -> V**2", "S(3): V + 1 -> V**2"):
+        basis = intertwine.compute(spec)
+        basis.save(tmp_path / "image.h5")
+        with monkeypatch.context() as m:
+            m.setattr(write, "_IMAGE_BYTES", 0)
+            basis.save(tmp_path / "disk.h5")
+        assert contents(tmp_path / "image.h5") == contents(tmp_path / "disk.h5")
