@@ -394,3 +394,62 @@ def test_small_files_written_from_memory_equal_those_libhdf5_writes(tmp_path, mo
             m.setattr(write, "_IMAGE_BYTES", 0)
             basis.save(tmp_path / "disk.h5")
         assert contents(tmp_path / "image.h5") == contents(tmp_path / "disk.h5")
+
+
+# -- 3. --dask addresses and scheduler files that cannot work ----------------------------
+
+needs_dask = pytest.mark.skipif(__import__("importlib.util").util.find_spec("distributed")
+                                is None, reason="needs the dask extra (dask[distributed])")
+
+
+def _dask_batch(tmp_path, address, timeout=20):
+    import subprocess
+    import sys
+
+    from .test_batch import good_manifest
+
+    return subprocess.run([sys.executable, "-m", "intertwine", "batch",
+                           str(good_manifest(tmp_path)), "--out-dir", str(tmp_path / "out"),
+                           "--dask", str(address)], capture_output=True, text=True,
+                          timeout=timeout)
+
+
+SCHEDULER_FILES = {
+    "missing": (None, "does not exist"),
+    "empty": (b"", "is empty"),
+    "not JSON": (b"{not json", "is not JSON"),
+    "no address": (b'{"type": "Scheduler", "workers": {}}', "names no address"),
+    "a list": (b'["tcp://127.0.0.1:1"]', "names no address"),
+    "huge": (b" " * (3 << 20), "larger than 1 MB"),
+    "refused": (b'{"address": "tcp://127.0.0.1:1"}', "Connection refused"),
+}
+
+
+@needs_dask
+@pytest.mark.parametrize("case", sorted(SCHEDULER_FILES))
+def test_a_scheduler_file_that_cannot_work_is_one_clear_line(tmp_path, case):
+    content, words = SCHEDULER_FILES[case]
+    path = tmp_path / "scheduler.json"
+    if content is not None:
+        path.write_bytes(content)
+    p = _dask_batch(tmp_path, path)  # was exit 3 after 42-52 s, or "missing port number"
+    assert p.returncode == 2, p.stderr
+    assert p.stderr.startswith("Error: cannot reach the Dask scheduler") and words in p.stderr
+    assert len(p.stderr.strip().splitlines()) == 1, p.stderr
+
+
+@needs_dask
+@pytest.mark.parametrize("address,words", [
+    ("tls://127.0.0.1:1", "tls:// protocol is not supported"),
+    ("inproc://127.0.0.1/1/1", "inproc:// protocol is not supported"),
+    ("ucx://127.0.0.1:1", "ucx:// protocol is not supported"),
+    ("tcp://127.0.0.1:1", "Connection refused"),  # was 22-24 s
+    ("tcp://127.0.0.1:99999", "expected tcp://HOST:PORT"),
+    ("tcp://127.0.0.1:١٢", "expected tcp://HOST:PORT"),
+])
+def test_a_dask_address_that_cannot_work_is_one_clear_line_at_once(tmp_path, address, words):
+    p = _dask_batch(tmp_path, address, timeout=15)  # was 40 s and a 13-line traceback
+    assert p.returncode == 2, p.stderr
+    assert words in p.stderr and len(p.stderr.strip().splitlines()) == 1, p.stderr
+    assert "Traceback" not in p.stderr
+
