@@ -274,7 +274,14 @@ def batch(manifest, out_dir, jobs, force, json_path, shard, dask_address):
     status 130 or 143); the summary and report still say what was done.
     """
     from .atomic import output_target
-    from .batch import BatchInterrupted, RecordsUnusable, default_jobs, read_manifest, run_batch
+    from .batch import (
+        BatchInterrupted,
+        RecordsUnusable,
+        default_jobs,
+        not_run,
+        read_manifest,
+        run_batch,
+    )
     from .batch.report import Progress, json_report, summary_table, write_json
 
     start = time.perf_counter()
@@ -292,18 +299,27 @@ def batch(manifest, out_dir, jobs, force, json_path, shard, dask_address):
         if os.path.exists(out_dir) and not os.path.isdir(out_dir):
             raise UsageProblem(f"--out-dir is not a folder: {out_dir}")
         os.makedirs(out_dir, exist_ok=True)
+        interrupted = None
         if dask_address is not None:
+            from . import interrupt
             from .batch.cluster import connect
 
-            client = connect(dask_address)
+            try:
+                client = connect(dask_address)
+            except BaseException as stop:  # Ctrl-C while connecting: a report of nothing
+                interrupted = interrupt.exit_status(stop)
+                if interrupted is None:
+                    raise
     for bad in plan.invalid:
         click.echo(f"{plan.where(bad.line, bad.number)}: {bad.reason}", err=True)
     progress = Progress(len(plan.entries), terminal=sys.stdout.isatty() and not to_stdout,
                         echo=lambda text: click.echo(text, err=to_stdout))
-    interrupted = None
     try:
-        outcomes = run_batch(plan, Path(out_dir), jobs=jobs or default_jobs(), force=force,
-                             progress=progress, dask=client)
+        if interrupted is not None:
+            outcomes = not_run(plan)
+        else:
+            outcomes = run_batch(plan, Path(out_dir), jobs=jobs or default_jobs(),
+                                 force=force, progress=progress, dask=client)
     except BatchInterrupted as stop:  # Ctrl-C or SIGTERM: still tell what was done
         outcomes, interrupted = stop.outcomes, stop.code
     except RecordsUnusable as e:  # the record folder, or its lock held for too long

@@ -453,3 +453,40 @@ def test_a_dask_address_that_cannot_work_is_one_clear_line_at_once(tmp_path, add
     assert words in p.stderr and len(p.stderr.strip().splitlines()) == 1, p.stderr
     assert "Traceback" not in p.stderr
 
+
+# -- 7. Ctrl-C while batch --dask connects --------------------------------------------------
+
+@needs_dask
+def test_ctrl_c_while_connecting_to_dask_still_writes_summary_and_report(tmp_path):
+    """A scheduler that accepts connections and never answers holds the client in its
+    connection; Ctrl-C there still prints the summary and writes the report."""
+    import json
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    from .test_batch import good_manifest
+
+    server = socket.create_server(("127.0.0.1", 0))
+    server.settimeout(30)
+    port = server.getsockname()[1]
+    report = tmp_path / "report.json"
+    p = subprocess.Popen([sys.executable, "-m", "intertwine", "batch",
+                          str(good_manifest(tmp_path)), "--out-dir", str(tmp_path / "out"),
+                          "--dask", f"tcp://127.0.0.1:{port}", "--json", str(report)],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        held = [server.accept()[0] for _ in range(2)]  # the probe, then the Client's
+        time.sleep(0.5)
+        p.send_signal(signal.SIGINT)
+        stdout, stderr = p.communicate(timeout=30)
+    finally:
+        p.kill()
+        server.close()
+    assert p.returncode == 130, stderr
+    assert "entries: 0 written" in stdout and "interrupted" in stderr
+    entries = json.loads(report.read_text())["entries"]
+    assert entries and all(e["status"] == "failed" for e in entries)
+    del held

@@ -20,8 +20,8 @@ from .report import FAILED, UP_TO_DATE, WRITTEN, Outcome, Progress
 from .schedule import Task, default_jobs, estimate_bytes, memory_budget, run_parallel
 
 __all__ = ["BatchInterrupted", "Entry", "Invalid", "Manifest", "ManifestError", "Outcome",
-           "RECORD_DIR", "RecordsUnusable", "default_jobs", "default_name", "read_manifest",
-           "run_batch"]
+           "RECORD_DIR", "RecordsUnusable", "default_jobs", "default_name", "not_run",
+           "read_manifest", "run_batch"]
 
 INTERRUPTED = "interrupted: not written"
 
@@ -34,6 +34,15 @@ class BatchInterrupted(SystemExit):
     def __init__(self, outcomes: list[Outcome], code: int):
         super().__init__(code)
         self.outcomes = outcomes
+
+
+def not_run(manifest: Manifest) -> list[Outcome]:
+    """The outcomes of a run interrupted before it began (while connecting to a
+    cluster): the invalid entries as such, every other one interrupted."""
+    outcomes = {inv.number: Outcome(inv, FAILED, inv.reason) for inv in manifest.invalid}
+    for entry in manifest.entries:
+        outcomes[entry.number] = Outcome(entry, FAILED, INTERRUPTED)
+    return [outcomes[n] for n in sorted(outcomes)]
 
 
 def run_batch(manifest: Manifest, out_dir: Path, jobs: int = 1, force: bool = False,
