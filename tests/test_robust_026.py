@@ -490,3 +490,85 @@ def test_ctrl_c_while_connecting_to_dask_still_writes_summary_and_report(tmp_pat
     entries = json.loads(report.read_text())["entries"]
     assert entries and all(e["status"] == "failed" for e in entries)
     del held
+
+
+# -- temporary files that SIGKILLed runs left -----------------------------------------------
+
+def _gone_pid():
+    """The pid of a process that has ended (and been reaped)."""
+    import subprocess
+    import sys
+
+    p = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                       capture_output=True, text=True, check=True)
+    return int(p.stdout)
+
+
+def _temporary(folder, name, pid, host=None, run=""):
+    from intertwine.atomic import _writer
+
+    host = host or _writer().rpartition("-")[0]
+    path = folder / f".{name}.{host}-{pid}{run}.0123456789ab.tmp"
+    path.write_bytes(b"half a file")
+    return path
+
+
+def test_basis_killed_mid_write_leaves_a_temporary_that_the_next_basis_removes(tmp_path):
+    import glob
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "big.h5"
+    p = subprocess.Popen([sys.executable, "-m", "intertwine", "basis", "S(9): V**4 -> V**4",
+                          "-o", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while not glob.glob(str(tmp_path / ".*.tmp")) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    p.send_signal(signal.SIGKILL)
+    p.wait()
+    left = os.listdir(tmp_path)
+    assert len(left) == 1 and left[0].startswith(".big.h5.") and left[0].endswith(".tmp")
+    mine = _temporary(tmp_path, "other.h5", os.getpid())  # a writer that is alive
+    foreign = _temporary(tmp_path, "big.h5", _gone_pid(), host="elsewhere")
+    assert run("basis", "S(3): V -> V", "-o", out)[0] == 0
+    assert sorted(os.listdir(tmp_path)) == sorted(["big.h5", mine.name, foreign.name])
+
+
+def test_batch_removes_and_reports_the_temporaries_of_killed_runs(tmp_path):
+    import os
+
+    from .test_batch import batch, good_manifest
+
+    out = tmp_path / "out"
+    out.mkdir()
+    gone, alive = _gone_pid(), os.getpid()
+    stale = [_temporary(out, "a.h5", gone), _temporary(out, "b.h5", gone, run="-c0ffee")]
+    kept = [_temporary(out, "a.h5", alive, run="-abc123"),  # a run still going
+            _temporary(out, "c.h5", gone, host="another_host"),  # cannot tell from here
+            out / ".d.h5.0123456789ab.tmp"]  # untagged: whose?
+    kept[-1].write_bytes(b"")
+    code, stdout, stderr = batch(good_manifest(tmp_path), "--out-dir", out, "--jobs", 1)
+    assert code == 0, stderr
+    assert f"removed 2 temporary files that killed runs left in {out}" in stderr
+    assert all(p.name in stderr for p in stale)
+    left = set(os.listdir(out))
+    assert not any(p.name in left for p in stale) and all(p.name in left for p in kept)
+
+
+def test_temporaries_are_tagged_with_their_writer(tmp_path, monkeypatch):
+    import os
+
+    import intertwine
+    from intertwine import atomic
+
+    seen = []
+    create = atomic._create_temporary
+    monkeypatch.setattr(atomic, "_create_temporary",
+                        lambda folder, prefix: seen.append(create(folder, prefix)) or seen[-1])
+    intertwine.compute("S(3): V -> V").save(tmp_path / "x.h5")
+    [path] = seen
+    assert os.path.basename(path).startswith(f".x.h5.{atomic._writer()}.")
+    assert atomic._writer().endswith(f"-{os.getpid()}")
