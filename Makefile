@@ -41,6 +41,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/verify_bench.py
 	$(BIN)/python bench/exact.py
 	$(BIN)/python bench/anyn.py
+	$(BIN)/python bench/robust.py
 
 # batch --dask on a LocalCluster and --shard, against a local run (issue 14): ratios
 bench-cluster: $(STAMP)
