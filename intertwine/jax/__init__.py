@@ -19,6 +19,7 @@ import functools
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from ..kerneldata import KernelData, conv_padding
 from ..layerdata import LayerData
@@ -62,7 +63,8 @@ def _params(key, layer: Structure, std, with_bias, dtype) -> dict:
     s = layer.sizes
     shape = (s["out_channels"], s["in_channels"], s["n_basis"])
     bias_shape = (s["out_channels"], s["n_bias"]) if with_bias else None
-    weight, bias = _draw(key, jnp.asarray(std, dtype), shape=shape, bias_shape=bias_shape)
+    std = np.asarray(std, np.dtype(dtype))  # cast here: a cast on the device compiles
+    weight, bias = _draw(key, std, shape=shape, bias_shape=bias_shape)
     params = {"weight": weight, "layer": layer}
     if with_bias:
         params["bias"] = bias
