@@ -51,6 +51,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/exact.py
 	$(BIN)/python bench/anyn.py --json bench/anyn.json
 	$(BIN)/python bench/wigner.py
+	$(BIN)/python bench/robust.py
 	$(BIN)/python bench/results.py
 
 # batch --dask on a LocalCluster and --shard, against a local run (issue 14): ratios

@@ -25,8 +25,8 @@ from collections.abc import Iterator
 
 from . import interrupt
 
-__all__ = ["OutputPathError", "atomic_path", "output_target", "remove_temporaries",
-           "run_tag", "tagged", "umask"]
+__all__ = ["OutputPathError", "atomic_path", "output_target", "remove_stale_temporaries",
+           "remove_temporaries", "run_tag", "tagged", "umask"]
 
 _KINDS = ((stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
           (stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"))
@@ -71,15 +71,70 @@ def tagged(tag: str) -> Iterator[None]:
 
 
 def run_tag() -> str:
-    """A tag unique to one run, also among runs on other machines sharing a folder."""
+    """A tag unique to one run, also among runs on other machines sharing a folder: it
+    names this host and process (see :func:`remove_stale_temporaries`)."""
     import secrets  # batch runs only: hashlib and hmac cost a single basis 4 ms
 
-    return f"{os.getpid()}-{secrets.token_hex(3)}"
+    return f"{_writer()}-{secrets.token_hex(3)}"
+
+
+def _writer() -> str:
+    """``HOST-PID`` of this process, the host's name cut to letters, digits and _."""
+    host = "".join(c if c.isascii() and (c.isalnum() or c == "_") else "_"
+                   for c in os.uname().nodename[:64]) or "_"
+    return f"{host}-{os.getpid()}"
 
 
 def _prefix(name: str, tag: str) -> str:
-    # the name is shortened so that prefix + tag + random part stays within NAME_MAX
-    return f".{name[:200]}." + (f"{tag}." if tag else "")
+    # the name is shortened so that prefix + tag + random part stays within NAME_MAX;
+    # an untagged write is tagged with its writer, so that its leftovers can be removed
+    return f".{name[:200]}.{tag or _writer()}."
+
+
+#: ``.NAME.HOST-PID[-RUN].RANDOM.tmp``: a temporary file and the process that wrote it
+_TEMPORARY = None
+
+
+def remove_stale_temporaries(folder: str | os.PathLike, name: str | None = None) -> list[str]:
+    """Remove the temporary files in ``folder`` (of output ``name``, or all) whose writer
+    is provably gone: written on this host by a process that no longer exists (a run
+    that was SIGKILLed cannot remove its own).  Returns the names removed."""
+    import glob
+    import re
+
+    global _TEMPORARY
+    if _TEMPORARY is None:
+        _TEMPORARY = re.compile(r"\.(?P<name>.+)\.(?P<host>\w+)-(?P<pid>\d{1,10})"
+                                r"(?:-[0-9a-f]+)?\.[0-9a-f]{12}\.tmp", re.ASCII)
+    folder = os.fsdecode(folder)
+    host = _writer().rpartition("-")[0]
+    pattern = (glob.escape(f".{name[:200]}.") if name else ".") + "*.tmp"
+    removed = []
+    for path in glob.glob(os.path.join(glob.escape(folder), pattern), include_hidden=True):
+        found = _TEMPORARY.fullmatch(os.path.basename(path))
+        if not found or found["host"] != host or _alive(int(found["pid"])):
+            continue
+        try:
+            if not stat.S_ISREG(os.lstat(path).st_mode):
+                continue
+            os.unlink(path)
+        except OSError:
+            continue
+        removed.append(os.path.basename(path))
+    return sorted(removed)
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process ``pid`` exists on this host (this one included)."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (OSError, OverflowError):  # EPERM: it exists, another user's
+        return True
+    return True
 
 
 def remove_temporaries(path: str | os.PathLike, tag: str) -> None:

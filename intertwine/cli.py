@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import sys
 import time
@@ -123,6 +124,11 @@ class UsageProblem(click.ClickException):
     """A usage error: printed as ``Error: ...`` and exit status 2."""
 
     exit_code = 2
+
+    def format_message(self) -> str:
+        from .errors import printable
+
+        return printable(self.message, keep="\n")  # a spec's or a file's bytes echoed
 
 
 @contextmanager
@@ -343,7 +349,14 @@ def batch(manifest, out_dir, jobs, force, json_path, shard, dask_address):
     status 130 or 143); the summary and report still say what was done.
     """
     from .atomic import output_target
-    from .batch import BatchInterrupted, RecordsUnusable, default_jobs, read_manifest, run_batch
+    from .batch import (
+        BatchInterrupted,
+        RecordsUnusable,
+        default_jobs,
+        not_run,
+        read_manifest,
+        run_batch,
+    )
     from .batch.report import Progress, json_report, summary_table, write_json
 
     start = time.perf_counter()
@@ -361,18 +374,27 @@ def batch(manifest, out_dir, jobs, force, json_path, shard, dask_address):
         if os.path.exists(out_dir) and not os.path.isdir(out_dir):
             raise UsageProblem(f"--out-dir is not a folder: {out_dir}")
         os.makedirs(out_dir, exist_ok=True)
+        interrupted = None
         if dask_address is not None:
+            from . import interrupt
             from .batch.cluster import connect
 
-            client = connect(dask_address)
+            try:
+                client = connect(dask_address)
+            except BaseException as stop:  # Ctrl-C while connecting: a report of nothing
+                interrupted = interrupt.exit_status(stop)
+                if interrupted is None:
+                    raise
     for bad in plan.invalid:
         click.echo(f"{plan.where(bad.line, bad.number)}: {bad.reason}", err=True)
     progress = Progress(len(plan.entries), terminal=sys.stdout.isatty() and not to_stdout,
                         echo=lambda text: click.echo(text, err=to_stdout))
-    interrupted = None
     try:
-        outcomes = run_batch(plan, Path(out_dir), jobs=jobs or default_jobs(), force=force,
-                             progress=progress, dask=client)
+        if interrupted is not None:
+            outcomes = not_run(plan)
+        else:
+            outcomes = run_batch(plan, Path(out_dir), jobs=jobs or default_jobs(),
+                                 force=force, progress=progress, dask=client)
     except BatchInterrupted as stop:  # Ctrl-C or SIGTERM: still tell what was done
         outcomes, interrupted = stop.outcomes, stop.code
     except RecordsUnusable as e:  # the record folder, or its lock held for too long
@@ -396,14 +418,19 @@ def batch(manifest, out_dir, jobs, force, json_path, shard, dask_address):
     sys.exit(1 if any(o.status == "failed" for o in outcomes) else 0)
 
 
+#: I/N in ASCII digits (str.isdecimal() takes any script's: '١/٢'), short enough for int()
+_SHARD = re.compile(r"\s*([0-9]{1,18})\s*/\s*([0-9]{1,18})\s*", re.ASCII)
+
+
 def _shard_option(text: str) -> tuple[int, int]:
     """``--shard I/N`` as (I, N); a usage error unless 1 <= I <= N."""
-    index, slash, count = text.partition("/")
-    if slash and index.strip().isdecimal() and count.strip().isdecimal():
-        i, n = int(index), int(count)
+    match = _SHARD.fullmatch(text)
+    if match:
+        i, n = int(match[1]), int(match[2])
         if 1 <= i <= n:
             return i, n
-    raise UsageProblem(f"--shard {text!r}: expected I/N with 1 <= I <= N, such as 2/4")
+    shown = text if len(text) <= 40 else text[:37] + "..."
+    raise UsageProblem(f"--shard {shown!r}: expected I/N with 1 <= I <= N, such as 2/4")
 
 
 SHOW_EXAMPLES = """

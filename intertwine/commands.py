@@ -11,6 +11,7 @@ Errors a user can cause leave as :class:`Usage` (printed ``Error: ...``, exit 2)
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import sys
@@ -77,6 +78,11 @@ def write_basis(spec: str, output: str, method: str = "auto", tolerance: float |
         options["partitions_only"] = True
     if tolerance is not None:
         _check_option("tolerance", method)
+    from .atomic import output_target, remove_stale_temporaries
+
+    with contextlib.suppress(ValueError):  # a path that is no file: the write says so
+        target = output_target(out)
+        remove_stale_temporaries(os.path.dirname(target), os.path.basename(target))
     start = time.perf_counter()
     progress = WriteProgress(output, compress)
     with library_errors(), progress:

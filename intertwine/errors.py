@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["SpecError", "TooLarge", "MAX_DIMENSION_BITS", "magnitude"]
+__all__ = ["SpecError", "TooLarge", "MAX_DIMENSION_BITS", "magnitude", "printable"]
 
 
 class SpecError(ValueError):
@@ -15,10 +15,20 @@ class SpecError(ValueError):
         self.column = column
 
     def pointer(self) -> str:
-        """The failing spec with a caret under the position, for a terminal."""
+        """The failing spec with a caret under the position, for a terminal (control
+        characters escaped, so that the spec cannot drive the terminal)."""
         if self.column is None or not self.text:
-            return f"  {self.text}" if self.text else ""
-        return f"  {self.text}\n  {' ' * (self.column - 1)}^"
+            return f"  {printable(self.text)}" if self.text else ""
+        shift = len(printable(self.text[:self.column - 1]))
+        return f"  {printable(self.text)}\n  {' ' * shift}^"
+
+
+def printable(text: str, keep: str = "") -> str:
+    """``text`` with every unprintable character (controls, escapes, line separators)
+    written as its Python escape, ``\\x1b``; characters in ``keep`` are left alone."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() or c in keep else repr(c)[1:-1] for c in text)
 
 
 class TooLarge(ValueError):

@@ -13,15 +13,15 @@ from pathlib import Path
 
 from .. import interrupt
 from ..api import check_size
-from ..atomic import OutputPathError
+from ..atomic import OutputPathError, remove_stale_temporaries
 from .cache import RECORD_DIR, Records, RecordsUnusable, check_up_to_date
 from .manifest import Entry, Invalid, Manifest, ManifestError, default_name, read_manifest
 from .report import FAILED, UP_TO_DATE, WRITTEN, Outcome, Progress
 from .schedule import Task, default_jobs, estimate_bytes, memory_budget, run_parallel
 
 __all__ = ["BatchInterrupted", "Entry", "Invalid", "Manifest", "ManifestError", "Outcome",
-           "RECORD_DIR", "RecordsUnusable", "default_jobs", "default_name", "read_manifest",
-           "run_batch"]
+           "RECORD_DIR", "RecordsUnusable", "default_jobs", "default_name", "not_run",
+           "read_manifest", "run_batch"]
 
 INTERRUPTED = "interrupted: not written"
 
@@ -34,6 +34,15 @@ class BatchInterrupted(SystemExit):
     def __init__(self, outcomes: list[Outcome], code: int):
         super().__init__(code)
         self.outcomes = outcomes
+
+
+def not_run(manifest: Manifest) -> list[Outcome]:
+    """The outcomes of a run interrupted before it began (while connecting to a
+    cluster): the invalid entries as such, every other one interrupted."""
+    outcomes = {inv.number: Outcome(inv, FAILED, inv.reason) for inv in manifest.invalid}
+    for entry in manifest.entries:
+        outcomes[entry.number] = Outcome(entry, FAILED, INTERRUPTED)
+    return [outcomes[n] for n in sorted(outcomes)]
 
 
 def run_batch(manifest: Manifest, out_dir: Path, jobs: int = 1, force: bool = False,
@@ -50,6 +59,11 @@ def run_batch(manifest: Manifest, out_dir: Path, jobs: int = 1, force: bool = Fa
     out_dir.mkdir(parents=True, exist_ok=True)
     progress = progress or Progress(len(manifest.entries), terminal=False, echo=lambda s: None)
     records = Records(out_dir)
+    stale = remove_stale_temporaries(out_dir)  # of runs on this host that were killed
+    if stale:
+        shown = ", ".join(stale[:5]) + (f" and {len(stale) - 5} more" if len(stale) > 5 else "")
+        progress.notice(f"removed {len(stale)} temporary file{'s' * (len(stale) > 1)} that "
+                        f"killed runs left in {out_dir}: {shown}")
     outcomes = {inv.number: Outcome(inv, FAILED, inv.reason) for inv in manifest.invalid}
 
     def finish(outcome: Outcome) -> None:

@@ -38,7 +38,7 @@ from .schedule import Task
 
 __all__ = ["DaskUnavailable", "connect", "run_on_dask", "dask_task"]
 
-CONNECT_SECONDS = 20
+CONNECT_SECONDS = 10
 _POLL_SECONDS = 0.1
 
 
@@ -46,31 +46,123 @@ class DaskUnavailable(ValueError):
     """Dask is not installed or its scheduler cannot be reached (a usage error)."""
 
 
+#: a scheduler file is a small JSON object (``dask scheduler --scheduler-file``)
+SCHEDULER_FILE_BYTES = 1 << 20
+#: how long the scheduler's port may take to accept a connection
+PROBE_SECONDS = 5
+
+
 def connect(address: str):
     """A ``distributed.Client`` of the scheduler at ``address`` (``tcp://host:port``, or
-    the JSON file written by ``dask scheduler --scheduler-file``)."""
+    the JSON file written by ``dask scheduler --scheduler-file``).
+
+    Everything that can be checked is checked before a Client exists -- the file, the
+    address's form, that its port accepts connections -- because a Client that fails
+    to connect spends its timeout, then tens of seconds closing itself, and prints a
+    traceback when it is collected."""
     try:
         from distributed import Client
     except ImportError:
         raise DaskUnavailable("batch --dask needs Dask distributed: pip install "
                               "'intertwine[dask]'") from None
-    from distributed.comm import resolve_address
-
-    def unreachable(e: BaseException) -> DaskUnavailable:
-        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        return DaskUnavailable(f"cannot reach the Dask scheduler at {address}: {first}")
-
-    if os.path.isfile(address):
-        where = {"scheduler_file": address}
-    else:
-        try:  # before Client: one built on a bad address hangs at exit closing itself
-            where = {"address": resolve_address(address)}
-        except (OSError, ValueError, TypeError) as e:
-            raise unreachable(e) from None
+    shown = address
+    if "://" not in address and (os.path.exists(address) or address.endswith(".json")
+                                 or os.sep in address):
+        address = _scheduler_file_address(address)
+    host, port = _tcp_address(address, shown)
+    _probe(host, port, shown)
+    _quiet_client_collection()
     try:
-        return Client(**where, timeout=CONNECT_SECONDS, set_as_default=False)
-    except (OSError, TimeoutError, ValueError, TypeError) as e:
-        raise unreachable(e) from None
+        return Client(f"tcp://{_join(host, port)}", timeout=CONNECT_SECONDS,
+                      set_as_default=False)
+    except MemoryError:  # something else listens there: its bytes read as a frame length
+        raise DaskUnavailable(f"cannot reach the Dask scheduler at {shown}: what answers "
+                              "there is not a Dask scheduler") from None
+    except Exception as e:  # noqa: BLE001 -- any failure to connect is the user's to fix
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise DaskUnavailable(f"cannot reach the Dask scheduler at {shown}: {first}") from None
+
+
+def _scheduler_file_address(path: str) -> str:
+    """The ``address`` of a scheduler file, read and checked (size, JSON, the key)."""
+    import json
+
+    def bad(why: str) -> DaskUnavailable:
+        return DaskUnavailable(f"cannot reach the Dask scheduler: scheduler file {path} {why}")
+
+    try:
+        with open(path, "rb") as fh:
+            if not os.path.isfile(path):
+                raise bad("is not a regular file")
+            text = fh.read(SCHEDULER_FILE_BYTES + 1)
+    except FileNotFoundError:
+        raise bad("does not exist") from None
+    except OSError as e:
+        raise bad(f"cannot be read ({e.strerror})") from None
+    if len(text) > SCHEDULER_FILE_BYTES:
+        raise bad(f"is larger than {SCHEDULER_FILE_BYTES >> 20} MB: not a scheduler file")
+    if not text.strip():
+        raise bad("is empty (is the scheduler still starting?)")
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        raise bad("is not JSON") from None
+    found = data.get("address") if isinstance(data, dict) else None
+    if not isinstance(found, str) or not found:
+        raise bad("names no address")
+    return found
+
+
+def _tcp_address(address: str, shown: str) -> tuple[str, int]:
+    """(host, port) of ``tcp://host:port`` (or ``host:port``); other protocols are
+    refused: tls needs a security configuration that batch cannot pass, inproc is one
+    process's own, ucx is no longer part of distributed."""
+    def bad(why: str) -> DaskUnavailable:
+        return DaskUnavailable(f"cannot reach the Dask scheduler at {shown}: {why}")
+
+    scheme, sep, rest = address.partition("://")
+    if not sep:
+        scheme, rest = "tcp", address
+    if scheme.lower() != "tcp":
+        raise bad(f"the {scheme}:// protocol is not supported here; give tcp://HOST:PORT")
+    host, colon, port = rest.rpartition(":")
+    if host.startswith("[") and host.endswith("]"):  # [::1]:8786
+        host = host[1:-1]
+    if not colon or not host or not port.isascii() or not port.isdigit() or \
+            not 0 < int(port) < 65536 or any(c in host for c in "/?#@ "):
+        raise bad("expected tcp://HOST:PORT, for example tcp://10.0.0.5:8786")
+    return host, int(port)
+
+
+def _join(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def _probe(host: str, port: int, shown: str) -> None:
+    """Fail at once where nothing listens (a refused connection is immediate)."""
+    import socket
+
+    try:
+        socket.create_connection((host, port), timeout=PROBE_SECONDS).close()
+    except OSError as e:
+        why = "timed out" if isinstance(e, TimeoutError) else (e.strerror or str(e))
+        raise DaskUnavailable(f"cannot reach the Dask scheduler at {shown}: {why}") from None
+
+
+def _quiet_client_collection() -> None:
+    """A Client that failed in its constructor prints a traceback when it is collected
+    (``Client.__del__``); the failure has been reported already."""
+    import sys
+
+    previous = sys.unraisablehook
+    if getattr(previous, "_intertwine", False):
+        return
+
+    def hook(unraisable):
+        if "Client.__del__" not in repr(getattr(unraisable, "object", "")):
+            previous(unraisable)
+    hook._intertwine = True
+    sys.unraisablehook = hook
 
 
 def run_on_dask(client, tasks: list[Task], out_dir: Path, on_done) -> None:

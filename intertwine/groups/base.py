@@ -369,13 +369,16 @@ def power_histogram(perm: np.ndarray, sign: np.ndarray | None, det: np.ndarray, 
         p = perm[rows, p]
         fixed = p == np.arange(n)
         trace = (np.count_nonzero(fixed, axis=1) if s is None else
-                 np.where(fixed, s, 0).sum(axis=1)) + fixed_outside
+                 np.where(fixed, s, 0).sum(axis=1))
         if j == 1:
             columns[0] = trace.astype(np.int64)
         else:
             columns.append(trace.astype(np.int64))
     keys, counts = np.unique(np.stack(columns), axis=1, return_counts=True)
-    return {tuple(k): c for k, c in zip(keys.T.tolist(), counts.tolist(), strict=True)}
+    # the fixed points outside are added in Python: they may exceed int64
+    shift = [fixed_outside, 0] + [fixed_outside] * (powers - 1)
+    return {tuple(a + b for a, b in zip(k, shift, strict=True)): c
+            for k, c in zip(keys.T.tolist(), counts.tolist(), strict=True)}
 
 
 def _irrep_groups() -> str:

@@ -55,6 +55,10 @@ def factor_order(factor: Factor) -> int | None:
     return factor.family.order(factor)
 
 
+#: the most entries (elements x degree) of a listed element table, ~9 bytes each
+MAX_TABLE_ENTRIES = 50_000_000
+
+
 @lru_cache(maxsize=16)
 def element_table(factor: Factor) -> ElementTable:
     """Every element of a finite factor in the contract's order (the family's
@@ -65,4 +69,10 @@ def element_table(factor: Factor) -> ElementTable:
 
         raise TooLarge(f"{factor} has {'too many' if order is None else order} elements; "
                        f"at most {MAX_ELEMENTS} are listed")
+    n = factor.degree
+    if order * (n + 1) > MAX_TABLE_ENTRIES:  # C(10**6): 10**6 shifts of 10**6 points each
+        from ..errors import TooLarge
+
+        raise TooLarge(f"{factor} is too large to list its elements: {order} elements on "
+                       f"{n} points, at most {MAX_TABLE_ENTRIES} entries")
     return factor.family.element_table(factor)

@@ -85,11 +85,11 @@ def _walk(elems: np.ndarray, signs: np.ndarray, levels: list, fixed_outside: int
         if powers > 1:
             hist.update(power_histogram(elems, None, signs, powers, fixed_outside))
             return
-        fix = np.count_nonzero(elems == np.arange(m), axis=1) + fixed_outside
+        fix = np.count_nonzero(elems == np.arange(m), axis=1)
         keys, counts = np.unique(np.stack([fix, signs.astype(np.int64)]), axis=1,
                                  return_counts=True)
         for (f, s), c in zip(keys.T.tolist(), counts.tolist(), strict=True):
-            hist[(f, s)] += c
+            hist[(f + fixed_outside, s)] += c  # in Python: Perm(10**30; ...) fixes 10**30
         return
     table, table_signs = levels[0]
     step = max(1, _CHUNK // (len(table) * m))

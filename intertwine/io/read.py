@@ -348,7 +348,13 @@ def _as_str(v) -> str | None:
             return v.decode("utf-8")
         except UnicodeDecodeError:
             return None
-    return str(v) if isinstance(v, str) else None
+    if isinstance(v, str):
+        try:  # vlen strings are decoded with surrogateescape: a lone surrogate is a bad byte
+            v.encode("utf-8")
+        except UnicodeEncodeError:
+            return None
+        return str(v)
+    return None
 
 
 def _as_int(v) -> int | None:
@@ -368,7 +374,7 @@ def _as_bool(v) -> bool | None:
 
 
 _CONVERT = {STR: _as_str, INT: _as_int, BOOL: _as_bool}
-_KIND_NAMES = {STR: "a string", INT: "an integer", BOOL: "a boolean"}
+_KIND_NAMES = {STR: "a UTF-8 string", INT: "an integer", BOOL: "a boolean"}
 
 
 
@@ -459,6 +465,44 @@ _BANDED_READERS = {"pattern": "intertwine verify and show read it in bands"}
 _BANDED_DEFAULT = "intertwine verify reads it in bands"
 
 
+#: the widest partition labels any reader applies (one int64 code per row, base s + 1)
+_MAX_LABEL_SLOTS = 15
+
+
+def _check_labelled_spec(attrs: dict, slots: int, path: str) -> None:
+    """A partitions-only file (labels and spec, no basis) is refused unless its spec is a
+    product of S(n) on tensor monomials whose dimensions, slots and count of elements are
+    those of the attributes and the labels' shape (see the file format in docs/): all
+    from the attributes and shapes, before anything is read or built."""
+    from ..counting import count_closed_form
+    from ..errors import magnitude
+    from ..partitions import Layout
+    from ..reps import dimension
+    from ..spec import SpecError, parse_spec
+
+    try:
+        spec = parse_spec(attrs["spec"])
+    except SpecError as e:
+        raise file_error(path, f"its spec does not parse ({e.message}); partition labels "
+                          "mean nothing without it") from None
+    layout = Layout.of(spec)
+    if layout is None:
+        raise file_error(path, "partition labels need a product of S(n) on sums of tensor "
+                          "monomials, not its spec")
+    dims = (dimension(spec.rep_in, spec.group), dimension(spec.rep_out, spec.group))
+    if dims != (attrs["dim_in"], attrs["dim_out"]):
+        raise file_error(path, f"its spec has dimensions {magnitude(dims[1])} x "
+                          f"{magnitude(dims[0])}, the attributes say {attrs['dim_out']} x "
+                          f"{attrs['dim_in']}")
+    if slots != layout.slots:
+        raise file_error(path, f"partitions/labels has {slots} columns, its spec has "
+                          f"{layout.slots} slots")
+    count = count_closed_form(spec)
+    if count is not None and count != attrs["n_basis"]:
+        raise file_error(path, f"n_basis is {attrs['n_basis']}, its spec has {magnitude(count)} "
+                          "elements")
+
+
 class _Plan:
     """Every dataset to read, checked against the attributes, with its memory cost."""
 
@@ -515,6 +559,11 @@ class _Plan:
                                        f"n_basis = {n} rows")
         if summand.shape[1] != 2:
             raise file_error(self.path, "partitions have an impossible shape")
+        if labels.shape[1] > _MAX_LABEL_SLOTS:  # before reading: 10**7 columns in 8 kB
+            raise file_error(self.path, f"partitions/labels has {labels.shape[1]} columns, at "
+                                        f"most {_MAX_LABEL_SLOTS} slots are supported")
+        if required:  # the labels are the whole basis: they must be the spec's
+            _check_labelled_spec(self.attrs, labels.shape[1], self.path)
         self.need += n * (labels.shape[1] + 2) * 8
         return labels, summand
 

@@ -156,6 +156,23 @@ def _check_disk_space(folder: str, need: int) -> None:
                              f"{human(need)}, {human(free)} free")
 
 
+def _room(ds: h5py.Dataset, nbytes: int) -> None:
+    """Stop (ENOSPC) before libhdf5 writes ``nbytes`` more to a disk file that lacks
+    the room: it survives a full disk badly (see _IMAGE_BYTES)."""
+    if ds.file.driver != "sec2":  # an image in memory
+        return
+    free = _free_space_or_none(os.path.dirname(os.path.abspath(ds.file.filename)))
+    if free is not None and free < nbytes + _SPACE_MARGIN:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+def _free_space_or_none(folder: str) -> int | None:
+    try:
+        return _free_space(folder)
+    except OSError:
+        return None
+
+
 def _free_space(folder: str) -> int:
     """Bytes free to this user, as shutil.disk_usage reads them (without importing it)."""
     st = os.statvfs(folder)
@@ -168,41 +185,116 @@ def _cannot_write(folder: str, exc: OSError) -> BasisFileError:
     return BasisFileError(f"cannot write to folder: {folder} ({exc.strerror})")
 
 
+#: files up to this size (before compression) are built whole in memory and then
+#: written with os.write: libhdf5 never meets a full disk, which it survives badly (a
+#: failed metadata flush leaves the file half closed and crashes the process)
+_IMAGE_BYTES = 64 << 20
+#: larger files are written by libhdf5; it stops before the disk is this close to full
+_SPACE_MARGIN = 4 << 20
+
+
 def _write_file(tmp: str, basis: Basis, data: dict, compression, report,
                 written: dict) -> None:
     """Write the file; ``written`` receives its root attributes (``save`` returns them)."""
+    if _payload_bytes(data) <= _IMAGE_BYTES:
+        with _hdf5_image() as (f, image):
+            _write_contents(f, basis, data, compression, report, written)
+        _write_bytes(tmp, image[0])
+        return
     with _hdf5_file(tmp) as f:
-        _write_attributes(f, basis, written)
-        if "pattern" in data:
-            _write_pattern(f, data["pattern"], compression, int(basis.n_basis), report)
-        elif "basis" in data and _is_coo_source(data["basis"]):
-            _write_coo_source(_new_group(f, "basis"), data["basis"], compression, basis,
-                              written)
-        elif "basis" in data:
-            _write_coo(_new_group(f, "basis"), data["basis"], compression, "basis")
-        if data["generators"] is not None:
-            dims = {"in": int(basis.dim_in), "out": int(basis.dim_out)}
-            _write_generators(_new_group(f, "generators"), data["generators"], compression,
-                              dims)
-        if "partitions" in data:
-            _write_partitions(f.create_group("partitions"), data["partitions"])
+        _write_contents(f, basis, data, compression, report, written)
     # Durability: the rename must not reach the disk before the contents do.
     _fsync(tmp, os.O_RDWR)
+
+
+def _write_contents(f: h5py.File, basis: Basis, data: dict, compression, report,
+                    written: dict) -> None:
+    _write_attributes(f, basis, written)
+    if "pattern" in data:
+        _write_pattern(f, data["pattern"], compression, int(basis.n_basis), report)
+    elif "basis" in data and _is_coo_source(data["basis"]):
+        _write_coo_source(_new_group(f, "basis"), data["basis"], compression, basis,
+                          written)
+    elif "basis" in data:
+        _write_coo(_new_group(f, "basis"), data["basis"], compression, "basis")
+    if data["generators"] is not None:
+        dims = {"in": int(basis.dim_in), "out": int(basis.dim_out)}
+        _write_generators(_new_group(f, "generators"), data["generators"], compression,
+                          dims)
+    if "partitions" in data:
+        _write_partitions(f.create_group("partitions"), data["partitions"])
+
+
+@contextlib.contextmanager
+def _hdf5_image():
+    """An HDF5 file in memory (the core driver without a backing store); when the block
+    ends, ``image[0]`` holds its bytes."""
+    image = [b""]
+    f = h5py.File(f"intertwine-image-{id(image)}.h5", "w", driver="core",
+                  backing_store=False)
+    try:
+        yield f, image
+        f.flush()
+        image[0] = f.id.get_file_image()
+    finally:
+        with contextlib.suppress(Exception):
+            f.close()
+
+
+def _write_bytes(path: str, data: bytes) -> None:
+    """``data`` into the (empty) file ``path``, then to the disk: a full disk is an
+    OSError here, as for any other file."""
+    fd = os.open(path, os.O_WRONLY | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0))
+    try:
+        view = memoryview(data)
+        while view:
+            interrupt.checkpoint()
+            view = view[os.write(fd, view[:_WRITE_BYTES]):]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 @contextlib.contextmanager
 def _hdf5_file(tmp: str):
     """``h5py.File(tmp, "w")``, closed safely also when the write fails (_abandon)."""
     f = h5py.File(tmp, "w")
+    # asked now: once a close has failed, the file is half closed inside libhdf5 and
+    # asking for its descriptor dereferences freed memory (a segmentation fault)
+    fd = _vfd_handle(f)
     try:
         yield f
+        free = _free_space_or_none(os.path.dirname(tmp))
+        if free is not None and free < _SPACE_MARGIN:  # the flush at close needs room
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         f.close()  # flushes HDF5's caches: a full disk may show only here
-    except BaseException:
-        _abandon(f)
+    except BaseException as exc:
+        _abandon(f, fd)
+        if isinstance(exc, RuntimeError):  # libhdf5's flush on close: an OSError it is
+            raise _as_os_error(exc) from exc
         raise
 
 
-def _abandon(f: h5py.File) -> None:
+def _as_os_error(exc: RuntimeError) -> OSError:
+    """libhdf5 reports a failed write at close as RuntimeError, "... errno = 28, error
+    message = 'No space left on device' ..."; the errno it names, as an OSError."""
+    text = str(exc)
+    for code in (errno.ENOSPC, errno.EDQUOT):
+        if f"errno = {code}," in text or os.strerror(code) in text:
+            return OSError(code, os.strerror(code))
+    return OSError(errno.EIO, (text.strip().splitlines() or ["HDF5 write failed"])[0])
+
+
+def _vfd_handle(f: h5py.File) -> int | None:
+    """The POSIX descriptor of HDF5's default driver, None if there is none."""
+    with contextlib.suppress(Exception):
+        fd = f.id.get_vfd_handle()
+        if isinstance(fd, int) and fd >= 0:
+            return fd
+    return None
+
+
+def _abandon(f: h5py.File, fd: int | None) -> None:
     """Close a file whose write failed or was interrupted, writing nothing more.
 
     Closing flushes HDF5's caches.  On a full disk that flush fails as well, the file
@@ -211,18 +303,16 @@ def _abandon(f: h5py.File) -> None:
     about to be removed anyway, so HDF5's descriptor is first pointed at /dev/null: the
     flush then succeeds without touching the disk (and an interrupted write does not
     wait for it)."""
-    with contextlib.suppress(Exception):
-        if not f.id.valid:
-            return
-        fd = f.id.get_vfd_handle()  # the POSIX descriptor of HDF5's default driver
-        if isinstance(fd, int) and fd >= 0:
+    if fd is not None:
+        with contextlib.suppress(OSError):
             null = os.open(os.devnull, os.O_RDWR)
             try:
                 os.dup2(null, fd)
             finally:
                 os.close(null)
     with contextlib.suppress(Exception):
-        f.close()
+        if f.id.valid:
+            f.close()
 
 
 def _sync_folder(folder: str) -> None:
@@ -518,6 +608,7 @@ def _write_pattern(f: h5py.File, pattern, compression, n_basis: int, report) -> 
             pattern.fill(start, stop, rows)
             if rows.size and (rows.min() < -1 or rows.max() >= n_basis):
                 raise ValueError(f"pattern values must lie in [-1, {n_basis})")
+        _room(ds, rows.nbytes)
         ds[start:stop] = rows
         interrupt.checkpoint()  # Ctrl-C / SIGTERM act between bands (interrupt.py)
         if report:
@@ -617,6 +708,7 @@ def _write_coo_source(group: h5py.Group, source, compression, basis: Basis,
         n = len(arrays["value"])
         if at + n > nnz:
             raise ValueError("coo source gave more entries than it announced")
+        _room(datasets["value"], sum(a.nbytes for a in arrays.values()))
         for key, a in arrays.items():
             datasets[key][at:at + n] = a
         at += n

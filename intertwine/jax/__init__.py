@@ -15,8 +15,11 @@ semantics, shapes, strategies and initialisation as ``intertwine.torch``:
 
 from __future__ import annotations
 
+import functools
+
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from ..kerneldata import KernelData, conv_padding
 from ..layerdata import LayerData
@@ -59,11 +62,21 @@ def init_conv(key, basis, in_channels: int = 1, out_channels: int = 1, bias: boo
 def _params(key, layer: Structure, std, with_bias, dtype) -> dict:
     s = layer.sizes
     shape = (s["out_channels"], s["in_channels"], s["n_basis"])
-    params = {"weight": jax.random.normal(key, shape, dtype) * jnp.asarray(std, dtype),
-              "layer": layer}
+    bias_shape = (s["out_channels"], s["n_bias"]) if with_bias else None
+    std = np.asarray(std, np.dtype(dtype))  # cast here: a cast on the device compiles
+    weight, bias = _draw(key, std, shape=shape, bias_shape=bias_shape)
+    params = {"weight": weight, "layer": layer}
     if with_bias:
-        params["bias"] = jnp.zeros((s["out_channels"], s["n_bias"]), dtype)
+        params["bias"] = bias
     return params
+
+
+@functools.partial(jax.jit, static_argnames=("shape", "bias_shape"))
+def _draw(key, std, shape, bias_shape):
+    """The initial weights (and zero bias) in one compiled call: op by op, jax compiles
+    each of the few operations separately, seconds on a CPU."""
+    weight = jax.random.normal(key, shape, std.dtype) * std
+    return weight, None if bias_shape is None else jnp.zeros(bias_shape, std.dtype)
 
 
 def weight_matrix(params: dict):

@@ -145,13 +145,19 @@ def run_plan(plan: Plan, consts: Constants, w, x, ops: Ops, bias=None):
         for start in range(0, len(rest), step):
             chunk = rest[start:start + step]
             cols_of = [t.column for _, t in chunk]
+            take = getattr(ops, "take", None)  # one gather where a framework has it
             picked = (v[:, :, cols_of[0]:cols_of[-1] + 1] if _consecutive(cols_of) else
+                      take(v, cols_of) if take is not None else
                       ops.stack([v[:, :, c] for c in cols_of]))
             stacked = ops.permute(picked, (2, 0, 1))
             mixed = ops.matmul(stacked.reshape(-1, channels), flat)  # (batch, g*out, cols)
+            mixed = mixed.reshape((batch, len(chunk) * out_channels) + cols)
+            split = getattr(ops, "split", None)  # one split where a framework has it
+            parts = (split(mixed, len(chunk)) if split is not None else
+                     [mixed[:, i * out_channels:(i + 1) * out_channels]
+                      for i in range(len(chunk))])
             for i, (_, term) in enumerate(chunk):
-                z = mixed[:, i * out_channels:(i + 1) * out_channels].reshape(
-                    (batch, out_channels) + cols)
+                z = parts[i]
                 z = _aligned(z, term.targets, len(plan.placements[term.placement].blocks),
                              ops)
                 key = (term.placement, tuple(sorted(term.targets)))

@@ -290,7 +290,7 @@ def expand_pattern(basis: Basis, rows: np.ndarray | None = None) -> np.ndarray:
 
 # ----------------------------------------------------------------------------- checks
 
-def _well_formed(partitions: Partitions, layout: Layout) -> str | None:
+def well_formed(partitions: Partitions, layout: Layout) -> str | None:
     """Why the labels cannot be those of ``layout``'s orbit basis, or None."""
     labels, summand = partitions.labels, partitions.summand
     if labels.shape[1] != layout.slots:
@@ -387,7 +387,7 @@ def partition_checks(basis: Basis) -> Iterator[tuple[bool | None, str]]:
     if parts.labels.shape[0] != basis.n_basis:
         yield False, f"{parts.labels.shape[0]} partition labels for {basis.n_basis} elements"
         return
-    problem = _well_formed(parts, layout)
+    problem = well_formed(parts, layout)
     if problem is not None:
         yield False, f"partition labels malformed: {problem}"
         return

@@ -16,7 +16,7 @@ import warnings
 import numpy as np
 
 from ..basis import Basis
-from .labels import Layout, global_labels, label_codes, position_digits
+from .labels import Layout, global_labels, label_codes, position_digits, well_formed
 from .plan import Plan, make_plan, set_sizes
 
 __all__ = ["AnyN", "apply", "apply_plan"]
@@ -34,6 +34,9 @@ class AnyN:
         if layout is None or len(layout.outs) != 1 or len(layout.ins) != 1:
             raise ValueError(f"{basis.spec}: applying at any n needs partition labels and "
                              "one tensor monomial on each side")
+        problem = well_formed(basis.partitions, layout)
+        if problem is not None:  # a tampered file: refused rather than applied as some map
+            raise ValueError(f"{basis.spec}: partition labels malformed: {problem}")
         self.spec, self.n_basis = basis.spec, basis.n_basis
         self.out_factors, self.in_factors = layout.outs[0], layout.ins[0]
         self.sizes, self.complete = layout.sizes, layout.complete

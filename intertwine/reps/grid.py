@@ -75,7 +75,8 @@ class Grid(FieldAtom):
                                                                          table.sign)])
             return fixed[value("element")]
         n = factor.args[0]
-        moves = np.zeros((n, 2), np.int64)  # n <= 4: at most 8 distinct moves
+        # n <= 4: at most 8 distinct moves; Python ints where k**2 outgrows int64
+        moves = np.zeros((n, 2), np.int64 if self.k < 2**31 else object)
         for turn in range(n):
             for flip in (0, 1):
                 moves[turn, flip] = fixed_points(self.k, *_compose(n, turn, flip))

@@ -48,6 +48,10 @@ class Regular(FieldAtom):
         return factor_order(factor)
 
     def signed_generators(self, factor) -> list[tuple]:
+        if factor.kind == "C":  # element t is the shift by t: g = shift by g(0) adds g(0)
+            n = factor.args[0]
+            return [((np.arange(n, dtype=np.int64) + int(g.perm[0])) % n, None)
+                    for g in factor.family.faithful_generators(factor)]
         table = element_table(factor)
         return [(table.regular(g), None) for g in factor.family.faithful_generators(factor)]
 

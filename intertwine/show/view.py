@@ -77,17 +77,10 @@ def read_target(target: str, method: str = "auto") -> Basis:
 
         a = read_attributes(target)
         entries = a["dim_in"] * a["dim_out"]  # drawn whole as int64 labels, and more
-        if a["encoding"] == "partitions":
-            if entries > min(BANDED_ENTRIES, max_bytes() // 64):
-                raise ValueError(f"{target}: the labels describe a {a['dim_out']}x"
-                                 f"{a['dim_in']} pattern at its n, too large to draw; show "
-                                 "the spec at a smaller n")
-            from dataclasses import replace
-
-            from ..partitions import expand_pattern
-
-            b = load(target)  # labels alone: drawn as the pattern they describe at its n
-            return replace(b, pattern=expand_pattern(b))
+        if a["encoding"] == "partitions" and entries > min(BANDED_ENTRIES, max_bytes() // 64):
+            # the labels are expanded whole into the pattern (no bands to read)
+            raise ValueError(f"{target}: {a['dim_out']}x{a['dim_in']} is too large to draw "
+                             f"from its partition labels (at most {BANDED_ENTRIES} entries)")
         if a["encoding"] != "pattern" or entries <= min(BANDED_ENTRIES, max_bytes() // 64):
             return load(target)
         if a["encoding"] == "pattern" and a["n_basis"] > BANDED_LABELS:
@@ -184,6 +177,8 @@ def pattern_labels(b: Basis) -> np.ndarray | None:
         return b.pattern
     if b.pattern is not None:
         return np.asarray(b.pattern, np.int64)
+    if b.coo is None:  # encoding "partitions": the labels give the pattern
+        return np.asarray(b._pattern(), np.int64)
     c = b.coo
     if not np.all(c.value == 1):
         return None

@@ -89,6 +89,11 @@ class _TorchOps:
         return like.new_zeros(shape)
 
 
+#: the plan at the file's own sizes is kept as buffers up to this many coordinates a side
+#: (its bias index has one entry per output coordinate)
+BUFFERED_COORDINATES = 1 << 22
+
+
 class PartitionApplier(Applier):
     """Applies a partition-labelled basis at the set sizes of its input."""
 
@@ -109,8 +114,10 @@ class PartitionApplier(Applier):
         self._last = None  # (sizes, output shape) of the latest forward, for add_bias
         # the plan at the file's own sizes as buffers: they follow .to(device, dtype), so
         # that a compiled forward at those sizes needs no eager call first
-        plan = self.anyn.plan(self.anyn.sizes)
         self._buffered = []
+        if max(self.dim_in, self.dim_out) > BUFFERED_COORDINATES:
+            return  # S(100000): V**2 -> V**2: prepared at the sizes an input brings
+        plan = self.anyn.plan(self.anyn.sizes)
         consts = prepare(plan, lambda a: torch.as_tensor(a, dtype=torch.float64),
                          lambda a: torch.as_tensor(a, dtype=torch.long))
         consts.bias_index = torch.as_tensor(self.anyn.bias_index(plan.sizes))
@@ -150,9 +157,9 @@ class PartitionApplier(Applier):
         """The plan's arrays as tensors on ``like``'s device and dtype, made once (so
         that a compiled forward at sizes seen before traces no numpy)."""
         key = (plan.sizes, like.device, like.dtype)
-        moebius = self.plan_moebius_0
-        if plan.sizes == self.anyn.sizes and moebius.device == like.device and \
-                moebius.dtype == like.dtype:
+        moebius = self.plan_moebius_0 if self._buffered else None
+        if moebius is not None and plan.sizes == self.anyn.sizes and \
+                moebius.device == like.device and moebius.dtype == like.dtype:
             return self._buffered_constants()
         if key not in self._cache:
             if torch.compiler.is_compiling():
