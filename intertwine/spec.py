@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from .errors import SpecError
 from .groups import FAMILIES, ArgumentError, family
@@ -420,9 +421,22 @@ def parse_rep(text: str, group: Group | str) -> Rep:
 
 
 def parse_spec(text: str) -> Spec:
-    """Parse ``GROUP : REP_IN -> REP_OUT``; raises SpecError (a ValueError) on bad input."""
+    """Parse ``GROUP : REP_IN -> REP_OUT``; raises SpecError (a ValueError) on bad input.
+
+    A spec is an immutable value, so the last few are kept: a command that meets the same
+    text twice (a file's reader checking its spec, then the command) parses it once."""
     if not isinstance(text, str):
         raise SpecError(f"a spec must be a string, not {type(text).__name__}")
+    return _parse_spec_text(text)
+
+
+def parse_spec_cache_clear() -> None:
+    """Forget the specs ``parse_spec`` keeps (tests that count parses start from none)."""
+    _parse_spec_text.cache_clear()
+
+
+@lru_cache(maxsize=32)
+def _parse_spec_text(text: str) -> Spec:
     if not text.strip():
         raise SpecError("empty spec; expected GROUP: REP_IN -> REP_OUT, e.g. 'S(5): V -> V'")
     p = _Parser(text)

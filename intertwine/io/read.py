@@ -465,8 +465,9 @@ _BANDED_READERS = {"pattern": "intertwine verify and show read it in bands"}
 _BANDED_DEFAULT = "intertwine verify reads it in bands"
 
 
-#: the widest partition labels any reader applies (one int64 code per row, base s + 1)
-_MAX_LABEL_SLOTS = 15
+#: the widest partition labels a writer produces (``partitions.labels.MAX_SLOTS``; the
+#: layers apply at most 15, one int64 code per row): wider ones are refused before reading
+_MAX_LABEL_SLOTS = 1000
 
 
 def _check_labelled_spec(attrs: dict, slots: int, path: str) -> None:
