@@ -1,0 +1,117 @@
+"""Which irreducible representations a group's representation may contain, per family.
+
+``decompose`` needs, for a group G and a representation REP, the irreducible
+representations I of G in the order they are printed, each with its dimension and
+its multiplicity in REP (the dimension of Hom_G(REP, I): every irrep here is of real
+type, so the two agree).  One :class:`IrrepFamily` per group family answers that; adding
+a group to ``decompose`` is adding one here and registering it in ``FAMILIES``.
+
+Multiplicities come from the independent count of ``intertwine dim`` (characters over
+the group's elements for finite groups, see ``counting.py``), not from a basis, so a
+candidate that does not occur costs nothing; where no count is known the basis is
+computed (``api.dim``).
+
+>>> from intertwine.decompose.field import parse_field
+>>> [(i.label, m) for i, m in multiplicities(parse_field("D(4): sym(V, 2)"))]
+[('irr(0, 0)', 3), ('irr(0, 2)', 2), ('irr(1, 1)', 2), ('irr(1, 2)', 1)]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .. import irreps as dihedral_irreps
+from ..errors import SpecError
+from .field import Field
+
+__all__ = ["Irrep", "IrrepFamily", "FAMILIES", "family_of", "multiplicities"]
+
+#: D(n) with more irreps than this are not enumerated (each is a count over 2n elements)
+MAX_CANDIDATES = 2000
+
+
+@dataclass(frozen=True)
+class Irrep:
+    """One irreducible representation: its canonical string, dimension, and whether its
+    matrices are exact (rational, or rational up to square roots) or float."""
+
+    label: str
+    dim: int
+    exact: bool
+
+
+class IrrepFamily:
+    """The irreducible representations of one kind of factor."""
+
+    #: how the family is named in messages, e.g. "D(n)"
+    name = ""
+
+    def candidates(self, field: Field) -> list[Irrep]:
+        """Every irrep that may occur in ``field.rep``, in printed order."""
+        raise NotImplementedError
+
+
+class Dihedral(IrrepFamily):
+    """D(n): irr(j, k) in escnn's convention (see ``intertwine/irreps.py``), ordered by
+    (j, k); the 1-dimensional ones and those with 4k = n are exact."""
+
+    name = "D(n)"
+
+    def candidates(self, field: Field) -> list[Irrep]:
+        n = field.group.factors[0].args[0]
+        labels = dihedral_irreps.valid_labels("D", n)
+        if len(labels) > MAX_CANDIDATES:
+            from ..errors import TooLarge
+
+            raise TooLarge(f"{field.group} has {len(labels)} irreducible representations; "
+                           f"decompose enumerates at most {MAX_CANDIDATES}")
+        return [Irrep(f"irr({j}, {k})", dihedral_irreps.dimension("D", n, (j, k)),
+                      dihedral_irreps.is_rational("D", n, (j, k)))
+                for j, k in sorted(labels)]
+
+
+#: family kind -> its irreps, for the groups decompose works on
+FAMILIES: dict[str, IrrepFamily] = {"D": Dihedral()}
+
+#: groups whose irreducible representations are of complex type: said so in the error
+_COMPLEX_TYPE = {"C", "SO"}
+
+
+def supported_names() -> str:
+    return ", ".join(f.name for f in FAMILIES.values())
+
+
+def family_of(field: Field) -> IrrepFamily:
+    """The family of a one-factor group that decompose works on; a SpecError (a usage
+    error on the command line) naming the groups that work for any other group."""
+    factors = field.group.factors
+    works = supported_names()
+    if len(factors) != 1:
+        raise SpecError(f"decompose works on a single group ({works}), not on the product "
+                        f"{field.group}")
+    factor = factors[0]
+    found = FAMILIES.get(factor.kind)
+    if found is None:
+        if factor.kind in _COMPLEX_TYPE and (factor.kind == "C" or factor.args == (2,)):
+            raise SpecError(f"{factor} has irreducible representations of complex type, "
+                            f"which decompose does not split; it works for {works}")
+        raise SpecError(f"decompose does not know the irreducible representations of "
+                        f"{factor}; it works for {works}")
+    return found
+
+
+def multiplicities(field: Field) -> list[tuple[Irrep, int]]:
+    """The irreps of ``field.rep`` with their multiplicities (> 0), in printed order."""
+    from ..api import dim
+    from ..counting import independent_count
+    from ..spec import parse_spec
+
+    out = []
+    for irrep in family_of(field).candidates(field):
+        spec = parse_spec(field.spec_to(irrep.label))
+        count, _ = independent_count(spec)
+        if count is None:
+            count = dim(spec)
+        if count:
+            out.append((irrep, count))
+    return out
