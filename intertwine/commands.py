@@ -18,8 +18,8 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["Usage", "library_errors", "write_basis", "WriteProgress", "ZERO_SPACE",
-           "out_of_memory", "say", "METHODS"]
+__all__ = ["Usage", "library_errors", "write_basis", "write_decomposition", "WriteProgress",
+           "ZERO_SPACE", "out_of_memory", "say", "METHODS"]
 
 METHODS = ("auto", "orbit", "exact", "numeric")
 
@@ -94,6 +94,35 @@ def write_basis(spec: str, output: str, method: str = "auto", tolerance: float |
             say("note: n is smaller than the number of slots, so partitions with more "
                 "blocks than n are missing; name n >= the slots for a file that "
                 "serves every n", err=True)
+
+
+def write_decomposition(field: str, output: str | None, method: str = "auto"):
+    """``intertwine decompose``: the decomposition, written to ``output`` if given (a
+    summary line on stderr); returns it."""
+    from .decomposition import decompose
+
+    if output is not None:
+        _check_output_folder(output, "a decomposition file")
+    start = time.perf_counter()
+    with library_errors():
+        d = decompose(field, method)
+        if output is not None:
+            d.save(output)
+    if output is not None:
+        say(f"wrote {output}: {d.spec} = {d.irreps_string}, Q {d.dim}x{d.dim}, method "
+            f"{d.method}, {time.perf_counter() - start:.2f} s", err=True)
+    return d
+
+
+def _check_output_folder(output: str, what: str) -> None:
+    if output == "-":
+        raise Usage(f"cannot write {what} to stdout (-o -): HDF5 needs a seekable file; "
+                    "give a file name (./- for a file named -)")
+    out = Path(output)
+    folder = os.path.dirname(os.path.realpath(out))
+    if not os.path.isdir(folder):
+        shown = out.parent if folder == os.path.abspath(out.parent) else folder
+        raise Usage(f"folder does not exist: {shown}")
 
 
 def say(text: str, err: bool = False) -> None:

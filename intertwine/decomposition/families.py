@@ -11,7 +11,7 @@ the group's elements for finite groups, see ``counting.py``), not from a basis, 
 candidate that does not occur costs nothing; where no count is known the basis is
 computed (``api.dim``).
 
->>> from intertwine.decompose.field import parse_field
+>>> from intertwine.decomposition.field import parse_field
 >>> [(i.label, m) for i, m in multiplicities(parse_field("D(4): sym(V, 2)"))]
 [('irr(0, 0)', 3), ('irr(0, 2)', 2), ('irr(1, 1)', 2), ('irr(1, 2)', 1)]
 """
