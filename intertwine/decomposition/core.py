@@ -24,7 +24,8 @@ if TYPE_CHECKING:
 
     from ..basis import Generators
 
-__all__ = ["Decomposition", "decompose", "irreps_string", "DECOMPOSE_METHODS"]
+__all__ = ["Decomposition", "decompose", "choose_method", "irreps_string",
+           "DECOMPOSE_METHODS"]
 
 DECOMPOSE_METHODS = ("auto", "exact", "numeric")
 
@@ -123,6 +124,32 @@ class Decomposition:
         save(self, path)
 
 
+def choose_method(spec, method: str = "auto", found=None) -> str:
+    """``exact`` or ``numeric``: what ``decompose(spec, method)`` runs.  ``auto`` is exact
+    where REP and the irreps it contains are; ``exact`` elsewhere is a MethodError that
+    names the representation with irrational matrices."""
+    from ..problem import Problem
+    from ..solvers import MethodError
+    from ..solvers import choose_method as choose_solver
+    from .families import multiplicities
+    from .field import parse_field
+
+    if method not in DECOMPOSE_METHODS:
+        raise MethodError(f"unknown method {method!r}; choose one of "
+                          f"{', '.join(DECOMPOSE_METHODS)}")
+    if method == "numeric":
+        return method
+    f = parse_field(spec)
+    found = multiplicities(f) if found is None else found
+    problems = [Problem.from_spec(f.spec_to(irrep.label)) for irrep, _ in found]
+    if method == "exact":
+        for problem in problems:
+            choose_solver(problem, "exact")  # raises, naming what is irrational
+        return method
+    exact = all(p.rational and irrep.exact for p, (irrep, _) in zip(problems, found))
+    return "exact" if exact else "numeric"
+
+
 def decompose(spec, method: str = "auto") -> Decomposition:
     """Decompose ``"GROUP : REP"`` into irreducibles, with its change of basis.
 
@@ -134,15 +161,12 @@ def decompose(spec, method: str = "auto") -> Decomposition:
     from ..basis import Generators
     from ..problem import Problem
     from ..reps import dimension
-    from ..solvers import MethodError, choose_method
+    from ..solvers import choose_method as choose_solver
     from .build import exact_copies, numeric_copies
     from .families import multiplicities
     from .field import parse_field
     from .gram import coordinate_weights
 
-    if method not in DECOMPOSE_METHODS:
-        raise MethodError(f"unknown method {method!r}; choose one of "
-                          f"{', '.join(DECOMPOSE_METHODS)}")
     f = parse_field(spec)
     total = dimension(f.rep, f.group)
     if total == 0:
@@ -153,14 +177,13 @@ def decompose(spec, method: str = "auto") -> Decomposition:
         raise ValueError(f"{f}: the irreducible representations found cover dimension "
                          f"{covered} of {total}")
     problems = [Problem.from_spec(f.spec_to(irrep.label)) for irrep, _ in found]
-    exact = method == "exact" or (method == "auto" and all(
-        p.rational and irrep.exact for p, (irrep, _) in zip(problems, found)))
+    exact = choose_method(f, method, found) == "exact"
     weights = coordinate_weights(f.rep, f.group)
     parts, offset = [], 0
     for problem, (irrep, m) in zip(problems, found):
         if exact:
-            chosen = choose_method(problem, "exact")  # raises, naming what is irrational
-            if choose_method(problem, "auto") == "orbit":  # the same RREF, faster
+            chosen = "exact"
+            if choose_solver(problem, "auto") == "orbit":  # the same RREF, faster
                 chosen = "orbit"
             basis = compute(problem.spec, chosen)
             parts.append(exact_copies(basis, weights, irrep.dim, offset))

@@ -245,7 +245,8 @@ def load(path) -> Decomposition:
                          exact=attrs["exact"], coo=coo,
                          generators=Generators(gens.get("in", []), gens.get("out", []),
                                                gens.get("lie_in", []), gens.get("lie_out", [])),
-                         attrs={k: v for k, v in attrs.items() if k not in REQUIRED})
+                         attrs={k: v for k, v in attrs.items()
+                                if k not in REQUIRED or k == "intertwine_version"})
 
 
 def _irrep_table(path: str, attrs: dict) -> tuple[list[tuple[str, int]], list[int]]:
