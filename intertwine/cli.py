@@ -411,7 +411,8 @@ def show(target, png, svg, element, seed, labels, overview, plain, colour, metho
     """Draw the weight-sharing pattern W = sum_k w_k B_k, one colour per parameter.
 
     SPEC|FILE is a basis file if such a file exists (or the name ends in .h5), else a
-    spec.  Without --png/--svg the picture is drawn in the terminal.
+    spec.  Without --png/--svg the picture is drawn in the terminal.  A decomposition
+    file, or "GROUP: REP" without an arrow, draws the change of basis Q by irreps.
     """
     import shutil
 
@@ -429,6 +430,21 @@ def show(target, png, svg, element, seed, labels, overview, plain, colour, metho
             require_matplotlib()  # before any work: the user has to install it first
         except MissingMatplotlib as e:
             raise UsageProblem(str(e)) from None
+    with usage_errors():
+        from .decomposition.show import read_decomposition_target
+
+        decomposition = read_decomposition_target(target, method)
+    if decomposition is not None:  # Q's block structure
+        from .decomposition.show import render_text as render_decomposition
+        from .decomposition.show import save_figure as save_decomposition
+
+        for path, fmt in figures:
+            with usage_errors():
+                save_decomposition(decomposition, path, fmt)
+            click.echo(f"wrote {path}: {decomposition.spec}")
+        if not figures:
+            click.echo(render_decomposition(decomposition, shutil.get_terminal_size().columns))
+        return
     with usage_errors():
         view = make_view(read_target(target, method), element=element, seed=seed)
         if figures and not isinstance(view.panels[0][1], np.ndarray):

@@ -300,3 +300,30 @@ def test_json_output():
         "irreps": [{"irrep": "irr(0, 0)", "multiplicity": 1, "dim": 1},
                    {"irrep": "irr(0, 2)", "multiplicity": 1, "dim": 1},
                    {"irrep": "irr(1, 1)", "multiplicity": 1, "dim": 2}]}
+
+
+def test_show_draws_the_blocks(tmp_path):
+    result = run("show", "D(4): sym(V, 2)")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "D(4): sym(V, 2) = 3*irr(0, 0) + 2*irr(0, 2) + 2*irr(1, 1) + irr(1, 2)"
+    rows = [ln for ln in lines[2:] if not set(ln.strip()) <= {"-"}]
+    assert len(rows) == 10 and sum(ln.startswith("irr(1, 1)") for ln in rows) == 2
+    path = tmp_path / "d.h5"
+    intertwine.decompose("D(4): sym(V, 2)").save(path)
+    assert run("show", str(path)).output == result.output
+
+
+def test_batch_writes_decompositions(tmp_path):
+    manifest = tmp_path / "m.toml"
+    manifest.write_text('[[basis]]\nspec = "D(4): sym(V, 2)"\n\n'
+                        '[[basis]]\nspec = "D(3): V"\nkind = "decompose"\nname = "d3"\n\n'
+                        '[[basis]]\nspec = "SO(2): V"\n')
+    out = tmp_path / "out"
+    first = run("batch", str(manifest), "--out-dir", str(out), "--jobs", "1")
+    assert first.exit_code == 1  # SO(2) is refused, the others written
+    d = intertwine.load(out / "d3.h5")
+    assert d.irreps == [("irr(0, 0)", 1), ("irr(1, 1)", 1)] and d.method == "numeric"
+    assert run("verify", str(out / "D4_symV_2_irreps.h5")).exit_code == 0
+    again = run("batch", str(manifest), "--out-dir", str(out), "--jobs", "1")
+    assert "2 up to date" in again.output
