@@ -151,10 +151,19 @@ class Problem:
         return s.rep_in.signed_permutation(s.group) and s.rep_out.signed_permutation(s.group)
 
     @cached_property
-    def rational(self) -> bool:
-        """Every discrete generator acts by a rational matrix: the exact solver applies."""
+    def exactness(self) -> str:
+        """"rational" (every generator, discrete and Lie, acts by a rational matrix),
+        "sqrt" (rational after a diagonal scaling by square roots, ``reps/irr.py``) or
+        "float" (numeric only).  Asked of the expression: nothing is built."""
+        from .groups import least_exact
+
         s = self.spec
-        return s.rep_in.rational(s.group) and s.rep_out.rational(s.group)
+        return least_exact([s.rep_in.exactness(s.group), s.rep_out.exactness(s.group)])
+
+    @cached_property
+    def rational(self) -> bool:
+        """The exact solver applies: exactness "rational" or "sqrt"."""
+        return self.exactness != "float"
 
     @cached_property
     def spanning_lie(self) -> list[int]:
@@ -204,7 +213,9 @@ class Problem:
         ``discrete`` is False) and the Lie-algebra ones numbered in ``lie`` (all of them
         by default).  Rows that constrain nothing are empty, not left out.
         """
-        pairs = [(g_out.coo(), g_in.coo())
+        from .reps.action import constraint_pair
+
+        pairs = [constraint_pair(g_out, g_in)
                  for g_in, g_out in zip(self.discrete_in, self.discrete_out)] if discrete else []
         indices = range(len(self.lie_in)) if lie is None else lie
         pairs += [(self.lie_out[k], self.lie_in[k]) for k in indices]

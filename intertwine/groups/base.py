@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # imported where used: finite groups never need scipy
     import scipy.sparse as sp
 
     from ..spec import Factor
+    from .irrep import IrrepData
 
 __all__ = ["SignedPerm", "GroupFamily", "FiniteFamily", "FactorData", "register", "family",
            "FAMILIES", "ArgumentError", "from_cycles", "unit", "reflection", "quarter_turn",
@@ -185,6 +186,29 @@ class GroupFamily(ABC):
         by a closed formula; None where the family has none."""
         return None
 
+    # -- irreducible representations (optional; see ``groups/irrep.py``) --------------
+    #: how ``irr`` reads on this family, e.g. "irr(k) on C(n)"; empty: no irreps
+    irrep_syntax: str = ""
+
+    def irrep_problem(self, f: Factor, label: tuple[int, ...]) -> str | None:
+        """Why ``label`` names no irreducible representation of f (None: it does)."""
+        return "irr is defined on " + _irrep_groups()
+
+    def irrep_dimension(self, f: Factor, label: tuple[int, ...]) -> int:
+        raise NotImplementedError(self.name)
+
+    def irrep_exactness(self, f: Factor, label: tuple[int, ...]) -> str:
+        """"rational", "sqrt" or "float" for the whole action (Lie generators included)."""
+        raise NotImplementedError(self.name)
+
+    def irrep(self, f: Factor, label: tuple[int, ...]) -> IrrepData:
+        raise NotImplementedError(self.name)
+
+    def irrep_character(self, f: Factor, label: tuple[int, ...], value):
+        """The character on every element of a finite factor (``elements.ElementAxis``
+        arrays ``value(key)``); None where unknown."""
+        return None
+
 
 class FiniteFamily(GroupFamily):
     """A finite family: elements by closure of the generators, histograms from them."""
@@ -250,6 +274,12 @@ def power_histogram(perm: np.ndarray, sign: np.ndarray | None, det: np.ndarray, 
             columns.append(trace.astype(np.int64))
     keys, counts = np.unique(np.stack(columns), axis=1, return_counts=True)
     return {tuple(k): c for k, c in zip(keys.T.tolist(), counts.tolist(), strict=True)}
+
+
+def _irrep_groups() -> str:
+    from .irrep import families_with_irreps
+
+    return families_with_irreps()
 
 
 def _key(perm: np.ndarray, sign: np.ndarray) -> bytes:

@@ -170,9 +170,19 @@ class Rep(ABC):
         decide for composite nodes; an atom whose action is a general matrix says False."""
         return all(k.signed_permutation(group) for k in self.children)
 
+    def exactness(self, group: Group) -> str:
+        """How exact the whole action is, Lie generators included: "rational", "sqrt"
+        (rational after a diagonal scaling by square roots of rationals) or "float"
+        (numeric only).  Parts decide for composite nodes; atoms of V, det and 1 are
+        "rational", an irrep asks its family (``groups/irrep.py``)."""
+        from ..groups.irrep import least_exact
+
+        return least_exact(k.exactness(group) for k in self.children)
+
     def rational(self, group: Group) -> bool:
-        """Every discrete generator acts by a rational matrix (the exact solver applies)."""
-        return all(k.rational(group) for k in self.children)
+        """The exact solver applies: every generator is rational, possibly after a
+        diagonal square-root scaling (``exactness`` is not "float")."""
+        return self.exactness(group) != "float"
 
     # -- behaviour every constructor must give ----------------------------------------
     @abstractmethod

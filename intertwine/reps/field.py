@@ -79,8 +79,8 @@ class FieldAtom(FactorAtom):
     def signed_permutation(self, group) -> bool:
         return self.rational_on(group.factors[self.factor])
 
-    def rational(self, group) -> bool:
-        return self.rational_on(group.factors[self.factor])
+    def exactness(self, group) -> str:
+        return "rational" if self.rational_on(group.factors[self.factor]) else "float"
 
     def act(self, walk: Walk):
         from ..groups import SignedPerm, factor_data
