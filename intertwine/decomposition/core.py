@@ -142,11 +142,18 @@ def choose_method(spec, method: str = "auto", found=None) -> str:
     f = parse_field(spec)
     found = multiplicities(f) if found is None else found
     problems = [Problem.from_spec(f.spec_to(irrep.label)) for irrep, _ in found]
+    # the Gram–Schmidt of build.py runs on rational RREF bases; square-root-exact ones
+    # (rational after a diagonal scaling) are not decomposed exactly yet
+    scaled = [p for p in problems if p.exactness == "sqrt"]
     if method == "exact":
         for problem in problems:
             choose_solver(problem, "exact")  # raises, naming what is irrational
+        if scaled:
+            raise MethodError(f"{scaled[0].spec}: square-root-exact representations are "
+                              "decomposed numerically for now; use numeric")
         return method
-    exact = all(p.rational and irrep.exact for p, (irrep, _) in zip(problems, found))
+    exact = not scaled and all(p.exactness == "rational" and irrep.exact
+                               for p, (irrep, _) in zip(problems, found))
     return "exact" if exact else "numeric"
 
 

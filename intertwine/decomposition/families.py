@@ -58,15 +58,17 @@ class Dihedral(IrrepFamily):
     name = "D(n)"
 
     def candidates(self, field: Field) -> list[Irrep]:
-        n = field.group.factors[0].args[0]
+        factor = field.group.factors[0]
+        family = factor.family  # the family's own irreps (groups/irrep.py)
+        n = factor.args[0]
         labels = dihedral_irreps.valid_labels("D", n)
         if len(labels) > MAX_CANDIDATES:
             from ..errors import TooLarge
 
             raise TooLarge(f"{field.group} has {len(labels)} irreducible representations; "
                            f"decompose enumerates at most {MAX_CANDIDATES}")
-        return [Irrep(f"irr({j}, {k})", dihedral_irreps.dimension("D", n, (j, k)),
-                      dihedral_irreps.is_rational("D", n, (j, k)))
+        return [Irrep(f"irr({j}, {k})", family.irrep_dimension(factor, (j, k)),
+                      family.irrep_exactness(factor, (j, k)) != "float")
                 for j, k in sorted(labels)]
 
 
