@@ -276,7 +276,7 @@ def test_numeric_file_verifies(tmp_path):
 
 
 @pytest.mark.parametrize("text", ["C(4): V", "SO(2): V", "D(4): V -> V", "D(4): irr(9, 9)",
-                                  "S(3) x D(2): V[1]", "D(4)"])
+                                  "C(3) x D(2): V[1]", "D(4)"])
 def test_usage_errors(text):
     result = run("decompose", text)
     assert result.exit_code == 2, result.output
@@ -327,3 +327,14 @@ def test_batch_writes_decompositions(tmp_path):
     assert run("verify", str(out / "D4_symV_2_irreps.h5")).exit_code == 0
     again = run("batch", str(manifest), "--out-dir", str(out), "--jobs", "1")
     assert "2 up to date" in again.output
+
+
+def test_products_of_dihedral_groups():
+    """V[0]*V[1] of D(4) x D(3) is the outer product of the factors' decompositions."""
+    d = intertwine.decompose("D(4) x D(3): V[0]*V[1]")
+    first = intertwine.decompose("D(4): V").irreps
+    second = intertwine.decompose("D(3): V").irreps
+    assert d.irreps == [(f"{a}[0]*{b}[1]", m * n) for a, m in first for b, n in second]
+    q = d.change_of_basis()
+    assert np.allclose(q.T @ q, np.eye(12))
+    assert d.method == "numeric"  # D(3)'s irr(1, 1) is float

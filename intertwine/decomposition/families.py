@@ -18,13 +18,15 @@ computed (``api.dim``).
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
+from math import prod
 
 from .. import irreps as dihedral_irreps
 from ..errors import SpecError
 from .field import Field
 
-__all__ = ["Irrep", "IrrepFamily", "FAMILIES", "family_of", "multiplicities"]
+__all__ = ["Irrep", "IrrepFamily", "FAMILIES", "family_of", "candidates", "multiplicities"]
 
 #: D(n) with more irreps than this are not enumerated (each is a count over 2n elements)
 MAX_CANDIDATES = 2000
@@ -46,8 +48,9 @@ class IrrepFamily:
     #: how the family is named in messages, e.g. "D(n)"
     name = ""
 
-    def candidates(self, field: Field) -> list[Irrep]:
-        """Every irrep that may occur in ``field.rep``, in printed order."""
+    def candidates(self, factor, rep, group, index: int) -> list[Irrep]:
+        """Every irrep of ``factor`` (number ``index`` of ``group``) that may occur in
+        ``rep``, in printed order, labels without the factor index."""
         raise NotImplementedError
 
 
@@ -57,15 +60,14 @@ class Dihedral(IrrepFamily):
 
     name = "D(n)"
 
-    def candidates(self, field: Field) -> list[Irrep]:
-        factor = field.group.factors[0]
+    def candidates(self, factor, rep, group, index: int) -> list[Irrep]:
         family = factor.family  # the family's own irreps (groups/irrep.py)
         n = factor.args[0]
         labels = dihedral_irreps.valid_labels("D", n)
         if len(labels) > MAX_CANDIDATES:
             from ..errors import TooLarge
 
-            raise TooLarge(f"{field.group} has {len(labels)} irreducible representations; "
+            raise TooLarge(f"{factor} has {len(labels)} irreducible representations; "
                            f"decompose enumerates at most {MAX_CANDIDATES}")
         return [Irrep(f"irr({j}, {k})", family.irrep_dimension(factor, (j, k)),
                       family.irrep_exactness(factor, (j, k)) != "float")
@@ -83,23 +85,49 @@ def supported_names() -> str:
     return ", ".join(f.name for f in FAMILIES.values())
 
 
-def family_of(field: Field) -> IrrepFamily:
-    """The family of a one-factor group that decompose works on; a SpecError (a usage
-    error on the command line) naming the groups that work for any other group."""
-    factors = field.group.factors
+def _family(factor) -> IrrepFamily:
     works = supported_names()
-    if len(factors) != 1:
-        raise SpecError(f"decompose works on a single group ({works}), not on the product "
-                        f"{field.group}")
-    factor = factors[0]
     found = FAMILIES.get(factor.kind)
     if found is None:
         if factor.kind in _COMPLEX_TYPE and (factor.kind == "C" or factor.args == (2,)):
             raise SpecError(f"{factor} has irreducible representations of complex type, "
-                            f"which decompose does not split; it works for {works}")
+                            f"which decompose does not split; it works for {works} "
+                            "and their products")
         raise SpecError(f"decompose does not know the irreducible representations of "
-                        f"{factor}; it works for {works}")
+                        f"{factor}; it works for {works} and their products")
     return found
+
+
+def family_of(field: Field) -> list[IrrepFamily]:
+    """The family of each factor of the group; a SpecError (a usage error on the command
+    line) naming the groups that work for a factor decompose does not handle."""
+    return [_family(f) for f in field.group.factors]
+
+
+def candidates(field: Field) -> list[Irrep]:
+    """Every irrep of the group that may occur: on a product, the tensor products of
+    the factors' irreps (each of real type, so the product is irreducible and of real
+    type), ordered lexicographically by the factors' orders."""
+    group = field.group
+    families = family_of(field)
+    if len(families) == 1:
+        return families[0].candidates(group.factors[0], field.rep, group, 0)
+    per_factor = [fam.candidates(f, field.rep, group, i)
+                  for i, (fam, f) in enumerate(zip(families, group.factors))]
+    total = 1
+    for options in per_factor:
+        total *= len(options)
+    if total > MAX_CANDIDATES:
+        from ..errors import TooLarge
+
+        raise TooLarge(f"{group} has {total} irreducible representations; decompose "
+                       f"enumerates at most {MAX_CANDIDATES}")
+    out = []
+    for combo in itertools.product(*per_factor):
+        label = "*".join(f"{irrep.label}[{i}]" for i, irrep in enumerate(combo))
+        out.append(Irrep(label, prod(irrep.dim for irrep in combo),
+                         all(irrep.exact for irrep in combo)))
+    return out
 
 
 def multiplicities(field: Field) -> list[tuple[Irrep, int]]:
@@ -109,7 +137,7 @@ def multiplicities(field: Field) -> list[tuple[Irrep, int]]:
     from ..spec import parse_spec
 
     out = []
-    for irrep in family_of(field).candidates(field):
+    for irrep in candidates(field):
         spec = parse_spec(field.spec_to(irrep.label))
         count, _ = independent_count(spec)
         if count is None:

@@ -266,9 +266,10 @@ def _irrep_table(path: str, attrs: dict) -> tuple[list[tuple[str, int]], list[in
     irreps, dims = [], []
     for term in terms:
         m = 1
-        if isinstance(term, Tensor) and len(term.factors) == 2 and \
-                isinstance(term.factors[0], Trivial):
-            m, term = term.factors[0].k, term.factors[1]
+        if isinstance(term, Tensor) and isinstance(term.factors[0], Trivial):
+            m = term.factors[0].k
+            rest = term.factors[1:]
+            term = rest[0] if len(rest) == 1 else Tensor(tuple(rest))
         irreps.append((str(term), m))
         dims.append(dimension(term, group))
     if sum(m * d for (_, m), d in zip(irreps, dims)) != attrs["dim"]:
