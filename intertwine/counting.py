@@ -39,6 +39,8 @@ from math import prod
 import numpy as np
 
 from .combinatorics import MAX_CONTINUOUS_DEGREE, bell_at_most, derangements, stirling2
+from .groups import element_table
+from .groups.base import MAX_ELEMENTS, parity
 from .reps import Walk
 from .reps.tensor import MAX_MONOMIALS
 from .spec import Factor, Group, Rep, Spec
@@ -144,10 +146,114 @@ def group_order(group: Group) -> int | None:
 
 # ----------------------------------------------------------------------------- characters
 
+#: factors with more elements are counted from their (fix, sign) histogram (reg only)
+MAX_TABLE = 200_000
+
+
+class ElementAxis:
+    """Every element of one finite factor, for the character sums of ``counting``:
+    ``weights`` and, at the powers g**p of the elements (for the cycle index of sym and
+    alt), the arrays that V, det and the fields need (``value(key, power)``).
+
+    C(n), D(n): by formulas in (t, flip) for r^t s^flip, so C(10**6) costs 10**6 entries.
+    Other groups: their element table (faithful rows), powers by composing rows.  A group
+    too large for a table falls back to its (fix, sign) histogram, at power 1 only.
+    """
+
+    def __init__(self, factor):
+        self.factor = factor
+        kind = factor.kind
+        self.table = None
+        self.hist = None
+        if kind in ("C", "D"):
+            n = factor.args[0]
+            flips = (0, 1) if kind == "D" else (0,)
+            self.t = np.tile(np.arange(n), len(flips))
+            self.flip = np.repeat(np.array(flips), n)
+            self.weights = np.ones(len(self.t), np.int64)
+        elif kind not in ("S", "A", "Perm") or \
+                (factor.family.order(factor) or MAX_TABLE + 1) <= MAX_TABLE:
+            self.table = element_table(factor)
+            self.weights = np.ones(self.table.order, np.int64)
+        else:
+            hist = histogram(factor)  # the whole group: no replacement by a smaller S(n)
+            if hist is None:
+                raise ValueError("too large")
+            self.hist = hist
+            self.weights = np.array(list(hist.values()), dtype=object)
+
+    @staticmethod
+    def of(factor) -> ElementAxis | None:
+        kind = factor.kind
+        if kind in ("C", "D") and 2 * factor.args[0] > MAX_ELEMENTS:
+            return None
+        try:
+            return ElementAxis(factor)
+        except ValueError:
+            return None
+
+    def value(self, key: str, power: int = 1) -> np.ndarray | None:
+        """``fix`` (trace on V), ``sign`` (det on V), ``identity``, ``t``/``flip`` (C, D),
+        ``element`` (table index) at g**power for every g; None where unknown."""
+        if self.table is None and self.hist is None:
+            return self._dihedral(key, power)
+        if self.hist is not None:
+            if power != 1:
+                return None
+            keys = list(self.hist)
+            fix = np.array([f for f, _ in keys], np.int64)
+            return {"fix": fix, "sign": np.array([s for _, s in keys], np.int64),
+                    "identity": fix == self.factor.degree}.get(key)  # V is faithful here
+        index = self._power_index(power)
+        if key == "element":
+            return index
+        if key == "identity":
+            return index == 0
+        perm, sign = self.table.perm[index], self.table.sign[index]
+        degree = self.factor.degree
+        perm, sign = perm[:, :degree], sign[:, :degree]
+        if key == "fix":
+            return np.where(perm == np.arange(degree), sign, 0).sum(axis=1)
+        if key == "sign":
+            return np.where(parity(perm) == 1, -1, 1) * np.prod(sign, axis=1, dtype=np.int64)
+        return None
+
+    def _power_index(self, power: int) -> np.ndarray:
+        table = self.table
+        perm, sign = table.perm, table.sign
+        out_p = np.tile(np.arange(perm.shape[1]), (len(perm), 1))
+        out_s = np.ones_like(sign)
+        for _ in range(power):  # g * (g**m): row-wise composition
+            out_s = out_s * np.take_along_axis(sign, out_p, 1)
+            out_p = np.take_along_axis(perm, out_p, 1)
+        return table.index(out_p, out_s)
+
+    def _dihedral(self, key: str, power: int) -> np.ndarray:
+        n = self.factor.args[0]
+        odd = power % 2 == 1
+        # (r^t)^p = r^(tp); a reflection squares to the identity
+        flip = self.flip * odd
+        t = np.where(self.flip == 1, self.t * odd, (self.t * power) % n)
+        if key == "t":
+            return t
+        if key == "flip":
+            return flip
+        if key == "identity":
+            return (t == 0) & (flip == 0)
+        # rotation r^t: gcd(t, n) cycles; reflection i -> t - i: fixed points solve 2i = t
+        fix_ref = np.where(n % 2 == 1, 1, np.where(t % 2 == 0, 2, 0))
+        fix = np.where(flip == 1, fix_ref, np.where(t == 0, n, 0))
+        if key == "fix":
+            return fix
+        cycles = np.where(flip == 1, fix_ref + (n - fix_ref) // 2, np.gcd(t, n))
+        return np.where((n - cycles) % 2 == 1, -1, 1)  # "sign"
+
+
+
 class _Grid:
     """Per factor, the columns of its histogram keys -- column 0 the trace of g on V, 1
     its determinant, j >= 2 the trace of g**j -- or, for a factor that ``reg``, ``irr`` or
-    ``Grid`` need whole, its elements (``elements.ElementAxis``), as arrays broadcast
+    ``Grid`` need whole, its elements (``ElementAxis``), as arrays broadcast
     along that factor's axis."""
 
     def __init__(self, axes: dict, dtype):
@@ -174,7 +280,7 @@ class _Grid:
         return None if values is None else self._shape(factor, values)
 
     def element(self, factor: int, key: str, power: int = 1):
-        """Arrays a field's character reads (``elements.ElementAxis.value``)."""
+        """Arrays a field's character reads (``counting.ElementAxis.value``)."""
         axis = self.values[factor]
         values = None if isinstance(axis, list) else axis.value(key, power)
         return None if values is None else self._shape(factor, values, cast=False)
@@ -206,7 +312,7 @@ def count_characters(spec: Spec, max_order: int = MAX_ORDER,
     None for continuous groups, a Perm factor of more than max_order elements, or more
     than max_tuples histogram tuples.  Factors that neither rep mentions act trivially
     and are left out (a huge Perm factor there costs nothing).  A factor that ``reg``,
-    ``irr`` or ``Grid`` use is summed over element by element (``elements.ElementAxis``).
+    ``irr`` or ``Grid`` use is summed over element by element (``ElementAxis``).
     """
     group, rep_in, rep_out = spec.group, spec.rep_in, spec.rep_out
     if not group.finite:
@@ -216,8 +322,6 @@ def count_characters(spec: Spec, max_order: int = MAX_ORDER,
     axes, weights = {}, []
     for i in used:
         if i in whole:
-            from .elements import ElementAxis
-
             axis = ElementAxis.of(group.factors[i])
             if axis is None:
                 return None

@@ -40,7 +40,13 @@ from .base import (
     family,
     register,
 )
-from .generators import factor_data, group_generators, subgroup_generators
+from .generators import (
+    element_table,
+    factor_data,
+    factor_order,
+    group_generators,
+    subgroup_generators,
+)
 from .irrep import EXACTNESS, IrrepData, least_exact
 from .lie import spanning_lie_indices
 
@@ -54,4 +60,4 @@ for _module in sorted(m.name for m in pkgutil.iter_modules(__path__)):
 __all__ = ["SignedPerm", "FactorData", "factor_data", "group_generators", "subgroup_generators",
            "spanning_lie_indices", "FAMILIES", "family", "register", "GroupFamily",
            "FiniteFamily", "ArgumentError", "ElementTable", "IrrepData", "EXACTNESS",
-           "least_exact"]
+           "least_exact", "element_table", "factor_order"]

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .base import FiniteFamily, SignedPerm, from_cycles, register
+from .base import ElementTable, FiniteFamily, SignedPerm, from_cycles, register
 from .irrep import IrrepData
 
 if TYPE_CHECKING:
@@ -234,6 +234,12 @@ class Cyclic(_CyclicIrreps, FiniteFamily):
             return _with_powers(f.args[0], False, powers, max_order)
         return {key: v for key, v in cyclic_rotations(f.args[0]).items() if v}
 
+    def element_table(self, f: Factor) -> ElementTable:
+        """Shift t is i -> i + t; ascending t is lexicographic (row t starts with t)."""
+        n = f.args[0]
+        perm = (np.arange(n)[None, :] + np.arange(n)[:, None]) % n
+        return ElementTable(perm.astype(np.int64), np.ones((n, n), np.int8))
+
 
 @register
 class Dihedral(_CyclicIrreps, FiniteFamily):
@@ -269,3 +275,27 @@ class Dihedral(_CyclicIrreps, FiniteFamily):
             hist[(2, (-1) ** ((n - 2) // 2))] += n // 2
             hist[(0, (-1) ** (n // 2))] += n // 2
         return {key: v for key, v in hist.items() if v}
+
+    def faithful_generators(self, f: Factor) -> list[SignedPerm]:
+        """r: i -> i+1 and s: i -> -i on the n vertices plus one coordinate that s negates
+        (so the action is faithful for n <= 2 too: s fixes every vertex of D(1), D(2)).
+        r is left out for n = 1, where it is the identity.  Among elements acting alike
+        on the vertices the rotation so comes first (the contract leaves it open)."""
+        n = f.args[0]
+        extra = np.array([n])
+        r = SignedPerm(np.concatenate([(np.arange(n) + 1) % n, extra]))
+        sign = np.ones(n + 1, np.int8)
+        sign[n] = -1
+        s = SignedPerm(np.concatenate([(-np.arange(n)) % n, extra]), sign)
+        return [r, s] if n >= 2 else [s]
+
+    def element_table(self, f: Factor) -> ElementTable:
+        """i -> e i + t for t in 0..n-1 and e = +-1, the last coordinate holding e."""
+        n = f.args[0]
+        t = np.repeat(np.arange(n), 2)
+        e = np.tile([1, -1], n)
+        vertices = (e[:, None] * np.arange(n)[None, :] + t[:, None]) % n
+        perm = np.hstack([vertices, np.full((2 * n, 1), n)]).astype(np.int64)
+        sign = np.ones(perm.shape, np.int8)
+        sign[:, n] = e
+        return ElementTable.sorted_from(perm, sign)

@@ -173,15 +173,21 @@ class Rep(ABC):
     def exactness(self, group: Group) -> str:
         """How exact the whole action is, Lie generators included: "rational", "sqrt"
         (rational after a diagonal scaling by square roots of rationals) or "float"
-        (numeric only).  Parts decide for composite nodes; atoms of V, det and 1 are
-        "rational", an irrep asks its family (``groups/irrep.py``)."""
+        (numeric only).  Parts decide for composite nodes; an atom answers through
+        ``rational`` (V, det, 1: True) or overrides this (an irrep asks its family,
+        ``groups/irrep.py``)."""
         from ..groups.irrep import least_exact
 
-        return least_exact(k.exactness(group) for k in self.children)
+        kids = self.children
+        if kids:
+            return least_exact(k.exactness(group) for k in kids)
+        return "rational" if self.rational(group) else "float"
 
     def rational(self, group: Group) -> bool:
         """The exact solver applies: every generator is rational, possibly after a
         diagonal square-root scaling (``exactness`` is not "float")."""
+        if not self.children:
+            return True
         return self.exactness(group) != "float"
 
     # -- behaviour every constructor must give ----------------------------------------

@@ -49,8 +49,14 @@ class Irrep(FieldAtom):
             raise parsed.error("irr needs its label: " + families_with_irreps())
 
     @property
-    def label(self) -> tuple[int, ...]:
+    def label(self) -> tuple:
         return tuple(self.args)
+
+    def __str__(self) -> str:
+        if len(self.args) == 2 and self.args[1] in ("e", "o"):  # O(3): the shorthand
+            head = f"{self.args[0]}{self.args[1]}"
+            return head if self.single else f"{head}[{self.factor}]"
+        return super().__str__()
 
     def unavailable(self, factor) -> str | None:
         return factor.family.irrep_problem(factor, self.label)
@@ -120,7 +126,7 @@ class Irrep(FieldAtom):
             multiplier = walk.lie_multiplier  # common to every atom: one generator c A
             return _coo(np.asarray(m, np.int64) * (multiplier // q))
         m = np.asarray(data.lie[position])
-        return _coo(m if data.exactness == "float" else np.rint(m).astype(np.int64))
+        return _coo(np.rint(m).astype(np.int64) if data.exactness == "rational" else m)
 
     def lie_denominator(self, group, position: int) -> int:
         """q of this irrep's rational Lie generator ``position`` (1 if not "sqrt")."""

@@ -376,7 +376,7 @@ class _UsedPositions:
 
 
 class NumericCooSource:
-    """The coo entries of W of an orthonormal basis in orbit coordinates (``elements``),
+    """The coo entries of W of an orthonormal basis in orbit coordinates (``groups.ElementTable``),
     block by block, in the order of the whole array: by element, then position.
 
     A block of elements that is dense over the orbits (Gram-Schmidt fills them in) is
