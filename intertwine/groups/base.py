@@ -286,6 +286,18 @@ class GroupFamily(ABC):
         arrays ``value(key)``); None where unknown."""
         return None
 
+    def irrep_trace_degree(self, f: Factor, label: tuple[int, ...]) -> int | None:
+        """d where the character is a function of the traces on V of g, g**2, ..., g**d
+        (S(n): the cycle type, d = n): counting then sums it over the family's
+        ``histogram`` with those columns, as for ``sym`` of V, instead of element by
+        element.  None: use ``irrep_character``."""
+        return None
+
+    def irrep_character_from_traces(self, f: Factor, label: tuple[int, ...], traces):
+        """The character at elements given by ``traces[j - 1]`` = trace of g**j on V
+        (1-D arrays of one length, j = 1..``irrep_trace_degree``)."""
+        raise NotImplementedError(self.name)
+
 
 class FiniteFamily(GroupFamily):
     """A finite family: elements by closure of the generators, histograms from them."""

@@ -1,7 +1,21 @@
-"""The symmetric groups S(n) and the alternating groups A(n), permuting n points."""
+"""The symmetric groups S(n) and the alternating groups A(n), permuting n points.
+
+S(n) has its irreducible representations ``irr(lambda_1, ..., lambda_r)``, one per
+partition of n, in Young's orthogonal form; the mathematics (tableaux, generators,
+seminormal scaling, Murnaghan-Nakayama characters) is in ``young.py``, the coordinates
+in docs/irreps_sn.rst.  Their characters are functions of the cycle type, i.e. of the
+traces on V of g, g**2, ..., g**n, so counting sums them over the cycle-type histogram
+like the characters of ``sym`` and ``alt`` of V: no element is enumerated.
+
+>>> from intertwine.spec import parse_group
+>>> f = parse_group("S(4)").factors[0]
+>>> f.family.irrep_dimension(f, (2, 1, 1)), f.family.irrep_problem(f, (2, 1))
+(3, 'a label of irr on S(4) is a partition of 4: its parts add up to 3, not 4')
+"""
 
 from __future__ import annotations
 
+from fractions import Fraction
 from itertools import permutations
 from math import comb, factorial, lgamma, log
 from typing import TYPE_CHECKING
@@ -10,7 +24,9 @@ import numpy as np
 
 from ..combinatorics import bell_at_most, derangements, integer_partitions
 from ..errors import MAX_DIMENSION_BITS, TooLarge
-from .base import ElementTable, FiniteFamily, from_cycles, parity, register
+from . import young
+from .base import ElementTable, FiniteFamily, SignedPerm, from_cycles, parity, register
+from .irrep import IrrepData
 
 #: slots x blocks beyond which S(n)'s closed count is not attempted
 MAX_COUNT_WORK = 10**7
@@ -55,8 +71,79 @@ def cycle_type_histogram(n: int, powers: int) -> dict | None:
     return hist
 
 
+class _SymmetricIrreps:
+    """The irreps interface of ``groups/irrep.py`` for S(n): labels are partitions of n."""
+
+    irrep_syntax = "irr(lambda_1, ..., lambda_r) on S(n), a partition of n"
+
+    def irrep_problem(self, f: Factor, label) -> str | None:
+        n = f.args[0]
+        why = young.check_shape(label, n)
+        return None if why is None else f"a label of irr on S({n}) is a partition of {n}: {why}"
+
+    def irrep_dimension(self, f: Factor, label) -> int:
+        return young.dimension(label)
+
+    def irrep_exactness(self, f: Factor, label) -> str:
+        # +-1 for irr(n) and irr(1, ..., 1); square roots of rationals otherwise (the
+        # orthogonal form), rational after the seminormal scaling
+        return "rational" if young.dimension(label) == 1 else IRREP_EXACTNESS
+
+    def irrep(self, f: Factor, label) -> IrrepData:
+        """rho of the generators (0 1) and (0 1 ... n-1): (0 1) exchanges the letters 1
+        and 2, which sit side by side (+1) or one above the other (-1), so it is a
+        diagonal sign; the cycle is (0 1)(1 2)...(n-2 n-1), a product in young.py."""
+        y = young.young(tuple(label))
+        gens = self.discrete(f)
+        if y.dim == 1:
+            sign = -1 if label[0] == 1 and f.args[0] > 1 else 1
+            one = np.zeros(1, np.int64)
+            return IrrepData(1, "rational", tuple(
+                SignedPerm(one, None if sign > 0 or _even(g) else -np.ones(1, np.int8))
+                for g in gens))
+        exactness = self.irrep_exactness(f, label)
+        first = y.generator(1)  # diagonal: the signs
+        signs = first.square_numerator.astype(np.int8)
+        discrete = [SignedPerm(np.arange(y.dim), None if (signs > 0).all() else signs)]
+        rational = [(np.diag(signs.astype(np.int64)), 1)]
+        if len(gens) > 1:
+            cycle = gens[1].perm.tolist()
+            discrete.append(y.sparse_matrix(cycle))
+            if exactness == "sqrt":  # the exact solver's rational form R = D rho D^-1
+                rational.append(_dense_rational(y.seminormal_matrix(cycle)))
+        if exactness != "sqrt":
+            return IrrepData(y.dim, exactness, tuple(discrete))
+        squares = tuple(Fraction(int(s)) for s in y.scaling())
+        return IrrepData(y.dim, exactness, tuple(discrete), squares=squares,
+                         rational_discrete=tuple(rational))
+
+    def irrep_trace_degree(self, f: Factor, label) -> int | None:
+        """The character is a function of the traces on V of g, ..., g**n."""
+        return f.args[0] if f.args[0] <= MAX_CYCLE_TYPE_POINTS else None
+
+    def irrep_character_from_traces(self, f: Factor, label, traces):
+        return young.characters_from_traces(label, traces)
+
+
+#: "sqrt" once the exact solver takes square-root scalings; "float" (numeric) until then
+IRREP_EXACTNESS = "float"
+
+
+def _dense_rational(semi: young.RationalEntries) -> tuple[np.ndarray, int]:
+    """(M, q), M an integer array with M / q the matrix (one common denominator)."""
+    common = int(np.lcm.reduce(np.asarray(semi.denominator, np.int64)))
+    dense = np.zeros(semi.shape, np.int64)
+    dense[semi.row, semi.col] = np.asarray(semi.numerator, np.int64) * (
+        common // np.asarray(semi.denominator, np.int64))
+    return dense, common
+
+
+def _even(g: SignedPerm) -> bool:
+    return g.det() == 1
+
+
 @register
-class Symmetric(FiniteFamily):
+class Symmetric(_SymmetricIrreps, FiniteFamily):
     names = ("S",)
     summary = "symmetric group"
 

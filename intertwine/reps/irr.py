@@ -12,7 +12,7 @@ of such are again of that form, with the diagonal scaling composed alike (``scal
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from math import lcm
 
@@ -37,6 +37,9 @@ class Irrep(FieldAtom):
     column: int = field(default=0, compare=False, repr=False)
     single: bool = field(default=True, compare=False, repr=False)
     args: tuple[int, ...] = ()
+    #: d > 0 where the character is a function of the traces of g, ..., g**d on V
+    #: (``GroupFamily.irrep_trace_degree``), set when the factor is known
+    traces: int = field(default=0, compare=False, repr=False)
 
     name = "irr"
     syntax = "atom"
@@ -61,6 +64,11 @@ class Irrep(FieldAtom):
     def unavailable(self, factor) -> str | None:
         return factor.family.irrep_problem(factor, self.label)
 
+    def resolve(self, group, text: str):
+        out = super().resolve(group, text)
+        f = group.factors[out.factor]
+        return replace(out, traces=f.family.irrep_trace_degree(f, self.label) or 0)
+
     def size(self, factor) -> int:
         return factor.family.irrep_dimension(factor, self.label)
 
@@ -80,8 +88,16 @@ class Irrep(FieldAtom):
         return all(hasattr(g, "perm") for g in irrep_data(f, self.label).discrete)
 
     @property
-    def needs_elements(self) -> bool:  # counting sums finite factors element by element
-        return True
+    def needs_elements(self) -> bool:
+        """Counting sums this factor element by element, unless the character is a
+        function of traces (then over the family's histogram, like ``sym`` of V)."""
+        return not self.traces
+
+    def degree(self, factor: int) -> int:
+        return self.traces if factor == self.factor else 0
+
+    def max_power(self, factor: int) -> int:
+        return max(self.traces, 1) if factor == self.factor else 1
 
     # -- actions ---------------------------------------------------------------------
     def signed_generators(self, factor) -> list[tuple]:
@@ -141,9 +157,21 @@ class Irrep(FieldAtom):
         return np.array(data.squares, dtype=object)
 
     def character(self, walk: Walk, power: int = 1):
-        if not walk.group.factors[self.factor].finite:
+        f = walk.group.factors[self.factor]
+        if not f.finite:
             return None  # continuous factors: counted elsewhere
-        return super().character(walk, power)
+        if not self.traces:
+            return super().character(walk, power)
+        trace = getattr(walk, "trace", None)
+        columns = None if trace is None else \
+            [trace(self.factor, power * j) for j in range(1, self.traces + 1)]
+        if columns is None or any(c is None for c in columns):
+            return None
+        columns = np.broadcast_arrays(*columns)
+        chi = f.family.irrep_character_from_traces(
+            f, self.label, [np.ravel(c) for c in columns]).reshape(columns[0].shape)
+        dtype = getattr(walk, "dtype", None)
+        return chi if dtype is None else chi.astype(dtype)
 
 
 def _coo(m: np.ndarray) -> CooMatrix:
@@ -156,6 +184,8 @@ def _action(g):
         return g
     import scipy.sparse as sp
 
+    if sp.issparse(g):  # a large orthogonal float matrix (S(n)'s n-cycle), kept sparse
+        return action.MatrixAction(sp.csr_matrix(g), sp.csr_matrix(g.T))
     m = np.asarray(g)
     inverse = m.T if m.dtype.kind == "f" else np.rint(np.linalg.inv(m)).astype(m.dtype)
     return action.MatrixAction(sp.csr_matrix(m), sp.csr_matrix(inverse))  # orthogonal

@@ -1,0 +1,355 @@
+"""irr(lambda) of S(n) everywhere a representation goes, against a reference written here.
+
+The reference shares nothing with intertwine: the standard tableaux are found by trying
+every filling, rho(g) of irr(lambda) is multiplied out from the formula for adjacent
+transpositions (e_T -> (1/r) e_T + sqrt(1 - 1/r^2) e_T') along a bubble sort of g, and
+characters are traces of those matrices (no Murnaghan-Nakayama, no cycle types).
+Counts are (1/n!) sum_g chi_in(g) chi_out(g) over every permutation.
+"""
+
+from __future__ import annotations
+
+import itertools
+import subprocess
+import sys
+from functools import cache
+from math import comb
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import intertwine
+from intertwine.counting import independent_count
+from intertwine.spec import parse_spec
+
+# ----------------------------------------------------------------------------- reference
+
+
+def partitions_of(n, largest=None):
+    largest = n if largest is None else largest
+    if n == 0:
+        return [()]
+    return [(p,) + rest for p in range(min(n, largest), 0, -1)
+            for rest in partitions_of(n - p, p)]
+
+
+@cache
+def tableaux(shape):
+    """Row words of the standard tableaux, sorted: every filling tried."""
+    cells = [(r, c) for r, length in enumerate(shape) for c in range(length)]
+    words = []
+    for letters in itertools.permutations(range(1, len(cells) + 1)):
+        at = dict(zip(cells, letters))
+        if all(at[(r, c)] < at.get((r, c + 1), 99) and at[(r, c)] < at.get((r + 1, c), 99)
+               for r, c in cells):
+            word = [0] * len(cells)
+            for (r, _), letter in at.items():
+                word[letter - 1] = r
+            words.append(tuple(word))
+    return sorted(words)
+
+
+@cache
+def adjacent(shape, i):
+    """rho of the transposition of the points i-1 and i (letters i, i+1)."""
+    words = tableaux(shape)
+    index = {w: k for k, w in enumerate(words)}
+    out = np.zeros((len(words), len(words)))
+    for k, w in enumerate(words):
+        filled, content = {}, []
+        for row in w:
+            content.append(filled.get(row, 0) - row)
+            filled[row] = filled.get(row, 0) + 1
+        r = content[i] - content[i - 1]
+        out[k, k] = 1 / r
+        if abs(r) >= 2:
+            swapped = list(w)
+            swapped[i - 1], swapped[i] = swapped[i], swapped[i - 1]
+            out[index[tuple(swapped)], k] = np.sqrt(1 - 1 / r**2)
+    return out
+
+
+@cache
+def irr_matrix(shape, g):
+    """rho(g), g in one-line notation: g = g' s_j when g(j-1) > g(j); rho(g) = rho(g') rho(s_j)."""
+    g = list(g)
+    for j in range(1, len(g)):
+        if g[j - 1] > g[j]:
+            g[j - 1], g[j] = g[j], g[j - 1]
+            return irr_matrix(shape, tuple(g)) @ adjacent(shape, j)
+    return np.eye(len(tableaux(shape)))
+
+
+def permutation_matrix(g):
+    m = np.zeros((len(g), len(g)))
+    m[list(g), range(len(g))] = 1
+    return m
+
+
+def sign(g):
+    return round(np.linalg.det(permutation_matrix(g)))
+
+
+def compose(g, h):
+    return tuple(g[h[j]] for j in range(len(g)))
+
+
+# trees: ("irr", shape) | ("V",) | ("one",) | ("det",) | ("dual", t) | ("sum", t, t)
+#        | ("tensor", t, t) | ("power", t, k) | ("sym", t, 2) | ("alt", t, 2)
+
+def text(t) -> str:
+    kind = t[0]
+    if kind == "irr":
+        return f"irr({', '.join(map(str, t[1]))})"
+    if kind in ("V", "det"):
+        return kind
+    if kind == "one":
+        return "1"
+    if kind == "dual":
+        return f"dual({text(t[1])})"
+    if kind == "sum":
+        return f"({text(t[1])} + {text(t[2])})"
+    if kind == "tensor":
+        return f"({text(t[1])} * {text(t[2])})"
+    if kind == "power":
+        return f"({text(t[1])})**{t[2]}"
+    return f"{kind}({text(t[1])}, {t[2]})"
+
+
+def matrix(t, g) -> np.ndarray:
+    """rho(g) in the spec's coordinates (no sym/alt: their coordinates are not needed)."""
+    kind = t[0]
+    if kind == "irr":
+        return irr_matrix(t[1], g)
+    if kind == "V":
+        return permutation_matrix(g)
+    if kind == "one":
+        return np.eye(1)
+    if kind == "det":
+        return np.array([[float(sign(g))]])
+    if kind == "dual":
+        return matrix(t[1], g)  # orthogonal: the inverse transpose is itself
+    if kind == "sum":
+        a, b = matrix(t[1], g), matrix(t[2], g)
+        out = np.zeros((len(a) + len(b),) * 2)
+        out[:len(a), :len(a)], out[len(a):, len(a):] = a, b
+        return out
+    if kind == "tensor":
+        return np.kron(matrix(t[1], g), matrix(t[2], g))
+    if kind == "power":
+        out = np.eye(1)
+        for _ in range(t[2]):
+            out = np.kron(out, matrix(t[1], g))
+        return out
+    raise ValueError(kind)
+
+
+def character(t, g) -> float:
+    kind = t[0]
+    if kind in ("sym", "alt"):
+        chi, chi2 = character(t[1], g), character(t[1], compose(g, g))
+        return (chi * chi + chi2) / 2 if kind == "sym" else (chi * chi - chi2) / 2
+    if kind == "dual":
+        return character(t[1], g)
+    if kind == "sum":
+        return character(t[1], g) + character(t[2], g)
+    if kind == "tensor":
+        return character(t[1], g) * character(t[2], g)
+    if kind == "power":
+        return character(t[1], g) ** t[2]
+    return float(np.trace(matrix(t, g)))
+
+
+def tree_dim(t, n) -> int:
+    kind = t[0]
+    if kind == "irr":
+        return len(tableaux(t[1]))
+    if kind == "V":
+        return n
+    if kind in ("one", "det"):
+        return 1
+    if kind == "dual":
+        return tree_dim(t[1], n)
+    if kind == "sum":
+        return tree_dim(t[1], n) + tree_dim(t[2], n)
+    if kind == "tensor":
+        return tree_dim(t[1], n) * tree_dim(t[2], n)
+    if kind == "power":
+        return tree_dim(t[1], n) ** t[2]
+    d = tree_dim(t[1], n)
+    return comb(d + 1, 2) if kind == "sym" else comb(d, 2)
+
+
+def reference_count(n, t_in, t_out) -> int:
+    elements = list(itertools.permutations(range(n)))
+    total = sum(character(t_in, g) * character(t_out, g) for g in elements)
+    assert abs(total / len(elements) - round(total / len(elements))) < 1e-9
+    return round(total / len(elements))
+
+
+def trees(n, with_sym_alt):
+    leaves = st.one_of(st.sampled_from(partitions_of(n)).map(lambda s: ("irr", s)),
+                       st.sampled_from([("V",), ("one",), ("det",)]))
+
+    def extend(inner):
+        parts = [st.tuples(st.just("sum"), inner, inner),
+                 st.tuples(st.just("tensor"), inner, inner),
+                 st.tuples(st.just("dual"), inner),
+                 st.tuples(st.just("power"), inner, st.just(2))]
+        if with_sym_alt:
+            parts += [st.tuples(st.sampled_from(["sym", "alt"]), inner, st.just(2))]
+        return st.one_of(*parts)
+
+    return st.recursive(leaves, extend, max_leaves=3)
+
+
+# ----------------------------------------------------------------------------- tests
+
+def test_the_reference_matches_the_contracts_worked_examples():
+    assert tableaux((2, 1)) == [(0, 0, 1), (0, 1, 0)]
+    assert tableaux((3, 1)) == [(0, 0, 0, 1), (0, 0, 1, 0), (0, 1, 0, 0)]
+    for n in range(1, 6):  # a representation: rho(gh) = rho(g) rho(h)
+        for shape in partitions_of(n):
+            for g, h in itertools.islice(zip(itertools.permutations(range(n)),
+                                             reversed(list(itertools.permutations(range(n))))), 9):
+                assert np.allclose(irr_matrix(shape, compose(g, h)),
+                                   irr_matrix(shape, g) @ irr_matrix(shape, h))
+
+
+@pytest.mark.parametrize("n", range(1, 6))
+def test_schur(n):
+    shapes = partitions_of(n)
+    for a in shapes:
+        for b in shapes:
+            spec = f"S({n}): {text(('irr', a))} -> {text(('irr', b))}"
+            assert intertwine.dim(spec) == int(a == b), spec
+            assert independent_count(parse_spec(spec))[0] == int(a == b)
+
+
+@pytest.mark.parametrize("shape", [(2, 1), (2, 2), (3, 1), (2, 1, 1), (3, 2), (2, 2, 1)])
+def test_schur_basis_is_a_multiple_of_the_identity(shape):
+    n = sum(shape)
+    basis = intertwine.compute(f"S({n}): {text(('irr', shape))} -> {text(('irr', shape))}",
+                               method="numeric")
+    b = basis.dense()
+    assert b.shape[0] == 1
+    assert np.allclose(b[0], b[0][0, 0] * np.eye(len(b[0])), atol=1e-12)
+
+
+@pytest.mark.parametrize("spec, expected", [
+    ("S(4): V**2 -> irr(3, 1)", 3),
+    ("S(4): V**2 -> irr(2, 2)", 1),
+    ("S(4): V**2 -> irr(2, 1, 1)", 1),
+    ("S(4): V**2 -> irr(1, 1, 1, 1)", 0),
+    ("S(5): V -> irr(4, 1)", 1),
+    ("S(5): alt(V, 2) -> irr(3, 1, 1)", 1),
+    ("S(3) x S(4): irr(2, 1)[0] * V[1] -> irr(2, 1)[0] * irr(3, 1)[1]", 1),
+])
+def test_known_counts(spec, expected):
+    assert intertwine.dim(spec) == expected
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(2, 5).flatmap(lambda n: st.tuples(st.just(n), trees(n, True), trees(n, True))))
+def test_counts_against_reference_characters(case):
+    n, t_in, t_out = case
+    if tree_dim(t_in, n) * tree_dim(t_out, n) > 4000:
+        return
+    spec = f"S({n}): {text(t_in)} -> {text(t_out)}"
+    known, _ = independent_count(parse_spec(spec))
+    assert known == reference_count(n, t_in, t_out), spec
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(2, 4).flatmap(lambda n: st.tuples(st.just(n), trees(n, False),
+                                                     trees(n, False))), st.data())
+def test_basis_is_equivariant_under_random_permutations(case, data):
+    n, t_in, t_out = case
+    if tree_dim(t_in, n) * tree_dim(t_out, n) > 600:
+        return
+    spec = f"S({n}): {text(t_in)} -> {text(t_out)}"
+    basis = intertwine.compute(spec, method="numeric")
+    assert basis.n_basis == reference_count(n, t_in, t_out)
+    b = basis.dense()
+    for _ in range(2):
+        g = tuple(data.draw(st.permutations(range(n))))
+        a_in, a_out = matrix(t_in, g), matrix(t_out, g)
+        assert np.allclose(np.einsum("ij,kjl->kil", a_out, b),
+                           np.einsum("kij,jl->kil", b, a_in), atol=1e-10), spec
+
+
+def test_product_of_groups_is_equivariant():
+    spec = "S(3) x S(4): irr(2, 1)[0] * V[1] -> irr(2, 1)[0] * irr(3, 1)[1]"
+    basis = intertwine.compute(spec, method="numeric")
+    b = basis.dense()
+    assert b.shape == (1, 6, 8)
+    for g in [(1, 0, 2), (1, 2, 0)]:
+        for h in [(0, 1, 2, 3), (1, 2, 3, 0), (0, 2, 1, 3)]:
+            rin = np.kron(irr_matrix((2, 1), g), permutation_matrix(h))
+            rout = np.kron(irr_matrix((2, 1), g), irr_matrix((3, 1), h))
+            assert np.allclose(rout @ b[0], b[0] @ rin, atol=1e-12)
+
+
+@pytest.mark.parametrize("n", [2, 3, 4])
+def test_trivial_and_sign_are_one_and_det(n):
+    top, column = f"irr({n})", f"irr({', '.join(['1'] * n)})"
+    for rest in ["V**2", "V + 1", "V * det"]:
+        same = intertwine.compute(f"S({n}): {rest} -> {top}").dense()
+        assert np.array_equal(same, intertwine.compute(f"S({n}): {rest} -> 1").dense())
+        same = intertwine.compute(f"S({n}): {rest} -> {column}").dense()
+        assert np.array_equal(same, intertwine.compute(f"S({n}): {rest} -> det").dense())
+
+
+def test_bad_labels_are_usage_errors():
+    for spec, words in [("S(4): irr(2, 1) -> 1", "add up to 3, not 4"),
+                        ("S(4): irr(1, 3) -> 1", "must not increase"),
+                        ("S(4): irr(4, 0) -> 1", "positive")]:
+        with pytest.raises(ValueError, match=words):
+            intertwine.dim(spec)
+    run = subprocess.run([sys.executable, "-m", "intertwine", "dim", "S(4): irr(2, 1) -> 1"],
+                         capture_output=True, text=True)
+    assert run.returncode == 2
+    assert "partition of 4" in run.stderr and "Traceback" not in run.stderr
+    assert len(run.stderr.strip().splitlines()) <= 4
+
+
+def test_verify_and_show(tmp_path):
+    path = tmp_path / "b.h5"
+    spec = "S(4): V**2 -> irr(3, 1)"
+    intertwine.compute(spec, method="numeric").save(path)
+    run = subprocess.run([sys.executable, "-m", "intertwine", "verify", str(path)],
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout + run.stderr
+    run = subprocess.run([sys.executable, "-m", "intertwine", "show", spec],
+                         capture_output=True, text=True)
+    assert run.returncode == 0 and "B_2" in run.stdout
+
+
+@pytest.mark.parametrize("shape", [(2, 1), (3, 1), (2, 2), (3, 2), (2, 2, 1), (3, 2, 1)])
+def test_family_matrices_for_both_solvers(shape, monkeypatch):
+    """The family's generators (0 1) and (0 1 ... n-1) are the reference's; their rational
+    form M / q equals D rho D^-1, D = diag(sqrt(squares)), exactly on the squares."""
+    from intertwine.groups import symmetric
+    from intertwine.spec import parse_group
+
+    monkeypatch.setattr(symmetric, "IRREP_EXACTNESS", "sqrt")
+    n = sum(shape)
+    f = parse_group(f"S({n})").factors[0]
+    data = f.family.irrep(f, shape)
+    assert data.exactness == "sqrt" and data.dimension == len(tableaux(shape))
+    cycle = tuple(range(1, n)) + (0,)
+    for g, rho, (m, q) in zip([(1, 0) + tuple(range(2, n)), cycle], data.discrete,
+                              data.rational_discrete):
+        rho = rho.matrix() if hasattr(rho, "perm") else rho  # SignedPerm or sparse
+        rho = rho.toarray() if hasattr(rho, "toarray") else np.asarray(rho)
+        assert np.allclose(rho, irr_matrix(shape, g), atol=1e-13)
+        s = np.array([float(x) for x in data.squares])
+        assert np.allclose(m / q, np.sqrt(s)[:, None] * rho / np.sqrt(s)[None, :], atol=1e-12)
+    # exactly, in integers: t^2 = c^n = (t c)^(n-1) = 1 for t = (0 1), c = (0 1 ... n-1)
+    (mt, qt), (mc, qc) = [(m.astype(object), q) for m, q in data.rational_discrete]
+    one = np.eye(len(mt), dtype=object)
+    assert (mt.dot(mt) == qt**2 * one).all()
+    assert (np.linalg.matrix_power(mc, n) == qc**n * one).all()
+    assert (np.linalg.matrix_power(mt.dot(mc), n - 1) == (qt * qc) ** (n - 1) * one).all()
