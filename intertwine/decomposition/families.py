@@ -74,20 +74,128 @@ class Dihedral(IrrepFamily):
                 for j, k in sorted(labels)]
 
 
+def max_degree(rep, index: int) -> int:
+    """An upper bound of the highest degree (l on SO(3)/O(3), frequency k on O(2)) of the
+    irreps in ``rep`` for factor ``index``: V has degree 1, ``irr`` its label's, and a
+    tensor product adds degrees (so sym/alt/** multiply them)."""
+    from ..reps import Defining, Dual, Power, Sum, Tensor
+    from ..reps.irr import Irrep as IrrepAtom
+    from ..reps.sym import Sym
+
+    def on_factor(node) -> bool:
+        return getattr(node, "factor", None) in (None, index)
+
+    if isinstance(rep, Sum):
+        return max((max_degree(t, index) for t in rep.terms), default=0)
+    if isinstance(rep, Tensor):
+        return sum(max_degree(f, index) for f in rep.factors)
+    if isinstance(rep, Power | Sym):
+        return rep.k * max_degree(rep.base if isinstance(rep, Power) else rep.rep, index)
+    if isinstance(rep, Dual):
+        return max_degree(rep.rep, index)
+    if isinstance(rep, Defining):
+        return 1 if on_factor(rep) else 0
+    if isinstance(rep, IrrepAtom):
+        if not on_factor(rep):
+            return 0
+        args = tuple(rep.args)
+        return args[0] if len(args) == 1 or isinstance(args[1], str) else args[1]
+    return 0  # 1, det
+
+
+class Rotations(IrrepFamily):
+    """SO(3): irr(l), O(3): le before lo (e3nn's Irrep(l, p)), l up to REP's degree."""
+
+    name = "SO(3), O(3)"
+
+    def candidates(self, factor, rep, group, index: int) -> list[Irrep]:
+        family = factor.family
+        top = min(max_degree(rep, index), _so3_max())
+        special = factor.kind == "SO"
+        out = []
+        for degree in range(top + 1):
+            for parity in ([None] if special else ["e", "o"]):
+                label = (degree,) if special else (degree, parity)
+                text = f"irr({degree})" if special else f"{degree}{parity}"
+                out.append(Irrep(text, 2 * degree + 1,
+                                 family.irrep_exactness(factor, label) != "float"))
+        return out
+
+
+class Plane(IrrepFamily):
+    """O(2): irr(0, 0), irr(1, 0), irr(1, k) for 1 <= k <= REP's degree."""
+
+    name = "O(2)"
+
+    def candidates(self, factor, rep, group, index: int) -> list[Irrep]:
+        family = factor.family
+        labels = [(0, 0), (1, 0)] + [(1, k) for k in range(1, max_degree(rep, index) + 1)]
+        return [Irrep(f"irr({j}, {k})", family.irrep_dimension(factor, (j, k)),
+                      family.irrep_exactness(factor, (j, k)) != "float") for j, k in labels]
+
+
+class Symmetric(IrrepFamily):
+    """S(n): irr(lambda) for the partitions of n, in decreasing lexicographic order
+    (irr(n) first)."""
+
+    name = "S(n)"
+
+    def candidates(self, factor, rep, group, index: int) -> list[Irrep]:
+        from ..combinatorics import integer_partitions
+
+        family = factor.family
+        n = factor.args[0]
+        out = []
+        for shape in integer_partitions(n):
+            if len(out) >= MAX_CANDIDATES:
+                from ..errors import TooLarge
+
+                raise TooLarge(f"{factor} has more than {MAX_CANDIDATES} irreducible "
+                               "representations; decompose enumerates at most that many")
+            out.append(Irrep(f"irr({', '.join(map(str, shape))})",
+                             family.irrep_dimension(factor, shape),
+                             family.irrep_exactness(factor, shape) != "float"))
+        return out
+
+
+def _so3_max() -> int:
+    from ..groups.orthogonal import so3_max
+
+    return so3_max()
+
+
+class _ByDimension(IrrepFamily):
+    """SO(n)/O(n): the rotation groups of the plane and of space only."""
+
+    def __init__(self, plane: IrrepFamily | None, space: IrrepFamily):
+        self.plane, self.space = plane, space
+        self.name = (f"{plane.name}, " if plane else "") + space.name
+
+    def of(self, factor) -> IrrepFamily | None:
+        return {(2,): self.plane, (3,): self.space}.get(factor.args)
+
+    def candidates(self, factor, rep, group, index: int) -> list[Irrep]:
+        return self.of(factor).candidates(factor, rep, group, index)
+
+
 #: family kind -> its irreps, for the groups decompose works on
-FAMILIES: dict[str, IrrepFamily] = {"D": Dihedral()}
+FAMILIES: dict[str, IrrepFamily] = {
+    "D": Dihedral(), "O": _ByDimension(Plane(), Rotations()),
+    "SO": _ByDimension(None, Rotations()), "S": Symmetric()}
 
 #: groups whose irreducible representations are of complex type: said so in the error
 _COMPLEX_TYPE = {"C", "SO"}
 
 
 def supported_names() -> str:
-    return ", ".join(f.name for f in FAMILIES.values())
+    return "D(n), O(2), SO(3), O(3), S(n)"
 
 
 def _family(factor) -> IrrepFamily:
     works = supported_names()
     found = FAMILIES.get(factor.kind)
+    if isinstance(found, _ByDimension) and found.of(factor) is None:
+        found = None
     if found is None:
         if factor.kind in _COMPLEX_TYPE and (factor.kind == "C" or factor.args == (2,)):
             raise SpecError(f"{factor} has irreducible representations of complex type, "
@@ -135,13 +243,19 @@ def multiplicities(field: Field) -> list[tuple[Irrep, int]]:
     from ..api import dim
     from ..counting import independent_count
     from ..spec import parse_spec
+    from .characters import counts
 
+    known = counts(field.rep, field.group)  # SO(3), O(3), O(2): characters, no basis
     out = []
     for irrep in candidates(field):
+        if known is not None:
+            if known.get(irrep.label):
+                out.append((irrep, known[irrep.label]))
+            continue
         spec = parse_spec(field.spec_to(irrep.label))
         count, _ = independent_count(spec)
-        if count is None:
-            count = dim(spec)
+        if count is None:  # continuous groups: the basis is computed (numeric: it is small)
+            count = dim(spec, "numeric")
         if count:
             out.append((irrep, count))
     return out
