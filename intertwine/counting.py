@@ -432,4 +432,130 @@ def independent_count(spec: Spec) -> tuple[int | None, str]:
     known.  One place for ``intertwine dim`` and ``intertwine verify`` to ask."""
     if spec.group.finite:
         return count(spec), "characters / Stirling numbers"
-    return count_continuous(spec), "representation theory"
+    closed = count_continuous(spec)
+    if closed is None:
+        integrated = count_by_integration(spec)
+        if integrated is not None:
+            return integrated, "characters (Weyl integration)"
+    return closed, "representation theory"
+
+
+# ----------------------------------------------------------------------------- integration
+
+#: the compact groups counted by integrating characters over a maximal torus (with the
+#: other component of O(n)): their factor arguments
+TORUS_GROUPS = {("SO", (2,)), ("O", (2,)), ("SO", (3,)), ("O", (3,))}
+
+
+class TorusAxis:
+    """Elements of SO(2), O(2), SO(3) or O(3) on which a class function is integrated:
+    rotations by the angles 2 pi j / m (j < m) -- SO(2): about the origin; SO(3): about
+    one axis, weighted by Weyl's density 1 - cos(theta) -- and for O(n) the same again on
+    the other component (O(2): reflections R(theta) s; O(3): -R), each component half.
+
+    The mean of a trigonometric polynomial of degree below m over the m angles is its
+    integral, so with m above the degree of chi_in chi_out (times the density) the
+    weighted mean is exactly the Haar integral: dim Hom = <chi_in, chi_out>.  Keys of
+    ``value`` (at g**power): ``fix`` (trace on V), ``sign`` (det), ``angle`` (of the
+    rotation part), ``reflected`` (in the other component); what irreps read
+    (``GroupFamily.irrep_character``)."""
+
+    def __init__(self, factor: Factor, m: int):
+        self.n = factor.args[0]
+        components = 1 if factor.kind == "SO" else 2
+        theta = 2 * np.pi * np.arange(m) / m
+        self.theta = np.tile(theta, components)
+        self.other = np.repeat(np.arange(components), m) == 1
+        density = (1 - np.cos(self.theta)) if self.n == 3 else np.ones_like(self.theta)
+        self.weights = density / components
+
+    def value(self, key: str, power: int = 1):
+        odd = power % 2 == 1
+        reflected = self.other & odd
+        if self.n == 2:  # (R(t) s)**2 = 1
+            angle = np.where(self.other, 0.0 if not odd else self.theta, power * self.theta)
+        else:  # (-R)**p = (-1)**p R**p
+            angle = power * self.theta
+        if key == "angle":
+            return angle
+        if key == "reflected":
+            return reflected
+        if key == "sign":
+            return np.where(reflected, -1.0, 1.0)
+        if key == "fix":
+            if self.n == 2:
+                return np.where(reflected, 0.0, 2 * np.cos(angle))
+            return np.where(reflected, -1.0, 1.0) * (1 + 2 * np.cos(angle))
+        return None
+
+
+def _highest_weight(rep: Rep, factor: int) -> int | None:
+    """A bound on the largest weight (angle multiple) in rep's character on one factor
+    of a torus group; None for a node it does not know."""
+    from .reps import Defining, Det, Dual, Irrep, Power, Sum, Tensor, Trivial
+    from .reps.sym import Sym
+    from .reps.zero import Zero
+
+    if isinstance(rep, Defining):
+        return int(rep.factor == factor)
+    if isinstance(rep, Det | Trivial | Zero):
+        return 0
+    if isinstance(rep, Irrep):  # irr(k), irr(l), irr(l, p): the first; irr(j, k): k
+        if rep.factor != factor:
+            return 0
+        return rep.args[1] if len(rep.args) == 2 and isinstance(rep.args[1], int) \
+            else rep.args[0]
+    parts = [_highest_weight(k, factor) for k in rep.children]
+    if None in parts:
+        return None
+    if isinstance(rep, Sum):
+        return max(parts, default=0)
+    if isinstance(rep, Tensor):
+        return sum(parts)
+    if isinstance(rep, Power):
+        return rep.k * parts[0]
+    if isinstance(rep, Sym):
+        return rep.k * parts[0]
+    if isinstance(rep, Dual):
+        return parts[0]
+    return None
+
+
+def count_by_integration(spec: Spec, max_points: int = MAX_TUPLES) -> int | None:
+    """dim Hom_G(rep_in, rep_out) for products of SO(2), O(2), SO(3), O(3) and finite
+    groups (irreps included) by integrating chi_in chi_out over the group (``TorusAxis``),
+    in floating point; None for other groups, unknown nodes, too many points or a doubtful rounding.
+
+    >>> from intertwine.spec import parse_spec
+    >>> count_by_integration(parse_spec("SO(3): irr(2) * irr(3) -> irr(1) + irr(4) + irr(5)"))
+    3
+    >>> count_by_integration(parse_spec("O(3): 1o * 1o -> 0e + 1e + 2e"))
+    3
+    """
+    group, rep_in, rep_out = spec.group, spec.rep_in, spec.rep_out
+    used = sorted(rep_out.factors_used(rep_in.factors_used(set())))
+    if any((group.factors[i].kind, group.factors[i].args) not in TORUS_GROUPS
+           and not group.factors[i].finite for i in used):
+        return None
+    axes, weights, points = {}, [], 1
+    for i in used:
+        if group.factors[i].finite:  # element by element (``ElementAxis``)
+            axis = ElementAxis.of(group.factors[i])
+            if axis is None:
+                return None
+            points *= len(axis.weights)
+            axes[i] = axis
+            weights.append(np.asarray(axis.weights, float))
+            continue
+        top = [_highest_weight(r, i) for r in (rep_in, rep_out)]
+        if None in top:
+            return None
+        m = top[0] + top[1] + 3  # above the degree of chi_in chi_out (1 - cos)
+        points *= m * (1 if group.factors[i].kind == "SO" else 2)
+        if points > max_points:
+            return None
+        axes[i] = TorusAxis(group.factors[i], m)
+        weights.append(axes[i].weights)
+    if not used:
+        return rep_in.dimension(group) * rep_out.dimension(group)
+    return _float_count(rep_in, rep_out, group, _Grid(axes, float), weights)

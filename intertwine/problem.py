@@ -41,6 +41,10 @@ def _largest_part(rep, group) -> int:
 @dataclass(frozen=True, eq=False)
 class Problem:
     spec: Spec
+    #: "float": the matrices as they are; "rational": square-root irreps in their rational
+    #: form R = D rho D^-1 and the Lie generators times ``lie_multipliers`` (the exact
+    #: solver's form of an exactness "sqrt" problem, ``rational_form``)
+    form: str = "float"
 
     @classmethod
     def from_spec(cls, spec: str | Spec) -> Problem:
@@ -110,38 +114,39 @@ class Problem:
     def discrete_in(self) -> list[Action]:
         from .reps import discrete_action
 
-        return discrete_action(self.model.rep_in, self.model.group)
+        return discrete_action(self.model.rep_in, self.model.group, self.form)
 
     @cached_property
     def discrete_out(self) -> list[Action]:
         from .reps import discrete_action
 
-        return discrete_action(self.model.rep_out, self.model.group)
+        return discrete_action(self.model.rep_out, self.model.group, self.form)
 
     @cached_property
     def lie_in(self) -> list[CooMatrix]:
         from .reps import lie_action
 
-        return lie_action(self.model.rep_in, self.model.group)
+        return lie_action(self.model.rep_in, self.model.group, self.form, self.lie_multipliers)
 
     @cached_property
     def lie_out(self) -> list[CooMatrix]:
         from .reps import lie_action
 
-        return lie_action(self.model.rep_out, self.model.group)
+        return lie_action(self.model.rep_out, self.model.group, self.form,
+                          self.lie_multipliers)
 
     @cached_property
     def subgroup_in(self) -> list[Action]:
         """rho_in of the extra signed permutations of ``groups.subgroup_generators``."""
         from .reps import subgroup_action
 
-        return subgroup_action(self.model.rep_in, self.model.group)
+        return subgroup_action(self.model.rep_in, self.model.group, self.form)
 
     @cached_property
     def subgroup_out(self) -> list[Action]:
         from .reps import subgroup_action
 
-        return subgroup_action(self.model.rep_out, self.model.group)
+        return subgroup_action(self.model.rep_out, self.model.group, self.form)
 
     @cached_property
     def signed_permutation(self) -> bool:
@@ -159,6 +164,45 @@ class Problem:
 
         s = self.spec
         return least_exact([s.rep_in.exactness(s.group), s.rep_out.exactness(s.group)])
+
+    def rational_form(self) -> Problem:
+        """The same problem on the rational form of its square-root irreps: its exact
+        solutions W' give this problem's as W = D_out^-1 W' D_in (``squares``)."""
+        return Problem(self.spec, "rational")
+
+    @cached_property
+    def squares(self) -> tuple[tuple[np.ndarray, int], tuple[np.ndarray, int]]:
+        """(F, q) for rep_in and rep_out: the squares s = F / q of the diagonal scaling
+        D = diag(sqrt(s)) with rho = D^-1 R D, R rational (``reps.squares``)."""
+        from .reps import squares
+
+        m = self.model
+        return squares(m.rep_in, m.group), squares(m.rep_out, m.group)
+
+    @cached_property
+    def lie_multipliers(self) -> list[int] | None:
+        """Per Lie generator, the lcm of the denominators of the irreps' rational forms
+        (``form="rational"`` only; a multiple of a generator is a generator)."""
+        if self.form != "rational":
+            return None
+        from math import lcm
+
+        from .groups import factor_data
+
+        atoms = []
+        for rep in (self.model.rep_in, self.model.rep_out):
+            stack = [rep]
+            while stack:
+                node = stack.pop()
+                if hasattr(node, "lie_denominator"):
+                    atoms.append(node)
+                stack.extend(node.children)
+        out = []
+        for i, f in enumerate(self.model.group.factors):
+            for k in range(len(factor_data(f).lie)):
+                out.append(lcm(1, *[a.lie_denominator(self.model.group, k) for a in atoms
+                                    if a.factor == i]))
+        return out
 
     @cached_property
     def rational(self) -> bool:

@@ -117,6 +117,22 @@ class _OrthogonalIrreps:
     def irrep(self, f, label) -> IrrepData:
         return (_plane_irrep if f.args == (2,) else _space_irrep)(f, tuple(label))
 
+    def irrep_character(self, f, label, value):
+        """At the elements of ``counting.TorusAxis``: from the rotation angle and the
+        component (``reflected``)."""
+        angle, reflected = value("angle"), value("reflected")
+        if f.args == (2,):
+            k = label[-1]
+            if k == 0:
+                return np.where(reflected, -1.0, 1.0) if label[0] == 1 and len(label) == 2 \
+                    else np.ones_like(angle)
+            return np.where(reflected, 0.0, 2 * np.cos(k * angle))
+        l = label[0]
+        chi = 1 + 2 * sum(np.cos(m * angle) for m in range(1, l + 1))
+        if len(label) == 2 and label[1] == "o":
+            chi = np.where(reflected, -chi, chi)
+        return chi
+
 
 def so3_max() -> int:
     from .so3 import MAX_DEGREE

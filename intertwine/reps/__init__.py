@@ -36,6 +36,8 @@ import importlib
 import pkgutil
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from ..coo import CooMatrix
 from ..groups import group_generators, subgroup_generators
 from .action import Action, MatrixAction
@@ -81,7 +83,7 @@ def __getattr__(name):
 if TYPE_CHECKING:
     from ..spec import Group
 
-__all__ = ["dimension", "discrete_action", "lie_action", "subgroup_action", "Rep",
+__all__ = ["dimension", "discrete_action", "lie_action", "subgroup_action", "squares", "Rep",
            "FactorAtom", "Structure", "Walk", "Parsed", "CONSTRUCTORS", "constructor",
            "Action", "MatrixAction", "Trivial", "Defining", "Det", "Dual", "Sum", "Tensor",
            "Power", "Regular", "Irrep", "Grid", "constructor_named", "load_all"]
@@ -92,22 +94,50 @@ def dimension(rep: Rep, group: Group) -> int:
     return rep.dimension(group)
 
 
-def _actions(rep: Rep, group: Group, generators) -> list[Action]:
-    return [Walk("act", group, i, g=g).of(rep) for i, g in generators]
+def _actions(rep: Rep, group: Group, generators, form: str = "float") -> list[Action]:
+    return [Walk("act", group, i, g=g, form=form).of(rep) for i, g in generators]
 
 
-def discrete_action(rep: Rep, group: Group) -> list[Action]:
-    """``rho(g)`` for each discrete generator g of the group, in generator order."""
-    return _actions(rep, group, group_generators(group)[0])
+def discrete_action(rep: Rep, group: Group, form: str = "float") -> list[Action]:
+    """``rho(g)`` for each discrete generator g of the group, in generator order.  With
+    ``form="rational"``, square-root irreps act by their rational form R = D rho D^-1
+    (``reps/irr.py``), and so does the whole expression."""
+    return _actions(rep, group, group_generators(group)[0], form)
 
 
-def subgroup_action(rep: Rep, group: Group) -> list[Action]:
+def subgroup_action(rep: Rep, group: Group, form: str = "float") -> list[Action]:
     """``rho(h)`` for the extra subgroup generators h (``groups.subgroup_generators``)."""
-    return _actions(rep, group, subgroup_generators(group))
+    return _actions(rep, group, subgroup_generators(group), form)
 
 
-def lie_action(rep: Rep, group: Group) -> list[CooMatrix]:
+def lie_action(rep: Rep, group: Group, form: str = "float",
+               multipliers: list[int] | None = None) -> list[CooMatrix]:
     """``d rho(A)`` for each Lie-algebra generator A, as sparse integer matrices (in
-    row-major order, without explicit zeros)."""
-    return [CooMatrix.of(Walk("lie", group, i, a=a).of(rep)).canonical()
-            for i, a in group_generators(group)[1]]
+    row-major order, without explicit zeros).  With ``form="rational"``: of the rational
+    form, for the generators c_k A_k (``multipliers`` c_k: integers that clear every
+    denominator of the expression's irreps; a multiple of a generator is one too)."""
+    gens = group_generators(group)[1]
+    multipliers = multipliers or [1] * len(gens)
+    return [CooMatrix.of(Walk("lie", group, i, a=a, form=form, lie_multiplier=c).of(rep))
+            .canonical() for (i, a), c in zip(gens, multipliers, strict=True)]
+
+
+def squares(rep: Rep, group: Group) -> tuple[np.ndarray, int]:
+    """The squares s of the diagonal scaling of a "sqrt" expression (rho = D^-1 R D with
+    D = diag(sqrt(s))) as (integer numerators F, common denominator q): s = F / q.
+
+    The scaling composes exactly as a group element's action does (direct sums, Kronecker
+    products, P rho^(x)k E for sym and alt, the inverse for dual), so it is the action of
+    a walk in which every irrep acts by diag(s) and everything else as the identity."""
+    a = Walk("act", group, -1, g=None, form="scale").of(rep)
+    if a.is_signed_perm:  # no irrep with a scaling anywhere
+        return np.ones(a.size, np.int64), 1
+    diagonal = a.forward.diagonal()
+    check = Walk("act", group, -1, g=None, form="scale_float").of(rep)
+    approx = check.forward.diagonal() / check.denominator
+    if not np.allclose(diagonal / a.denominator, approx, rtol=1e-9, atol=0):
+        from ..errors import TooLarge
+
+        raise TooLarge("the square-root scaling of this representation does not fit int64: "
+                       "use --method numeric")
+    return diagonal.astype(np.int64), int(a.denominator)

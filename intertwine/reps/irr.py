@@ -114,6 +114,9 @@ class Irrep(FieldAtom):
 
         f = walk.group.factors[self.factor]
         data = irrep_data(f, self.label)
+        form = getattr(walk, "form", "float")
+        if form in ("scale", "scale_float"):  # the diagonal D**2 (``reps.squares``)
+            return _scaling(data, form == "scale_float")
         if self.factor != walk.factor:
             return action.identity(data.dimension)
         fd = factor_data(f)
@@ -142,7 +145,9 @@ class Irrep(FieldAtom):
             multiplier = walk.lie_multiplier  # common to every atom: one generator c A
             return _coo(np.asarray(m, np.int64) * (multiplier // q))
         m = np.asarray(data.lie[position])
-        return _coo(np.rint(m).astype(np.int64) if data.exactness == "rational" else m)
+        if data.exactness != "rational":
+            return _coo(m)
+        return _coo(np.rint(m).astype(np.int64) * getattr(walk, "lie_multiplier", 1))
 
     def lie_denominator(self, group, position: int) -> int:
         """q of this irrep's rational Lie generator ``position`` (1 if not "sqrt")."""
@@ -157,10 +162,11 @@ class Irrep(FieldAtom):
         return np.array(data.squares, dtype=object)
 
     def character(self, walk: Walk, power: int = 1):
+        """Finite factors: element by element (``counting.ElementAxis``), or from the
+        traces of g, ..., g**traces on V where the family gives its character so (S(n));
+        SO(2), O(2), SO(3), O(3): at the points of ``counting.TorusAxis``."""
         f = walk.group.factors[self.factor]
-        if not f.finite:
-            return None  # continuous factors: counted elsewhere
-        if not self.traces:
+        if not (f.finite and self.traces):
             return super().character(walk, power)
         trace = getattr(walk, "trace", None)
         columns = None if trace is None else \
@@ -172,6 +178,26 @@ class Irrep(FieldAtom):
             f, self.label, [np.ravel(c) for c in columns]).reshape(columns[0].shape)
         dtype = getattr(walk, "dtype", None)
         return chi if dtype is None else chi.astype(dtype)
+
+
+def _scaling(data, approximate: bool):
+    """diag(s) (and its inverse) as a matrix action: integers over a denominator, or
+    floats (``approximate``, to check the integers for overflow)."""
+    import scipy.sparse as sp
+
+    if data.exactness != "sqrt":
+        return action.identity(data.dimension)
+    if approximate:
+        s = np.array([float(x) for x in data.squares])
+        return action.MatrixAction(sp.diags(s, format="csr", dtype=float),
+                                   sp.diags(1 / s, format="csr", dtype=float))
+    q = lcm(*[x.denominator for x in data.squares])
+    forward = np.array([int(x * q) for x in data.squares], np.int64)
+    p = lcm(*[x.numerator for x in data.squares])
+    inverse = np.array([int(p / x) for x in data.squares], np.int64)
+    return action.MatrixAction(sp.diags(forward, format="csr", dtype=np.int64),
+                               sp.diags(inverse, format="csr", dtype=np.int64),
+                               q, p)
 
 
 def _coo(m: np.ndarray) -> CooMatrix:
