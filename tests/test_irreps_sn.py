@@ -328,13 +328,11 @@ def test_verify_and_show(tmp_path):
 
 
 @pytest.mark.parametrize("shape", [(2, 1), (3, 1), (2, 2), (3, 2), (2, 2, 1), (3, 2, 1)])
-def test_family_matrices_for_both_solvers(shape, monkeypatch):
+def test_family_matrices_for_both_solvers(shape):
     """The family's generators (0 1) and (0 1 ... n-1) are the reference's; their rational
     form M / q equals D rho D^-1, D = diag(sqrt(squares)), exactly on the squares."""
-    from intertwine.groups import symmetric
     from intertwine.spec import parse_group
 
-    monkeypatch.setattr(symmetric, "IRREP_EXACTNESS", "sqrt")
     n = sum(shape)
     f = parse_group(f"S({n})").factors[0]
     data = f.family.irrep(f, shape)
@@ -353,3 +351,92 @@ def test_family_matrices_for_both_solvers(shape, monkeypatch):
     assert (mt.dot(mt) == qt**2 * one).all()
     assert (np.linalg.matrix_power(mc, n) == qc**n * one).all()
     assert (np.linalg.matrix_power(mt.dot(mc), n - 1) == (qt * qc) ** (n - 1) * one).all()
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=st.integers(2, 4).flatmap(lambda n: st.tuples(st.just(n), trees(n, False),
+                                                          trees(n, False))),
+       data=st.data())
+def test_exact_basis_is_signed_square_roots_equivariant_and_spans_the_numeric_one(
+        case, data, tmp_path_factory):
+    n, t_in, t_out = case
+    if tree_dim(t_in, n) * tree_dim(t_out, n) > 300:
+        return
+    spec = f"S({n}): {text(t_in)} -> {text(t_out)}"
+    exact = intertwine.compute(spec, method="exact")
+    b = exact.dense()
+    assert exact.n_basis == reference_count(n, t_in, t_out), spec
+    for _ in range(2):
+        g = tuple(data.draw(st.permutations(range(n))))
+        a_in, a_out = matrix(t_in, g), matrix(t_out, g)
+        assert np.allclose(np.einsum("ij,kjl->kil", a_out, b),
+                           np.einsum("kij,jl->kil", b, a_in), atol=1e-10), spec
+    numeric = intertwine.compute(spec, method="numeric").dense()
+    assert len(numeric) == len(b)
+    if len(b):
+        flat_e, flat_n = b.reshape(len(b), -1), numeric.reshape(len(numeric), -1)
+        assert np.linalg.matrix_rank(np.vstack([flat_e, flat_n]), tol=1e-8) == len(b)
+        # reduced row echelon: each element's first non-zero entry is a 1 at a pivot
+        # that every other element has 0 at
+        pivots = [int(np.flatnonzero(np.abs(row) > 1e-12)[0]) for row in flat_e]
+        assert np.allclose(flat_e[range(len(b)), pivots], 1)
+        assert np.allclose(flat_e[:, pivots], np.eye(len(b)), atol=1e-12)
+    path = tmp_path_factory.mktemp("exact") / "b.h5"
+    exact.save(path)
+    import h5py
+
+    with h5py.File(path) as f:
+        if len(b) and f.attrs.get("exact_values") == "sqrt":
+            num = f["basis/square_numerator"][()].astype(object)
+            den = f["basis/square_denominator"][()].astype(object)
+            value = f["basis/value"][()]
+            assert (den > 0).all() and all(np.gcd(abs(a), d) == 1 for a, d in zip(num, den))
+            assert np.allclose(np.sign(num.astype(float)) * np.sqrt(
+                np.abs(num.astype(float)) / den.astype(float)), value, rtol=1e-15)
+
+
+def test_exact_values_of_a_small_basis():
+    """S(3): irr(2, 1) -> V by hand: the tableau 12/3 goes to (1, 1, -2) and 13/2 to
+    sqrt(3) (1, -1, 0) (each the image of the Young symmetriser), up to the RREF scale."""
+    b = intertwine.compute("S(3): irr(2, 1) -> V", method="exact").dense()[0]
+    assert np.allclose(b, [[1, np.sqrt(3)], [1, -np.sqrt(3)], [-2, 0]], atol=1e-15)
+
+
+def test_rational_inverse_from_orthogonality():
+    """The exact solver's inverse of R = D rho D^-1 is diag(s) R^T diag(s)^-1 (rho
+    orthogonal), checked in integers; a matrix that is no such form is refused."""
+    from fractions import Fraction
+
+    from intertwine.reps.irr import _orthogonal_inverse
+    from intertwine.spec import parse_group
+
+    f = parse_group("S(5)").factors[0]
+    data = f.family.irrep(f, (3, 1, 1))
+    for m, q in data.rational_discrete:
+        inverse, p = _orthogonal_inverse(np.asarray(m), q, data.squares)
+        assert (np.asarray(m) @ inverse == q * p * np.eye(len(m), dtype=np.int64)).all()
+    skew = np.array([[1, 1], [0, 1]])
+    assert _orthogonal_inverse(skew, 1, (Fraction(1), Fraction(1))) is None
+
+
+@pytest.mark.parametrize("change", ["sign", "square"])
+def test_verify_catches_a_changed_entry_of_an_exact_file(tmp_path, change):
+    import h5py
+
+    path = tmp_path / "b.h5"
+    intertwine.compute("S(4): V**2 -> irr(3, 1)", method="exact").save(path)
+    with h5py.File(path, "r+") as f:
+        assert f.attrs["exact_values"] == "sqrt"
+        num, den = f["basis/square_numerator"], f["basis/square_denominator"]
+        value = f["basis/value"]
+        k = int(np.flatnonzero(np.abs(num[()]) != den[()])[0])  # an irrational entry
+        a, b = int(num[k]), int(den[k])
+        if change == "sign":
+            a = -a
+        else:  # a square a little off, with the float value following it
+            a, b = a * 10**6 + (1 if a > 0 else -1), b * 10**6
+        num[k], den[k] = a, b
+        value[k] = np.sign(a) * np.sqrt(abs(a) / b)
+    run = subprocess.run([sys.executable, "-m", "intertwine", "verify", str(path)],
+                         capture_output=True, text=True)
+    assert run.returncode == 1, run.stdout + run.stderr

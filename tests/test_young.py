@@ -345,3 +345,20 @@ def test_seminormal_fallback_in_python_ints_agrees():
     for g in [(1, 2, 3, 4, 5, 0), (5, 4, 3, 2, 1, 0), (0, 2, 1, 4, 3, 5)]:
         fast, slow = y.seminormal_matrix(g), y._seminormal_python(y.reduced_word(g))
         assert fast.fractions() == slow.fractions()
+
+
+@pytest.mark.parametrize("shape", [s for s in SHAPES_UP_TO_6 if Y.dimension(s) > 1])
+def test_closed_form_scaling_equals_the_generic_search(shape):
+    """groups/irrep.sqrt_scaling finds s by a search over the matrices' pattern; the
+    tableaux graph is connected, so with s = 1 on the first tableau both must agree."""
+    from intertwine.groups.irrep import sqrt_scaling
+
+    y = Y.young(shape)
+    signed = []
+    for i in range(1, y.n):
+        m = np.zeros((y.dim, y.dim), dtype=object)
+        for (r, c), (sign, square) in y.generator(i).fractions().items():
+            m[r, c] = sign * square
+        signed.append(m)
+    squares, _ = sqrt_scaling(signed)
+    assert [int(s) for s in squares] == y.scaling().tolist()

@@ -87,7 +87,7 @@ class _SymmetricIrreps:
     def irrep_exactness(self, f: Factor, label) -> str:
         # +-1 for irr(n) and irr(1, ..., 1); square roots of rationals otherwise (the
         # orthogonal form), rational after the seminormal scaling
-        return "rational" if young.dimension(label) == 1 else IRREP_EXACTNESS
+        return "rational" if young.dimension(label) == 1 else "sqrt"
 
     def irrep(self, f: Factor, label) -> IrrepData:
         """rho of the generators (0 1) and (0 1 ... n-1): (0 1) exchanges the letters 1
@@ -101,20 +101,16 @@ class _SymmetricIrreps:
             return IrrepData(1, "rational", tuple(
                 SignedPerm(one, None if sign > 0 or _even(g) else -np.ones(1, np.int8))
                 for g in gens))
-        exactness = self.irrep_exactness(f, label)
         first = y.generator(1)  # diagonal: the signs
         signs = first.square_numerator.astype(np.int8)
         discrete = [SignedPerm(np.arange(y.dim), None if (signs > 0).all() else signs)]
-        rational = [(np.diag(signs.astype(np.int64)), 1)]
+        rational = [(np.diag(signs.astype(np.int64)), 1)]  # D commutes with a diagonal
         if len(gens) > 1:
             cycle = gens[1].perm.tolist()
             discrete.append(y.sparse_matrix(cycle))
-            if exactness == "sqrt":  # the exact solver's rational form R = D rho D^-1
-                rational.append(_dense_rational(y.seminormal_matrix(cycle)))
-        if exactness != "sqrt":
-            return IrrepData(y.dim, exactness, tuple(discrete))
+            rational.append(_dense_rational(y.seminormal_matrix(cycle)))  # D rho D^-1
         squares = tuple(Fraction(int(s)) for s in y.scaling())
-        return IrrepData(y.dim, exactness, tuple(discrete), squares=squares,
+        return IrrepData(y.dim, "sqrt", tuple(discrete), squares=squares,
                          rational_discrete=tuple(rational))
 
     def irrep_trace_degree(self, f: Factor, label) -> int | None:
@@ -123,10 +119,6 @@ class _SymmetricIrreps:
 
     def irrep_character_from_traces(self, f: Factor, label, traces):
         return young.characters_from_traces(label, traces)
-
-
-#: "sqrt" once the exact solver takes square-root scalings; "float" (numeric) until then
-IRREP_EXACTNESS = "float"
 
 
 def _dense_rational(semi: young.RationalEntries) -> tuple[np.ndarray, int]:

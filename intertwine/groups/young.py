@@ -163,6 +163,15 @@ class SqrtEntries:
         return list(zip(self.row.tolist(), self.col.tolist(),
                         self.square_numerator.tolist(), self.square_denominator.tolist()))
 
+    def fractions(self) -> dict[tuple[int, int], tuple[int, Fraction]]:
+        """{(row, col): (sign, square)}: the value is sign * sqrt(square).
+
+        >>> young((2, 1)).generator(2).fractions()[(0, 1)]
+        (1, Fraction(3, 4))
+        """
+        return {(r, c): (1 if a > 0 else -1, Fraction(abs(int(a)), int(b)))
+                for r, c, a, b in self.squares()}
+
 
 @dataclass(frozen=True)
 class RationalEntries:

@@ -13,6 +13,7 @@ of such are again of that form, with the diagonal scaling composed alike (``scal
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from fractions import Fraction
 from functools import lru_cache
 from math import lcm
 
@@ -124,7 +125,7 @@ class Irrep(FieldAtom):
         position = next((k for k, g in enumerate(fd.discrete) if g is walk.g), None)
         if position is not None:
             if rational:
-                return _rational_action(*data.rational_discrete[position])
+                return _rational_action(*data.rational_discrete[position], data.squares)
             return _action(data.discrete[position])
         position = next((k for k, g in enumerate(fd.subgroup) if g is walk.g), None)
         if position is None:  # not this factor's generator
@@ -163,11 +164,11 @@ class Irrep(FieldAtom):
 
     def character(self, walk: Walk, power: int = 1):
         """Finite factors: element by element (``counting.ElementAxis``), or from the
-        traces of g, ..., g**traces on V where the family gives its character so (S(n));
-        SO(2), O(2), SO(3), O(3): at the points of ``counting.TorusAxis``."""
-        f = walk.group.factors[self.factor]
-        if not (f.finite and self.traces):
+        traces of g, ..., g**d on V where the family says so (S(n): over the cycle-type
+        histogram); SO(2), O(2), SO(3), O(3): at the points of ``counting.TorusAxis``."""
+        if not self.traces:
             return super().character(walk, power)
+        f = walk.group.factors[self.factor]
         trace = getattr(walk, "trace", None)
         columns = None if trace is None else \
             [trace(self.factor, power * j) for j in range(1, self.traces + 1)]
@@ -217,15 +218,37 @@ def _action(g):
     return action.MatrixAction(sp.csr_matrix(m), sp.csr_matrix(inverse))  # orthogonal
 
 
-def _rational_action(m, q: int):
-    from fractions import Fraction
-
+def _rational_action(m, q: int, squares=None):
     import scipy.sparse as sp
 
     m = np.asarray(m, np.int64)
-    exact = [[Fraction(int(x), q) for x in row] for row in m]
-    inv, p = _inverse(exact)
+    inverse = _orthogonal_inverse(m, q, squares) if squares is not None else None
+    inv, p = inverse if inverse is not None else _inverse(
+        [[Fraction(int(x), q) for x in row] for row in m])
     return action.MatrixAction(sp.csr_matrix(m), sp.csr_matrix(inv), q, p)
+
+
+def _orthogonal_inverse(m: np.ndarray, q: int, squares) -> tuple[np.ndarray, int] | None:
+    """(M', p) with (M / q)^-1 = M' / p when rho = D^-1 (M / q) D is orthogonal
+    (D = diag(sqrt(s))): then (M / q)^-1 = diag(s) (M / q)^T diag(s)^-1, no elimination.
+    With s_a = n_a / d_a, s_a / s_b = left_a right_b / (top bottom) for top = lcm(n),
+    bottom = lcm(d), left_a = s_a bottom and right_b = top / s_b; so M' = diag(left) M^T
+    diag(right) and p = q top bottom.
+    Checked exactly (M M' = q p I); None where that fails or int64 could overflow."""
+    nums = [x.numerator for x in squares]
+    dens = [x.denominator for x in squares]
+    top, bottom = lcm(*nums), lcm(*dens)
+    left = [a * (bottom // b) for a, b in zip(nums, dens)]  # s_a * bottom
+    right = [top * b // a for a, b in zip(nums, dens)]  # top / s_b
+    largest = int(np.abs(m).max(initial=0))
+    if largest * max(left) * max(right) * largest * max(len(m), 1) >= 2**62:
+        return None
+    inverse = np.array(left, np.int64)[:, None] * m.T * np.array(right, np.int64)[None, :]
+    p = q * top * bottom
+    if not np.array_equal(m @ inverse, q * p * np.eye(len(m), dtype=np.int64)):
+        return None
+    g = int(np.gcd(np.gcd.reduce(inverse.ravel()), p)) if inverse.size else 1
+    return inverse // g, p // g
 
 
 def _inverse(rows):
