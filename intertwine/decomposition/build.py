@@ -21,45 +21,56 @@ from fractions import Fraction
 import numpy as np
 
 from ..coo import Coo
+from .roots import as_float, signed_square
 
-__all__ = ["exact_copies", "numeric_copies"]
+__all__ = ["exact_copies", "numeric_copies", "exact_elements"]
 
 
-def _exact_entries(basis) -> list[dict[tuple[int, int], Fraction]]:
-    """Each element of an exact basis as {(row, col): Fraction}."""
-    c = basis.entries()
-    num = c.numerator if c.numerator is not None else np.rint(c.value).astype(np.int64)
-    den = c.denominator if c.denominator is not None else np.ones(len(num), np.int64)
-    out: list[dict] = [{} for _ in range(basis.n_basis)]
-    for k, r, col, a, b in zip(c.index.tolist(), c.row.tolist(), c.col.tolist(),
+def exact_elements(coo, n_basis: int) -> list[dict[tuple[int, int], Fraction]]:
+    """Each element of an exact rational basis (coo entries) as {(row, col): Fraction}."""
+    num = coo.numerator if coo.numerator is not None else np.rint(coo.value).astype(np.int64)
+    den = coo.denominator if coo.denominator is not None else np.ones(len(num), np.int64)
+    out: list[dict] = [{} for _ in range(n_basis)]
+    for k, r, col, a, b in zip(coo.index.tolist(), coo.row.tolist(), coo.col.tolist(),
                                np.asarray(num).tolist(), np.asarray(den).tolist()):
         out[k][r, col] = Fraction(a, b)
     return out
 
 
-def _inner(a: dict, b: dict, inverse_weights: list[Fraction], dim: int) -> Fraction:
+def _inner(a: dict, b: dict, column_weights: list[Fraction], row_weights: list[Fraction],
+           dim: int) -> Fraction:
     if len(b) < len(a):
         a, b = b, a
     total = Fraction(0)
     for key, v in a.items():
         w = b.get(key)
         if w is not None:
-            total += v * w * inverse_weights[key[1]]
+            total += v * w * column_weights[key[1]] * row_weights[key[0]]
     return total / dim
 
 
-def exact_copies(basis, weights: list[Fraction], dim: int, offset: int) -> Coo:
+def exact_copies(elements: list[dict], weights: list[Fraction], dim: int, offset: int,
+                 rep_squares: list[Fraction] | None = None,
+                 irrep_squares: list[Fraction] | None = None) -> Coo:
     """Rows offset.. of Q for one irrep (dimension ``dim``) from its exact RREF basis:
-    coo with ``numerator``/``denominator`` holding the signed squares of the values."""
-    from .roots import as_float, signed_square
+    coo with ``numerator``/``denominator`` holding the signed squares of the values.
 
-    inverse = [1 / w for w in weights]
-    elements = _exact_entries(basis)
+    ``elements`` are rational: for representations that are rational only after the
+    scaling ρ = D⁻¹ R D (squares s of D, ``reps.squares``) they are the RREF basis W' of
+    the rational form, and the intertwiners W = D_I⁻¹ W' D_REP: positive multiples of the
+    RREF elements, which Gram–Schmidt does not see.  Then tr(W M⁻¹ Vᵀ) =
+    Σ W'_ij V'_ij s_REP,j / (M_jj s_I,i), rational, and each value w'·√(s_REP,j/s_I,i)/√λ
+    is a signed square."""
+    n_rep = len(weights)
+    rep_squares = rep_squares or [Fraction(1)] * n_rep
+    irrep_squares = irrep_squares or [Fraction(1)] * dim
+    columns = [s / w for s, w in zip(rep_squares, weights)]
+    rows_weight = [1 / s for s in irrep_squares]
     orthogonal: list[tuple[dict, Fraction]] = []  # (u_c, lambda_c)
     for a in elements:
         u = dict(a)
         for v, lam in orthogonal:
-            coefficient = _inner(a, v, inverse, dim) / lam
+            coefficient = _inner(a, v, columns, rows_weight, dim) / lam
             if coefficient:
                 for key, x in v.items():
                     y = u.get(key, 0) - coefficient * x
@@ -67,13 +78,13 @@ def exact_copies(basis, weights: list[Fraction], dim: int, offset: int) -> Coo:
                         u[key] = y
                     else:
                         u.pop(key, None)
-        orthogonal.append((u, _inner(u, u, inverse, dim)))
+        orthogonal.append((u, _inner(u, u, columns, rows_weight, dim)))
     rows, cols, squares = [], [], []
     for c, (u, lam) in enumerate(orthogonal):
         for (r, col), x in sorted(u.items()):
             rows.append(offset + c * dim + r)
             cols.append(col)
-            squares.append(signed_square(x) / lam)
+            squares.append(signed_square(x) * rep_squares[col] / (irrep_squares[r] * lam))
     values = np.array([as_float(s) for s in squares], np.float64)
     return Coo(np.zeros(len(rows), np.int64), np.array(rows, np.int64),
                np.array(cols, np.int64), values,

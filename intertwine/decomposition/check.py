@@ -25,15 +25,35 @@ __all__ = ["verify_decomposition"]
 TOLERANCE = 1e-9
 
 
-def _exact_generator(m) -> list[dict[int, Fraction]]:
-    """A stored generator's rows as {column: signed square}, from its float values: exact
-    for the integer and dyadic matrices of exact representations."""
-    rows: list[dict[int, Fraction]] = [{} for _ in range(m.shape[0])]
-    for r, c, v in zip(np.asarray(m.row).tolist(), np.asarray(m.col).tolist(),
-                       np.asarray(m.value, np.float64).tolist()):
-        x = Fraction(v)
-        rows[r][c] = x * abs(x)
-    return rows
+def _exact_generator_pairs(d: Decomposition) -> list[tuple[list[dict], list[dict]]]:
+    """(ρ_REP, ρ_IRREPS) of every generator, rows as {column: signed square}, built from
+    the spec (which ``_spec_checks`` holds the stored float generators against): rational
+    matrices R, or for square-root-exact ones ρ = D⁻¹ R D with ρ_kj = R_kj·√(s_j/s_k)."""
+    from ..problem import Problem
+
+    problem = Problem.from_spec(f"{d.spec} -> {d.irreps_string}")
+    scaled = problem.exactness == "sqrt"
+    form = problem.rational_form() if scaled else problem
+    if scaled:
+        (f_in, q_in), (f_out, q_out) = problem.squares
+        s_in = [Fraction(int(f), q_in) for f in f_in]
+        s_out = [Fraction(int(f), q_out) for f in f_out]
+    else:
+        s_in = s_out = [Fraction(1)] * d.dim
+
+    def rows(a, squares) -> list[dict]:
+        c = a.coo() if hasattr(a, "coo") else a
+        den = getattr(a, "denominator", 1)
+        out: list[dict] = [{} for _ in range(d.dim)]
+        for r, col, v in zip(np.asarray(c.row).tolist(), np.asarray(c.col).tolist(),
+                             np.asarray(c.value).tolist()):
+            x = Fraction(v) / den
+            out[r][col] = x * abs(x) * squares[col] / squares[r]
+        return out
+
+    pairs = list(zip(form.discrete_in, form.discrete_out)) + list(zip(form.lie_in,
+                                                                        form.lie_out))
+    return [(rows(a, s_in), rows(b, s_out)) for a, b in pairs]
 
 
 def _float_checks(d: Decomposition) -> Iterator[tuple[bool | None, str]]:
@@ -63,10 +83,7 @@ def _float_checks(d: Decomposition) -> Iterator[tuple[bool | None, str]]:
 def _exact_intertwining(d: Decomposition, rows: list[dict]) -> bool:
     from .roots import SurdSum
 
-    pairs = list(zip(d.generators.raw("in_"), d.generators.raw("out")))
-    pairs += list(zip(d.generators.raw("lie_in"), d.generators.raw("lie_out")))
-    for a_in, a_out in pairs:
-        g_in, g_out = _exact_generator(_coo(a_in)), _exact_generator(_coo(a_out))
+    for g_in, g_out in _exact_generator_pairs(d):
         for i in range(d.dim):
             left: dict[int, SurdSum] = defaultdict(SurdSum)
             for k, s in rows[i].items():  # (Q g_in)[i, j] = sum_k Q[i, k] g_in[k, j]
@@ -100,15 +117,6 @@ def _exact_isometry(d: Decomposition, rows: list[dict], weights) -> bool:
             if canonical != ({1: Fraction(1)} if i == j else {}):
                 return False
     return True
-
-
-def _coo(m):
-    from ..coo import CooMatrix
-
-    if isinstance(m, CooMatrix):
-        return m
-    c = m.tocoo()
-    return CooMatrix(c.row, c.col, c.data, c.shape)
 
 
 def verify_decomposition(path) -> Iterator[tuple[bool | None, str]]:

@@ -142,18 +142,11 @@ def choose_method(spec, method: str = "auto", found=None) -> str:
     f = parse_field(spec)
     found = multiplicities(f) if found is None else found
     problems = [Problem.from_spec(f.spec_to(irrep.label)) for irrep, _ in found]
-    # the Gram–Schmidt of build.py runs on rational RREF bases; square-root-exact ones
-    # (rational after a diagonal scaling) are not decomposed exactly yet
-    scaled = [p for p in problems if p.exactness == "sqrt"]
     if method == "exact":
         for problem in problems:
             choose_solver(problem, "exact")  # raises, naming what is irrational
-        if scaled:
-            raise MethodError(f"{scaled[0].spec}: square-root-exact representations are "
-                              "decomposed numerically for now; use numeric")
         return method
-    exact = not scaled and all(p.exactness == "rational" and irrep.exact
-                               for p, (irrep, _) in zip(problems, found))
+    exact = all(p.exactness != "float" and irrep.exact for p, (irrep, _) in zip(problems, found))
     return "exact" if exact else "numeric"
 
 
@@ -168,7 +161,6 @@ def decompose(spec, method: str = "auto") -> Decomposition:
     from ..basis import Generators
     from ..problem import Problem
     from ..reps import dimension
-    from ..solvers import choose_method as choose_solver
     from .build import exact_copies, numeric_copies
     from .families import multiplicities
     from .field import parse_field
@@ -189,16 +181,16 @@ def decompose(spec, method: str = "auto") -> Decomposition:
     parts, offset = [], 0
     for problem, (irrep, m) in zip(problems, found):
         if exact:
-            chosen = "exact"
-            if choose_solver(problem, "auto") == "orbit":  # the same RREF, faster
-                chosen = "orbit"
-            basis = compute(problem.spec, chosen)
-            parts.append(exact_copies(basis, weights, irrep.dim, offset))
+            elements, rep_squares, irrep_squares = _rational_basis(problem)
+            n_basis = len(elements)
+            parts.append(exact_copies(elements, weights, irrep.dim, offset, rep_squares,
+                                      irrep_squares))
         else:
             basis = compute(problem.spec, "numeric")
+            n_basis = basis.n_basis
             parts.append(numeric_copies(basis, weights, irrep.dim, offset))
-        if basis.n_basis != m:
-            raise ValueError(f"{problem.spec}: {basis.n_basis} basis elements where the "
+        if n_basis != m:
+            raise ValueError(f"{problem.spec}: {n_basis} basis elements where the "
                              f"characters count {m}")
         offset += irrep.dim * m
     coo = _concatenate(parts, exact)
@@ -211,6 +203,27 @@ def decompose(spec, method: str = "auto") -> Decomposition:
                          irrep_dims=[irrep.dim for irrep, _ in found], dim=total,
                          method="exact" if exact else "numeric", exact=exact, coo=coo,
                          generators=generators, attrs={"intertwine_version": __version__})
+
+
+def _rational_basis(problem):
+    """The exact RREF basis of Hom(REP, I) as rational elements, with the squares of the
+    scalings of REP and I (None where they are rational): for square-root-exact problems
+    the basis of the rational form (``solvers/sqrt.py``), which Gram–Schmidt turns into
+    the same copies (see ``build.exact_copies``)."""
+    from ..api import compute
+    from ..solvers import choose_method as choose_solver
+    from .build import exact_elements
+
+    if problem.exactness == "sqrt":
+        from ..solvers.exact import solve_exact
+
+        result = solve_exact(problem.rational_form(), stream=False)
+        (f_in, q_in), (f_out, q_out) = problem.squares
+        return (exact_elements(result.coo, result.n_basis),
+                [Fraction(int(f), q_in) for f in f_in], [Fraction(int(f), q_out) for f in f_out])
+    chosen = "orbit" if choose_solver(problem, "auto") == "orbit" else "exact"  # same RREF
+    basis = compute(problem.spec, chosen)
+    return exact_elements(basis.entries(), basis.n_basis), None, None
 
 
 def _concatenate(parts: list[Coo], exact: bool) -> Coo:
