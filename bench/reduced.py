@@ -70,6 +70,9 @@ def in_process(rows: list[dict], repeat: int) -> None:
 
     import intertwine
 
+    sys.path.insert(0, str(HERE.parent / "tests"))
+    import test_decompose_e3nn as isotypic  # the subspace comparison of the tests
+
     for row in rows:
         formula, irreps = row["e3nn"]
         try:
@@ -81,6 +84,10 @@ def in_process(rows: list[dict], repeat: int) -> None:
             continue
         row["e3nn_s"] = best(lambda f=formula, i=irreps: o3.ReducedTensorProducts(f, **i),
                              max(1, repeat // 2))
+        if formula in isotypic.FORMULAS and set(irreps) == {"i"}:
+            # the isotypic subspaces against e3nn's (as tests/test_decompose_e3nn.py)
+            row["isotypic_difference"] = isotypic.isotypic_distance(formula, irreps["i"])
+            row["agrees"] = row["isotypic_difference"] < 1e-10
         row["speedup"] = row["e3nn_s"] / row["intertwine_s"]
         row["verdict"] = "ok" if row["speedup"] >= IN_PROCESS_GOAL else "MISS"
 
@@ -116,6 +123,8 @@ def table(rows: list[dict]) -> str:
             continue
         line = (f"{r['case']:<40} intertwine {r['intertwine_s'] * 1e3:8.1f} ms ({r['method']})"
                 f"  e3nn {r['e3nn_s'] * 1e3:8.1f} ms  {r['speedup']:6.1f}x {r['verdict']}")
+        if "agrees" in r:
+            line += f"  subspaces {'agree' if r['agrees'] else 'DIFFER'}"
         if "process_s" in r:
             line += (f"  process {r['process_s']:.3f} s / floor {r['floor_s']:.3f} s = "
                      f"{r['process_ratio']:.2f} {r.get('process_verdict', '')}")

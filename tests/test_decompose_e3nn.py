@@ -56,9 +56,19 @@ def e3nn_label(mul_ir) -> str:
     return f"{mul_ir.ir.l}{'e' if mul_ir.ir.p == 1 else 'o'}"
 
 
-@pytest.mark.parametrize("formula", list(FORMULAS))
-@pytest.mark.parametrize("i", list(IRREPS))
+#: the elasticity tensor of "1o+2e" (dimension 666) takes e3nn about 40 s and us about
+#: 10 s: bench/reduced.py checks its subspaces the same way (``agrees`` in reduced.json)
+CASES = [(f, i) for f in FORMULAS for i in IRREPS if (f, i) != ("ijkl=jikl=klij", "1o+2e")]
+
+
+@pytest.mark.parametrize(("formula", "i"), CASES)
 def test_isotypic_subspaces_equal_e3nn(formula, i):
+    assert isotypic_distance(formula, i) < 1e-10
+
+
+def isotypic_distance(formula: str, i: str) -> float:
+    """The largest difference of the projectors onto the isotypic subspaces of ours and
+    e3nn's (the same irreps required)."""
     kind, k = FORMULAS[formula]
     rep = {"sym": f"sym({IRREPS[i]}, {k})", "alt": f"alt({IRREPS[i]}, {k})",
            "symsym": f"sym(sym({IRREPS[i]}, 2), 2)"}[kind]
@@ -83,5 +93,6 @@ def test_isotypic_subspaces_equal_e3nn(formula, i):
     for label, first, last in d.blocks():
         ours[label] = np.vstack([ours.get(label, np.zeros((0, qe.shape[1]))), qe[first:last]])
     assert sorted(ours) == sorted(theirs)
-    for label in ours:
-        assert np.abs(projector(ours[label]) - projector(theirs[label])).max() < 1e-10
+    assert all(len(ours[label]) == len(theirs[label]) for label in ours)
+    return max(np.abs(projector(ours[label]) - projector(theirs[label])).max()
+               for label in ours)
