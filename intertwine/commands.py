@@ -105,9 +105,12 @@ def write_decomposition(field: str, output: str | None, method: str = "auto"):
         _check_output_folder(output, "a decomposition file")
     start = time.perf_counter()
     with library_errors():
+        if output is None:  # the printed sum needs no change of basis
+            from .decomposition import irreps_only
+
+            return irreps_only(field, method)
         d = decompose(field, method)
-        if output is not None:
-            d.save(output)
+        d.save(output)
     if output is not None:
         say(f"wrote {output}: {d.spec} = {d.irreps_string}, Q {d.dim}x{d.dim}, method "
             f"{d.method}, {time.perf_counter() - start:.2f} s", err=True)

@@ -5,8 +5,15 @@ of basis Q; ``files`` reads, writes and verifies the decomposition files.  See
 docs/decompose.rst.
 """
 
-from .core import DECOMPOSE_METHODS, Decomposition, choose_method, decompose, irreps_string
+from .core import (
+    DECOMPOSE_METHODS,
+    Decomposition,
+    choose_method,
+    decompose,
+    irreps_only,
+    irreps_string,
+)
 from .field import Field, parse_field
 
-__all__ = ["decompose", "Decomposition", "choose_method", "irreps_string", "parse_field", "Field",
-           "DECOMPOSE_METHODS"]
+__all__ = ["decompose", "irreps_only", "Decomposition", "choose_method", "irreps_string",
+           "parse_field", "Field", "DECOMPOSE_METHODS"]

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
     from ..basis import Generators
 
-__all__ = ["Decomposition", "decompose", "choose_method", "irreps_string",
+__all__ = ["Decomposition", "decompose", "irreps_only", "choose_method", "irreps_string",
            "DECOMPOSE_METHODS"]
 
 DECOMPOSE_METHODS = ("auto", "exact", "numeric")
@@ -122,6 +122,29 @@ class Decomposition:
         from .files import save
 
         save(self, path)
+
+
+def irreps_only(spec, method: str = "auto") -> Decomposition:
+    """The irreps and their multiplicities alone (from characters), no change of basis:
+    what ``intertwine decompose`` prints without ``-o``.  ``coo`` is None."""
+    from ..reps import dimension
+    from .families import multiplicities
+    from .field import parse_field
+
+    f = parse_field(spec)
+    total = dimension(f.rep, f.group)
+    if total == 0:
+        raise ValueError(f"{f} has dimension 0: nothing to decompose")
+    found = multiplicities(f)
+    covered = sum(irrep.dim * m for irrep, m in found)
+    if covered != total:
+        raise ValueError(f"{f}: the irreducible representations found cover dimension "
+                         f"{covered} of {total}")
+    chosen = choose_method(f, method, found)
+    return Decomposition(group=str(f.group), rep=str(f.rep),
+                         irreps=[(irrep.label, m) for irrep, m in found],
+                         irrep_dims=[irrep.dim for irrep, _ in found], dim=total,
+                         method=chosen, exact=chosen == "exact", coo=None)
 
 
 def choose_method(spec, method: str = "auto", found=None) -> str:
