@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import intertwine
+from intertwine.decomposition.check import verify_decomposition
 
 # --------------------------------------------------------------------------- S(n) here
 
@@ -284,8 +285,8 @@ def o3_dimension(rep):
 
 
 @settings(max_examples=15, deadline=None)
-@given(o3_reps())
-def test_o3_multiplicities_against_weyl_integration(rep):
+@given(rep=o3_reps())
+def test_o3_multiplicities_against_weyl_integration(rep, tmp_path_factory):
     dim = o3_dimension(rep)
     if not 0 < dim <= 40:
         return
@@ -305,3 +306,8 @@ def test_o3_multiplicities_against_weyl_integration(rep):
     q = exact_q(d)
     w = weights(rep, lambda r: 2 * r[1][0] + 1)
     assert (q.T * q - sympy.diag(*w)).applyfunc(sympy.simplify) == sympy.zeros(dim, dim)
+    # Q rho = rho_irreps Q exactly, for the rotations' Lie algebra and the inversion
+    path = tmp_path_factory.mktemp("o3") / "d.h5"
+    d.save(path)
+    checks = dict((message, passed) for passed, message in verify_decomposition(path))
+    assert checks["exactly: Q rho_rep = rho_irreps Q"] is True
