@@ -64,7 +64,7 @@ class Decomposition:
     def exact_values(self) -> str | None:
         """"rational" where every value of Q is rational, "sqrt" where some are square
         roots, None for a numeric decomposition."""
-        if not self.exact:
+        if not self.exact or self.coo is None:
             return None
         from .roots import is_square
 
