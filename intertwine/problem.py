@@ -27,6 +27,12 @@ MAX_GENERATOR_ENTRIES = 10**8
 MAX_DEGREE = 10**7
 
 
+def factor_data_of(f):
+    from .groups import factor_data
+
+    return factor_data(f)
+
+
 def _largest_part(rep, group) -> int:
     """The largest dimension of any node of the expression: the actions of every part
     are built on the way to the whole."""
@@ -140,13 +146,15 @@ class Problem:
         """rho_in of the extra signed permutations of ``groups.subgroup_generators``."""
         from .reps import subgroup_action
 
-        return subgroup_action(self.model.rep_in, self.model.group, self.form)
+        return subgroup_action(self.model.rep_in, self.model.group, self.form,
+                               self.irrep_subgroup_factors)
 
     @cached_property
     def subgroup_out(self) -> list[Action]:
         from .reps import subgroup_action
 
-        return subgroup_action(self.model.rep_out, self.model.group, self.form)
+        return subgroup_action(self.model.rep_out, self.model.group, self.form,
+                               self.irrep_subgroup_factors)
 
     @cached_property
     def signed_permutation(self) -> bool:
@@ -210,14 +218,30 @@ class Problem:
         return self.exactness != "float"
 
     @cached_property
+    def irrep_subgroup_factors(self) -> frozenset:
+        """Factors on which some irrep of the spec maps the family's ``subgroup`` to no
+        signed permutations: there the family's ``irrep_subgroup`` shrinks the problem
+        instead (a smaller finite subgroup, but one that every irrep permutes)."""
+        found = set()
+        for rep in (self.model.rep_in, self.model.rep_out):
+            stack = [rep]
+            while stack:
+                node = stack.pop()
+                if not getattr(node, "subgroup_signed", lambda g: True)(self.model.group):
+                    found.add(node.factor)
+                stack.extend(node.children)
+        return frozenset(i for i in found
+                         if factor_data_of(self.model.group.factors[i]).irrep_subgroup)
+
+    @cached_property
     def spanning_lie(self) -> list[int]:
         """Indices into lie_in/lie_out that suffice once W commutes with the subgroup H
         (see ``groups.spanning_lie_indices`` for why)."""
         from .groups import factor_data, spanning_lie_indices
 
         out, offset = [], 0
-        for f in self.spec.group.factors:
-            out += [offset + k for k in spanning_lie_indices(f)]
+        for i, f in enumerate(self.spec.group.factors):
+            out += [offset + k for k in spanning_lie_indices(f, i in self.irrep_subgroup_factors)]
             offset += len(factor_data(f).lie)
         return out
 

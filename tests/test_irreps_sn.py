@@ -440,3 +440,48 @@ def test_verify_catches_a_changed_entry_of_an_exact_file(tmp_path, change):
     run = subprocess.run([sys.executable, "-m", "intertwine", "verify", str(path)],
                          capture_output=True, text=True)
     assert run.returncode == 1, run.stdout + run.stderr
+
+
+@pytest.mark.parametrize("n", [43, 60, 10**6])
+def test_counts_for_large_n_from_character_polynomials(n):
+    """V = irr(n) + irr(n-1, 1) and V**2 = 2 irr(n) + 3 irr(n-1, 1) + irr(n-2, 2)
+    + irr(n-2, 1, 1) for n >= 4, by hand; and the counts of S(12) for specs whose
+    dimension is stable from there (degree <= 4 in all)."""
+    known = {f"V -> irr({n - 1}, 1)": 1, f"V**2 -> irr({n - 1}, 1)": 3,
+             f"V**2 -> irr({n - 2}, 2)": 1, f"V**2 -> irr({n - 2}, 1, 1)": 1,
+             f"V**2 -> irr({n - 3}, 3)": 0, f"irr({n - 1}, 1) -> irr({n - 1}, 1)": 1,
+             f"irr({n - 2}, 2) -> irr({n - 2}, 1, 1)": 0}
+    for rest, expected in known.items():
+        assert intertwine.dim(f"S({n}): {rest}") == expected, rest
+    for rest in ["irr({a}, 1) ** 2 -> irr({b}, 1, 1) + irr({b}, 2)",
+                 "sym(irr({a}, 1), 2) -> V * irr({a}, 1)",
+                 "alt(irr({b}, 2), 2) -> irr({a}, 1)"]:
+        big = f"S({n}): " + rest.format(a=n - 1, b=n - 2)
+        small = "S(12): " + rest.format(a=11, b=10)
+        assert independent_count(parse_spec(big))[0] == intertwine.dim(small), big
+
+
+def test_torch_layer_is_equivariant():
+    torch = pytest.importorskip("torch")
+    from intertwine.torch import EquivariantLinear
+
+    t_in, t_out = ("irr", (3, 1)), ("tensor", ("irr", (2, 1, 1)), ("V",))
+    layer = EquivariantLinear(f"S(4): {text(t_in)} -> {text(t_out)}", 2, 3).double()
+    x = torch.randn(5, 2, 3, dtype=torch.float64)
+    for g in [(1, 0, 2, 3), (1, 2, 3, 0), (3, 1, 0, 2)]:
+        a_in = torch.from_numpy(matrix(t_in, g))
+        a_out = torch.from_numpy(matrix(t_out, g))
+        with torch.no_grad():
+            assert torch.allclose(layer(x @ a_in.T), layer(x) @ a_out.T, atol=1e-10)
+
+
+def test_batch_writes_irrep_files(tmp_path):
+    manifest = tmp_path / "m.toml"
+    manifest.write_text('[[basis]]\nspec = "S(4): V**2 -> irr(3, 1)"\nname = "a"\n\n'
+                        '[[basis]]\nspec = "S(3) x S(4): irr(2, 1)[0] * V[1] -> '
+                        'irr(2, 1)[0] * irr(3, 1)[1]"\nname = "b"\n')
+    run = subprocess.run([sys.executable, "-m", "intertwine", "batch", str(manifest),
+                          "--out-dir", str(tmp_path / "out")], capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout + run.stderr
+    files = sorted((tmp_path / "out").glob("*.h5"))
+    assert [intertwine.load(f).n_basis for f in files] == [3, 1]

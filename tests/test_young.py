@@ -362,3 +362,15 @@ def test_closed_form_scaling_equals_the_generic_search(shape):
         signed.append(m)
     squares, _ = sqrt_scaling(signed)
     assert [int(s) for s in squares] == y.scaling().tolist()
+
+
+@pytest.mark.parametrize("n", range(1, 11))
+def test_character_polynomials_give_the_characters(n):
+    """stable_characters reads only the short cycles (length <= n - lambda_1)."""
+    for shape in Y.partitions(n):
+        m = n - shape[0]
+        classes = Y.partitions(n)
+        traces = [[sum(length for length in mu if j % length == 0) for mu in classes]
+                  for j in range(1, max(m, 1) + 1)]
+        got = Y.stable_characters(shape, traces).tolist()
+        assert got == [Y.character(shape, mu) for mu in classes], shape

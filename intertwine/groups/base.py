@@ -94,6 +94,9 @@ class FactorData:
     #: signed permutations inside the group (beyond ``discrete``), used only to shrink
     #: problems; with ``discrete`` they generate a finite subgroup H
     subgroup: tuple[SignedPerm, ...] = ()
+    #: the same for specs whose irreps do not act on ``subgroup`` by signed permutations
+    #: (``GroupFamily.irrep_subgroup``)
+    irrep_subgroup: tuple[SignedPerm, ...] = ()
 
 
 class ArgumentError(ValueError):
@@ -235,6 +238,12 @@ class GroupFamily(ABC):
 
     def subgroup(self, f: Factor) -> list[SignedPerm]:
         """Extra signed permutations in the group, only to shrink problems (never stored)."""
+        return []
+
+    def irrep_subgroup(self, f: Factor) -> list[SignedPerm]:
+        """Signed permutations of V in the group that every irrep of the family maps to
+        signed permutations too: the subgroup H of specs whose irreps do not act on
+        ``subgroup`` so (SO(3)'s quarter turns about x and z in e3nn's basis)."""
         return []
 
     def lie_dimension(self, f: Factor) -> int:

@@ -27,7 +27,7 @@ def factor_data(f: Factor) -> FactorData:
                 or not (np.array_equal(g.perm, np.arange(n)) and g.sign is None)]
     lie = tuple(CooMatrix.of(a) for a in fam.lie(f))  # a family may give scipy matrices
     return FactorData(n, tuple(discrete), lie, fam.finite,
-                      tuple(fam.subgroup(f)))
+                      tuple(fam.subgroup(f)), tuple(fam.irrep_subgroup(f)))
 
 
 def group_generators(group: Group) -> tuple[list[tuple[int, SignedPerm]],
@@ -41,10 +41,13 @@ def group_generators(group: Group) -> tuple[list[tuple[int, SignedPerm]],
     return discrete, lie
 
 
-def subgroup_generators(group: Group) -> list[tuple[int, SignedPerm]]:
+def subgroup_generators(group: Group, irreps: frozenset = frozenset()
+                        ) -> list[tuple[int, SignedPerm]]:
     """Signed permutations that, with the discrete generators, generate a finite subgroup
-    H of the group, each tagged with its factor (the extra ones only)."""
-    return [(i, g) for i, f in enumerate(group.factors) for g in factor_data(f).subgroup]
+    H of the group, each tagged with its factor (the extra ones only); for the factors
+    in ``irreps``, the family's ``irrep_subgroup`` instead."""
+    return [(i, g) for i, f in enumerate(group.factors)
+            for g in (factor_data(f).irrep_subgroup if i in irreps else factor_data(f).subgroup)]
 
 
 def factor_order(factor: Factor) -> int | None:

@@ -17,8 +17,13 @@ the integer +1 for ``e`` and -1 for ``o``):
   - ``"float"``: numeric only;
 
 * ``irrep(f, label) -> IrrepData``: the matrices (built on demand, cached by callers);
-* ``irrep_character(f, label, value)`` (finite families): the character at every
-  element, from the arrays ``value(key)`` of ``counting.ElementAxis``; None where unknown.
+* ``irrep_character(f, label, value)``: the character at every element of
+  ``counting.ElementAxis`` (finite families) or ``counting.TorusAxis`` (SO(2), O(2),
+  SO(3), O(3)), from the arrays ``value(key)``; None where unknown.
+
+Optionally ``irrep_subgroup(f)``: signed permutations of V that every irrep maps to
+signed permutations, used to shrink problems whose irreps do not permute the family's
+``subgroup`` (then ``IrrepData.irrep_subgroup`` holds their images).
 
 :func:`families_with_irreps` lists the families that answer, for the error on others.
 """
@@ -63,6 +68,8 @@ class IrrepData:
     squares: tuple[Fraction, ...] | None = None
     rational_discrete: tuple = ()
     rational_lie: tuple = ()
+    #: rho of ``factor_data(f).irrep_subgroup`` (signed permutations)
+    irrep_subgroup: tuple = ()
 
     def __post_init__(self):
         assert self.exactness in EXACTNESS, self.exactness

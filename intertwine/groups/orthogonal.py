@@ -149,6 +149,14 @@ def _factor_matrices(f):
     return dense, sub, [a.toarray() for a in data.lie]
 
 
+def _irrep_subgroup(f, l: int) -> tuple:
+    from . import so3
+    from .generators import factor_data
+
+    return tuple(_as_action(so3.rotation_matrix(l, g.matrix().toarray()))
+                 for g in factor_data(f).irrep_subgroup)
+
+
 @lru_cache(maxsize=64)
 def _plane_irrep(f, label) -> IrrepData:
     """SO(2) irr(k), O(2) irr(j, k): integer matrices."""
@@ -187,15 +195,17 @@ def _space_irrep(f, label) -> IrrepData:
     for g in discrete:  # g = (-I)(-g) with -g a rotation: p rho_l(-g)
         images.append(p * np.rint(so3.rotation_matrix(l, -g)).astype(np.int64))
     subgroup = tuple(_as_action(so3.rotation_matrix(l, g)) for g in sub)
+    more = _irrep_subgroup(f, l)
     if l <= 1:  # l = 1 is V's own matrices
         return IrrepData(2 * l + 1, "rational", tuple(_as_action(m) for m in images),
-                         tuple(np.rint(a).astype(np.int64) for a in lie), subgroup)
+                         tuple(np.rint(a).astype(np.int64) for a in lie), subgroup,
+                         irrep_subgroup=more)
     squares, rational = sqrt_scaling(
         [np.vectorize(Fraction, otypes=[object])(m) for m in images]
         + [so3.signed_squares(a) for a in lie])
     return IrrepData(2 * l + 1, "sqrt", tuple(_as_action(m) for m in images), tuple(lie),
                      subgroup, squares, tuple(rational[:len(images)]),
-                     tuple(rational[len(images):]))
+                     tuple(rational[len(images):]), more)
 
 
 class _Orthogonal(_OrthogonalIrreps, GroupFamily):
@@ -228,6 +238,14 @@ class _Orthogonal(_OrthogonalIrreps, GroupFamily):
     def lie_dimension(self, f: Factor) -> int:
         n = self.degree(f)
         return n * (n - 1) // 2
+
+    def irrep_subgroup(self, f: Factor):
+        """SO(3), O(3): the quarter turn about y (z -> x) and the half turn about x, which
+        e3nn's basis (y its polar axis) maps to signed permutations for every l."""
+        if f.args != (3,):
+            return []
+        return [SignedPerm(np.array([2, 1, 0]), np.array([-1, 1, 1], np.int8)),
+                reflection(3, (1, 2))]
 
     def subgroup(self, f: Factor):
         if len(f.args) == 2:

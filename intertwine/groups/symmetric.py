@@ -15,6 +15,7 @@ like the characters of ``sym`` and ``alt`` of V: no element is enumerated.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from fractions import Fraction
 from itertools import permutations
 from math import comb, factorial, lgamma, log
@@ -48,6 +49,8 @@ def symmetric_histogram(n: int) -> dict[tuple[int, int], int]:
 
 #: cycle types are enumerated up to this many points (42: 53,174 partitions)
 MAX_CYCLE_TYPE_POINTS = 42
+#: beyond that, irr(n - m, mu) is counted from its character polynomial up to this m
+MAX_STABLE_DEGREE = 40
 
 
 def cycle_type_histogram(n: int, powers: int) -> dict | None:
@@ -104,21 +107,47 @@ class _SymmetricIrreps:
         first = y.generator(1)  # diagonal: the signs
         signs = first.square_numerator.astype(np.int8)
         discrete = [SignedPerm(np.arange(y.dim), None if (signs > 0).all() else signs)]
-        rational = [(np.diag(signs.astype(np.int64)), 1)]  # D commutes with a diagonal
+        # D rho D^-1: D commutes with a diagonal; the cycle's is built only if the exact
+        # solver asks (numeric never does; for dim 7700 it is 10 s and 470 MB)
+        rational = [lambda: (np.diag(signs.astype(np.int64)), 1)]
         if len(gens) > 1:
             cycle = gens[1].perm.tolist()
             discrete.append(y.sparse_matrix(cycle))
-            rational.append(_dense_rational(y.seminormal_matrix(cycle)))  # D rho D^-1
+            rational.append(lambda: _dense_rational(y.seminormal_matrix(cycle)))
         squares = tuple(Fraction(int(s)) for s in y.scaling())
         return IrrepData(y.dim, "sqrt", tuple(discrete), squares=squares,
-                         rational_discrete=tuple(rational))
+                         rational_discrete=_Built(rational))
 
     def irrep_trace_degree(self, f: Factor, label) -> int | None:
-        """The character is a function of the traces on V of g, ..., g**n."""
-        return f.args[0] if f.args[0] <= MAX_CYCLE_TYPE_POINTS else None
+        """The character is a function of the cycle type: of the traces on V of g, ...,
+        g**n.  For larger n, of irr(n - m, mu): a polynomial of weighted degree m in the
+        numbers of short cycles, i.e. in the traces of g, ..., g**m (``young``)."""
+        n = f.args[0]
+        if n <= MAX_CYCLE_TYPE_POINTS:
+            return n
+        m = n - label[0]
+        return max(m, 1) if m <= MAX_STABLE_DEGREE else None
 
     def irrep_character_from_traces(self, f: Factor, label, traces):
-        return young.characters_from_traces(label, traces)
+        if f.args[0] <= MAX_CYCLE_TYPE_POINTS:
+            return young.characters_from_traces(label, traces)
+        return young.stable_characters(label, traces)
+
+
+class _Built(Sequence):
+    """A sequence whose items are built on first access, then kept."""
+
+    def __init__(self, builders: list) -> None:
+        self._builders = builders
+        self._items: dict[int, object] = {}
+
+    def __len__(self) -> int:
+        return len(self._builders)
+
+    def __getitem__(self, k: int):
+        if k not in self._items:
+            self._items[k] = self._builders[k]()
+        return self._items[k]
 
 
 def _dense_rational(semi: young.RationalEntries) -> tuple[np.ndarray, int]:

@@ -105,9 +105,11 @@ def discrete_action(rep: Rep, group: Group, form: str = "float") -> list[Action]
     return _actions(rep, group, group_generators(group)[0], form)
 
 
-def subgroup_action(rep: Rep, group: Group, form: str = "float") -> list[Action]:
-    """``rho(h)`` for the extra subgroup generators h (``groups.subgroup_generators``)."""
-    return _actions(rep, group, subgroup_generators(group), form)
+def subgroup_action(rep: Rep, group: Group, form: str = "float",
+                    irreps: frozenset = frozenset()) -> list[Action]:
+    """``rho(h)`` for the extra subgroup generators h (``groups.subgroup_generators``;
+    the families' ``irrep_subgroup`` on the factors in ``irreps``)."""
+    return _actions(rep, group, subgroup_generators(group, irreps), form)
 
 
 def lie_action(rep: Rep, group: Group, form: str = "float",

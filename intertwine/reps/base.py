@@ -246,7 +246,7 @@ class FactorAtom(Rep):
 
     def resolve(self, group: Group, text: str) -> Rep:
         single = len(group.factors) == 1
-        idx, name = self.factor, self.name
+        idx, name = self.factor, getattr(self, "head", self.name)
         if idx is None:
             if not single:
                 raise SpecError(f"{name} needs a factor index on a product group, e.g. "

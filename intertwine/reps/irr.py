@@ -56,10 +56,16 @@ class Irrep(FieldAtom):
     def label(self) -> tuple:
         return tuple(self.args)
 
+    @property
+    def head(self) -> str:
+        """How errors name it: the shorthand ``1o`` of O(3), else ``irr``."""
+        if len(self.args) == 2 and self.args[1] in ("e", "o"):
+            return f"{self.args[0]}{self.args[1]}"
+        return self.name
+
     def __str__(self) -> str:
         if len(self.args) == 2 and self.args[1] in ("e", "o"):  # O(3): the shorthand
-            head = f"{self.args[0]}{self.args[1]}"
-            return head if self.single else f"{head}[{self.factor}]"
+            return self.head if self.single else f"{self.head}[{self.factor}]"
         return super().__str__()
 
     def unavailable(self, factor) -> str | None:
@@ -87,6 +93,12 @@ class Irrep(FieldAtom):
         if self.exactness_on(f) != "rational":
             return False
         return all(hasattr(g, "perm") for g in irrep_data(f, self.label).discrete)
+
+    def subgroup_signed(self, group) -> bool:
+        """The factor's ``subgroup`` acts by signed permutations here (else the solvers
+        use the family's ``irrep_subgroup``, ``Problem.irrep_subgroup_factors``)."""
+        data = irrep_data(group.factors[self.factor], self.label)
+        return all(hasattr(g, "perm") for g in data.subgroup)
 
     @property
     def needs_elements(self) -> bool:
@@ -128,10 +140,14 @@ class Irrep(FieldAtom):
                 return _rational_action(*data.rational_discrete[position], data.squares)
             return _action(data.discrete[position])
         position = next((k for k, g in enumerate(fd.subgroup) if g is walk.g), None)
+        if position is None:
+            position = next((k for k, g in enumerate(fd.irrep_subgroup) if g is walk.g), None)
+            if position is not None:
+                return _subgroup_action(data, data.irrep_subgroup[position], rational)
         if position is None:  # not this factor's generator
             return action.identity(data.dimension)
         # float matrices where no signed permutations: the solvers then drop the subgroup
-        return _action(data.subgroup[position])
+        return _subgroup_action(data, data.subgroup[position], rational)
 
     def lie(self, walk: Walk):
         from ..groups import factor_data
@@ -179,6 +195,17 @@ class Irrep(FieldAtom):
             f, self.label, [np.ravel(c) for c in columns]).reshape(columns[0].shape)
         dtype = getattr(walk, "dtype", None)
         return chi if dtype is None else chi.astype(dtype)
+
+
+def _subgroup_action(data, g, rational: bool):
+    """rho(h) of a subgroup generator; on the rational form D rho(h) D^-1, which is the
+    same signed permutation where it permutes coordinates of equal squares (else it
+    is handed on as a float matrix, and the solvers drop the subgroup)."""
+    if rational and hasattr(g, "perm"):
+        squares = data.squares
+        if any(squares[int(g.perm[j])] != squares[j] for j in range(len(squares))):
+            return _action(g.matrix().toarray().astype(float))
+    return _action(g)
 
 
 def _scaling(data, approximate: bool):
@@ -233,19 +260,20 @@ def _orthogonal_inverse(m: np.ndarray, q: int, squares) -> tuple[np.ndarray, int
     (D = diag(sqrt(s))): then (M / q)^-1 = diag(s) (M / q)^T diag(s)^-1, no elimination.
     With s_a = n_a / d_a, s_a / s_b = left_a right_b / (top bottom) for top = lcm(n),
     bottom = lcm(d), left_a = s_a bottom and right_b = top / s_b; so M' = diag(left) M^T
-    diag(right) and p = q top bottom.
-    Checked exactly (M M' = q p I); None where that fails or int64 could overflow."""
+    diag(right) and p = q top bottom.  Exact wherever rho is orthogonal, which is
+    checked on random vectors in floats (dim**2 work; a rho that is not orthogonal misses
+    by far more than rounding); None where it is not, or where int64 could overflow."""
     nums = [x.numerator for x in squares]
     dens = [x.denominator for x in squares]
     top, bottom = lcm(*nums), lcm(*dens)
     left = [a * (bottom // b) for a, b in zip(nums, dens)]  # s_a * bottom
     right = [top * b // a for a, b in zip(nums, dens)]  # top / s_b
-    largest = int(np.abs(m).max(initial=0))
-    if largest * max(left) * max(right) * largest * max(len(m), 1) >= 2**62:
+    if int(np.abs(m).max(initial=0)) * max(left) * max(right) >= 2**62:
         return None
     inverse = np.array(left, np.int64)[:, None] * m.T * np.array(right, np.int64)[None, :]
     p = q * top * bottom
-    if not np.array_equal(m @ inverse, q * p * np.eye(len(m), dtype=np.int64)):
+    x = np.random.default_rng(len(m)).standard_normal((len(m), 4))
+    if not np.allclose((m / q) @ ((inverse / p) @ x), x, rtol=0, atol=1e-9):
         return None
     g = int(np.gcd(np.gcd.reduce(inverse.ravel()), p)) if inverse.size else 1
     return inverse // g, p // g
