@@ -86,8 +86,8 @@ def in_process(rows: list[dict], repeat: int) -> None:
                              max(1, repeat // 2))
         if formula in isotypic.FORMULAS and set(irreps) == {"i"}:
             # the isotypic subspaces against e3nn's (as tests/test_decompose_e3nn.py)
-            row["isotypic_difference"] = isotypic.isotypic_distance(formula, irreps["i"])
-            row["agrees"] = row["isotypic_difference"] < 1e-10
+            row["isotypic_difference"] = float(isotypic.isotypic_distance(formula, irreps["i"]))
+            row["agrees"] = bool(row["isotypic_difference"] < 1e-10)
         row["speedup"] = row["e3nn_s"] / row["intertwine_s"]
         row["verdict"] = "ok" if row["speedup"] >= IN_PROCESS_GOAL else "MISS"
 
