@@ -170,6 +170,11 @@ def choose_method(spec, method: str = "auto", found=None) -> str:
             choose_solver(problem, "exact")  # raises, naming what is irrational
         return method
     exact = all(p.exactness != "float" and irrep.exact for p, (irrep, _) in zip(problems, found))
+    # as ``basis`` does: auto turns numeric where an exact solve would be too large
+    from ..solvers import limit
+
+    if exact and any(p.entries > limit(p, _solver(p)) for p in problems):
+        return "numeric"
     return "exact" if exact else "numeric"
 
 
@@ -180,7 +185,7 @@ def decompose(spec, method: str = "auto") -> Decomposition:
     ``numeric``.  A ValueError (SpecError, MethodError, TooLarge) for what cannot be done.
     """
     from .. import __version__
-    from ..api import compute
+    from ..api import check_size, compute
     from ..basis import Generators
     from ..problem import Problem
     from ..reps import dimension
@@ -203,6 +208,7 @@ def decompose(spec, method: str = "auto") -> Decomposition:
     weights = coordinate_weights(f.rep, f.group)
     parts, offset = [], 0
     for problem, (irrep, m) in zip(problems, found):
+        check_size(problem, _solver(problem) if exact else "numeric")  # before any work
         if exact:
             elements, rep_squares, irrep_squares = _rational_basis(problem)
             n_basis = len(elements)
@@ -228,13 +234,19 @@ def decompose(spec, method: str = "auto") -> Decomposition:
                          generators=generators, attrs={"intertwine_version": __version__})
 
 
+def _solver(problem) -> str:
+    """The exact solver for Hom(REP, I): orbits where they apply (the same RREF)."""
+    from ..solvers import choose_method as choose_solver
+
+    return "orbit" if choose_solver(problem, "auto") == "orbit" else "exact"
+
+
 def _rational_basis(problem):
     """The exact RREF basis of Hom(REP, I) as rational elements, with the squares of the
     scalings of REP and I (None where they are rational): for square-root-exact problems
     the basis of the rational form (``solvers/sqrt.py``), which Gram–Schmidt turns into
     the same copies (see ``build.exact_copies``)."""
     from ..api import compute
-    from ..solvers import choose_method as choose_solver
     from .build import exact_elements
 
     if problem.exactness == "sqrt":
@@ -244,8 +256,7 @@ def _rational_basis(problem):
         (f_in, q_in), (f_out, q_out) = problem.squares
         return (exact_elements(result.coo, result.n_basis),
                 [Fraction(int(f), q_in) for f in f_in], [Fraction(int(f), q_out) for f in f_out])
-    chosen = "orbit" if choose_solver(problem, "auto") == "orbit" else "exact"  # same RREF
-    basis = compute(problem.spec, chosen)
+    basis = compute(problem.spec, _solver(problem))
     return exact_elements(basis.entries(), basis.n_basis), None, None
 
 
