@@ -25,35 +25,50 @@ __all__ = ["verify_decomposition"]
 TOLERANCE = 1e-9
 
 
-def _exact_generator_pairs(d: Decomposition) -> list[tuple[list[dict], list[dict]]]:
-    """(ρ_REP, ρ_IRREPS) of every generator, rows as {column: signed square}, built from
-    the spec (which ``_spec_checks`` holds the stored float generators against): rational
-    matrices R, or for square-root-exact ones ρ = D⁻¹ R D with ρ_kj = R_kj·√(s_j/s_k)."""
+def _exact_side(spec_side: str, dim: int) -> tuple[list[list[dict]], list[Fraction]]:
+    """ρ of every generator (discrete, then Lie) of ``GROUP: R`` as rows {column: signed
+    square}, with the squares of R's scaling: the rational form R' (ρ = D⁻¹ R' D, so
+    ρ_kj = R'_kj·√(s_j/s_k)), the Lie generators divided by their multipliers."""
     from ..problem import Problem
 
-    problem = Problem.from_spec(f"{d.spec} -> {d.irreps_string}")
+    problem = Problem.from_spec(f"{spec_side} -> 1")
     scaled = problem.exactness == "sqrt"
     form = problem.rational_form() if scaled else problem
     if scaled:
-        (f_in, q_in), (f_out, q_out) = problem.squares
-        s_in = [Fraction(int(f), q_in) for f in f_in]
-        s_out = [Fraction(int(f), q_out) for f in f_out]
+        f, q = problem.squares[0]
+        squares = [Fraction(int(x), q) for x in f]
     else:
-        s_in = s_out = [Fraction(1)] * d.dim
+        squares = [Fraction(1)] * dim
+    multipliers = form.lie_multipliers or [1] * len(form.lie_in)
 
-    def rows(a, squares) -> list[dict]:
+    def rows(a, divisor) -> list[dict]:
         c = a.coo() if hasattr(a, "coo") else a
-        den = getattr(a, "denominator", 1)
-        out: list[dict] = [{} for _ in range(d.dim)]
+        den = getattr(a, "denominator", 1) * divisor
+        out: list[dict] = [{} for _ in range(dim)]
         for r, col, v in zip(np.asarray(c.row).tolist(), np.asarray(c.col).tolist(),
                              np.asarray(c.value).tolist()):
             x = Fraction(v) / den
             out[r][col] = x * abs(x) * squares[col] / squares[r]
         return out
 
-    pairs = list(zip(form.discrete_in, form.discrete_out)) + list(zip(form.lie_in,
-                                                                        form.lie_out))
-    return [(rows(a, s_in), rows(b, s_out)) for a, b in pairs]
+    return ([rows(a, 1) for a in form.discrete_in]
+            + [rows(a, c) for a, c in zip(form.lie_in, multipliers)]), squares
+
+
+def _exact_generator_pairs(d: Decomposition) -> list[tuple[list[dict], list[dict]]]:
+    """(ρ_REP, ρ_IRREPS) of every generator, built from the spec (which ``_spec_checks``
+    holds the stored float generators against), ρ_IRREPS block by block: one irrep at a
+    time, so that no common denominator of all their scalings is formed."""
+    rep, _ = _exact_side(d.spec, d.dim)
+    blocks = {label: _exact_side(f"{d.group}: {label}", k)[0]
+              for (label, _), k in zip(d.irreps, d.irrep_dims)}
+    out = []
+    for g in range(len(rep)):
+        rows: list[dict] = []
+        for label, first, _ in d.blocks():
+            rows += [{first + c: v for c, v in row.items()} for row in blocks[label][g]]
+        out.append((rep[g], rows))
+    return out
 
 
 def _float_checks(d: Decomposition) -> Iterator[tuple[bool | None, str]]:
