@@ -311,3 +311,13 @@ def test_o3_multiplicities_against_weyl_integration(rep, tmp_path_factory):
     d.save(path)
     checks = dict((message, passed) for passed, message in verify_decomposition(path))
     assert checks["exactly: Q rho_rep = rho_irreps Q"] is True
+
+
+def test_symmetric_group_file_verifies_exactly(tmp_path):
+    """Many irreps with different scalings: verify forms no common denominator."""
+    path = tmp_path / "s5.h5"
+    d = intertwine.decompose("S(5): V**2 + alt(V, 2)")
+    assert d.exact_values == "sqrt"
+    d.save(path)
+    checks = {message: passed for passed, message in verify_decomposition(path)}
+    assert all(passed is True for passed in checks.values()), checks
