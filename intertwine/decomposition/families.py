@@ -6,10 +6,11 @@ its multiplicity in REP (the dimension of Hom_G(REP, I): every irrep here is of 
 type, so the two agree).  One :class:`IrrepFamily` per group family answers that; adding
 a group to ``decompose`` is adding one here and registering it in ``FAMILIES``.
 
-Multiplicities come from the independent count of ``intertwine dim`` (characters over
-the group's elements for finite groups, see ``counting.py``), not from a basis, so a
-candidate that does not occur costs nothing; where no count is known the basis is
-computed (``api.dim``).
+Multiplicities come from characters, not from a basis, so a candidate that does not
+occur costs nothing: for SO(3), O(3) and O(2) as Laurent polynomials
+(``characters.py``), otherwise the independent count of ``intertwine dim`` (characters
+over the group's elements, ``counting.py``); where neither applies the numeric basis is
+counted (``api.dim``).
 
 >>> from intertwine.decomposition.field import parse_field
 >>> [(i.label, m) for i, m in multiplicities(parse_field("D(4): sym(V, 2)"))]
