@@ -30,13 +30,13 @@ def _exact_side(spec_side: str, dim: int) -> tuple[list[list[dict]], list[Fracti
     square}, with the squares of R's scaling: the rational form R' (ρ = D⁻¹ R' D, so
     ρ_kj = R'_kj·√(s_j/s_k)), the Lie generators divided by their multipliers."""
     from ..problem import Problem
+    from .gram import scaling_squares
 
     problem = Problem.from_spec(f"{spec_side} -> 1")
     scaled = problem.exactness == "sqrt"
     form = problem.rational_form() if scaled else problem
     if scaled:
-        f, q = problem.squares[0]
-        squares = [Fraction(int(x), q) for x in f]
+        squares = scaling_squares(problem.squares[0])
     else:
         squares = [Fraction(1)] * dim
     multipliers = form.lie_multipliers or [1] * len(form.lie_in)

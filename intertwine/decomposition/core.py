@@ -248,14 +248,15 @@ def _rational_basis(problem):
     the same copies (see ``build.exact_copies``)."""
     from ..api import compute
     from .build import exact_elements
+    from .gram import scaling_squares
 
     if problem.exactness == "sqrt":
         from ..solvers.exact import solve_exact
 
         result = solve_exact(problem.rational_form(), stream=False)
-        (f_in, q_in), (f_out, q_out) = problem.squares
-        return (exact_elements(result.coo, result.n_basis),
-                [Fraction(int(f), q_in) for f in f_in], [Fraction(int(f), q_out) for f in f_out])
+        rep_side, irrep_side = problem.squares
+        return (exact_elements(result.coo, result.n_basis), scaling_squares(rep_side),
+                scaling_squares(irrep_side))
     basis = compute(problem.spec, _solver(problem))
     return exact_elements(basis.entries(), basis.n_basis), None, None
 

@@ -22,11 +22,13 @@ from collections import Counter
 from fractions import Fraction
 from math import factorial, prod
 
+import numpy as np
+
 from ..reps import Dual, Power, Sum, Tensor, dimension
 from ..reps.alt import Alt
 from ..reps.sym import Sym, tuples
 
-__all__ = ["coordinate_weights", "is_identity"]
+__all__ = ["coordinate_weights", "scaling_squares", "is_identity"]
 
 
 def coordinate_weights(rep, group) -> list[Fraction]:
@@ -60,6 +62,16 @@ def _kron(parts: list[list[Fraction]]) -> list[Fraction]:
     for p in parts:
         out = [a * b for a in out for b in p]
     return out
+
+
+def scaling_squares(side) -> list[Fraction]:
+    """The squares of a representation's square-root scaling as Fractions, from
+    ``Problem.squares``' (numerators, denominators): one denominator per coordinate, or
+    one common integer denominator."""
+    numerators, denominators = side
+    if isinstance(denominators, int | np.integer):
+        denominators = [denominators] * len(numerators)
+    return [Fraction(int(a), int(b)) for a, b in zip(numerators, denominators)]
 
 
 def is_identity(weights: list[Fraction]) -> bool:
