@@ -10,10 +10,12 @@ The public names are imported on first use (PEP 562), so that ``intertwine dim``
 
 __version__ = "0.2.0"
 
-__all__ = ["compute", "dim", "load", "Basis", "SpecError", "parse_spec", "__version__"]
+__all__ = ["compute", "dim", "load", "decompose", "Basis", "Decomposition", "SpecError",
+           "parse_spec", "__version__"]
 
 _LAZY = {"compute": "api", "dim": "api", "load": "api", "Basis": "basis",
-         "SpecError": "spec", "parse_spec": "spec"}
+         "SpecError": "spec", "parse_spec": "spec", "decompose": "decomposition",
+         "Decomposition": "decomposition"}
 
 
 def __getattr__(name):

@@ -15,6 +15,7 @@ from .problem import Problem, TooLarge
 
 if TYPE_CHECKING:  # imported where used: `dim` must start without scipy
     from .basis import Basis
+    from .decomposition import Decomposition
     from .solvers import SolveResult
     from .spec import Spec
 
@@ -155,8 +156,14 @@ def dim(spec: str | Spec, method: str = "auto") -> int:
     return compute(problem.spec, method).n_basis
 
 
-def load(path) -> Basis:
-    """Read a basis file written by ``Basis.save`` (or any writer of the format)."""
+def load(path) -> Basis | Decomposition:
+    """Read a basis file written by ``Basis.save`` (or any writer of the format), or a
+    decomposition file of ``intertwine decompose`` (a ``Decomposition``)."""
+    from .decomposition.files import is_decomposition
     from .io import load as _load
 
+    if is_decomposition(path):
+        from .decomposition.files import load as load_decomposition
+
+        return load_decomposition(path)
     return _load(path)

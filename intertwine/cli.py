@@ -215,13 +215,19 @@ def dim(spec, as_json):
 @click.argument("files", metavar="FILE...", nargs=-1, required=True, type=click.Path())
 @click.option("--json", "as_json", is_flag=True, help="Print the root attributes as JSON.")
 def info(files, as_json):
-    """Describe basis files (reads only their attributes, whatever their size)."""
+    """Describe basis and decomposition files (reads only their attributes)."""
+    from .decomposition.files import is_decomposition
     from .io import read_attributes, read_partitions_summary
 
     described, unreadable = [], False
     for file in files:
         try:
             with usage_errors():
+                if is_decomposition(file):  # Q of ``decompose``: its attributes alone
+                    from .decomposition.files import read_attributes as decomposition_attributes
+
+                    described.append(decomposition_attributes(file))
+                    continue
                 attrs = read_attributes(file)
                 labelled = read_partitions_summary(file)
         except UsageProblem as e:
@@ -301,6 +307,45 @@ def verify(files, as_json):
     if as_json:
         click.echo(json.dumps(reports[0] if len(files) == 1 else reports, indent=2))
     sys.exit(status)
+
+
+DECOMPOSE_EXAMPLES = """
+\b
+Examples:
+  intertwine decompose "D(4): sym(V, 2)"
+  intertwine decompose "D(4): V**2" -o d4_v2.h5
+  intertwine decompose "D(6): V**2" --json
+"""
+
+
+@cli.command(epilog=DECOMPOSE_EXAMPLES)
+@click.argument("field", metavar="'GROUP: REP'")
+@click.option("-o", "--output", "output", type=click.Path(dir_okay=False), default=None,
+              help="Also write the change of basis Q to this .h5 file (atomically).")
+@click.option("--method", type=click.Choice(("auto", "exact", "numeric")), default="auto",
+              show_default=True,
+              help="exact: values 0 or +-sqrt(a/b); numeric: float64; auto: exact where "
+                   "the representation and its irreps are.")
+@click.option("--json", "as_json", is_flag=True,
+              help='Print {"group", "rep", "irreps": [{"irrep", "multiplicity", "dim"}], '
+                   '"dim"} as JSON.')
+def decompose(field, output, method, as_json):
+    """Decompose the representation REP of GROUP into irreducibles.
+
+    Prints the sum of irreps (multiplicities as m*); -o writes the change of basis Q
+    with Q rho_REP(g) = rho_IRREPS(g) Q and Q^T Q = M (see docs/decompose.rst).
+    """
+    from .commands import write_decomposition
+
+    with usage_errors():
+        d = write_decomposition(field, output, method)
+    if as_json:
+        click.echo(json.dumps({
+            "group": d.group, "rep": d.rep, "dim": d.dim,
+            "irreps": [{"irrep": label, "multiplicity": m, "dim": k}
+                       for (label, m), k in zip(d.irreps, d.irrep_dims)]}))
+    else:
+        click.echo(d.irreps_string)
 
 
 BATCH_EXAMPLES = """
@@ -468,7 +513,8 @@ def show(target, png, svg, element, seed, labels, overview, plain, colour, metho
     """Draw the weight-sharing pattern W = sum_k w_k B_k, one colour per parameter.
 
     SPEC|FILE is a basis file if such a file exists (or the name ends in .h5), else a
-    spec.  Without --png/--svg the picture is drawn in the terminal.
+    spec.  Without --png/--svg the picture is drawn in the terminal.  A decomposition
+    file, or "GROUP: REP" without an arrow, draws the change of basis Q by irreps.
     """
     import shutil
 
@@ -486,6 +532,21 @@ def show(target, png, svg, element, seed, labels, overview, plain, colour, metho
             require_matplotlib()  # before any work: the user has to install it first
         except MissingMatplotlib as e:
             raise UsageProblem(str(e)) from None
+    with usage_errors():
+        from .decomposition.show import read_decomposition_target
+
+        decomposition = read_decomposition_target(target, method)
+    if decomposition is not None:  # Q's block structure
+        from .decomposition.show import render_text as render_decomposition
+        from .decomposition.show import save_figure as save_decomposition
+
+        for path, fmt in figures:
+            with usage_errors():
+                save_decomposition(decomposition, path, fmt)
+            click.echo(f"wrote {path}: {decomposition.spec}")
+        if not figures:
+            click.echo(render_decomposition(decomposition, shutil.get_terminal_size().columns))
+        return
     with usage_errors():
         view = make_view(read_target(target, method), element=element, seed=seed)
         if figures and not isinstance(view.panels[0][1], np.ndarray):

@@ -19,8 +19,8 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["Usage", "library_errors", "write_basis", "WriteProgress", "ZERO_SPACE",
-           "out_of_memory", "say", "methods"]
+__all__ = ["Usage", "library_errors", "write_basis", "write_decomposition", "WriteProgress",
+           "ZERO_SPACE", "out_of_memory", "say", "methods"]
 
 ZERO_SPACE = "note: the space is zero-dimensional: W = 0 is the only equivariant map"
 
@@ -118,6 +118,38 @@ def _check_option(option: str, method: str) -> None:
     takes = [name for name in registry.names() if option in registry.method(name).options]
     if method not in takes:
         raise Usage(f"--{option} applies to --method {' or '.join(takes)} only")
+
+
+def write_decomposition(field: str, output: str | None, method: str = "auto"):
+    """``intertwine decompose``: the decomposition, written to ``output`` if given (a
+    summary line on stderr); returns it."""
+    from .decomposition import decompose
+
+    if output is not None:
+        _check_output_folder(output, "a decomposition file")
+    start = time.perf_counter()
+    with library_errors():
+        if output is None:  # the printed sum needs no change of basis
+            from .decomposition import irreps_only
+
+            return irreps_only(field, method)
+        d = decompose(field, method)
+        d.save(output)
+    if output is not None:
+        say(f"wrote {output}: {d.spec} = {d.irreps_string}, Q {d.dim}x{d.dim}, method "
+            f"{d.method}, {time.perf_counter() - start:.2f} s", err=True)
+    return d
+
+
+def _check_output_folder(output: str, what: str) -> None:
+    if output == "-":
+        raise Usage(f"cannot write {what} to stdout (-o -): HDF5 needs a seekable file; "
+                    "give a file name (./- for a file named -)")
+    out = Path(output)
+    folder = os.path.dirname(os.path.realpath(out))
+    if not os.path.isdir(folder):
+        shown = out.parent if folder == os.path.abspath(out.parent) else folder
+        raise Usage(f"folder does not exist: {shown}")
 
 
 def say(text: str, err: bool = False) -> None:

@@ -49,7 +49,7 @@ MAX_LITERAL_DIGITS = 100
 
 __all__ = [
     "SpecError", "Factor", "Group", "Rep", "Trivial", "Defining", "Det", "Dual", "Sum",
-    "Tensor", "Power", "Spec", "parse_spec", "parse_rep", "parse_group",
+    "Tensor", "Power", "Spec", "parse_spec", "parse_rep", "parse_group", "parse_field",
 ]
 
 
@@ -418,6 +418,24 @@ def parse_rep(text: str, group: Group | str) -> Rep:
     r, _ = p.rep()
     p.end()
     return _resolve(r, group, text)
+
+
+def parse_field(text: str) -> tuple[Group, Rep]:
+    """Parse ``GROUP : REP``, one representation without an arrow (what ``decompose`` and
+    the between-layer modules take); raises SpecError on anything else, an arrow too."""
+    if not isinstance(text, str):
+        raise SpecError(f"a representation must be a string, not {type(text).__name__}")
+    if not text.strip():
+        raise SpecError("empty representation; expected GROUP: REP, e.g. 'D(4): V**2'")
+    p = _Parser(text)
+    group = p.group()
+    if not p.accept(":"):
+        raise p.error(f"expected ':' after the group, found {p.describe(p.tok)}")
+    rep, _ = p.rep()
+    if p.tok.kind == "op" and p.tok.text in ("->", "→"):
+        raise p.error("expected one representation, GROUP: REP, without '->'")
+    p.end()
+    return group, _resolve(rep, group, text)
 
 
 def parse_spec(text: str) -> Spec:

@@ -152,8 +152,14 @@ def verify_file(path, band_entries: int | None = None) -> Iterator[Check]:
     """The checks of a basis file, in memory bounded by a band of rows for patterns.
     Raises ``io.BasisFileError`` if ``path`` is not a readable basis file."""
     from .budget import max_bytes
+    from .decomposition.files import is_decomposition
     from .io import CooFile, PatternFile, load, read_attributes
 
+    if is_decomposition(path):  # Q of ``intertwine decompose``: its own two equations
+        from .decomposition.check import verify_decomposition
+
+        yield from verify_decomposition(path)
+        return
     if band_entries is None:  # a band costs about 24 bytes per entry with temporaries
         band_entries = max(1, min(BAND_ENTRIES, max_bytes() // 32))
     encoding = read_attributes(path)["encoding"]

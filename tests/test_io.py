@@ -294,7 +294,7 @@ def test_gzip_uses_only_builtin_filters(tmp_path):
 # -- atomic writing --------------------------------------------------------------------------
 
 @pytest.mark.parametrize("exc", [KeyboardInterrupt, SystemExit, RuntimeError])
-@pytest.mark.parametrize("where", ["_write_generators", "_write_coo", "replace"])
+@pytest.mark.parametrize("where", ["write_generators", "_write_coo", "replace"])
 def test_interrupted_write_leaves_old_file(tmp_path, monkeypatch, exc, where):
     path = tmp_path / "b.h5"
     save(s3_basis(), path)

@@ -104,8 +104,8 @@ def test_coo_generators_are_stored_as_scipy_ones_would_be(spec):
     lists = {"in_": p.discrete_in, "out": p.discrete_out}
     as_coo = Generators(**{k: [g.coo() for g in v] for k, v in lists.items()})
     as_scipy = Generators(**{k: [g.matrix() for g in v] for k, v in lists.items()})
-    a = io._generator_coos(as_coo, p.dim_in, p.dim_out)
-    b = io._generator_coos(as_scipy, p.dim_in, p.dim_out)
+    a = io.generator_coos(as_coo, p.dim_in, p.dim_out)
+    b = io.generator_coos(as_scipy, p.dim_in, p.dim_out)
     assert a.keys() == b.keys()
     for kind in a:
         for key in a[kind]:

@@ -25,7 +25,10 @@ from ..spec import SpecError, parse_spec
 __all__ = ["Entry", "Invalid", "Manifest", "ManifestError", "read_manifest", "default_name",
            "ENTRY_KEYS"]
 
-ENTRY_KEYS = ("spec", "name", "method")
+ENTRY_KEYS = ("spec", "name", "method", "kind")
+#: what an entry computes: a basis file, or a decomposition file (``intertwine decompose``,
+#: also any spec without ``->``)
+KINDS = ("basis", "decompose")
 DEFAULT_KEYS = ("method",)
 MAX_NAME = 200  # io's temporary names add a prefix and suffix; NAME_MAX is 255
 #: a manifest of a million entries is about 50 MB; no real one comes near this, and a
@@ -50,10 +53,13 @@ class Entry:
     chosen: str          # the method that runs (what auto picks now)
     #: the parsed spec and its problem, kept so that no later step parses it again
     problem: Problem | None = field(default=None, compare=False, repr=False)
+    kind: str = "basis"
 
     @property
     def parsed(self):
-        return self.problem.spec
+        """What the worker computes: the parsed spec, or for a decomposition the
+        canonical ``GROUP: REP`` (a string without ``->``)."""
+        return self.spec if self.kind == "decompose" else self.problem.spec
 
     @property
     def filename(self) -> str:
@@ -104,14 +110,14 @@ def default_name(spec: str) -> str:
     >>> default_name("S(3) x S(4): V[0]*V[1] -> V[0]*V[1]")
     'S3xS4_V0xV1_to_V0xV1'
     """
-    left, _, right = spec.partition("->")
+    left, arrow, right = spec.partition("->")
 
     def clean(s: str) -> str:
         s = s.replace(" x ", "x").replace("**", "").replace("*", "x").replace(" + ", "+")
         s = s.replace(")(", "_").replace(", ", "_").replace(",", "_")
         s = re.sub(r"[\[\]()]", "", s)
         return re.sub(r"[^A-Za-z0-9+x]+", "_", s).strip("_")
-    return f"{clean(left)}_to_{clean(right)}"
+    return f"{clean(left)}_to_{clean(right)}" if arrow else f"{clean(left)}_irreps"
 
 
 def read_manifest(path) -> Manifest:
@@ -212,6 +218,13 @@ def _entry(item: dict, number: int, header, defaults, lines: _Lines, manifest: M
     if not isinstance(raw_spec, str):
         return invalid("no spec" if raw_spec is None else "spec must be a string",
                        None if raw_spec is None else "spec")
+    raw_kind = item.get("kind")
+    if raw_kind is not None and raw_kind not in KINDS:
+        return invalid(f"kind {raw_kind!r} is not one of {', '.join(KINDS)}", "kind")
+    if raw_kind == "decompose" or (raw_kind is None and "->" not in raw_spec
+                                   and "→" not in raw_spec):
+        return _decomposition_entry(raw_spec, raw_name, raw_method, number, header,
+                                    defaults, invalid, manifest, taken)
     try:
         spec = parse_spec(raw_spec)
     except SpecError as e:
@@ -225,6 +238,42 @@ def _entry(item: dict, number: int, header, defaults, lines: _Lines, manifest: M
     except ValueError as e:
         return invalid(str(e), "method" if raw_method is not None else "spec")
     name = default_name(str(spec)) if raw_name is None else raw_name
+    problem_with_name = _taken_name(name, raw_name, invalid, manifest, taken)
+    if problem_with_name is not None:
+        return problem_with_name
+    return Entry(number, header, str(spec), name, method, chosen, problem)
+
+
+def _decomposition_entry(raw_spec, raw_name, raw_method, number, header, defaults, invalid,
+                         manifest, taken) -> Entry | Invalid:
+    """A ``kind = "decompose"`` entry: checked as ``intertwine decompose`` would."""
+    from ..decomposition import DECOMPOSE_METHODS, parse_field
+    from ..decomposition import choose_method as choose_decomposition
+    from ..decomposition.families import family_of
+
+    try:
+        f = parse_field(raw_spec)
+        family_of(f)
+    except SpecError as e:
+        return invalid(f"invalid representation {raw_spec!r}: {e}", "spec")
+    method = defaults["method"] if raw_method is None else raw_method
+    if method not in DECOMPOSE_METHODS:
+        return invalid(f"method {method!r} is not one of {', '.join(DECOMPOSE_METHODS)} for "
+                       "a decomposition", "method")
+    try:
+        chosen = choose_decomposition(f, method)
+    except ValueError as e:
+        return invalid(str(e), "method" if raw_method is not None else "spec")
+    name = default_name(str(f)) if raw_name is None else raw_name
+    problem_with_name = _taken_name(name, raw_name, invalid, manifest, taken)
+    if problem_with_name is not None:
+        return problem_with_name
+    # the sizes of its largest solve, GROUP: REP -> 1 and up: what check_size looks at
+    return Entry(number, header, str(f), name, method, chosen,
+                 Problem.from_spec(f.spec_to("1")), kind="decompose")
+
+
+def _taken_name(name, raw_name, invalid, manifest, taken) -> Invalid | None:
     bad_name = _name_problem(name)
     if bad_name:
         return invalid(bad_name, "name")
@@ -236,7 +285,7 @@ def _entry(item: dict, number: int, header, defaults, lines: _Lines, manifest: M
         return invalid(f"{whose} {name!r} writes the same file as "
                        f"{manifest.where(other.line, other.number)}{how}{hint}",
                        "name" if raw_name is not None else None)
-    return Entry(number, header, str(spec), name, method, chosen, problem)
+    return None
 
 
 def _name_problem(name) -> str | None:

@@ -33,6 +33,8 @@ __all__ = ["compute_entry", "init_worker", "pool_task"]
 
 def compute_entry(spec: str | Spec, method: str, path: str) -> dict:
     """Compute ``spec`` with ``method`` into ``path``; a result dict for the report."""
+    if isinstance(spec, str) and "->" not in spec:  # a decomposition entry: GROUP: REP
+        return _decompose_entry(spec, method, path)
     start = time.perf_counter()
     try:
         # as `intertwine basis` does: S(n) patterns are streamed, never held whole;
@@ -56,6 +58,34 @@ def compute_entry(spec: str | Spec, method: str, path: str) -> dict:
     if any(record[k] != v for k, v in sizes.items()):
         return {"error": "the written file reads back with other sizes"}
     return {**record, "seconds": time.perf_counter() - start}
+
+
+def _decompose_entry(field: str, method: str, path: str) -> dict:
+    """``intertwine decompose FIELD -o path``; the record as for a basis, with n_basis the
+    number of irreducible blocks and dim_out = dim_in = dim."""
+    from ..decomposition import decompose
+    from ..decomposition.files import load as load_decomposition
+
+    start = time.perf_counter()
+    try:
+        d = decompose(field, method)
+        d.save(path)
+    except MemoryError:
+        return {"error": "out of memory"}
+    except Exception as e:  # noqa: BLE001 - any failure is this entry's, reported by name
+        return {"error": _reason(e)}
+    try:
+        back = load_decomposition(path)
+    except Exception as e:  # noqa: BLE001
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+        return {"error": f"the written file does not read back ({_reason(e)})"}
+    blocks = sum(m for _, m in back.irreps)
+    return {**fingerprint(path), "spec": back.spec, "method": back.method,
+            "format_version": FORMAT_VERSION,
+            "intertwine_version": back.attrs.get("intertwine_version"),
+            "n_basis": blocks, "dim_out": back.dim, "dim_in": back.dim,
+            "seconds": time.perf_counter() - start}
 
 
 def _reason(e: BaseException) -> str:

@@ -32,7 +32,7 @@ from .common import REQUIRED as REQUIRED
 from .read import CooFile, PatternFile, load, read_attributes, read_partitions_summary
 
 #: imported on first use (PEP 562): reading a file, as a layer does, needs no writer
-_FROM_WRITE = ("save", "_generator_coos", "_matrix_entries", "_pattern_chunks")
+_FROM_WRITE = ("save", "generator_coos", "_matrix_entries", "_pattern_chunks")
 
 
 def __getattr__(name):

@@ -63,7 +63,7 @@ def read_attributes(path) -> dict:
     Reads no dataset, so it is cheap whatever the size of the basis.
     """
     path = os.fsdecode(path)
-    with _reading(path) as f:
+    with reading(path) as f:
         return _root_attributes(f, path)
 
 
@@ -71,7 +71,7 @@ def read_partitions_summary(path) -> dict | None:
     """Shape of a file's partition labels (docs/format.rst), None if it has none; reads no
     dataset's values, so it is cheap whatever the size of the basis."""
     path = os.fsdecode(path)
-    with _reading(path) as f:
+    with reading(path) as f:
         attrs = _root_attributes(f, path)
         plan = _Plan.__new__(_Plan)
         plan.f, plan.attrs, plan.path, plan.need = f, attrs, path, 0
@@ -84,7 +84,7 @@ def read_partitions_summary(path) -> dict | None:
 def load(path) -> Basis:
     """Read and validate a basis file; raises :class:`BasisFileError` if it is not one."""
     path = os.fsdecode(path)
-    with _reading(path) as f:
+    with reading(path) as f:
         attrs = _root_attributes(f, path)
         plan = _Plan(f, attrs, path)
         plan.check_budget()
@@ -238,7 +238,7 @@ def _open(path: str) -> h5py.File:
 
 
 @contextmanager
-def _reading(path: str):
+def reading(path: str):
     """Open ``path``; whatever goes wrong inside becomes a BasisFileError.
 
     Ctrl-C and SIGTERM wait until the file is closed: raised inside h5py's finalisers
@@ -269,11 +269,11 @@ def _root_attributes(f: h5py.File, path: str) -> dict:
     names = list(h5py.AttributeManager(f))  # f.attrs makes a new manager on each use
     if "format" not in names:
         raise BasisFileError(f"not a basis file: {path} (format attribute missing)")
-    fmt = _as_str(_attr_id(fid, "format"))
+    fmt = as_str(_attr_id(fid, "format"))
     if fmt != FORMAT:
         raise BasisFileError(f"not a basis file: {path} (format is {fmt!r}, "
                              f"expected {FORMAT!r})")
-    version = _as_int(_attr_id(fid, "format_version")) if "format_version" in names else None
+    version = as_int(_attr_id(fid, "format_version")) if "format_version" in names else None
     if version is None:
         raise file_error(path, "format_version missing or not an integer")
     if version != FORMAT_VERSION:
@@ -341,7 +341,7 @@ def _scalar(v):
     return v
 
 
-def _as_str(v) -> str | None:
+def as_str(v) -> str | None:
     v = _scalar(v)
     if isinstance(v, bytes):  # fixed-length or ASCII strings from other writers
         try:
@@ -357,14 +357,14 @@ def _as_str(v) -> str | None:
     return None
 
 
-def _as_int(v) -> int | None:
+def as_int(v) -> int | None:
     v = _scalar(v)
     if isinstance(v, bool | np.bool_) or not isinstance(v, int | np.integer):
         return None
     return int(v)
 
 
-def _as_bool(v) -> bool | None:
+def as_bool(v) -> bool | None:
     v = _scalar(v)
     if isinstance(v, bool | np.bool_):
         return bool(v)
@@ -373,7 +373,7 @@ def _as_bool(v) -> bool | None:
     return None
 
 
-_CONVERT = {STR: _as_str, INT: _as_int, BOOL: _as_bool}
+_CONVERT = {STR: as_str, INT: as_int, BOOL: as_bool}
 _KIND_NAMES = {STR: "a UTF-8 string", INT: "an integer", BOOL: "a boolean"}
 
 
@@ -617,7 +617,7 @@ class _Plan:
             raise file_error(self.path, f"dataset {where} has unexpected type {ds.dtype}")
 
     def _generator_group(self, grp: h5py.Group, kind: str, dim: int) -> tuple:
-        count = (_as_int(_attr(grp, "count")) if h5a.exists(grp.id, b"count")
+        count = (as_int(_attr(grp, "count")) if h5a.exists(grp.id, b"count")
                  else None)
         if count is None or count < 0:
             raise file_error(self.path, f"generators/{kind} lacks a non-negative count")
@@ -659,7 +659,7 @@ class _Plan:
         return Partitions(labels.astype(pattern_dtype(width)), summand)
 
     def read_generators(self) -> Generators:
-        return Generators(**{("in_" if k == "in" else k): _read_matrices(*v, k, self.path)
+        return Generators(**{("in_" if k == "in" else k): read_matrices(*v, k, self.path)
                              for k, v in self.generators.items()})
 
     # -- reading, after all checks passed ------------------------------------------------
@@ -744,7 +744,7 @@ def has_duplicates(index, row, col, shape) -> bool:
     return bool((same[0] & same[1] & same[2]).any())
 
 
-def _parse_decimal(s):
+def parse_decimal(s):
     b = s.encode("utf-8") if isinstance(s, str) else bytes(s)
     digits = b[1:] if b[:1] == b"-" else b
     if not digits.isdigit():  # bytes.isdigit: ASCII digits only, unlike int()
@@ -763,7 +763,7 @@ def _read_exact(ds: h5py.Dataset, where: str, path: str,
         return _read_as(ds, np.int64, part)
     try:
         whole = ds[()] if part == slice(None) else ds[part]
-        return np.frompyfunc(_parse_decimal, 1, 1)(whole).astype(object)
+        return np.frompyfunc(parse_decimal, 1, 1)(whole).astype(object)
     except ValueError as exc:
         raise file_error(path, f"{where} holds a string that is not a decimal integer") from exc
 
@@ -791,7 +791,7 @@ def _check_squares(coo: Coo, where: str, path: str) -> None:
         raise file_error(path, f"{where}/value disagrees with square_numerator/square_denominator")
 
 
-def _read_matrices(spec: tuple, dim: int, kind: str, path: str) -> list:
+def read_matrices(spec: tuple, dim: int, kind: str, path: str) -> list:
     """The generators of ``kind`` as CooMatrix (plain arrays: no scipy needed to load a
     basis or build a layer from it; ``Generators`` converts them on first access)."""
     dss, count = spec

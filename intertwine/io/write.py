@@ -69,7 +69,7 @@ def save(basis: Basis, path, *, compression: str | None = None, progress=None) -
     if compression not in (None, "gzip"):
         raise ValueError(f"compression must be None or 'gzip', not {compression!r}")
     path = os.fsdecode(path)
-    folder, target = _destination(path)
+    folder, target = destination(path)
     data = _prepare(basis)  # all checks and conversions before touching the disk
     nbytes = _payload_bytes(data)
     if compression is None:
@@ -80,17 +80,17 @@ def save(basis: Basis, path, *, compression: str | None = None, progress=None) -
         report = lambda done, total: progress(done, total, nbytes)  # noqa: E731
     written: dict = {}
     try:
-        with atomic_path(target, _cannot_write) as tmp:
+        with atomic_path(target, cannot_write) as tmp:
             _write_file(tmp, basis, data, compression, report, written)
     except OSError as exc:
         if isinstance(exc, BasisFileError):
             raise
-        raise _write_error(exc, path) from exc
+        raise write_error(exc, path) from exc
     _sync_folder(folder)
     return written
 
 
-def _destination(path: str) -> tuple[str, str]:
+def destination(path: str) -> tuple[str, str]:
     """The folder and the file that writing ``path`` replaces (links followed)."""
     try:
         target = output_target(path)
@@ -104,7 +104,7 @@ def _destination(path: str) -> tuple[str, str]:
     return folder, target
 
 
-def _write_error(exc: OSError, path: str) -> BasisFileError:
+def write_error(exc: OSError, path: str) -> BasisFileError:
     """One line for an error of the write itself (h5py's messages run over lines)."""
     if exc.errno == errno.ENOSPC or "No space left on device" in str(exc):
         return BasisFileError(f"no space left on device: cannot write {path}")
@@ -179,9 +179,9 @@ def _free_space(folder: str) -> int:
     return st.f_bavail * st.f_frsize
 
 
-def _cannot_write(folder: str, exc: OSError) -> BasisFileError:
+def cannot_write(folder: str, exc: OSError) -> BasisFileError:
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return _write_error(exc, folder)
+        return write_error(exc, folder)
     return BasisFileError(f"cannot write to folder: {folder} ({exc.strerror})")
 
 
@@ -219,7 +219,7 @@ def _write_contents(f: h5py.File, basis: Basis, data: dict, compression, report,
         _write_coo(_new_group(f, "basis"), data["basis"], compression, "basis")
     if data["generators"] is not None:
         dims = {"in": int(basis.dim_in), "out": int(basis.dim_out)}
-        _write_generators(_new_group(f, "generators"), data["generators"], compression,
+        write_generators(_new_group(f, "generators"), data["generators"], compression,
                           dims)
     if "partitions" in data:
         _write_partitions(f.create_group("partitions"), data["partitions"])
@@ -350,7 +350,7 @@ def _prepare(basis: Basis) -> dict:
         raise ValueError("basis has neither a pattern nor coo entries")
     # a partitions-only file holds no n-sized array: its generators follow from its spec
     data["generators"] = (None if basis.encoding == "partitions" else
-                          _generator_coos(basis.generators, dim_in, dim_out))
+                          generator_coos(basis.generators, dim_in, dim_out))
     return data
 
 
@@ -436,7 +436,7 @@ def _basis_coo(coo: Coo, exact: bool, shape: tuple[int, int, int]) -> dict:
         raise ValueError("coo numerator and denominator must have one entry per value")
     if den.size and not (den > 0).all():
         raise ValueError("coo denominators must be positive")
-    out["numerator"], out["denominator"] = _stored_exact(num), _stored_exact(den)
+    out["numerator"], out["denominator"] = stored_exact(num), stored_exact(den)
     return out
 
 
@@ -453,7 +453,7 @@ def _square_values(coo: Coo, out: dict) -> dict:
     square = (a / b).astype(np.float64)
     if not np.allclose(out["value"] * np.abs(out["value"]), square, rtol=1e-12, atol=0):
         raise ValueError("coo values disagree with their squares")
-    out["square_numerator"], out["square_denominator"] = _stored_exact(a), _stored_exact(b)
+    out["square_numerator"], out["square_denominator"] = stored_exact(a), stored_exact(b)
     return out
 
 
@@ -480,7 +480,7 @@ def _exact_array(a, what: str) -> np.ndarray:
     return a
 
 
-def _stored_exact(a: np.ndarray) -> np.ndarray:
+def stored_exact(a: np.ndarray) -> np.ndarray:
     """int64 when every number fits, else decimal strings (docs/format.rst)."""
     with contextlib.suppress(OverflowError):
         if a.dtype.kind != "u" or a.size == 0 or a.max() <= np.iinfo(np.int64).max:
@@ -488,7 +488,7 @@ def _stored_exact(a: np.ndarray) -> np.ndarray:
     return np.frompyfunc(str, 1, 1)(a.astype(object)).astype(object)
 
 
-def _generator_coos(gens: Generators, dim_in: int, dim_out: int) -> dict:
+def generator_coos(gens: Generators, dim_in: int, dim_out: int) -> dict:
     kinds = {"in": (gens.raw("in_"), dim_in), "out": (gens.raw("out"), dim_out)}
     if gens.raw("lie_in") or gens.raw("lie_out"):
         kinds.update(lie_in=(gens.raw("lie_in"), dim_in), lie_out=(gens.raw("lie_out"), dim_out))
@@ -724,7 +724,7 @@ def _write_coo_source(group: h5py.Group, source, compression, basis: Basis,
         _write_extra_attributes(group.file, attrs, written)
 
 
-def _write_generators(group: h5py.Group, coos: dict, compression, dims: dict) -> None:
+def write_generators(group: h5py.Group, coos: dict, compression, dims: dict) -> None:
     for kind, arrays in coos.items():
         sub = group.create_group(kind)
         _write_coo(sub, arrays, compression, f"generators/{kind}")

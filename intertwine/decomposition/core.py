@@ -1,0 +1,267 @@
+"""``decompose(spec) -> Decomposition``: a representation into irreducibles, with the
+change of basis Q (Q ρ_REP(g) = ρ_IRREPS(g) Q, Qᵀ Q = M; see docs/decompose.rst).
+
+>>> d = decompose("D(4): sym(V, 2)")
+>>> d.irreps_string, d.dim, d.method, d.exact_values
+('3*irr(0, 0) + 2*irr(0, 2) + 2*irr(1, 1) + irr(1, 2)', 10, 'exact', 'sqrt')
+>>> q = d.change_of_basis()
+>>> bool(np.allclose(q.T @ q, np.diag(d.weights())))
+True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..coo import Coo
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
+
+    from ..basis import Generators
+
+__all__ = ["Decomposition", "decompose", "irreps_only", "choose_method", "irreps_string",
+           "DECOMPOSE_METHODS"]
+
+DECOMPOSE_METHODS = ("auto", "exact", "numeric")
+
+
+def irreps_string(irreps: list[tuple[str, int]]) -> str:
+    """The printed sum: ``2*irr(0, 0) + irr(1, 1)``."""
+    return " + ".join(label if m == 1 else f"{m}*{label}" for label, m in irreps)
+
+
+@dataclass
+class Decomposition:
+    """REP = Σ m_I·I, with Q a dim × dim matrix in coo form (``coo``: ``row``, ``col``,
+    ``value``; exact ones keep each value's signed square in ``numerator``/
+    ``denominator``: v = sign·√(|numerator|/denominator))."""
+
+    group: str
+    rep: str
+    irreps: list[tuple[str, int]]
+    irrep_dims: list[int]
+    dim: int
+    method: str
+    exact: bool
+    coo: Coo
+    generators: Generators | None = None
+    attrs: dict = field(default_factory=dict)
+
+    @property
+    def spec(self) -> str:
+        return f"{self.group}: {self.rep}"
+
+    @property
+    def irreps_string(self) -> str:
+        return irreps_string(self.irreps)
+
+    @property
+    def exact_values(self) -> str | None:
+        """"rational" where every value of Q is rational, "sqrt" where some are square
+        roots, None for a numeric decomposition."""
+        if not self.exact or self.coo is None:
+            return None
+        from .roots import is_square
+
+        rational = all(is_square(Fraction(int(a), int(b)))
+                       for a, b in zip(self.coo.numerator, self.coo.denominator))
+        return "rational" if rational else "sqrt"
+
+    def __repr__(self) -> str:
+        return (f"<Decomposition {self.spec!r} = {self.irreps_string}: Q {self.dim}x{self.dim},"
+                f" method={self.method}>")
+
+    def change_of_basis(self) -> np.ndarray:
+        """Q as a dense float64 array, shape (dim, dim)."""
+        q = np.zeros((self.dim, self.dim))
+        q[self.coo.row, self.coo.col] = self.coo.value
+        return q
+
+    def sparse(self) -> sp.csr_matrix:
+        """Q as a scipy.sparse matrix."""
+        import scipy.sparse as sp
+
+        return sp.csr_matrix((self.coo.value, (self.coo.row, self.coo.col)),
+                             shape=(self.dim, self.dim))
+
+    def exact_change_of_basis(self) -> list[dict[int, Fraction]]:
+        """Q's rows exactly as {column: signed square} (exact decompositions only)."""
+        if not self.exact:
+            raise ValueError(f"{self.spec} was decomposed numerically: no exact values")
+        rows: list[dict[int, Fraction]] = [{} for _ in range(self.dim)]
+        for r, c, a, b in zip(self.coo.row.tolist(), self.coo.col.tolist(),
+                              self.coo.numerator, self.coo.denominator):
+            rows[r][c] = Fraction(int(a), int(b))
+        return rows
+
+    def weights(self) -> np.ndarray:
+        """The diagonal of M (float64): Qᵀ Q = diag(weights)."""
+        from ..spec import parse_group, parse_rep
+        from .gram import coordinate_weights
+
+        group = parse_group(self.group)
+        return np.array([float(w) for w in coordinate_weights(parse_rep(self.rep, group),
+                                                                group)])
+
+    def blocks(self) -> list[tuple[str, int, int]]:
+        """(irrep, first row, last row + 1) of each copy, in order."""
+        out, at = [], 0
+        for (label, m), d in zip(self.irreps, self.irrep_dims):
+            for _ in range(m):
+                out.append((label, at, at + d))
+                at += d
+        return out
+
+    def save(self, path) -> None:
+        """Write the decomposition file (atomically; see docs/decompose.rst)."""
+        from .files import save
+
+        save(self, path)
+
+
+def irreps_only(spec, method: str = "auto") -> Decomposition:
+    """The irreps and their multiplicities alone (from characters), no change of basis:
+    what ``intertwine decompose`` prints without ``-o``.  ``coo`` is None."""
+    from ..reps import dimension
+    from .families import multiplicities
+    from .field import parse_field
+
+    f = parse_field(spec)
+    total = dimension(f.rep, f.group)
+    if total == 0:
+        raise ValueError(f"{f} has dimension 0: nothing to decompose")
+    found = multiplicities(f)
+    covered = sum(irrep.dim * m for irrep, m in found)
+    if covered != total:
+        raise ValueError(f"{f}: the irreducible representations found cover dimension "
+                         f"{covered} of {total}")
+    chosen = choose_method(f, method, found)
+    return Decomposition(group=str(f.group), rep=str(f.rep),
+                         irreps=[(irrep.label, m) for irrep, m in found],
+                         irrep_dims=[irrep.dim for irrep, _ in found], dim=total,
+                         method=chosen, exact=chosen == "exact", coo=None)
+
+
+def choose_method(spec, method: str = "auto", found=None) -> str:
+    """``exact`` or ``numeric``: what ``decompose(spec, method)`` runs.  ``auto`` is exact
+    where REP and the irreps it contains are; ``exact`` elsewhere is a MethodError that
+    names the representation with irrational matrices."""
+    from ..problem import Problem
+    from ..solvers import MethodError
+    from ..solvers import choose_method as choose_solver
+    from .families import multiplicities
+    from .field import parse_field
+
+    if method not in DECOMPOSE_METHODS:
+        raise MethodError(f"unknown method {method!r}; choose one of "
+                          f"{', '.join(DECOMPOSE_METHODS)}")
+    if method == "numeric":
+        return method
+    f = parse_field(spec)
+    found = multiplicities(f) if found is None else found
+    problems = [Problem.from_spec(f.spec_to(irrep.label)) for irrep, _ in found]
+    if method == "exact":
+        for problem in problems:
+            choose_solver(problem, "exact")  # raises, naming what is irrational
+        return method
+    exact = all(p.exactness != "float" and irrep.exact for p, (irrep, _) in zip(problems, found))
+    # as ``basis`` does: auto turns numeric where an exact solve would be too large
+    from ..solvers import limit
+
+    if exact and any(p.entries > limit(p, _solver(p)) for p in problems):
+        return "numeric"
+    return "exact" if exact else "numeric"
+
+
+def decompose(spec, method: str = "auto") -> Decomposition:
+    """Decompose ``"GROUP : REP"`` into irreducibles, with its change of basis.
+
+    ``method``: ``auto`` (exact where REP and its irreps are exact), ``exact`` or
+    ``numeric``.  A ValueError (SpecError, MethodError, TooLarge) for what cannot be done.
+    """
+    from .. import __version__
+    from ..api import check_size, compute
+    from ..basis import Generators
+    from ..problem import Problem
+    from ..reps import dimension
+    from .build import exact_copies, numeric_copies
+    from .families import multiplicities
+    from .field import parse_field
+    from .gram import coordinate_weights
+
+    f = parse_field(spec)
+    total = dimension(f.rep, f.group)
+    if total == 0:
+        raise ValueError(f"{f} has dimension 0: nothing to decompose")
+    found = multiplicities(f)
+    covered = sum(irrep.dim * m for irrep, m in found)
+    if covered != total:  # a family that misses irreps: never silently a partial Q
+        raise ValueError(f"{f}: the irreducible representations found cover dimension "
+                         f"{covered} of {total}")
+    problems = [Problem.from_spec(f.spec_to(irrep.label)) for irrep, _ in found]
+    exact = choose_method(f, method, found) == "exact"
+    weights = coordinate_weights(f.rep, f.group)
+    parts, offset = [], 0
+    for problem, (irrep, m) in zip(problems, found):
+        check_size(problem, _solver(problem) if exact else "numeric")  # before any work
+        if exact:
+            elements, rep_squares, irrep_squares = _rational_basis(problem)
+            n_basis = len(elements)
+            parts.append(exact_copies(elements, weights, irrep.dim, offset, rep_squares,
+                                      irrep_squares))
+        else:
+            basis = compute(problem.spec, "numeric")
+            n_basis = basis.n_basis
+            parts.append(numeric_copies(basis, weights, irrep.dim, offset))
+        if n_basis != m:
+            raise ValueError(f"{problem.spec}: {n_basis} basis elements where the "
+                             f"characters count {m}")
+        offset += irrep.dim * m
+    coo = _concatenate(parts, exact)
+    irreps = [(irrep.label, m) for irrep, m in found]
+    whole = Problem.from_spec(f.spec_to(irreps_string(irreps)))
+    generators = Generators(in_=[g.coo() for g in whole.discrete_in],
+                            out=[g.coo() for g in whole.discrete_out],
+                            lie_in=list(whole.lie_in), lie_out=list(whole.lie_out))
+    return Decomposition(group=str(f.group), rep=str(f.rep), irreps=irreps,
+                         irrep_dims=[irrep.dim for irrep, _ in found], dim=total,
+                         method="exact" if exact else "numeric", exact=exact, coo=coo,
+                         generators=generators, attrs={"intertwine_version": __version__})
+
+
+def _solver(problem) -> str:
+    """The exact solver for Hom(REP, I): orbits where they apply (the same RREF)."""
+    from ..solvers import choose_method as choose_solver
+
+    return "orbit" if choose_solver(problem, "auto") == "orbit" else "exact"
+
+
+def _rational_basis(problem):
+    """The exact RREF basis of Hom(REP, I) as rational elements, with the squares of the
+    scalings of REP and I (None where they are rational): for square-root-exact problems
+    the basis of the rational form (``solvers/sqrt.py``), which Gram–Schmidt turns into
+    the same copies (see ``build.exact_copies``)."""
+    from ..api import compute
+    from .build import exact_elements
+    from .gram import scaling_squares
+
+    if problem.exactness == "sqrt":
+        from ..solvers.exact import solve_exact
+
+        result = solve_exact(problem.rational_form(), stream=False)
+        rep_side, irrep_side = problem.squares
+        return (exact_elements(result.coo, result.n_basis), scaling_squares(rep_side),
+                scaling_squares(irrep_side))
+    basis = compute(problem.spec, _solver(problem))
+    return exact_elements(basis.entries(), basis.n_basis), None, None
+
+
+def _concatenate(parts: list[Coo], exact: bool) -> Coo:
+    cat = lambda name: np.concatenate([getattr(p, name) for p in parts])  # noqa: E731
+    return Coo(cat("index"), cat("row"), cat("col"), cat("value"),
+               cat("numerator") if exact else None, cat("denominator") if exact else None)

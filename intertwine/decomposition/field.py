@@ -1,0 +1,44 @@
+"""``GROUP : REP`` -- a representation without an arrow, what ``decompose`` takes.
+
+Parsed with the spec grammar (see the spec strings in docs/); an arrow is refused with a
+pointer to it, so that ``intertwine basis``'s specs are not mistaken for fields.
+
+>>> str(parse_field("D(4):sym(V,2)"))
+'D(4): sym(V, 2)'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..errors import SpecError
+from ..spec import Group, Rep
+from ..spec import parse_field as parse_spec_field
+
+__all__ = ["Field", "parse_field"]
+
+
+@dataclass(frozen=True)
+class Field:
+    group: Group
+    rep: Rep
+
+    def __str__(self) -> str:
+        return f"{self.group}: {self.rep}"
+
+    def spec_to(self, target: str) -> str:
+        """The spec ``GROUP: REP -> target``."""
+        return f"{self.group}: {self.rep} -> {target}"
+
+
+def parse_field(text: str | Field) -> Field:
+    """Parse ``GROUP : REP``; a SpecError (ValueError) for anything else, an arrow too."""
+    if isinstance(text, Field):
+        return text
+    try:
+        return Field(*parse_spec_field(text))
+    except SpecError as e:
+        if "without '->'" in e.message:  # say which command takes what
+            raise SpecError("decompose takes one representation, GROUP: REP, without '->'",
+                            e.text, e.column) from None
+        raise

@@ -1,0 +1,278 @@
+"""Decomposition files (HDF5): Q and the generators that let any reader check it.
+
+Root attributes ``format = "intertwine.decomposition"``, ``format_version = 1``,
+``group``, ``rep``, ``irreps`` (the printed sum), ``dim``, ``method``, ``exact``,
+``exact_values`` ("rational" or "sqrt", exact files only), ``intertwine_version``, and
+``spec`` (``GROUP: REP``, for ``batch``'s records).  Group ``change_of_basis``: coo
+datasets ``row``, ``col``, ``value`` of Q (sorted by row, then column), with
+``numerator``/``denominator`` (rational) or ``square_numerator``/``square_denominator``
+(v = sign·√(a/b)) when exact; group ``generators`` as in basis files, ``in`` for REP and
+``out`` for the irreps.  Group ``irreps``: ``label``, ``multiplicity``, ``dim``.
+See docs/decompose.rst.
+
+Reading is as defensive as for basis files (the same helpers: sizes checked against the
+memory budget before reading, one-line :class:`BasisFileError` for anything wrong).
+"""
+
+from __future__ import annotations
+
+import os
+from fractions import Fraction
+
+import h5py
+import numpy as np
+
+from ..budget import human, max_bytes
+from ..io.common import BasisFileError, plain_value
+from .core import Decomposition
+
+__all__ = ["FORMAT", "save", "load", "is_decomposition", "read_attributes"]
+
+FORMAT = "intertwine.decomposition"
+FORMAT_VERSION = 1
+REQUIRED = ("format", "format_version", "group", "rep", "irreps", "dim", "method", "exact",
+            "intertwine_version")
+#: bytes per entry of Q when read: coo arrays, exact Python numbers and their Fractions
+_ENTRY_BYTES = 400
+
+_DESCRIPTIONS = {
+    "change_of_basis": "Q (dim x dim) as coo entries Q[row, col] = value: rows are the "
+                       "irreps' coordinates (in the order of the root attribute irreps, "
+                       "copies consecutive), columns the coordinates of rep. "
+                       "Q rho_rep(g) = rho_irreps(g) Q and Q^T Q = M (M: the Gram matrix "
+                       "of rep's coordinates).",
+    "square_numerator": "sign(v)*a for v = sign*sqrt(a/b) (int64 or decimal strings)",
+    "square_denominator": "b > 0 for v = sign*sqrt(a/b)",
+    "numerator": "v = numerator / denominator exactly",
+    "denominator": "positive; v = numerator / denominator",
+}
+
+
+def _sorted(coo):
+    order = np.lexsort((coo.col, coo.row))
+    return order
+
+
+def save(d: Decomposition, path) -> None:
+    """Write ``d`` to ``path`` atomically (a temporary file renamed over it)."""
+    from .. import __version__
+    from ..atomic import atomic_path
+    from ..io.write import (
+        cannot_write,
+        destination,
+        generator_coos,
+        stored_exact,
+        write_error,
+        write_generators,
+    )
+
+    path = os.fsdecode(path)
+    folder, target = destination(path)
+    order = _sorted(d.coo)
+    c = d.coo
+    datasets = {"row": c.row[order].astype(np.int64), "col": c.col[order].astype(np.int64),
+                "value": c.value[order].astype(np.float64)}
+    kind = d.exact_values
+    if kind == "sqrt":
+        datasets["square_numerator"] = stored_exact(np.asarray(c.numerator, object)[order])
+        datasets["square_denominator"] = stored_exact(np.asarray(c.denominator, object)[order])
+    elif kind == "rational":
+        from math import isqrt
+
+        squares = [Fraction(int(a), int(b)) for a, b in zip(c.numerator, c.denominator)]
+        nums = [(1 if s > 0 else -1) * isqrt(abs(s.numerator)) for s in squares]
+        dens = [isqrt(s.denominator) for s in squares]
+        datasets["numerator"] = stored_exact(np.array(nums, object)[order])
+        datasets["denominator"] = stored_exact(np.array(dens, object)[order])
+    generators = generator_coos(d.generators, d.dim, d.dim)
+    attrs = {"format": FORMAT, "format_version": FORMAT_VERSION, "spec": d.spec,
+             "group": d.group, "rep": d.rep, "irreps": d.irreps_string, "dim": d.dim,
+             "method": d.method, "exact": np.bool_(d.exact)}
+    if kind is not None:
+        attrs["exact_values"] = kind
+    attrs["intertwine_version"] = d.attrs.get("intertwine_version", __version__)
+    string = h5py.string_dtype()
+    try:
+        with atomic_path(target, cannot_write) as tmp, h5py.File(tmp, "w") as f:
+            for key, value in attrs.items():
+                if isinstance(value, str):
+                    f.attrs.create(key, value, dtype=string)
+                else:
+                    f.attrs[key] = value
+            q = f.create_group("change_of_basis")
+            q.attrs["description"] = _DESCRIPTIONS["change_of_basis"]
+            for key, a in datasets.items():
+                ds = q.create_dataset(key, data=a, dtype=string if a.dtype == object else a.dtype)
+                if key in _DESCRIPTIONS:
+                    ds.attrs["description"] = _DESCRIPTIONS[key]
+            table = f.create_group("irreps")
+            table.create_dataset("label", data=[label for label, _ in d.irreps], dtype=string)
+            table.create_dataset("multiplicity", data=np.array([m for _, m in d.irreps],
+                                                              np.int64))
+            table.create_dataset("dim", data=np.array(d.irrep_dims, np.int64))
+            write_generators(f.create_group("generators"), generators, None,
+                              {"in": d.dim, "out": d.dim})
+    except OSError as exc:
+        if isinstance(exc, BasisFileError):
+            raise
+        raise write_error(exc, path) from exc
+
+
+# -- reading -----------------------------------------------------------------------------
+
+def is_decomposition(path) -> bool:
+    """The file exists and its ``format`` attribute names a decomposition (no error for
+    anything else: the basis-file reader then says what is wrong)."""
+    try:
+        with h5py.File(os.fsdecode(path), "r") as f:
+            value = f.attrs.get("format")
+    except (OSError, ValueError, TypeError):
+        return False
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    return value == FORMAT
+
+
+def read_attributes(path) -> dict:
+    """The root attributes as plain values; BasisFileError unless a decomposition file."""
+    from ..io.read import as_bool, as_int, as_str, file_error, reading
+
+    path = os.fsdecode(path)
+    with reading(path) as f:
+        names = list(f.attrs)
+        if as_str(f.attrs.get("format")) != FORMAT:
+            raise BasisFileError(f"not a decomposition file: {path}")
+        out = {}
+        for key in REQUIRED:
+            if key not in names:
+                raise file_error(path, f"attribute {key} missing")
+            raw = f.attrs[key]
+            convert = {"format_version": as_int, "dim": as_int, "exact": as_bool}.get(
+                key, as_str)
+            value = convert(raw)
+            if value is None:
+                raise file_error(path, f"attribute {key} has the wrong type")
+            out[key] = value
+        if out["format_version"] != FORMAT_VERSION:
+            raise BasisFileError(f"unsupported format_version {out['format_version']} "
+                                 f"(this intertwine reads {FORMAT_VERSION}): {path}")
+        if out["dim"] < 0 or out["method"] not in ("exact", "numeric"):
+            raise file_error(path, "dim or method out of range")
+        for key in names:
+            if key not in out:
+                out[key] = plain_value(f.attrs[key])
+        return out
+
+
+def _exact_column(ds, path: str) -> np.ndarray:
+    from ..io.read import file_error, parse_decimal
+
+    a = ds[()]
+    if a.dtype.kind in "iu":
+        return a.astype(object)
+    if a.dtype.kind in "OS":
+        try:
+            return np.array([parse_decimal(x) for x in a.tolist()], object)
+        except (ValueError, TypeError):
+            pass
+    raise file_error(path, f"{ds.name} must hold integers")
+
+
+def load(path) -> Decomposition:
+    """Read a decomposition file back (BasisFileError if it is not a readable one)."""
+    from ..basis import Generators
+    from ..coo import Coo
+    from ..io.read import file_error, read_matrices, reading
+
+    path = os.fsdecode(path)
+    attrs = read_attributes(path)
+    dim = attrs["dim"]
+    with reading(path) as f:
+        if "change_of_basis" not in f or not isinstance(f["change_of_basis"], h5py.Group):
+            raise file_error(path, "group change_of_basis missing")
+        q = f["change_of_basis"]
+        for key in ("row", "col", "value"):
+            if key not in q or not isinstance(q[key], h5py.Dataset) or q[key].ndim != 1:
+                raise file_error(path, f"change_of_basis/{key} missing or not 1-D")
+        nnz = q["row"].shape[0]
+        if nnz * _ENTRY_BYTES > max_bytes():
+            raise BasisFileError(f"{path}: reading Q needs about "
+                                 f"{human(nnz * _ENTRY_BYTES)} of memory, limit "
+                                 f"{human(max_bytes())} (see INTERTWINE_MAX_BYTES)")
+        row, col = q["row"][()], q["col"][()]
+        value = q["value"][()].astype(np.float64)
+        if not (row.dtype.kind in "iu" and col.dtype.kind in "iu"):
+            raise file_error(path, "change_of_basis row and col must be integers")
+        if not (len(col) == len(value) == nnz):
+            raise file_error(path, "change_of_basis datasets differ in length")
+        if nnz and (min(row.min(), col.min()) < 0 or max(row.max(), col.max()) >= dim):
+            raise file_error(path, "change_of_basis row or col out of range")
+        if len(np.unique(row.astype(np.int64) * max(dim, 1) + col)) != nnz:
+            raise file_error(path, "change_of_basis has an entry twice")
+        num = den = None
+        kind = attrs.get("exact_values", "rational") if attrs["exact"] else None
+        if kind is not None:
+            names = (("square_numerator", "square_denominator") if kind == "sqrt" else
+                     ("numerator", "denominator"))
+            for key in names:
+                if key not in q or q[key].shape != (nnz,):
+                    raise file_error(path, f"change_of_basis/{key} missing or of the wrong length")
+            num, den = (_exact_column(q[key], path) for key in names)
+            if any(b <= 0 for b in den):
+                raise file_error(path, f"change_of_basis/{names[1]} must be positive")
+            if kind != "sqrt":  # held as signed squares in memory
+                num = np.array([a * abs(a) for a in num], object)
+                den = np.array([b * b for b in den], object)
+        gens = {}
+        for kind_name in ("in", "out", "lie_in", "lie_out"):
+            where = f"generators/{kind_name}"
+            if where not in f:
+                if kind_name in ("in", "out"):
+                    raise file_error(path, f"group {where} missing")
+                continue
+            grp = f[where]
+            count = int(grp.attrs.get("count", -1))
+            if count < 0:
+                raise file_error(path, f"{where} lacks a count")
+            dss = {k: grp[k] for k in ("index", "row", "col", "value") if k in grp}
+            if len(dss) != 4:
+                raise file_error(path, f"{where} lacks coo datasets")
+            gens[kind_name] = read_matrices((dss, count), dim, kind_name, path)
+    table = _irrep_table(path, attrs)
+    coo = Coo(np.zeros(nnz, np.int64), row.astype(np.int64), col.astype(np.int64), value,
+              num, den)
+    return Decomposition(group=attrs["group"], rep=attrs["rep"], irreps=table[0],
+                         irrep_dims=table[1], dim=dim, method=attrs["method"],
+                         exact=attrs["exact"], coo=coo,
+                         generators=Generators(gens.get("in", []), gens.get("out", []),
+                                               gens.get("lie_in", []), gens.get("lie_out", [])),
+                         attrs={k: v for k, v in attrs.items()
+                                if k not in REQUIRED or k == "intertwine_version"})
+
+
+def _irrep_table(path: str, attrs: dict) -> tuple[list[tuple[str, int]], list[int]]:
+    """The irreps and their dimensions from the ``irreps`` attribute (parsed with the
+    group, so that a file is read by what it says, not by an extra table)."""
+    from ..io.read import file_error
+    from ..reps import dimension
+    from ..spec import SpecError, Sum, Tensor, Trivial, parse_group, parse_rep
+
+    try:
+        group = parse_group(attrs["group"])
+        parse_rep(attrs["rep"], group)
+        summed = parse_rep(attrs["irreps"], group)
+    except SpecError as e:
+        raise file_error(path, f"its group, rep or irreps do not parse ({e})") from None
+    terms = summed.terms if isinstance(summed, Sum) else (summed,)
+    irreps, dims = [], []
+    for term in terms:
+        m = 1
+        if isinstance(term, Tensor) and isinstance(term.factors[0], Trivial):
+            m = term.factors[0].k
+            rest = term.factors[1:]
+            term = rest[0] if len(rest) == 1 else Tensor(tuple(rest))
+        irreps.append((str(term), m))
+        dims.append(dimension(term, group))
+    if sum(m * d for (_, m), d in zip(irreps, dims)) != attrs["dim"]:
+        raise file_error(path, "its irreps do not add up to dim")
+    return irreps, dims

@@ -1,0 +1,78 @@
+"""The Gram matrix M of a representation's coordinates (a diagonal of positive rationals).
+
+A coordinate of ``sym(R, k)`` stands for every permutation of its index tuple, one of
+``alt(R, k)`` for the k! signed ones (see sym/alt's coordinates in docs/), so the inner
+product of the full tensors weighs it by that count times the weights of its tuple's
+entries: M = Eᵀ (M_R ⊗ ... ⊗ M_R) E for sym/alt's embedding E.  Sums are blocks,
+tensor products and powers Kronecker products, ``dual(R)`` M_R⁻¹ (ρ^-T preserves the
+inverse form), and everything else (V, irreps, reg, Grid, 1, det) the identity, as
+their matrices are orthogonal.  ``decompose``'s Q satisfies Qᵀ Q = M.
+
+>>> from intertwine.spec import parse_group, parse_rep
+>>> g = parse_group("D(3)")
+>>> [str(w) for w in coordinate_weights(parse_rep("sym(V, 2)", g), g)]
+['1', '2', '2', '1', '2', '1']
+>>> [str(w) for w in coordinate_weights(parse_rep("1 + dual(alt(V, 2))", g), g)]
+['1', '1/2', '1/2', '1/2']
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from fractions import Fraction
+from math import factorial, prod
+
+import numpy as np
+
+from ..reps import Dual, Power, Sum, Tensor, dimension
+from ..reps.alt import Alt
+from ..reps.sym import Sym, tuples
+
+__all__ = ["coordinate_weights", "scaling_squares", "is_identity"]
+
+
+def coordinate_weights(rep, group) -> list[Fraction]:
+    """The diagonal of M, one positive Fraction per coordinate of ``rep``."""
+    if isinstance(rep, Sum):
+        return [w for term in rep.terms for w in coordinate_weights(term, group)]
+    if isinstance(rep, Tensor):
+        return _kron([coordinate_weights(f, group) for f in rep.factors])
+    if isinstance(rep, Power):
+        return _kron([coordinate_weights(rep.base, group)] * rep.k)
+    if isinstance(rep, Dual):
+        return [1 / w for w in coordinate_weights(rep.rep, group)]
+    if isinstance(rep, Sym):  # Alt is a Sym
+        inner = coordinate_weights(rep.rep, group)
+        strict = isinstance(rep, Alt)
+        out = []
+        for t in tuples(len(inner), rep.k, strict).tolist():
+            count = factorial(rep.k) if strict else _arrangements(t)
+            out.append(count * prod((inner[i] for i in t), start=Fraction(1)))
+        return out
+    return [Fraction(1)] * dimension(rep, group)
+
+
+def _arrangements(t: list[int]) -> int:
+    """Distinct permutations of the tuple t: k! / prod(multiplicity!)."""
+    return factorial(len(t)) // prod(factorial(c) for c in Counter(t).values())
+
+
+def _kron(parts: list[list[Fraction]]) -> list[Fraction]:
+    out = [Fraction(1)]
+    for p in parts:
+        out = [a * b for a in out for b in p]
+    return out
+
+
+def scaling_squares(side) -> list[Fraction]:
+    """The squares of a representation's square-root scaling as Fractions, from
+    ``Problem.squares``' (numerators, denominators): one denominator per coordinate, or
+    one common integer denominator."""
+    numerators, denominators = side
+    if isinstance(denominators, int | np.integer):
+        denominators = [denominators] * len(numerators)
+    return [Fraction(int(a), int(b)) for a, b in zip(numerators, denominators)]
+
+
+def is_identity(weights: list[Fraction]) -> bool:
+    return all(w == 1 for w in weights)
