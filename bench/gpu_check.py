@@ -36,7 +36,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 import intertwine  # noqa: E402
-from intertwine.layerdata import numpy_forward  # noqa: E402
+from intertwine.layers.layerdata import numpy_forward  # noqa: E402
 from intertwine.torch import (  # noqa: E402
     EquivariantConv2d,
     EquivariantLinear,

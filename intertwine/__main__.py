@@ -1,3 +1,3 @@
-from .launch import program
+from .cli.launch import program
 
 program()

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import intertwine
-from intertwine.layerdata import numpy_forward
+from intertwine.layers.layerdata import numpy_forward
 from intertwine.partitions.labels import _codes
 from intertwine.partitions.reference import AnyN, apply
 

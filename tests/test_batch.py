@@ -19,8 +19,8 @@ import intertwine
 from intertwine.batch import RECORD_DIR, read_manifest, run_batch
 from intertwine.batch.manifest import ManifestError
 from intertwine.batch.schedule import Task, pick
-from intertwine.cli import cli
-from intertwine.verify import verify_basis
+from intertwine.check.verify import verify_basis
+from intertwine.cli.app import cli
 
 GOOD = {  # name -> spec: one per method and encoding, all quick
     "deepsets": "S(8): V -> V",

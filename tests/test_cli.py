@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from intertwine.cli import cli
+from intertwine.cli.app import cli
 
 
 def run(*args):

@@ -27,8 +27,8 @@ import intertwine
 from intertwine.batch import RECORD_DIR, Entry, Manifest, RecordsUnusable
 from intertwine.batch.cache import Records, fingerprint
 from intertwine.batch.schedule import Task
+from intertwine.check.verify import verify_basis
 from intertwine.spec import parse_spec
-from intertwine.verify import verify_basis
 
 from .test_batch import batch, batch_process, good_manifest, manifest
 

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import intertwine
-from intertwine.cli import cli
+from intertwine.cli.app import cli
 from intertwine.counting import count_continuous
 from intertwine.groups import factor_data, spanning_lie_indices
 from intertwine.problem import Problem

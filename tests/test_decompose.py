@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import intertwine
-from intertwine.cli import cli
+from intertwine.cli.app import cli
 
 # ---------------------------------------------------------------------------- D(n) here
 # An element i -> (-1)**f * i + t (mod n) is (t, f); r = (1, 0), s = (0, 1).

@@ -303,7 +303,7 @@ def test_show_writes_a_kernel_figure(tmp_path):
 def test_voxel_grids_follow_the_contracts_coordinates(k):
     """grids.grid_permutation against the reference's loops, for all 48 signed
     permutations of R^3 (the elements of FullOcta), with their fixed-point counts."""
-    from intertwine.grids import fixed_points, grid_permutation
+    from intertwine.groups.grids import fixed_points, grid_permutation
 
     cube = factor("FullOcta", None)
     for g in cube.elements:

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import intertwine
-from intertwine.cli import cli
+from intertwine.cli.app import cli
 from intertwine.problem import Problem
 from intertwine.solvers import gram_schmidt, numeric
 from intertwine.solvers.gram_schmidt import NumericCooSource, cholesky_qr2
@@ -234,7 +234,7 @@ def test_verify_probes_the_gram_matrix_of_a_large_file(tmp_path, monkeypatch, da
     """Beyond ``MAX_GRAM_PASSES`` the Gram matrix is probed with random sign vectors.
     Damage that keeps every element equivariant but breaks orthonormality by 1e-6 (an
     element scaled; another element's multiple added) fails, every time."""
-    from intertwine import verify
+    from intertwine.check import verify
 
     path = _numeric_file(tmp_path)
     if damage:
@@ -259,7 +259,7 @@ def test_verify_probes_the_gram_matrix_of_a_large_file(tmp_path, monkeypatch, da
 
 
 def test_verify_sums_the_gram_matrix_of_a_small_file(tmp_path):
-    from intertwine import verify
+    from intertwine.check import verify
 
     results = list(verify.verify_file(_numeric_file(tmp_path)))
     assert any(ok and msg.startswith("orthonormal (max |<B_i") for ok, msg in results)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import intertwine
-from intertwine.layerdata import numpy_forward
+from intertwine.layers.layerdata import numpy_forward
 
 jax = pytest.importorskip("jax")
 import jax.numpy as jnp  # noqa: E402
@@ -97,7 +97,7 @@ def test_jax_convolution_rotates_and_equals_torch():
 
 
 def test_same_initialisation_as_torch():
-    data = intertwine.layerdata.LayerData.of(MARON)
+    data = intertwine.layers.layerdata.LayerData.of(MARON)
     params = ij.init(jax.random.PRNGKey(0), MARON, 2, 500, bias=False)
     assert "bias" not in params
     std = np.asarray(params["weight"]).std(axis=(0, 1))
@@ -130,7 +130,7 @@ def jax_float64_params(params):
 @pytest.mark.parametrize("spec,strategy", [(spec, "auto") for spec in SPECS] + [
     (MARON, "coo"), (MARON, "sparse"), (MARON, "pattern"), ("O(3): V**3 -> V", "sparse")])
 def test_float64_linear_is_equivariant_to_rounding_and_equals_torch(x64, spec, strategy):
-    from intertwine.layerdata import LayerData
+    from intertwine.layers.layerdata import LayerData
 
     params = with_random_bias(ij.init(jax.random.PRNGKey(1), spec, 2, 3, strategy=strategy,
                                       dtype=jnp.float64))
@@ -165,7 +165,7 @@ def test_float64_linear_is_equivariant_to_rounding_and_equals_torch(x64, spec, s
                                               ("C(4): irr(1) -> irr(1) * Grid(3)", None)])
 def test_float64_convolution_is_equivariant_to_rounding_and_equals_torch(x64, spec,
                                                                         kernel_size):
-    from intertwine.kerneldata import KernelData, transform_image
+    from intertwine.layers.kerneldata import KernelData, transform_image
 
     params = with_random_bias(ij.init_conv(jax.random.PRNGKey(0), spec, 2, 3,
                                            kernel_size=kernel_size, dtype=jnp.float64))

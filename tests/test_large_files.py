@@ -18,9 +18,9 @@ import pytest
 from click.testing import CliRunner
 
 import intertwine
-from intertwine.cli import cli as main_cli
+from intertwine.check.verify import verify_basis, verify_file
+from intertwine.cli.app import cli as main_cli
 from intertwine.io import BasisFileError
-from intertwine.verify import verify_basis, verify_file
 
 
 class Result(NamedTuple):
@@ -274,7 +274,7 @@ def test_verify_json_for_several_files(tmp_path):
 def test_many_elements_need_no_table(tmp_path, monkeypatch):
     """A trivial group has one element per entry: above bands._TABLE_LABELS the weights
     are hashed and the labels seen kept as bits, so memory stays a band."""
-    import intertwine.bands as bands
+    import intertwine.check.bands as bands
 
     path = write(tmp_path, "Perm(5): det*det**4 + V*2**2 -> (V**2)**3")  # 328125 elements
     monkeypatch.setattr(bands, "_TABLE_LABELS", 1000)

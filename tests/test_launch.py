@@ -1,4 +1,4 @@
-"""The executable's start-up paths (``intertwine.launch``): the plain ``basis`` form
+"""The executable's start-up paths (``intertwine.cli.launch``): the plain ``basis`` form
 without click, and the exit without teardown.
 
 Both exist for speed, so what is tested here is that they change nothing else: the
@@ -19,9 +19,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import intertwine
-from intertwine import atomic, io, launch
-from intertwine.cli import cli, click_status
-from intertwine.commands import write_basis
+from intertwine import io
+from intertwine.cli import launch
+from intertwine.cli.app import cli, click_status
+from intertwine.cli.commands import write_basis
+from intertwine.runtime import atomic
 
 BASIS = cli.commands["basis"]
 DEFAULTS = {"method": "auto", "tolerance": None, "compress": False, "partitions_only": False}
@@ -129,7 +131,7 @@ def reporting_exit(code):
     real_exit(code)
 os._exit = reporting_exit
 sys.argv = ["intertwine"] + sys.argv[1:]
-from intertwine.launch import program
+from intertwine.cli.launch import program
 program()
 """
 
@@ -164,7 +166,7 @@ def test_the_executable_exits_at_once_with_every_status(args, code, tmp_path):
 TEARDOWN = """
 import atexit, os, sys, threading, time
 import h5py
-from intertwine.launch import leave
+from intertwine.cli.launch import leave
 atexit.register(lambda: print("teardown", flush=True))
 case = sys.argv[1]
 if case == "open file":
@@ -244,7 +246,7 @@ def test_a_library_that_cannot_be_loaded_at_start_up_is_a_usage_error(args, tmp_
             "    return real(name, *a, **k)\n"
             "builtins.__import__ = fake\n"
             "sys.argv = ['intertwine'] + sys.argv[1:]\n"
-            "from intertwine.launch import program\n"
+            "from intertwine.cli.launch import program\n"
             "program()\n")
     run = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
                          cwd=tmp_path, timeout=120)

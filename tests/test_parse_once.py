@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from intertwine import spec as spec_module
 from intertwine.api import compute_to_file
-from intertwine.cli import cli
+from intertwine.cli.app import cli
 from intertwine.io import read_attributes
 from intertwine.partitions import Layout
 from intertwine.problem import Problem

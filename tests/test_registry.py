@@ -8,7 +8,7 @@ import pytest
 
 from intertwine import api, solvers
 from intertwine.batch.schedule import PROCESS_BYTES, estimate_bytes
-from intertwine.cli import MethodChoice
+from intertwine.cli.app import MethodChoice
 from intertwine.problem import Problem
 from intertwine.solvers import MethodError, choose_method, registry
 from intertwine.solvers.orbit import solve_orbit

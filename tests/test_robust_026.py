@@ -4,7 +4,7 @@
 import pytest
 from click.testing import CliRunner
 
-from intertwine.cli import cli
+from intertwine.cli.app import cli
 
 
 def run(*args):
@@ -505,7 +505,7 @@ def _gone_pid():
 
 
 def _temporary(folder, name, pid, host=None, run=""):
-    from intertwine.atomic import _writer
+    from intertwine.runtime.atomic import _writer
 
     host = host or _writer().rpartition("-")[0]
     path = folder / f".{name}.{host}-{pid}{run}.0123456789ab.tmp"
@@ -562,7 +562,7 @@ def test_temporaries_are_tagged_with_their_writer(tmp_path, monkeypatch):
     import os
 
     import intertwine
-    from intertwine import atomic
+    from intertwine.runtime import atomic
 
     seen = []
     create = atomic._create_temporary

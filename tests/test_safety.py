@@ -377,7 +377,7 @@ def test_basis_draws_a_progress_bar_on_a_terminal(tmp_path):
 # -- the mechanism itself ----------------------------------------------------------------
 
 def test_deferred_signals_go_to_the_previous_handler_at_a_checkpoint():
-    from intertwine import interrupt
+    from intertwine.runtime import interrupt
 
     seen = []
     previous = signal.signal(signal.SIGTERM, lambda signum, frame: seen.append(signum))

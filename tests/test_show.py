@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import intertwine
-from intertwine.cli import _terminal_mode, cli
+from intertwine.cli.app import _terminal_mode, cli
 from intertwine.show import GALLERY, make_view, render_text
 from intertwine.show.figure import _rgb, save_figure
 from intertwine.show.layout import boundaries

@@ -126,7 +126,7 @@ def test_numeric_failure_is_still_recognised_without_importing_it_up_front(tmp_p
     """The command line no longer imports the numeric solver to catch its NotClearCut."""
     from click.testing import CliRunner
 
-    from intertwine.cli import cli
+    from intertwine.cli.app import cli
 
     out = tmp_path / "b.h5"
     result = CliRunner().invoke(cli, ["basis", "O(1,3): V**2 -> V**2", "-o", str(out),

@@ -18,7 +18,7 @@ from click.testing import CliRunner
 import intertwine
 from intertwine import io
 from intertwine.api import compute_to_file
-from intertwine.cli import cli
+from intertwine.cli.app import cli
 from intertwine.problem import TooLarge
 from intertwine.solvers import LIMITS, orbit
 

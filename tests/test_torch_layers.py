@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import intertwine
-from intertwine.layerdata import numpy_forward
+from intertwine.layers.layerdata import numpy_forward
 
 torch = pytest.importorskip("torch")
 torch.set_num_threads(1)  # small tensors: threads only contend on a shared machine
@@ -400,7 +400,7 @@ def test_invariant_vectors_without_scipy_are_scipys(spec):
     same orbits, or the same null space as scipy.linalg.null_space."""
     import scipy.linalg
 
-    from intertwine.layerdata import invariant_vectors
+    from intertwine.layers.layerdata import invariant_vectors
 
     b = intertwine.compute(spec)
     g = b.generators

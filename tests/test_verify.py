@@ -4,7 +4,7 @@ import numpy as np
 
 import intertwine
 from intertwine.basis import Coo
-from intertwine.verify import verify_basis
+from intertwine.check.verify import verify_basis
 
 
 def failures(b):

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 import intertwine
+from intertwine.check.verify import verify_file
 from intertwine.io import BasisFileError, save
-from intertwine.verify import verify_file
 
 FIELDS = ("index", "row", "col", "value", "numerator", "denominator")
 

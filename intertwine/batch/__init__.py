@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .. import interrupt
 from ..api import check_size
-from ..atomic import OutputPathError, remove_stale_temporaries
+from ..runtime import interrupt
+from ..runtime.atomic import OutputPathError, remove_stale_temporaries
 from .cache import RECORD_DIR, Records, RecordsUnusable, check_up_to_date
 from .manifest import Entry, Invalid, Manifest, ManifestError, default_name, read_manifest
 from .report import FAILED, UP_TO_DATE, WRITTEN, Outcome, Progress

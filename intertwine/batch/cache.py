@@ -44,8 +44,8 @@ import time
 from pathlib import Path
 
 from .. import __version__
-from ..atomic import atomic_path
 from ..io import FORMAT_VERSION
+from ..runtime.atomic import atomic_path
 from .manifest import Entry
 
 __all__ = ["RECORD_DIR", "LOCK_WAIT_SECONDS", "Records", "RecordsUnusable", "fingerprint",

@@ -32,7 +32,8 @@ import time
 import uuid
 from pathlib import Path
 
-from .. import __version__, interrupt
+from .. import __version__
+from ..runtime import interrupt
 from .cache import RECORD_DIR
 from .schedule import Task
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import click
 
 from .. import __version__
-from ..atomic import atomic_path
+from ..runtime.atomic import atomic_path
 from .manifest import Entry, Invalid
 
 __all__ = ["Outcome", "Progress", "summary_table", "json_report", "write_json"]

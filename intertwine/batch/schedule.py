@@ -24,8 +24,8 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import interrupt
-from ..atomic import remove_temporaries, run_tag
+from ..runtime import interrupt
+from ..runtime.atomic import remove_temporaries, run_tag
 from .manifest import Entry
 
 __all__ = ["Task", "estimate_bytes", "memory_budget", "pick", "run_parallel", "default_jobs"]

@@ -21,10 +21,10 @@ import signal
 import threading
 import time
 
-from .. import interrupt
 from ..api import compute_to_file
-from ..atomic import tagged
 from ..io import FORMAT_VERSION, load
+from ..runtime import interrupt
+from ..runtime.atomic import tagged
 from ..spec import Spec
 from .cache import fingerprint
 

@@ -23,8 +23,8 @@ import itertools
 from dataclasses import dataclass
 from math import prod
 
-from .. import irreps as dihedral_irreps
 from ..errors import SpecError
+from ..groups import cyclic as dihedral_irreps
 from .field import Field
 
 __all__ = ["Irrep", "IrrepFamily", "FAMILIES", "family_of", "candidates", "multiplicities"]
@@ -56,7 +56,7 @@ class IrrepFamily:
 
 
 class Dihedral(IrrepFamily):
-    """D(n): irr(j, k) in escnn's convention (see ``intertwine/irreps.py``), ordered by
+    """D(n): irr(j, k) in escnn's convention (see ``intertwine/groups/cyclic.py``), ordered by
     (j, k); the 1-dimensional ones and those with 4k = n are exact."""
 
     name = "D(n)"

@@ -56,7 +56,6 @@ def _sorted(coo):
 def save(d: Decomposition, path) -> None:
     """Write ``d`` to ``path`` atomically (a temporary file renamed over it)."""
     from .. import __version__
-    from ..atomic import atomic_path
     from ..io.write import (
         cannot_write,
         destination,
@@ -65,6 +64,7 @@ def save(d: Decomposition, path) -> None:
         write_error,
         write_generators,
     )
+    from ..runtime.atomic import atomic_path
 
     path = os.fsdecode(path)
     folder, target = destination(path)

@@ -18,10 +18,10 @@ import h5py
 import numpy as np
 from h5py import h5a, h5d, h5i, h5l, h5o, h5s, h5t
 
-from .. import interrupt
 from ..basis import Basis, Generators, Partitions
 from ..budget import human, max_bytes
 from ..coo import Coo, CooMatrix, pattern_dtype
+from ..runtime import interrupt
 from .common import (
     BOOL,
     COO_FIELDS,
@@ -242,7 +242,7 @@ def reading(path: str):
     """Open ``path``; whatever goes wrong inside becomes a BasisFileError.
 
     Ctrl-C and SIGTERM wait until the file is closed: raised inside h5py's finalisers
-    they would be lost (see intertwine.interrupt)."""
+    they would be lost (see intertwine.runtime.interrupt)."""
     with interrupt.deferred():
         f = _open(path)
         with _converted(path), f:

@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING
 import h5py
 import numpy as np
 
-from .. import interrupt
-from ..atomic import OutputPathError, atomic_path, output_target
 from ..budget import human, max_bytes
 from ..coo import Coo, CooMatrix, pattern_dtype
+from ..runtime import interrupt
+from ..runtime.atomic import OutputPathError, atomic_path, output_target
 from .common import (
     FORMAT,
     FORMAT_VERSION,

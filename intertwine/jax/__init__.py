@@ -21,8 +21,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ..kerneldata import KernelData, conv_padding
-from ..layerdata import LayerData
+from ..layers.kerneldata import KernelData, conv_padding
+from ..layers.layerdata import LayerData
 from .appliers import HIGHEST, Structure, bias_term, forward_with_bias, make_structure, weights
 
 __all__ = ["apply", "conv_weight", "init", "init_conv", "weight_matrix"]

@@ -15,7 +15,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ..layerdata import LayerData, automatic_strategy
+from ..layers.layerdata import LayerData, automatic_strategy
 
 __all__ = ["STRATEGIES", "Strategy", "Structure", "make_structure"]
 

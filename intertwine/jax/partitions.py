@@ -15,7 +15,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ..layerdata import LayerData
+from ..layers.layerdata import LayerData
 from ..partitions.functional import Constants, prepare, run_plan
 from ..partitions.reference import AnyN
 

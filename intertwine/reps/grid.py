@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..grids import PLANE_MOVES, fixed_points, grid_permutation
 from ..groups import element_table
+from ..groups.grids import PLANE_MOVES, fixed_points, grid_permutation
 from .base import constructor
 from .field import FieldAtom
 

@@ -81,7 +81,7 @@ def save_figure(view: View, path, fmt: str = "png", labels: bool = False) -> Fig
 
 
 def _write(fig, path: str, folder: str, fmt: str) -> None:
-    from ..atomic import atomic_path
+    from ..runtime.atomic import atomic_path
 
     metadata = {"Software": None} if fmt == "png" else {"Date": None, "Creator": None}
     with atomic_path(path) as tmp:

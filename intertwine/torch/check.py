@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ..kerneldata import transform_image
+from ..layers.kerneldata import transform_image
 from .conv import EquivariantConv
 from .linear import EquivariantLinear
 

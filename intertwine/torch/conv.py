@@ -12,7 +12,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from ..kerneldata import KernelData, conv_padding
+from ..layers.kerneldata import KernelData, conv_padding
 from .appliers import make_applier
 from .init import reset_equivariant
 from .precision import Float64Buffers

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from ..layerdata import LayerData
+from ..layers.layerdata import LayerData
 from .appliers import make_applier
 from .init import reset_equivariant
 

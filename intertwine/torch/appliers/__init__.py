@@ -14,7 +14,7 @@ A new strategy is a module with an :class:`Applier` subclass and one line in
 
 from __future__ import annotations
 
-from ...layerdata import LayerData, automatic_strategy
+from ...layers.layerdata import LayerData, automatic_strategy
 from ...partitions.reference import AnyN
 from .base import Applier
 from .coo import CooApplier

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ...layerdata import LayerData
+from ...layers.layerdata import LayerData
 from ..precision import Float64Buffers
 
 

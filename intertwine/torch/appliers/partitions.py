@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ...layerdata import LayerData
+from ...layers.layerdata import LayerData
 from ...partitions.functional import Constants, prepare, run_plan
 from ...partitions.reference import AnyN
 from .base import Applier

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import torch
 
-from ...layerdata import LayerData
+from ...layers.layerdata import LayerData
 from .base import Applier
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import torch
 
-from ...layerdata import LayerData
+from ...layers.layerdata import LayerData
 from .coo import CooApplier
 
 

@@ -38,11 +38,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..basis import Basis, Coo, Generators
 from .bands import array_blocks, check_bands
-from .basis import Basis, Coo, Generators
 
 if TYPE_CHECKING:
-    from .spec import Spec
+    from ..spec import Spec
 
 __all__ = ["verify_basis", "verify_file", "equivariance_residual"]
 
@@ -93,7 +93,7 @@ class _Subject:
     def parsed_spec(self) -> Spec:
         """``spec`` parsed (SpecError if it does not parse), kept for the next check."""
         if self.parsed is None:
-            from .spec import parse_spec
+            from ..spec import parse_spec
 
             self.parsed = parse_spec(self.spec)
         return self.parsed
@@ -112,7 +112,7 @@ def verify_basis(b: Basis, band_entries: int = BAND_ENTRIES) -> Iterator[Check]:
         subject = _Subject.of(b, b.generators, coo=_MemoryCoo(b.coo))
     failed = yield from _verify(subject, band_entries)
     if b.partitions is not None and not failed:
-        from .partitions import partition_checks
+        from ..partitions import partition_checks
 
         b.parsed = subject.parsed  # Basis.parsed_spec's cache: parsed once, by the checks
         yield from partition_checks(b)
@@ -128,8 +128,8 @@ def _verify_labels_only(b: Basis, band_entries: int) -> Iterator[Check]:
     the spec's generators passes every check of a pattern file."""
     from dataclasses import replace
 
-    from .partitions import expand_pattern, partition_checks
-    from .problem import Problem
+    from ..partitions import expand_pattern, partition_checks
+    from ..problem import Problem
 
     yield from partition_checks(b)
     if b.dim_in * b.dim_out > _EXPAND_ENTRIES:
@@ -151,12 +151,12 @@ def _verify_labels_only(b: Basis, band_entries: int) -> Iterator[Check]:
 def verify_file(path, band_entries: int | None = None) -> Iterator[Check]:
     """The checks of a basis file, in memory bounded by a band of rows for patterns.
     Raises ``io.BasisFileError`` if ``path`` is not a readable basis file."""
-    from .budget import max_bytes
-    from .decomposition.files import is_decomposition
-    from .io import CooFile, PatternFile, load, read_attributes
+    from ..budget import max_bytes
+    from ..decomposition.files import is_decomposition
+    from ..io import CooFile, PatternFile, load, read_attributes
 
     if is_decomposition(path):  # Q of ``intertwine decompose``: its own two equations
-        from .decomposition.check import verify_decomposition
+        from ..decomposition.check import verify_decomposition
 
         yield from verify_decomposition(path)
         return
@@ -170,7 +170,7 @@ def verify_file(path, band_entries: int | None = None) -> Iterator[Check]:
             subject = _Subject.of(f.attrs, f.generators, blocks=f.blocks)
             failed = yield from _verify(subject, band_entries)
             if f.partitions is not None and not failed:
-                from .partitions import partition_checks
+                from ..partitions import partition_checks
 
                 yield from partition_checks(_LabelledPatternFile(f, subject.parsed))
     else:
@@ -178,7 +178,7 @@ def verify_file(path, band_entries: int | None = None) -> Iterator[Check]:
             subject = _Subject.of(f.attrs, f.generators, coo=_FileCoo(f))
             failed = yield from _verify(subject, band_entries)
             if f.partitions is not None and not failed:
-                from .partitions import partition_checks
+                from ..partitions import partition_checks
 
                 yield from partition_checks(_LabelledCooFile(f, band_entries, subject.parsed))
 
@@ -281,7 +281,7 @@ def _quoted(text: str, limit: int = 80) -> str:
 def _spec_agreement(s: _Subject) -> tuple[bool, str, object]:
     """The spec parses, names the stored group and representations, and gives the stored
     shape: computed from the spec alone, without building anything."""
-    from .problem import Problem
+    from ..problem import Problem
 
     try:
         spec = s.parsed_spec()
@@ -335,7 +335,7 @@ def _generator_check(s: _Subject, problem) -> Check:
 
 
 def _count_check(s: _Subject, problem) -> Check:
-    from .counting import independent_count
+    from ..counting import independent_count
 
     expected, source = independent_count(problem.spec)
     if expected is None:
@@ -403,7 +403,7 @@ class _FileCoo:
         return self.f.read(lo, hi, exact)
 
     def duplicated(self, c: Coo, shape) -> None:
-        from .io.read import file_error, has_duplicates
+        from ..io.read import file_error, has_duplicates
 
         if has_duplicates(c.index, c.row, c.col, shape):
             raise file_error(self.f.path, "basis has an (index, row, col) entry twice")
@@ -533,7 +533,7 @@ def _coo_checks(s: _Subject, band_entries: int) -> Iterator[Check]:
         if not scan.in_order:
             yield None, "exact square roots not checked: entries not sorted by element"
         else:
-            from .verify_sqrt import sqrt_check
+            from .sqrt import sqrt_check
 
             yield sqrt_check(lambda lo, hi: source.read(lo, hi, exact=True), scan.counts,
                              scan.lead, s.problem, s.dim_in, s.dim_out, max(1, group))

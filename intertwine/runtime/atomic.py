@@ -3,7 +3,7 @@
 The content goes to a temporary file in the destination folder (so the final rename
 stays within one file system) and is renamed over the target only when complete.  Any
 exception -- also KeyboardInterrupt, and the SystemExit that SIGTERM raises (see
-:mod:`intertwine.interrupt`) -- removes the temporary file.  Ctrl-C and SIGTERM are
+:mod:`intertwine.runtime.interrupt`) -- removes the temporary file.  Ctrl-C and SIGTERM are
 deferred while the block runs: the writer delivers them between two steps
 (``interrupt.checkpoint``), and one that came during the write is delivered before the
 rename, so an interrupted write leaves an existing file untouched.

@@ -24,7 +24,7 @@ import os
 import stat
 import sys
 
-from . import interrupt
+from ..runtime import interrupt
 from .commands import Usage, methods, out_of_memory, say, write_basis
 
 __all__ = ["program", "status", "guarded", "plain_basis", "leave"]
@@ -54,11 +54,11 @@ def status(args: list[str] | None = None) -> int:
     def run() -> int | None:  # the imports too: Ctrl-C or a memory limit may come there
         if options is None:
             with _uncollected():
-                from .cli import click_status
+                from .app import click_status
 
             return click_status(args)
         with _uncollected():
-            from . import api, io  # noqa: F401  (what write_basis computes and writes with)
+            from .. import api, io  # noqa: F401  (what write_basis computes and writes with)
         return write_basis(**options)
 
     return guarded(run)

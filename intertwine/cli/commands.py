@@ -28,7 +28,7 @@ ZERO_SPACE = "note: the space is zero-dimensional: W = 0 is the only equivariant
 def methods() -> tuple[str, ...]:
     """What ``--method`` accepts: ``auto`` and the registered methods
     (``solvers.registry``), by preference."""
-    from .solvers.registry import choices
+    from ..solvers.registry import choices
 
     return choices()
 
@@ -42,7 +42,7 @@ class Usage(Exception):
 @contextmanager
 def library_errors():
     """Turn the library's ValueErrors (and OSErrors) into short usage errors."""
-    from .spec import SpecError
+    from ..spec import SpecError
 
     try:
         yield
@@ -53,7 +53,7 @@ def library_errors():
         if isinstance(e, OSError) and e.errno == errno.ENOSPC:  # a report, a record
             where = f": cannot write {e.filename}" if e.filename else ""
             raise Usage(f"no space left on device{where}") from None
-        from .errors import TooLarge
+        from ..errors import TooLarge
 
         # one line; a refusal for size may explain itself and say what to do in three
         lines = str(e).strip().splitlines()[:3 if isinstance(e, TooLarge) else 1]
@@ -63,7 +63,7 @@ def library_errors():
 def write_basis(spec: str, output: str, method: str = "auto", tolerance: float | None = None,
                 compress: bool = False, partitions_only: bool = False) -> None:
     """``intertwine basis``: compute, write ``output`` atomically, report on stdout."""
-    from .api import compute_to_file
+    from ..api import compute_to_file
 
     if output == "-":
         raise Usage("cannot write a basis file to stdout (-o -): HDF5 needs a "
@@ -78,7 +78,7 @@ def write_basis(spec: str, output: str, method: str = "auto", tolerance: float |
         options["partitions_only"] = True
     if tolerance is not None:
         _check_option("tolerance", method)
-    from .atomic import output_target, remove_stale_temporaries
+    from ..runtime.atomic import output_target, remove_stale_temporaries
 
     with contextlib.suppress(ValueError):  # a path that is no file: the write says so
         target = output_target(out)
@@ -86,7 +86,7 @@ def write_basis(spec: str, output: str, method: str = "auto", tolerance: float |
     start = time.perf_counter()
     progress = WriteProgress(output, compress)
     with library_errors(), progress:
-        from .spec import parse_spec
+        from ..spec import parse_spec
 
         parsed = parse_spec(spec)  # once: the solver and the note below take it
         try:
@@ -103,7 +103,7 @@ def write_basis(spec: str, output: str, method: str = "auto", tolerance: float |
     if b["n_basis"] == 0:
         say(ZERO_SPACE, err=True)
     if partitions_only:
-        from .partitions import Layout
+        from ..partitions import Layout
 
         if not Layout.of(parsed).complete:
             say("note: n is smaller than the number of slots, so partitions with more "
@@ -113,7 +113,7 @@ def write_basis(spec: str, output: str, method: str = "auto", tolerance: float |
 
 def _check_option(option: str, method: str) -> None:
     """A solver's option given with a method that does not take it: a usage error."""
-    from .solvers import registry
+    from ..solvers import registry
 
     takes = [name for name in registry.names() if option in registry.method(name).options]
     if method not in takes:
@@ -123,14 +123,14 @@ def _check_option(option: str, method: str) -> None:
 def write_decomposition(field: str, output: str | None, method: str = "auto"):
     """``intertwine decompose``: the decomposition, written to ``output`` if given (a
     summary line on stderr); returns it."""
-    from .decomposition import decompose
+    from ..decomposition import decompose
 
     if output is not None:
         _check_output_folder(output, "a decomposition file")
     start = time.perf_counter()
     with library_errors():
         if output is None:  # the printed sum needs no change of basis
-            from .decomposition import irreps_only
+            from ..decomposition import irreps_only
 
             return irreps_only(field, method)
         d = decompose(field, method)
@@ -183,7 +183,7 @@ class WriteProgress:
         self.bar, self.shown, self.tenth = None, 0, -1
 
     def __call__(self, done: int, total: int, nbytes: int) -> None:
-        from .budget import human
+        from ..budget import human
 
         if done == 0:
             if nbytes > 1e9:

@@ -24,9 +24,9 @@ from functools import cached_property
 
 import numpy as np
 
-from .basis import Basis
-from .coo import CooMatrix
-from .orbits import components
+from ..basis import Basis
+from ..coo import CooMatrix
+from ..orbits import components
 
 __all__ = ["LayerData", "automatic_strategy", "numpy_forward", "resolve_basis"]
 
@@ -58,11 +58,11 @@ def resolve_basis(basis) -> Basis:
         return basis
     if isinstance(basis, os.PathLike) or (isinstance(basis, str) and (
             os.path.isfile(basis) or basis.endswith((".h5", ".hdf5")))):
-        from .io import load  # not through .api: a layer from a file runs no solver
+        from ..io import load  # not through .api: a layer from a file runs no solver
 
         return load(basis)
     if isinstance(basis, str):
-        from .api import compute
+        from ..api import compute
 
         return compute(basis)
     raise TypeError(f"expected a Basis, a path or a spec string, not {type(basis).__name__}")

@@ -19,7 +19,7 @@ from math import isqrt
 
 import numpy as np
 
-from .coo import Coo, CooMatrix
+from ..coo import Coo, CooMatrix
 
 __all__ = ["sqrt_check", "PRIME"]
 
@@ -96,7 +96,7 @@ def residual_vanishes(c: Coo, w: np.ndarray, pairs, dim_in: int, dim_out: int) -
 def rational_pairs(problem) -> list[tuple[CooMatrix, CooMatrix]]:
     """The rational form's integer generator pairs (discrete with denominators cleared,
     Lie generators with their multipliers)."""
-    from .reps.action import constraint_pair
+    from ..reps.action import constraint_pair
 
     rational = problem.rational_form()
     pairs = [constraint_pair(g_out, g_in)

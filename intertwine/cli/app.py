@@ -17,7 +17,7 @@ from pathlib import Path
 
 import click
 
-from . import __version__
+from .. import __version__
 from .commands import ZERO_SPACE, Usage, library_errors, methods, write_basis
 
 
@@ -87,8 +87,8 @@ def _first_line(cls) -> str:
 def grammar() -> str:
     """The spec grammar of ``intertwine --help``, listed from the registries of group
     families and representation constructors, so that it names every one of them."""
-    from .groups import FAMILIES
-    from .reps import CONSTRUCTORS, load_all
+    from ..groups import FAMILIES
+    from ..reps import CONSTRUCTORS, load_all
 
     load_all()
     families = sorted({id(f): f for f in FAMILIES.values()}.values(),
@@ -126,7 +126,7 @@ class UsageProblem(click.ClickException):
     exit_code = 2
 
     def format_message(self) -> str:
-        from .errors import printable
+        from ..errors import printable
 
         return printable(self.message, keep="\n")  # a spec's or a file's bytes echoed
 
@@ -195,8 +195,8 @@ def dim(spec, as_json):
 
     The spec grammar, with a worked example: intertwine --help.
     """
-    from .api import dim as dimension
-    from .spec import parse_spec
+    from ..api import dim as dimension
+    from ..spec import parse_spec
 
     with usage_errors():
         parsed = parse_spec(spec)
@@ -216,15 +216,15 @@ def dim(spec, as_json):
 @click.option("--json", "as_json", is_flag=True, help="Print the root attributes as JSON.")
 def info(files, as_json):
     """Describe basis and decomposition files (reads only their attributes)."""
-    from .decomposition.files import is_decomposition
-    from .io import read_attributes, read_partitions_summary
+    from ..decomposition.files import is_decomposition
+    from ..io import read_attributes, read_partitions_summary
 
     described, unreadable = [], False
     for file in files:
         try:
             with usage_errors():
                 if is_decomposition(file):  # Q of ``decompose``: its attributes alone
-                    from .decomposition.files import read_attributes as decomposition_attributes
+                    from ..decomposition.files import read_attributes as decomposition_attributes
 
                     described.append(decomposition_attributes(file))
                     continue
@@ -260,8 +260,8 @@ def info(files, as_json):
 def _partitions_info(spec: str, summary: dict) -> dict | str:
     """What ``info`` says of partition labels: how many, of how many slots, and whether
     they serve every set size."""
-    from .partitions import Layout
-    from .spec import parse_spec
+    from ..partitions import Layout
+    from ..spec import parse_spec
 
     try:
         layout = Layout.of(parse_spec(spec))
@@ -280,7 +280,7 @@ def verify(files, as_json):
 
     Pattern files of any size are read in bands of rows, in bounded memory.
     """
-    from .verify import verify_file
+    from ..check.verify import verify_file
 
     reports, status = [], 0
     for file in files:
@@ -393,8 +393,7 @@ def batch(manifest, out_dir, jobs, force, json_path, shard, dask_address):
     failed, 2 if the manifest cannot be read.  Ctrl-C or SIGTERM stops the run (exit
     status 130 or 143); the summary and report still say what was done.
     """
-    from .atomic import output_target
-    from .batch import (
+    from ..batch import (
         BatchInterrupted,
         RecordsUnusable,
         default_jobs,
@@ -402,7 +401,8 @@ def batch(manifest, out_dir, jobs, force, json_path, shard, dask_address):
         read_manifest,
         run_batch,
     )
-    from .batch.report import Progress, json_report, summary_table, write_json
+    from ..batch.report import Progress, json_report, summary_table, write_json
+    from ..runtime.atomic import output_target
 
     start = time.perf_counter()
     if jobs and dask_address:
@@ -421,8 +421,8 @@ def batch(manifest, out_dir, jobs, force, json_path, shard, dask_address):
         os.makedirs(out_dir, exist_ok=True)
         interrupted = None
         if dask_address is not None:
-            from . import interrupt
-            from .batch.cluster import connect
+            from ..batch.cluster import connect
+            from ..runtime import interrupt
 
             try:
                 client = connect(dask_address)
@@ -520,25 +520,25 @@ def show(target, png, svg, element, seed, labels, overview, plain, colour, metho
 
     import numpy as np
 
-    from .show import make_view, read_target, render_text
+    from ..show import make_view, read_target, render_text
 
     if plain and colour:
         raise UsageProblem("choose one of --plain and --color")
     figures = [(p, fmt) for p, fmt in ((png, "png"), (svg, "svg")) if p]
     if figures:
-        from .show.figure import MissingMatplotlib, require_matplotlib, save_figure
+        from ..show.figure import MissingMatplotlib, require_matplotlib, save_figure
 
         try:
             require_matplotlib()  # before any work: the user has to install it first
         except MissingMatplotlib as e:
             raise UsageProblem(str(e)) from None
     with usage_errors():
-        from .decomposition.show import read_decomposition_target
+        from ..decomposition.show import read_decomposition_target
 
         decomposition = read_decomposition_target(target, method)
     if decomposition is not None:  # Q's block structure
-        from .decomposition.show import render_text as render_decomposition
-        from .decomposition.show import save_figure as save_decomposition
+        from ..decomposition.show import render_text as render_decomposition
+        from ..decomposition.show import save_figure as save_decomposition
 
         for path, fmt in figures:
             with usage_errors():
@@ -553,7 +553,7 @@ def show(target, png, svg, element, seed, labels, overview, plain, colour, metho
             raise UsageProblem(f"{target}: {view.dim_out}x{view.dim_in} is too large for a "
                                "figure; draw its overview in the terminal with --overview")
         if not matrix:
-            from .show.kernel import as_kernels
+            from ..show.kernel import as_kernels
 
             view = as_kernels(view)
         for path, fmt in figures:

@@ -23,7 +23,7 @@ from functools import cached_property
 
 import numpy as np
 
-from .coo import CooMatrix
+from ..coo import CooMatrix
 from .layerdata import (
     LayerData,
     as_vectors,
