@@ -75,3 +75,36 @@ def test_primes_cover_the_bound(bound):
     assert found[0] == PRIME and len(set(found)) == len(found)
     assert all(sympy.isprime(p) and p < 2**31 for p in found)
     assert prod(found) > bound and (len(found) == 1 or prod(found[:-1]) <= bound)
+
+
+# Runs the command line in a fresh interpreter and reports, at exit, whether scipy or
+# sympy was imported (as tests/test_startup.py does for other specs): behaviour, not timing.
+HEAVY_WRAPPER = """
+import atexit, sys
+atexit.register(lambda: print("HEAVY=" + ",".join(
+    m for m in ("scipy", "sympy") if m in sys.modules), file=sys.stderr))
+sys.argv = ["intertwine"] + sys.argv[1:]
+from intertwine.cli import main
+main()
+"""
+
+
+def heavy_imports(*args: str) -> list[str]:
+    run = subprocess.run([sys.executable, "-c", HEAVY_WRAPPER, *args], capture_output=True,
+                         text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    line = [x for x in run.stderr.splitlines() if x.startswith("HEAVY=")][-1]
+    return [m for m in line[len("HEAVY="):].split(",") if m]
+
+
+@pytest.mark.parametrize("spec", ["SO(3): irr(20) * irr(20) -> irr(40)",  # closed form
+                                  "O(3): 2e * 1o -> 3o",
+                                  "SO(2): irr(1) * irr(2) -> irr(3)",
+                                  "O(2): irr(1, 1) * irr(1, 2) -> irr(1, 1)"])
+def test_irrep_bases_import_neither_scipy_nor_sympy(spec, tmp_path):
+    """The Wigner 3j closed form needs only the Lie generators (stored in the file): no
+    matrix exponential, no scipy.sparse, built lazily (``groups/orthogonal.py``)."""
+    out = tmp_path / "b.h5"
+    assert heavy_imports("basis", spec, "-o", str(out)) == []
+    assert heavy_imports("dim", spec) == []
+    assert intertwine.load(out).n_basis >= 1
