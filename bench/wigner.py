@@ -11,11 +11,17 @@ timings on a shared machine, reported as ratios measured in the same run.
 * general: the exact method's general path (``solvers.sqrt.solve_sqrt``: elimination on
   the rational form, then the square-root scaling) on a few blocks, against the closed
   form that now answers them (the irreps' matrices built beforehand, not timed).
+* numeric (``--numeric``): the numeric method (``intertwine.compute(spec, "numeric")``,
+  a float nullspace of the Lie constraints) on a sample of blocks up to l = 10, each
+  asked once, against the exact closed form and e3nn.  Not yet a goal met: the numeric
+  solver's dense eigendecomposition grows as the cube of the unknowns left after the
+  subgroup reduction (an eighth of (2 l1 + 1)(2 l2 + 1)(2 l3 + 1)).
 * process: ``intertwine basis "SO(3): irr(20) * irr(20) -> irr(40)" -o FILE`` against
   ``python -c "import numpy, h5py"``, interleaved, best of N.  Goal: ratio <= 2.  A spec
   the command refuses is reported as skipped, with its message.
 
-Usage: python bench/wigner.py [--lmax L] [--no-process] [--repeat N] [--out FILE]
+Usage: python bench/wigner.py [--lmax L] [--no-process] [--numeric] [--repeat N]
+                             [--out FILE]
 Results go to bench/wigner.json.
 """
 
@@ -124,6 +130,37 @@ def bench_general(repeat: int) -> list[dict]:
     return rows
 
 
+NUMERIC_BLOCKS = [(L, L, l3) for L in (2, 4, 6, 8, 10) for l3 in sorted({0, L, 2 * L})] \
+    + [(10, 9, 5), (7, 10, 12)]
+
+
+def bench_numeric() -> list[dict]:
+    import torch
+    from e3nn import o3
+
+    import intertwine
+    from intertwine.solvers.wigner import wigner_3j_basis
+
+    rows = []
+    for l1, l2, l3 in NUMERIC_BLOCKS:
+        spec = f"SO(3): irr({l1}) * irr({l2}) -> irr({l3})"
+        start = time.perf_counter()
+        numeric = intertwine.compute(spec, "numeric")
+        numeric_s = time.perf_counter() - start
+        start = time.perf_counter()
+        wigner_3j_basis(l1, l2, l3)
+        closed_s = time.perf_counter() - start
+        start = time.perf_counter()
+        c = o3.wigner_3j(l1, l2, l3, dtype=torch.float64)
+        e3nn_s = time.perf_counter() - start
+        b = numeric.sparse().toarray().reshape(2 * l3 + 1, -1)
+        as_map = c.numpy().transpose(2, 0, 1).reshape(b.shape)
+        dev = float(abs(b - as_map * (as_map * b).sum() / (as_map * as_map).sum()).max())
+        rows.append({"block": [l1, l2, l3], "numeric_s": numeric_s, "closed_s": closed_s,
+                     "e3nn_s": e3nn_s, "max_dev": dev})
+    return rows
+
+
 def run_process(argv: list[str], env: dict | None = None) -> tuple[float, int, str]:
     """Wall seconds, exit status and the first stderr line of a child process (a refusal
     says what it refuses there, then points at it)."""
@@ -175,6 +212,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lmax", type=int, default=10, help="blocks with l1, l2 <= LMAX")
     parser.add_argument("--no-process", action="store_true", help="skip the whole process")
+    parser.add_argument("--numeric", action="store_true",
+                        help="also time the numeric method on blocks up to l = 10")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--out", default=str(HERE / "wigner.json"))
     args = parser.parse_args()
@@ -193,6 +232,15 @@ def main() -> int:
         print(f"block {str(tuple(r['block'])):<13} general {r['general_s']:8.3f} s  closed form "
               f"{r['closed_s'] * 1e3:7.2f} ms  {r['ratio']:7.0f}x  "
               f"{'same squares' if r['same'] else 'DIFFERENT'}")
+    numeric = None
+    if args.numeric:
+        numeric = bench_numeric()
+        print("\nthe numeric method against the closed form and e3nn (each block once):")
+        for r in numeric:
+            print(f"block {str(tuple(r['block'])):<13} numeric {r['numeric_s']:8.3f} s  "
+                  f"closed form {r['closed_s'] * 1e3:7.2f} ms  e3nn {r['e3nn_s'] * 1e3:7.1f} ms"
+                  f"  numeric/e3nn {r['numeric_s'] / r['e3nn_s']:6.1f}x  max dev "
+                  f"{r['max_dev']:.1e}")
     process = None
     if not args.no_process:
         process = bench_process(args.repeat)
@@ -205,7 +253,7 @@ def main() -> int:
                   f"{PROCESS_GOAL:g}x) {process['verdict']}")
     print(f"\nload average {os.getloadavg()[0]:.1f}, {os.cpu_count()} CPUs")
     Path(args.out).write_text(json.dumps({"blocks": rows, "large": large, "general": general,
-                                          "process": process,
+                                          "numeric": numeric, "process": process,
                                           "load": os.getloadavg()[0]}, indent=1))
     print(f"results written to {args.out}")
     return 0

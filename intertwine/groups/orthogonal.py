@@ -16,7 +16,7 @@ basis (``groups/so3.py``): exact after a diagonal square-root scaling.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -141,20 +141,14 @@ def so3_max() -> int:
 
 
 def _factor_matrices(f):
+    """V's discrete, subgroup and Lie generators as dense integer arrays (numpy only:
+    ``SignedPerm.matrix`` would import scipy.sparse)."""
     from .generators import factor_data
 
     data = factor_data(f)
-    dense = [g.matrix().toarray() for g in data.discrete]
-    sub = [g.matrix().toarray() for g in data.subgroup]
+    dense = [g.coo().toarray() for g in data.discrete]
+    sub = [g.coo().toarray() for g in data.subgroup]
     return dense, sub, [a.toarray() for a in data.lie]
-
-
-def _irrep_subgroup(f, l: int) -> tuple:
-    from . import so3
-    from .generators import factor_data
-
-    return tuple(_as_action(so3.rotation_matrix(l, g.matrix().toarray()))
-                 for g in factor_data(f).irrep_subgroup)
 
 
 @lru_cache(maxsize=64)
@@ -181,31 +175,88 @@ def _plane_irrep(f, label) -> IrrepData:
 
 @lru_cache(maxsize=64)
 def _space_irrep(f, label) -> IrrepData:
-    """SO(3) irr(l), O(3) irr(l, p) in e3nn's basis (``so3``)."""
-    from fractions import Fraction
+    return _SpaceIrrep(f, label)
 
-    from . import so3
-    from .irrep import sqrt_scaling
 
-    l = label[0]
-    p = -1 if len(label) == 2 and label[1] == "o" else 1
-    discrete, sub, lie_v = _factor_matrices(f)
-    lie = so3.lie_generators(l, lie_v)
-    images = []
-    for g in discrete:  # g = (-I)(-g) with -g a rotation: p rho_l(-g)
-        images.append(p * np.rint(so3.rotation_matrix(l, -g)).astype(np.int64))
-    subgroup = tuple(_as_action(so3.rotation_matrix(l, g)) for g in sub)
-    more = _irrep_subgroup(f, l)
-    if l <= 1:  # l = 1 is V's own matrices
-        return IrrepData(2 * l + 1, "rational", tuple(_as_action(m) for m in images),
-                         tuple(np.rint(a).astype(np.int64) for a in lie), subgroup,
-                         irrep_subgroup=more)
-    squares, rational = sqrt_scaling(
-        [np.vectorize(Fraction, otypes=[object])(m) for m in images]
-        + [so3.signed_squares(a) for a in lie])
-    return IrrepData(2 * l + 1, "sqrt", tuple(_as_action(m) for m in images), tuple(lie),
-                     subgroup, squares, tuple(rational[:len(images)]),
-                     tuple(rational[len(images):]), more)
+class _SpaceIrrep(IrrepData):
+    """SO(3) irr(l), O(3) irr(l, p) in e3nn's basis (``so3``), each part built when first
+    asked: the Lie generators are all that the Wigner 3j closed form (and the file's
+    stored generators) need, while the discrete and subgroup images (matrix
+    exponentials) and the square-root scaling serve the general solvers."""
+
+    def __init__(self, f, label):
+        l = label[0]
+        for name, value in (("dimension", 2 * l + 1),
+                            ("exactness", "rational" if l <= 1 else "sqrt"),
+                            ("_factor", f), ("_l", l),
+                            ("_parity", -1 if len(label) == 2 and label[1] == "o" else 1)):
+            object.__setattr__(self, name, value)
+
+    @cached_property
+    def _float_lie(self) -> list[np.ndarray]:
+        from . import so3
+        from .generators import factor_data
+
+        return so3.lie_generators(self._l, [a.toarray() for a in factor_data(self._factor).lie])
+
+    @cached_property
+    def lie(self) -> tuple:
+        if self._l <= 1:  # l = 1 is V's own matrices
+            return tuple(np.rint(a).astype(np.int64) for a in self._float_lie)
+        return tuple(self._float_lie)
+
+    @cached_property
+    def _images(self) -> list[np.ndarray]:
+        """rho(g) of the discrete generators, integers: g = (-I)(-g) with -g a rotation
+        (a half turn), so rho(g) = p rho_l(-g)."""
+        from . import so3
+
+        discrete, _, _ = _factor_matrices(self._factor)
+        return [self._parity * np.rint(so3.rotation_matrix(self._l, -g)).astype(np.int64)
+                for g in discrete]
+
+    @cached_property
+    def discrete(self) -> tuple:
+        return tuple(_as_action(m) for m in self._images)
+
+    @cached_property
+    def subgroup(self) -> tuple:
+        from . import so3
+
+        _, sub, _ = _factor_matrices(self._factor)
+        return tuple(_as_action(so3.rotation_matrix(self._l, g)) for g in sub)
+
+    @cached_property
+    def irrep_subgroup(self) -> tuple:
+        from . import so3
+        from .generators import factor_data
+
+        return tuple(_as_action(so3.rotation_matrix(self._l, g.coo().toarray()))
+                     for g in factor_data(self._factor).irrep_subgroup)
+
+    @cached_property
+    def _scaling(self):
+        from fractions import Fraction
+
+        from . import so3
+        from .irrep import sqrt_scaling
+
+        if self._l <= 1:
+            return None, []
+        return sqrt_scaling([np.vectorize(Fraction, otypes=[object])(m) for m in self._images]
+                            + [so3.signed_squares(a) for a in self._float_lie])
+
+    @cached_property
+    def squares(self):
+        return self._scaling[0]
+
+    @cached_property
+    def rational_discrete(self) -> tuple:
+        return tuple(self._scaling[1][:len(self._images)])
+
+    @cached_property
+    def rational_lie(self) -> tuple:
+        return tuple(self._scaling[1][len(self._images):])
 
 
 class _Orthogonal(_OrthogonalIrreps, GroupFamily):

@@ -56,11 +56,32 @@ def _change_basis(l: int) -> np.ndarray:
     return (-1j) ** l * q
 
 
+def _column_rows(l: int) -> tuple[np.ndarray, np.ndarray]:
+    """The two rows m = -|mu|, +|mu| (as indices l + m) where column mu of Q is nonzero
+    (one row, l, for mu = 0)."""
+    mu = np.abs(np.arange(2 * l + 1) - l)
+    return l - mu, l + mu
+
+
 @lru_cache(maxsize=64)
 def real_generators(l: int) -> np.ndarray:
-    """e3nn's ``so3_generators(l)`` in float64: X_0, X_1, X_2 (rotations about x, y, z)."""
+    """e3nn's ``so3_generators(l)`` in float64: X_0, X_1, X_2 (rotations about x, y, z).
+
+    Q^H J Q by the sparsity of its factors (J tridiagonal, Q two entries a column), in
+    O(l**2) elementwise numpy: a matrix product would call BLAS, whose threads cost more
+    than these small products on a loaded machine."""
     q = _change_basis(l)
-    x = np.conj(q.T) @ _su2_generators(l) @ q
+    low, high = _column_rows(l)
+    a = np.arange(2 * l + 1)
+    w_low, w_high = np.conj(q[low, a]), np.conj(q[high, a])
+    w_high[l] = 0  # column 0 has one entry: counted once
+    out = []
+    for j in _su2_generators(l):
+        jq = np.diagonal(j)[:, None] * q  # J Q, row by row from J's three diagonals
+        jq[:-1] += np.diagonal(j, 1)[:, None] * q[1:]
+        jq[1:] += np.diagonal(j, -1)[:, None] * q[:-1]
+        out.append(w_low[:, None] * jq[low] + w_high[:, None] * jq[high])  # Q^H (J Q)
+    x = np.stack(out)
     assert np.abs(x.imag).max(initial=0) < 1e-9
     return np.ascontiguousarray(x.real)
 
@@ -87,14 +108,16 @@ def coefficients(a: np.ndarray) -> np.ndarray:
 def lie_generators(l: int, on_v: list[np.ndarray]) -> list[np.ndarray]:
     """d rho_l(A) for the Lie generators A given on V (3x3 arrays)."""
     x = real_generators(l)
-    return [np.tensordot(coefficients(np.asarray(a)), x, axes=1) for a in on_v]
+    return [sum(c * x[k] for k, c in enumerate(coefficients(np.asarray(a)).tolist()))
+            for a in on_v]
 
 
 def rotation_matrix(l: int, r: np.ndarray) -> np.ndarray:
-    """rho_l(R) for a rotation R (det 1): exp(theta sum_k n_k X_k) for its axis n and
-    angle theta (the half-turns, where the log is not unique, by the axis of R + I)."""
-    from scipy.linalg import expm
-
+    """rho_l(R) for a rotation R (det 1): exp(theta A) for A = sum_k n_k X_k, its axis n
+    and angle theta (the half-turns, where the log is not unique, by the axis of R + I).
+    A is real antisymmetric with the distinct eigenvalues i m (m = -l..l), so with the
+    Hermitian H = i A = V diag(m) V^H, exp(theta A) = V diag(exp(-i theta m)) V^H: numpy's
+    eigh, no scipy."""
     r = np.asarray(r, float)
     theta = float(np.arccos(np.clip((np.trace(r) - 1) / 2, -1, 1)))
     if theta < 1e-12:
@@ -105,4 +128,6 @@ def rotation_matrix(l: int, r: np.ndarray) -> np.ndarray:
     else:
         axis = np.array([r[2, 1] - r[1, 2], r[0, 2] - r[2, 0], r[1, 0] - r[0, 1]])
     axis = axis / np.linalg.norm(axis)
-    return expm(theta * np.tensordot(axis, real_generators(l), axes=1))
+    a = sum(c * x for c, x in zip(axis.tolist(), real_generators(l)))
+    m, v = np.linalg.eigh(1j * a)
+    return ((v * np.exp(-1j * theta * m)) @ np.conj(v.T)).real
