@@ -14,7 +14,7 @@ import pytest
 import sympy
 
 import intertwine
-from intertwine.verify_sqrt import PRIME
+from intertwine.check.sqrt import PRIME
 
 
 def cli(*args):
@@ -69,7 +69,7 @@ def test_verify_is_exact_not_modulo_one_prime(tmp_path):
 
 @pytest.mark.parametrize("bound", [0, 1, PRIME - 1, PRIME, 10**40, 2**200])
 def test_primes_cover_the_bound(bound):
-    from intertwine.verify_sqrt import primes
+    from intertwine.check.sqrt import primes
 
     found = primes(bound)
     assert found[0] == PRIME and len(set(found)) == len(found)

@@ -74,7 +74,7 @@ class _Subject:
     blocks: Callable[[int], Iterator] | None = None
     coo: object = None  # a coo source: _MemoryCoo or _FileCoo
     #: "sqrt": values are square roots (docs/irreps.rst), checked exactly on the spec's
-    #: rational form (``verify_sqrt``, with the spec's ``problem``)
+    #: rational form (``check.sqrt``, with the spec's ``problem``)
     exact_values: str = "rational"
     problem: object = None
     #: ``spec`` parsed, once for every check (a Basis may come with it)
