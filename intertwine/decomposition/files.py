@@ -122,8 +122,13 @@ def save(d: Decomposition, path) -> None:
 
 def is_decomposition(path) -> bool:
     """The file exists and its ``format`` attribute names a decomposition (no error for
-    anything else: the basis-file reader then says what is wrong)."""
+    anything else: the basis-file reader then says what is wrong).  Only a regular file is
+    opened: a FIFO or a device would block or stream forever."""
+    import stat
+
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return False
         with h5py.File(os.fsdecode(path), "r") as f:
             value = f.attrs.get("format")
     except (OSError, ValueError, TypeError):
