@@ -442,6 +442,10 @@ def independent_count(spec: Spec) -> tuple[int | None, str]:
 
 # ----------------------------------------------------------------------------- integration
 
+#: the integral of chi_in chi_out is rounded from float64: exact while |chi| stays well
+#: inside float64's integers (|chi_in chi_out| <= dim_in dim_out)
+FLOAT_EXACT = 2**50
+
 #: the compact groups counted by integrating characters over a maximal torus (with the
 #: other component of O(n)): their factor arguments
 TORUS_GROUPS = {("SO", (2,)), ("O", (2,)), ("SO", (3,)), ("O", (3,))}
@@ -533,6 +537,8 @@ def count_by_integration(spec: Spec, max_points: int = MAX_TUPLES) -> int | None
     3
     """
     group, rep_in, rep_out = spec.group, spec.rep_in, spec.rep_out
+    if rep_in.dimension(group) * rep_out.dimension(group) > FLOAT_EXACT:
+        return None  # characters in float64 no longer give an exact integer count
     used = sorted(rep_out.factors_used(rep_in.factors_used(set())))
     if any((group.factors[i].kind, group.factors[i].args) not in TORUS_GROUPS
            and not group.factors[i].finite for i in used):
