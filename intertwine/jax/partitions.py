@@ -67,8 +67,8 @@ class _JaxOps:
         return jnp.zeros(shape, like.dtype)
 
 
-def arrays(data: LayerData) -> dict:
-    return {"anyn": AnyN(data.basis)}
+def arrays(data: LayerData, scaling: str = "none") -> dict:
+    return {"anyn": AnyN(data.basis, scaling)}
 
 
 def weights(s, w):

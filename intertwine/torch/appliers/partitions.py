@@ -96,9 +96,9 @@ class PartitionApplier(Applier):
     #: EquivariantLinear passes the bias to forward: it is added inside the plan
     fuses_bias = True
 
-    def __init__(self, data: LayerData):
+    def __init__(self, data: LayerData, scaling: str = "none"):
         torch.nn.Module.__init__(self)  # the base's bias needs the file's generators
-        self.anyn = AnyN(data.basis)
+        self.anyn = AnyN(data.basis, scaling)
         self.spec, self.n_basis = data.spec, data.n_basis
         self.dim_in, self.dim_out = data.dim_in, data.dim_out
         self._data = data
