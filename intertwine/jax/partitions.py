@@ -9,12 +9,14 @@ become constants of the compiled function.
 
 from __future__ import annotations
 
+import math
+
 import jax.numpy as jnp
 import numpy as np
 
 from ..layerdata import LayerData
 from ..partitions.functional import prepare, run_plan
-from ..partitions.reference import AnyN
+from ..partitions.reference import AnyN, dense_is_cheaper, plan_costs
 
 __all__ = ["apply", "arrays", "forward", "weights"]
 
@@ -86,6 +88,16 @@ def forward(s, w, x, bias=None):
     lead = tuple(x.shape[:-2]) if flat else tuple(x.shape[:1])
     channels = x.shape[len(lead)]
     dtype = jnp.result_type(x.dtype, w.dtype)
+    batch = math.prod(lead)
+    if s.sizes.get("dense_when_cheaper") and plan.sizes == anyn.sizes and dense_is_cheaper(
+            plan_costs(plan), batch, channels, w.shape[0]):
+        y = jnp.einsum("ocij,bcj->boi", weights(s, w).astype(dtype),
+                       x.astype(dtype).reshape(-1, channels, s.sizes["dim_in"]),
+                       precision=HIGHEST)
+        if bias is not None:
+            padded = jnp.concatenate([bias, jnp.zeros((bias.shape[0], 1), bias.dtype)], 1)
+            y = y + padded[:, anyn.bias_index(plan.sizes)].astype(dtype)
+        return y.reshape(lead + (w.shape[0],) + ((-1,) if flat else plan.out_shape))
     consts = prepare(plan, lambda a: jnp.asarray(a, dtype), lambda a: np.asarray(a))
     x = x.astype(dtype).reshape((-1, channels) + plan.in_shape)
     y = run_plan(plan, consts, w.astype(dtype), x, _JaxOps,

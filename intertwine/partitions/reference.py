@@ -19,7 +19,7 @@ from ..basis import Basis
 from .labels import Layout, _codes, _digits, global_labels
 from .plan import Plan, make_plan, set_sizes
 
-__all__ = ["AnyN", "apply", "apply_plan"]
+__all__ = ["AnyN", "apply", "apply_plan", "dense_is_cheaper", "plan_costs"]
 
 #: the largest intermediate (channel-mixed reductions) that one matmul produces, bytes
 _MIX_BYTES = 128 << 20
@@ -244,6 +244,31 @@ class AnyN:
             return defaults
         raise ValueError(f"{self.spec}: a flattened input of several sets must have the "
                          "sizes given (or the file's); pass one axis per slot instead")
+
+
+#: the measured cost of one term of a plan beyond its multiply-adds, in multiply-adds of
+#: a dense matmul (bench/auto_strategy.py: ~0.15 ms of small ops per term on one CPU
+#: thread, at ~1e10 multiply-adds per second)
+TERM_OVERHEAD = 1.5e6
+
+
+def plan_costs(plan: Plan) -> tuple[int, int, int]:
+    """(dim_out * dim_in, the entries that the plan's terms read, its number of terms):
+    what :func:`dense_is_cheaper` weighs, as plain integers (cheap to trace)."""
+    cols = sum(math.prod(plan.axis_sizes(plan.reductions[t.reduction])) for t in plan.terms)
+    return math.prod(plan.out_shape) * math.prod(plan.in_shape), cols, len(plan.terms)
+
+
+def dense_is_cheaper(costs: tuple[int, int, int], batch: int, in_channels: int,
+                     out_channels: int) -> bool:
+    """The cost model of ``strategy="auto"`` at the file's own sizes: the dense W (one
+    matmul of batch * in * out * dim_out * dim_in multiply-adds) against the plan (its
+    channel mixing, batch * in * out * the entries each term reads, plus TERM_OVERHEAD
+    per term); ``costs`` from :func:`plan_costs`.  Measured in bench/auto_strategy.py,
+    crossover in docs/layers_between.rst."""
+    dense, cols, terms = costs
+    mix = batch * in_channels * out_channels
+    return mix * dense <= mix * cols + TERM_OVERHEAD * terms
 
 
 def _output_partitions(out_factors: tuple[int, ...], sizes) -> np.ndarray:
