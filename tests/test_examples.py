@@ -74,3 +74,16 @@ def test_numpy_example_runs_as_a_script(files):
     result = subprocess.run([sys.executable, str(EXAMPLES / "load_numpy.py"), "missing.h5"],
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 2 and "error" in result.stderr
+
+
+def test_numpy_example_explains_a_partitions_only_file(tmp_path, capsys):
+    path = tmp_path / "labels.h5"
+    done = subprocess.run([sys.executable, "-m", "intertwine", "basis", "S(5): V**2 -> V**2",
+                           "--partitions-only", "-o", str(path)], capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert example("load_numpy").main([str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "partitions-only file" in err and 'intertwine basis "S(5): V**2 -> V**2"' in err
+    assert "Traceback" not in err and "KeyError" not in err
+    assert len(err.strip().splitlines()) <= 4
