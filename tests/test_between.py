@@ -279,3 +279,26 @@ def test_jax_refuses_as_torch_does():
         jb.pointwise_nonlinearity("C(4): irr(1)", np.zeros((1, 2)))
     with pytest.raises(ValueError, match="k\\*reg"):
         jb.group_pooling("C(4): irr(1)", np.zeros((1, 2)))
+
+
+@pytest.mark.parametrize("conv", [False, True])
+def test_batch_norm_of_regular_fields_is_torch_batch_norm(conv):
+    """k*reg with channels: the fused path (F.batch_norm, one feature per block) equals
+    the general one, and is equivariant in training and eval."""
+    spec = "C(4): 3*reg"
+    fused = EquivariantBatchNorm(spec, conv=conv, channels=3).double()
+    general = EquivariantBatchNorm(spec, conv=conv, channels=3).double()
+    general.fused = False
+    assert fused.fused
+    with torch.no_grad():
+        for m in (fused, general):
+            m.weight.copy_(torch.linspace(0.5, 2, 9).reshape(3, 3))
+            m.bias.copy_(torch.linspace(-1, 1, 9).reshape(3, 3))
+    shape = (6, 36, 4, 4) if conv else (6, 3, 12)
+    x = torch.randn(shape, dtype=torch.float64) * 2 + 1
+    assert torch.allclose(fused(x), general(x), atol=1e-12)
+    n = x.numel() / 9
+    assert torch.allclose(fused.running_mean, general.running_mean, atol=1e-12)
+    assert torch.allclose(fused.running_var - 0.9, (general.running_var - 0.9) * n / (n - 1))
+    assert check(fused, spec, spec, conv, train=True) < 1e-10
+    assert check(fused, spec, spec, conv, train=False) < 1e-10

@@ -134,8 +134,19 @@ class GroupPooling(_FieldModule):
             self.register_buffer(f"index_{i}", torch.as_tensor(
                 np.array([blocks[k].index for k in same])))
         self.register_buffer("order", torch.as_tensor(np.argsort(order)))
+        # k*reg laid out block after block: a reshape instead of a gather
+        self.contiguous = len(self.sizes) == 1 and np.array_equal(
+            np.concatenate([b.index for b in blocks]), np.arange(self.field.dim))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.contiguous and self.conv:  # (B, C*k*|G|, *S) -> (B, C*k, |G|, *S)
+            to_fields(x, self.field.dim, self.conv)  # checks the shape
+            v = x.reshape(x.shape[0], -1, self.sizes[0], *x.shape[2:])
+            return v.amax(dim=2) if self.mode == "max" else v.mean(dim=2)
+        if self.contiguous:
+            v = to_fields(x, self.field.dim, self.conv)
+            v = v.reshape(*v.shape[:-1], -1, self.sizes[0])
+            return v.amax(dim=-1) if self.mode == "max" else v.mean(dim=-1)
         v = to_fields(x, self.field.dim, self.conv)
         pooled = []
         for i in range(len(self.sizes)):
@@ -168,6 +179,12 @@ class EquivariantBatchNorm(_FieldModule):
                                                        dtype=dtype))
         self.register_buffer("shifted", torch.as_tensor(shifted, dtype=dtype))
         rows = channels or 1
+        sizes = {b.dim for b in blocks}
+        # every block shifted, of one size, block after block (k*reg, Grid, scalars): the
+        # statistics are torch's own batch norm over (batch, block coordinates, space)
+        self.fused = channels is not None and all(shifted) and len(sizes) == 1 and \
+            np.array_equal(np.concatenate([b.index for b in blocks]),
+                           np.arange(self.field.dim))
         self.register_buffer("running_mean", torch.zeros(rows, len(blocks)))
         self.register_buffer("running_var", torch.ones(rows, len(blocks)))
         if affine:
@@ -178,19 +195,33 @@ class EquivariantBatchNorm(_FieldModule):
             self.register_parameter("bias", None)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        v = to_fields(x, self.field.dim, self.conv)
-        if self.channels is not None and (v.dim() < 2 or v.shape[-2] != self.channels):
+        dim = self.field.dim
+        to_fields(x, dim, self.conv)  # checks the shape
+        if self.fused:
+            return self._fused(x)
+        # the field's axis and the channel axis stay where they are (no copy): (..., C,
+        # dim), or (B, C, dim, *S) for feature maps
+        v = x.reshape(x.shape[0], -1, dim, *x.shape[2:]) if self.conv else x
+        field_axis = 2 if self.conv else v.dim() - 1
+        if self.channels is not None and (v.dim() < 2 or v.shape[field_axis - 1]
+                                          != self.channels):
             raise ValueError(f"EquivariantBatchNorm: expected {self.channels} channels, got "
                              f"shape {tuple(x.shape)}")
+        per_channel = self.channels is not None
+        axes = tuple(a for a in range(v.dim())
+                     if a != field_axis and not (per_channel and a == field_axis - 1))
+        trailing = v.dim() - 1 - field_axis  # spatial axes after the field's
+
+        def spread(stat):  # (rows, n_blocks) -> per coordinate, broadcastable against v
+            per_coordinate = stat @ one_hot.T  # (rows, dim)
+            shape = ((self.channels,) if per_channel else ()) + (dim,) + (1,) * trailing
+            return per_coordinate.reshape(shape)
+
         one_hot = self.one_hot.to(v.dtype)
-        keep = 2 if self.channels is not None else 1
-        axes = tuple(range(v.dim() - keep))  # batch (spatial) (channels when pooled)
         if self.training:
-            mean = (v.mean(dim=axes) @ one_hot) / self.counts * self.shifted
-            mean = mean.reshape(-1, mean.shape[-1])
-            centred = v - (mean @ one_hot.T).reshape(v.shape[-keep:])
-            var = (centred.square().mean(dim=axes) @ one_hot) / self.counts
-            var = var.reshape(-1, var.shape[-1])
+            mean = (v.mean(dim=axes).reshape(-1, dim) @ one_hot) / self.counts * self.shifted
+            centred = v - spread(mean)
+            var = (centred.square().mean(dim=axes).reshape(-1, dim) @ one_hot) / self.counts
             with torch.no_grad():
                 self.running_mean.lerp_(mean.detach().to(self.running_mean.dtype),
                                         self.momentum)
@@ -198,12 +229,32 @@ class EquivariantBatchNorm(_FieldModule):
                                        self.momentum)
         else:
             mean, var = self.running_mean.to(v.dtype), self.running_var.to(v.dtype)
-            centred = v - (mean @ one_hot.T).reshape(v.shape[-keep:])
+            centred = v - spread(mean)
         scale = (var + self.eps).rsqrt()
         if self.weight is not None:
             scale = scale * self.weight.to(v.dtype)
-        y = centred * (scale @ one_hot.T).reshape(v.shape[-keep:])
+        y = centred * spread(scale)
         if self.bias is not None:
-            y = y + ((self.bias.to(v.dtype) * self.shifted) @ one_hot.T).reshape(
-                v.shape[-keep:])
-        return from_fields(y, self.conv)
+            y = y + spread(self.bias.to(v.dtype) * self.shifted)
+        return y.reshape(x.shape)
+
+    def _fused(self, x: torch.Tensor) -> torch.Tensor:
+        """F.batch_norm with one feature per (channel, block); its running variance is
+        the unbiased one (as torch.nn.BatchNorm's), n / (n - 1) times the general path's."""
+        size = self.field.blocks[0].dim
+        if self.conv:  # (B, C*dim, *S) -> (B, C*n_blocks, size, *S)
+            v = x.reshape(x.shape[0], -1, size, *x.shape[2:])
+        else:  # (..., C, dim) -> (N, C*n_blocks, size)
+            if x.dim() < 2 or x.shape[-2] != self.channels:
+                raise ValueError(f"EquivariantBatchNorm: expected {self.channels} channels, "
+                                 f"got shape {tuple(x.shape)}")
+            v = x.reshape(-1, x.shape[-2] * len(self.field.blocks), size)
+        if v.shape[1] != self.channels * len(self.field.blocks):
+            raise ValueError(f"EquivariantBatchNorm: expected {self.channels} channels, got "
+                             f"shape {tuple(x.shape)}")
+        weight = None if self.weight is None else self.weight.reshape(-1)
+        bias = None if self.bias is None else self.bias.reshape(-1)
+        y = torch.nn.functional.batch_norm(
+            v, self.running_mean.view(-1), self.running_var.view(-1), weight, bias,
+            self.training, self.momentum, self.eps)
+        return y.reshape(x.shape)
