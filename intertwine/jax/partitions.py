@@ -91,9 +91,11 @@ def forward(s, w, x, bias=None):
     batch = math.prod(lead)
     if s.sizes.get("dense_when_cheaper") and plan.sizes == anyn.sizes and dense_is_cheaper(
             plan_costs(plan), batch, channels, w.shape[0]):
-        y = jnp.einsum("ocij,bcj->boi", weights(s, w).astype(dtype),
-                       x.astype(dtype).reshape(-1, channels, s.sizes["dim_in"]),
-                       precision=HIGHEST)
+        d_in, d_out, out = s.sizes["dim_in"], s.sizes["dim_out"], w.shape[0]
+        big = weights(s, w).astype(dtype).transpose(1, 3, 0, 2).reshape(channels * d_in,
+                                                                        out * d_out)
+        y = jnp.matmul(x.astype(dtype).reshape(-1, channels * d_in), big,
+                       precision=HIGHEST).reshape(-1, out, d_out)
         if bias is not None:
             padded = jnp.concatenate([bias, jnp.zeros((bias.shape[0], 1), bias.dtype)], 1)
             y = y + padded[:, anyn.bias_index(plan.sizes)].astype(dtype)
