@@ -8,6 +8,7 @@ op plus ~ batch * channels^2 * n^(blocks) per element.  This times both, forward
 backward, float32, torch on the CPU, at the file's own n, and writes the ratios:
 
     python bench/auto_strategy.py --json bench/auto_strategy.json
+    python bench/auto_strategy.py --rst bench/auto_strategy.json   # the docs' table
 
 ``intertwine.partitions.reference.TERM_OVERHEAD`` (the cost model's price of a plan
 term) is set from the crossover printed here; "auto/best" is the auto layer's time over
@@ -37,12 +38,35 @@ def _best(f, repeat: int) -> float:
     return min(times)
 
 
+def rst_table(path: str) -> str:
+    """The reStructuredText table of docs/layers_between.rst from a --json file."""
+    with open(path) as f:
+        rows = json.load(f)["rows"]
+    cells = [("spec", "dim_out*dim_in", "pattern ms", "partitions ms", "plan/pattern",
+              "auto picks", "auto/best")]
+    for r in rows:
+        cells.append((r["spec"].replace("V**1", "V"), str(r["dense_size"]),
+                      f"{r['pattern_s'] * 1e3:.3g}", f"{r['partitions_s'] * 1e3:.3g}",
+                      f"{r['partitions_over_pattern']:.2f}",
+                      "dense" if r["model_picks_dense"] else "plan",
+                      f"{r['auto_over_best']:.2f}"))
+    widths = [max(len(c[i]) for c in cells) for i in range(len(cells[0]))]
+    rule = "  ".join("=" * w for w in widths)
+    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in cells]
+    return "\n".join([rule, lines[0], rule, *lines[1:], rule])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--rst", metavar="JSON", help="print the docs' table from a --json "
+                        "file and exit")
     args = parser.parse_args()
+    if args.rst:
+        print(rst_table(args.rst))
+        return
     import torch
 
     import intertwine
