@@ -302,3 +302,17 @@ def test_batch_norm_of_regular_fields_is_torch_batch_norm(conv):
     assert torch.allclose(fused.running_var - 0.9, (general.running_var - 0.9) * n / (n - 1))
     assert check(fused, spec, spec, conv, train=True) < 1e-10
     assert check(fused, spec, spec, conv, train=False) < 1e-10
+
+
+def test_norm_nonlinearity_has_finite_gradients_at_zero_blocks():
+    """Backgrounds of feature maps give exactly zero irreducible blocks."""
+    module = NormNonlinearity("C(4): irr(1) + 1").double()
+    x = torch.zeros(2, 3, 3, dtype=torch.float64, requires_grad=True)
+    module(x).sum().backward()
+    assert torch.isfinite(x.grad).all() and torch.isfinite(module.bias.grad).all()
+    jax = pytest.importorskip("jax")
+    import intertwine.jax.between as jb
+
+    grad = jax.grad(lambda v: jb.norm_nonlinearity(jb.norm_init("C(4): irr(1) + 1"),
+                                                   "C(4): irr(1) + 1", v).sum())
+    assert np.isfinite(np.asarray(grad(np.zeros((2, 3), np.float32)))).all()

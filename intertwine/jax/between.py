@@ -26,7 +26,7 @@ from ..fields import Field
 __all__ = ["batch_norm", "batch_norm_init", "gated_nonlinearity", "gated_out_field",
            "group_pooling", "norm_init", "norm_nonlinearity", "pointwise_nonlinearity"]
 
-EPS = 1e-12
+EPS = 1e-6  # as intertwine.torch.between's: norms are sqrt(|v|^2 + EPS^2)
 
 
 def _dtype():
@@ -77,13 +77,13 @@ def norm_init(field, bias: bool = True, dtype=None) -> dict:
 
 
 def norm_nonlinearity(params: dict, field, x, fn=jax.nn.relu, conv: bool = False):
-    """Each block v becomes v * fn(|v| + b) / |v|."""
+    """Each block v becomes v * fn(|v| + b) / |v| (|v| smoothed at 0 by EPS)."""
     f = _field(field)
     v = to_fields(x, f.dim, conv)
     one_hot = jnp.asarray(f.one_hot(), v.dtype)
-    norms = jnp.sqrt(jnp.square(v) @ one_hot)
+    norms = jnp.sqrt(jnp.square(v) @ one_hot + EPS**2)
     shifted = norms + params["bias"].astype(v.dtype) if "bias" in params else norms
-    scale = fn(shifted) / jnp.maximum(norms, EPS)
+    scale = fn(shifted) / norms
     return from_fields(v * (scale @ one_hot.T), conv)
 
 

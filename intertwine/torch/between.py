@@ -23,8 +23,9 @@ from ..fields import Field
 __all__ = ["EquivariantBatchNorm", "GatedNonlinearity", "GroupPooling", "NormNonlinearity",
            "PointwiseNonlinearity"]
 
-#: norms below this are treated as this (the direction of a zero block is arbitrary)
-EPS = 1e-12
+#: norms are sqrt(|v|^2 + EPS^2): smooth at a zero block (feature-map backgrounds, where
+#: a convolution's non-trivial blocks are exactly zero), whose gradient is then finite
+EPS = 1e-6
 
 
 def to_fields(x: torch.Tensor, dim: int, conv: bool) -> torch.Tensor:
@@ -77,7 +78,8 @@ class PointwiseNonlinearity(_FieldModule):
 
 class NormNonlinearity(_FieldModule):
     """Each block v (``intertwine.fields``) becomes v * fn(|v| + b) / |v|, one learned b
-    per block: equivariant wherever the group acts orthogonally on the blocks."""
+    per block: equivariant wherever the group acts orthogonally on the blocks.  |v| is
+    sqrt(|v|^2 + EPS^2), so that zero blocks have finite gradients."""
 
     def __init__(self, field, fn=torch.relu, bias: bool = True, conv: bool = False):
         super().__init__(field, conv)
@@ -91,9 +93,9 @@ class NormNonlinearity(_FieldModule):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         v = to_fields(x, self.field.dim, self.conv)
         one_hot = self.one_hot.to(v.dtype)
-        norms = (v.square() @ one_hot).sqrt()  # (..., n_blocks)
+        norms = (v.square() @ one_hot + EPS**2).sqrt()  # (..., n_blocks)
         shifted = norms + self.bias.to(v.dtype) if self.bias is not None else norms
-        scale = self.fn(shifted) / norms.clamp_min(EPS)
+        scale = self.fn(shifted) / norms
         return from_fields(v * (scale @ one_hot.T), self.conv)
 
 
