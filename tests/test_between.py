@@ -7,6 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from intertwine.fields import Field
 from intertwine.torch import (
@@ -316,3 +318,38 @@ def test_norm_nonlinearity_has_finite_gradients_at_zero_blocks():
     grad = jax.grad(lambda v: jb.norm_nonlinearity(jb.norm_init("C(4): irr(1) + 1"),
                                                    "C(4): irr(1) + 1", v).sum())
     assert np.isfinite(np.asarray(grad(np.zeros((2, 3), np.float32)))).all()
+
+
+def _irrep_labels(kind: str, n: int) -> list[str]:
+    """Irreps of C(n) / D(n) named by the contract's rules (independent of the library)."""
+    if kind == "C":
+        return [f"irr({k})" for k in range(n // 2 + 1)]
+    labels = ["irr(0, 0)", "irr(1, 0)"] + [f"irr(1, {k})" for k in range(1, (n + 1) // 2)]
+    return labels + ([f"irr(0, {n // 2})", f"irr(1, {n // 2})"] if n % 2 == 0 else [])
+
+
+@st.composite
+def irrep_fields(draw):
+    kind = draw(st.sampled_from(["C", "D"]))
+    n = draw(st.integers(3, 6))
+    labels = _irrep_labels(kind, n)
+    terms = draw(st.lists(st.tuples(st.integers(1, 3), st.sampled_from(labels)), min_size=1,
+                          max_size=3))
+    spec = f"{kind}({n}): " + " + ".join(f"{m}*{label}" if m > 1 else label
+                                         for m, label in terms)
+    return spec, sum(m for m, _ in terms)
+
+
+@settings(max_examples=15, deadline=None)
+@given(irrep_fields())
+def test_random_irrep_fields(drawn):
+    spec, n_blocks = drawn
+    field = Field.of(spec)
+    assert len(field.blocks) == n_blocks
+    assert all(b.kind in ("trivial", "irreducible") for b in field.blocks)
+    norm = NormNonlinearity(spec)
+    with torch.no_grad():
+        norm.bias.uniform_(-0.3, 0.3)
+    assert check(norm, spec, spec, samples=2) < 1e-12
+    bn = EquivariantBatchNorm(spec, channels=3)
+    assert check(bn, spec, spec, samples=2, train=True) < 1e-10
