@@ -353,3 +353,17 @@ def test_random_irrep_fields(drawn):
     assert check(norm, spec, spec, samples=2) < 1e-12
     bn = EquivariantBatchNorm(spec, channels=3)
     assert check(bn, spec, spec, samples=2, train=True) < 1e-10
+
+
+def test_check_equivariance_takes_the_between_modules():
+    from intertwine.torch import check_equivariance
+
+    modules = [PointwiseNonlinearity("C(4): 2*reg", conv=True),
+               NormNonlinearity("D(4): irr(1, 1) + 1"),
+               GatedNonlinearity("C(4): 2 + 2*irr(1)", conv=True),
+               GroupPooling("D(4): 2*reg", mode="mean"),
+               EquivariantBatchNorm("C(4): reg + irr(1)", channels=2).eval()]
+    for module in modules:
+        assert check_equivariance(module.double()) < 1e-12
+    with pytest.raises(TypeError, match="between-layer module"):
+        check_equivariance(torch.nn.ReLU())
