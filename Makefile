@@ -20,8 +20,9 @@ $(STAMP): $(BASE)
 	$(BIN)/python -m pip install --quiet -e '.[test]' 'jax[cpu]==0.10.2'
 	@# PyTorch, for intertwine.torch's tests, only where a CPU build lies on local
 	@# disk (never a multi-GB CUDA download); elsewhere those tests are skipped.
+	@# e3nn (pure Python over torch) is the reference of the SO(3)/O(3) irreps' tests.
 	$(BIN)/python -m pip install --quiet --no-index --no-deps torch==2.13.0 2>/dev/null \
-	  && $(BIN)/python -m pip install --quiet torch==2.13.0 \
+	  && $(BIN)/python -m pip install --quiet torch==2.13.0 e3nn==0.6.0 \
 	  || echo "note: no local CPU build of torch 2.13.0; the PyTorch tests are skipped"
 	touch $(STAMP)
 

@@ -36,6 +36,10 @@ class Coo:
     value: np.ndarray
     numerator: np.ndarray | None = None  # int64, or object (Python ints) if too large
     denominator: np.ndarray | None = None
+    #: exact values that are square roots: value = sign(a) sqrt(|a| / b) for a =
+    #: square_numerator, b = square_denominator (in place of numerator/denominator)
+    square_numerator: np.ndarray | None = None
+    square_denominator: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.index)

@@ -39,6 +39,8 @@ from math import prod
 import numpy as np
 
 from .combinatorics import MAX_CONTINUOUS_DEGREE, bell_at_most, derangements, stirling2
+from .groups import element_table
+from .groups.base import MAX_ELEMENTS, parity
 from .reps import Walk
 from .reps.tensor import MAX_MONOMIALS
 from .spec import Factor, Group, Rep, Spec
@@ -144,10 +146,114 @@ def group_order(group: Group) -> int | None:
 
 # ----------------------------------------------------------------------------- characters
 
+#: factors with more elements are counted from their (fix, sign) histogram (reg only)
+MAX_TABLE = 200_000
+
+
+class ElementAxis:
+    """Every element of one finite factor, for the character sums of ``counting``:
+    ``weights`` and, at the powers g**p of the elements (for the cycle index of sym and
+    alt), the arrays that V, det and the fields need (``value(key, power)``).
+
+    C(n), D(n): by formulas in (t, flip) for r^t s^flip, so C(10**6) costs 10**6 entries.
+    Other groups: their element table (faithful rows), powers by composing rows.  A group
+    too large for a table falls back to its (fix, sign) histogram, at power 1 only.
+    """
+
+    def __init__(self, factor):
+        self.factor = factor
+        kind = factor.kind
+        self.table = None
+        self.hist = None
+        if kind in ("C", "D"):
+            n = factor.args[0]
+            flips = (0, 1) if kind == "D" else (0,)
+            self.t = np.tile(np.arange(n), len(flips))
+            self.flip = np.repeat(np.array(flips), n)
+            self.weights = np.ones(len(self.t), np.int64)
+        elif kind not in ("S", "A", "Perm") or \
+                (factor.family.order(factor) or MAX_TABLE + 1) <= MAX_TABLE:
+            self.table = element_table(factor)
+            self.weights = np.ones(self.table.order, np.int64)
+        else:
+            hist = histogram(factor)  # the whole group: no replacement by a smaller S(n)
+            if hist is None:
+                raise ValueError("too large")
+            self.hist = hist
+            self.weights = np.array(list(hist.values()), dtype=object)
+
+    @staticmethod
+    def of(factor) -> ElementAxis | None:
+        kind = factor.kind
+        if kind in ("C", "D") and 2 * factor.args[0] > MAX_ELEMENTS:
+            return None
+        try:
+            return ElementAxis(factor)
+        except ValueError:
+            return None
+
+    def value(self, key: str, power: int = 1) -> np.ndarray | None:
+        """``fix`` (trace on V), ``sign`` (det on V), ``identity``, ``t``/``flip`` (C, D),
+        ``element`` (table index) at g**power for every g; None where unknown."""
+        if self.table is None and self.hist is None:
+            return self._dihedral(key, power)
+        if self.hist is not None:
+            if power != 1:
+                return None
+            keys = list(self.hist)
+            fix = np.array([f for f, _ in keys], np.int64)
+            return {"fix": fix, "sign": np.array([s for _, s in keys], np.int64),
+                    "identity": fix == self.factor.degree}.get(key)  # V is faithful here
+        index = self._power_index(power)
+        if key == "element":
+            return index
+        if key == "identity":
+            return index == 0
+        perm, sign = self.table.perm[index], self.table.sign[index]
+        degree = self.factor.degree
+        perm, sign = perm[:, :degree], sign[:, :degree]
+        if key == "fix":
+            return np.where(perm == np.arange(degree), sign, 0).sum(axis=1)
+        if key == "sign":
+            return np.where(parity(perm) == 1, -1, 1) * np.prod(sign, axis=1, dtype=np.int64)
+        return None
+
+    def _power_index(self, power: int) -> np.ndarray:
+        table = self.table
+        perm, sign = table.perm, table.sign
+        out_p = np.tile(np.arange(perm.shape[1]), (len(perm), 1))
+        out_s = np.ones_like(sign)
+        for _ in range(power):  # g * (g**m): row-wise composition
+            out_s = out_s * np.take_along_axis(sign, out_p, 1)
+            out_p = np.take_along_axis(perm, out_p, 1)
+        return table.index(out_p, out_s)
+
+    def _dihedral(self, key: str, power: int) -> np.ndarray:
+        n = self.factor.args[0]
+        odd = power % 2 == 1
+        # (r^t)^p = r^(tp); a reflection squares to the identity
+        flip = self.flip * odd
+        t = np.where(self.flip == 1, self.t * odd, (self.t * power) % n)
+        if key == "t":
+            return t
+        if key == "flip":
+            return flip
+        if key == "identity":
+            return (t == 0) & (flip == 0)
+        # rotation r^t: gcd(t, n) cycles; reflection i -> t - i: fixed points solve 2i = t
+        fix_ref = np.where(n % 2 == 1, 1, np.where(t % 2 == 0, 2, 0))
+        fix = np.where(flip == 1, fix_ref, np.where(t == 0, n, 0))
+        if key == "fix":
+            return fix
+        cycles = np.where(flip == 1, fix_ref + (n - fix_ref) // 2, np.gcd(t, n))
+        return np.where((n - cycles) % 2 == 1, -1, 1)  # "sign"
+
+
+
 class _Grid:
     """Per factor, the columns of its histogram keys -- column 0 the trace of g on V, 1
     its determinant, j >= 2 the trace of g**j -- or, for a factor that ``reg``, ``irr`` or
-    ``Grid`` need whole, its elements (``elements.ElementAxis``), as arrays broadcast
+    ``Grid`` need whole, its elements (``ElementAxis``), as arrays broadcast
     along that factor's axis."""
 
     def __init__(self, axes: dict, dtype):
@@ -174,7 +280,7 @@ class _Grid:
         return None if values is None else self._shape(factor, values)
 
     def element(self, factor: int, key: str, power: int = 1):
-        """Arrays a field's character reads (``elements.ElementAxis.value``)."""
+        """Arrays a field's character reads (``counting.ElementAxis.value``)."""
         axis = self.values[factor]
         values = None if isinstance(axis, list) else axis.value(key, power)
         return None if values is None else self._shape(factor, values, cast=False)
@@ -206,7 +312,7 @@ def count_characters(spec: Spec, max_order: int = MAX_ORDER,
     None for continuous groups, a Perm factor of more than max_order elements, or more
     than max_tuples histogram tuples.  Factors that neither rep mentions act trivially
     and are left out (a huge Perm factor there costs nothing).  A factor that ``reg``,
-    ``irr`` or ``Grid`` use is summed over element by element (``elements.ElementAxis``).
+    ``irr`` or ``Grid`` use is summed over element by element (``ElementAxis``).
     """
     group, rep_in, rep_out = spec.group, spec.rep_in, spec.rep_out
     if not group.finite:
@@ -216,8 +322,6 @@ def count_characters(spec: Spec, max_order: int = MAX_ORDER,
     axes, weights = {}, []
     for i in used:
         if i in whole:
-            from .elements import ElementAxis
-
             axis = ElementAxis.of(group.factors[i])
             if axis is None:
                 return None
@@ -328,4 +432,130 @@ def independent_count(spec: Spec) -> tuple[int | None, str]:
     known.  One place for ``intertwine dim`` and ``intertwine verify`` to ask."""
     if spec.group.finite:
         return count(spec), "characters / Stirling numbers"
-    return count_continuous(spec), "representation theory"
+    closed = count_continuous(spec)
+    if closed is None:
+        integrated = count_by_integration(spec)
+        if integrated is not None:
+            return integrated, "characters (Weyl integration)"
+    return closed, "representation theory"
+
+
+# ----------------------------------------------------------------------------- integration
+
+#: the compact groups counted by integrating characters over a maximal torus (with the
+#: other component of O(n)): their factor arguments
+TORUS_GROUPS = {("SO", (2,)), ("O", (2,)), ("SO", (3,)), ("O", (3,))}
+
+
+class TorusAxis:
+    """Elements of SO(2), O(2), SO(3) or O(3) on which a class function is integrated:
+    rotations by the angles 2 pi j / m (j < m) -- SO(2): about the origin; SO(3): about
+    one axis, weighted by Weyl's density 1 - cos(theta) -- and for O(n) the same again on
+    the other component (O(2): reflections R(theta) s; O(3): -R), each component half.
+
+    The mean of a trigonometric polynomial of degree below m over the m angles is its
+    integral, so with m above the degree of chi_in chi_out (times the density) the
+    weighted mean is exactly the Haar integral: dim Hom = <chi_in, chi_out>.  Keys of
+    ``value`` (at g**power): ``fix`` (trace on V), ``sign`` (det), ``angle`` (of the
+    rotation part), ``reflected`` (in the other component); what irreps read
+    (``GroupFamily.irrep_character``)."""
+
+    def __init__(self, factor: Factor, m: int):
+        self.n = factor.args[0]
+        components = 1 if factor.kind == "SO" else 2
+        theta = 2 * np.pi * np.arange(m) / m
+        self.theta = np.tile(theta, components)
+        self.other = np.repeat(np.arange(components), m) == 1
+        density = (1 - np.cos(self.theta)) if self.n == 3 else np.ones_like(self.theta)
+        self.weights = density / components
+
+    def value(self, key: str, power: int = 1):
+        odd = power % 2 == 1
+        reflected = self.other & odd
+        if self.n == 2:  # (R(t) s)**2 = 1
+            angle = np.where(self.other, 0.0 if not odd else self.theta, power * self.theta)
+        else:  # (-R)**p = (-1)**p R**p
+            angle = power * self.theta
+        if key == "angle":
+            return angle
+        if key == "reflected":
+            return reflected
+        if key == "sign":
+            return np.where(reflected, -1.0, 1.0)
+        if key == "fix":
+            if self.n == 2:
+                return np.where(reflected, 0.0, 2 * np.cos(angle))
+            return np.where(reflected, -1.0, 1.0) * (1 + 2 * np.cos(angle))
+        return None
+
+
+def _highest_weight(rep: Rep, factor: int) -> int | None:
+    """A bound on the largest weight (angle multiple) in rep's character on one factor
+    of a torus group; None for a node it does not know."""
+    from .reps import Defining, Det, Dual, Irrep, Power, Sum, Tensor, Trivial
+    from .reps.sym import Sym
+    from .reps.zero import Zero
+
+    if isinstance(rep, Defining):
+        return int(rep.factor == factor)
+    if isinstance(rep, Det | Trivial | Zero):
+        return 0
+    if isinstance(rep, Irrep):  # irr(k), irr(l), irr(l, p): the first; irr(j, k): k
+        if rep.factor != factor:
+            return 0
+        return rep.args[1] if len(rep.args) == 2 and isinstance(rep.args[1], int) \
+            else rep.args[0]
+    parts = [_highest_weight(k, factor) for k in rep.children]
+    if None in parts:
+        return None
+    if isinstance(rep, Sum):
+        return max(parts, default=0)
+    if isinstance(rep, Tensor):
+        return sum(parts)
+    if isinstance(rep, Power):
+        return rep.k * parts[0]
+    if isinstance(rep, Sym):
+        return rep.k * parts[0]
+    if isinstance(rep, Dual):
+        return parts[0]
+    return None
+
+
+def count_by_integration(spec: Spec, max_points: int = MAX_TUPLES) -> int | None:
+    """dim Hom_G(rep_in, rep_out) for products of SO(2), O(2), SO(3), O(3) and finite
+    groups (irreps included) by integrating chi_in chi_out over the group (``TorusAxis``),
+    in floating point; None for other groups, unknown nodes, too many points or a doubtful rounding.
+
+    >>> from intertwine.spec import parse_spec
+    >>> count_by_integration(parse_spec("SO(3): irr(2) * irr(3) -> irr(1) + irr(4) + irr(5)"))
+    3
+    >>> count_by_integration(parse_spec("O(3): 1o * 1o -> 0e + 1e + 2e"))
+    3
+    """
+    group, rep_in, rep_out = spec.group, spec.rep_in, spec.rep_out
+    used = sorted(rep_out.factors_used(rep_in.factors_used(set())))
+    if any((group.factors[i].kind, group.factors[i].args) not in TORUS_GROUPS
+           and not group.factors[i].finite for i in used):
+        return None
+    axes, weights, points = {}, [], 1
+    for i in used:
+        if group.factors[i].finite:  # element by element (``ElementAxis``)
+            axis = ElementAxis.of(group.factors[i])
+            if axis is None:
+                return None
+            points *= len(axis.weights)
+            axes[i] = axis
+            weights.append(np.asarray(axis.weights, float))
+            continue
+        top = [_highest_weight(r, i) for r in (rep_in, rep_out)]
+        if None in top:
+            return None
+        m = top[0] + top[1] + 3  # above the degree of chi_in chi_out (1 - cos)
+        points *= m * (1 if group.factors[i].kind == "SO" else 2)
+        if points > max_points:
+            return None
+        axes[i] = TorusAxis(group.factors[i], m)
+        weights.append(axes[i].weights)
+    if not used:
+        return rep_in.dimension(group) * rep_out.dimension(group)
+    return _float_count(rep_in, rep_out, group, _Grid(axes, float), weights)

@@ -27,6 +27,12 @@ MAX_GENERATOR_ENTRIES = 10**8
 MAX_DEGREE = 10**7
 
 
+def factor_data_of(f):
+    from .groups import factor_data
+
+    return factor_data(f)
+
+
 def _largest_part(rep, group) -> int:
     """The largest dimension of any node of the expression: the actions of every part
     are built on the way to the whole."""
@@ -41,6 +47,10 @@ def _largest_part(rep, group) -> int:
 @dataclass(frozen=True, eq=False)
 class Problem:
     spec: Spec
+    #: "float": the matrices as they are; "rational": square-root irreps in their rational
+    #: form R = D rho D^-1 and the Lie generators times ``lie_multipliers`` (the exact
+    #: solver's form of an exactness "sqrt" problem, ``rational_form``)
+    form: str = "float"
 
     @classmethod
     def from_spec(cls, spec: str | Spec) -> Problem:
@@ -110,38 +120,41 @@ class Problem:
     def discrete_in(self) -> list[Action]:
         from .reps import discrete_action
 
-        return discrete_action(self.model.rep_in, self.model.group)
+        return discrete_action(self.model.rep_in, self.model.group, self.form)
 
     @cached_property
     def discrete_out(self) -> list[Action]:
         from .reps import discrete_action
 
-        return discrete_action(self.model.rep_out, self.model.group)
+        return discrete_action(self.model.rep_out, self.model.group, self.form)
 
     @cached_property
     def lie_in(self) -> list[CooMatrix]:
         from .reps import lie_action
 
-        return lie_action(self.model.rep_in, self.model.group)
+        return lie_action(self.model.rep_in, self.model.group, self.form, self.lie_multipliers)
 
     @cached_property
     def lie_out(self) -> list[CooMatrix]:
         from .reps import lie_action
 
-        return lie_action(self.model.rep_out, self.model.group)
+        return lie_action(self.model.rep_out, self.model.group, self.form,
+                          self.lie_multipliers)
 
     @cached_property
     def subgroup_in(self) -> list[Action]:
         """rho_in of the extra signed permutations of ``groups.subgroup_generators``."""
         from .reps import subgroup_action
 
-        return subgroup_action(self.model.rep_in, self.model.group)
+        return subgroup_action(self.model.rep_in, self.model.group, self.form,
+                               self.irrep_subgroup_factors)
 
     @cached_property
     def subgroup_out(self) -> list[Action]:
         from .reps import subgroup_action
 
-        return subgroup_action(self.model.rep_out, self.model.group)
+        return subgroup_action(self.model.rep_out, self.model.group, self.form,
+                               self.irrep_subgroup_factors)
 
     @cached_property
     def signed_permutation(self) -> bool:
@@ -151,10 +164,75 @@ class Problem:
         return s.rep_in.signed_permutation(s.group) and s.rep_out.signed_permutation(s.group)
 
     @cached_property
-    def rational(self) -> bool:
-        """Every discrete generator acts by a rational matrix: the exact solver applies."""
+    def exactness(self) -> str:
+        """"rational" (every generator, discrete and Lie, acts by a rational matrix),
+        "sqrt" (rational after a diagonal scaling by square roots, ``reps/irr.py``) or
+        "float" (numeric only).  Asked of the expression: nothing is built."""
+        from .groups import least_exact
+
         s = self.spec
-        return s.rep_in.rational(s.group) and s.rep_out.rational(s.group)
+        return least_exact([s.rep_in.exactness(s.group), s.rep_out.exactness(s.group)])
+
+    def rational_form(self) -> Problem:
+        """The same problem on the rational form of its square-root irreps: its exact
+        solutions W' give this problem's as W = D_out^-1 W' D_in (``squares``)."""
+        return Problem(self.spec, "rational")
+
+    @cached_property
+    def squares(self) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+        """(numerators, denominators) for rep_in and rep_out: the squares s of the
+        diagonal scaling D = diag(sqrt(s)) with rho = D^-1 R D, R rational
+        (``reps.squares``; exact Python ints)."""
+        from .reps import squares
+
+        m = self.model
+        return squares(m.rep_in, m.group), squares(m.rep_out, m.group)
+
+    @cached_property
+    def lie_multipliers(self) -> list[int] | None:
+        """Per Lie generator, the lcm of the denominators of the irreps' rational forms
+        (``form="rational"`` only; a multiple of a generator is a generator)."""
+        if self.form != "rational":
+            return None
+        from math import lcm
+
+        from .groups import factor_data
+
+        atoms = []
+        for rep in (self.model.rep_in, self.model.rep_out):
+            stack = [rep]
+            while stack:
+                node = stack.pop()
+                if hasattr(node, "lie_denominator"):
+                    atoms.append(node)
+                stack.extend(node.children)
+        out = []
+        for i, f in enumerate(self.model.group.factors):
+            for k in range(len(factor_data(f).lie)):
+                out.append(lcm(1, *[a.lie_denominator(self.model.group, k) for a in atoms
+                                    if a.factor == i]))
+        return out
+
+    @cached_property
+    def rational(self) -> bool:
+        """The exact solver applies: exactness "rational" or "sqrt"."""
+        return self.exactness != "float"
+
+    @cached_property
+    def irrep_subgroup_factors(self) -> frozenset:
+        """Factors on which some irrep of the spec maps the family's ``subgroup`` to no
+        signed permutations: there the family's ``irrep_subgroup`` shrinks the problem
+        instead (a smaller finite subgroup, but one that every irrep permutes)."""
+        found = set()
+        for rep in (self.model.rep_in, self.model.rep_out):
+            stack = [rep]
+            while stack:
+                node = stack.pop()
+                if not getattr(node, "subgroup_signed", lambda g: True)(self.model.group):
+                    found.add(node.factor)
+                stack.extend(node.children)
+        return frozenset(i for i in found
+                         if factor_data_of(self.model.group.factors[i]).irrep_subgroup)
 
     @cached_property
     def spanning_lie(self) -> list[int]:
@@ -163,8 +241,8 @@ class Problem:
         from .groups import factor_data, spanning_lie_indices
 
         out, offset = [], 0
-        for f in self.spec.group.factors:
-            out += [offset + k for k in spanning_lie_indices(f)]
+        for i, f in enumerate(self.spec.group.factors):
+            out += [offset + k for k in spanning_lie_indices(f, i in self.irrep_subgroup_factors)]
             offset += len(factor_data(f).lie)
         return out
 
@@ -204,7 +282,9 @@ class Problem:
         ``discrete`` is False) and the Lie-algebra ones numbered in ``lie`` (all of them
         by default).  Rows that constrain nothing are empty, not left out.
         """
-        pairs = [(g_out.coo(), g_in.coo())
+        from .reps.action import constraint_pair
+
+        pairs = [constraint_pair(g_out, g_in)
                  for g_in, g_out in zip(self.discrete_in, self.discrete_out)] if discrete else []
         indices = range(len(self.lie_in)) if lie is None else lie
         pairs += [(self.lie_out[k], self.lie_in[k]) for k in indices]

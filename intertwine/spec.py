@@ -108,13 +108,15 @@ class Spec:
 
 # ----------------------------------------------------------------------------- tokens
 
-_TOKEN = re.compile(r"\s*(?:(?P<int>\d+)|(?P<name>[A-Za-z_][A-Za-z_0-9]*)"
+# ``2e``, ``1o``: an irrep of O(3) by degree and parity, one token (see ``reps/irr.py``)
+_TOKEN = re.compile(r"\s*(?:(?P<parity>\d+[eo](?![A-Za-z_0-9]))|(?P<int>\d+)"
+                    r"|(?P<name>[A-Za-z_][A-Za-z_0-9]*)"
                     r"|(?P<op>\*\*|->|→|×|[()\[\],;:+*x]))")
 
 
 @dataclass
 class _Tok:
-    kind: str  # 'int', 'name', 'op', 'end'
+    kind: str  # 'int', 'parity' (2e, 1o), 'name', 'op', 'end'
     text: str
     column: int  # 1-based
 
@@ -323,6 +325,18 @@ class _Parser:
             self.expect(")")
             self.open -= 1
             return inner
+        if tok.kind == "parity":  # 1o, 1o[i]: irr(1, o)
+            cls = constructor_named("irr")
+            self.i += 1
+            degree = tok.text[:-1]
+            if len(degree.lstrip("0")) > MAX_LITERAL_DIGITS:
+                raise self.error(f"the integer {degree[:12]}... is too large", tok)
+            index = None
+            if self.accept("["):
+                index = self.integer("a factor index")
+                self.expect("]")
+            return cls.parse(Parsed("irr", tok.column, (int(degree), tok.text[-1]), index,
+                                    int_columns=(tok.column, tok.column), text=self.text)), 1
         cls = constructor_named(tok.text) if tok.kind == "name" else None
         if cls is not None:
             self.i += 1
@@ -340,12 +354,17 @@ class _Parser:
             raise self.error(f"unknown representation {tok.text!r} ({hint})")
         raise self.error(f"expected a representation, found {self.describe(tok)}")
 
-    def integers(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
-        """Integers separated by commas (at least one), and their columns."""
+    def integers(self, parities: bool = False) -> tuple[tuple, tuple[int, ...]]:
+        """Integers separated by commas (at least one), and their columns; with
+        ``parities`` the names ``e`` and ``o`` too (``irr(l, e)`` of O(3))."""
         values, columns = [], []
         while True:
             columns.append(self.tok.column)
-            values.append(self.integer("an integer"))
+            if parities and self.tok.kind == "name" and self.tok.text in ("e", "o"):
+                values.append(self.tok.text)
+                self.i += 1
+            else:
+                values.append(self.integer("an integer"))
             if not self.accept(","):
                 return tuple(values), tuple(columns)
 
@@ -354,7 +373,7 @@ class _Parser:
         ints: tuple[int, ...] = ()
         columns: tuple[int, ...] = ()
         if self.accept("("):
-            ints, columns = self.integers()
+            ints, columns = self.integers(parities=tok.text == "irr")
             self.expect(")")
         index = None
         if self.accept("["):

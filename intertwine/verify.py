@@ -69,12 +69,18 @@ class _Subject:
     generators: Generators
     blocks: Callable[[int], Iterator] | None = None
     coo: object = None  # a coo source: _MemoryCoo or _FileCoo
+    #: "sqrt": values are square roots (docs/irreps.rst), checked exactly on the spec's
+    #: rational form (``verify_sqrt``, with the spec's ``problem``)
+    exact_values: str = "rational"
+    problem: object = None
 
     @classmethod
     def of(cls, attrs, generators: Generators, **data) -> _Subject:
         get = attrs.get if isinstance(attrs, dict) else lambda k: getattr(attrs, k)
+        extra = attrs if isinstance(attrs, dict) else getattr(attrs, "attrs", None) or {}
         return cls(*(get(k) for k in ("spec", "group", "rep_in", "rep_out", "dim_in",
-                                      "dim_out", "n_basis", "exact")), generators, **data)
+                                      "dim_out", "n_basis", "exact")), generators, **data,
+                   exact_values=extra.get("exact_values", "rational"))
 
 
 def verify_basis(b: Basis, band_entries: int = BAND_ENTRIES) -> Iterator[Check]:
@@ -211,6 +217,7 @@ def _verify(s: _Subject, band_entries: int) -> Iterator[Check]:
 
 def _checks(s: _Subject, band_entries: int) -> Iterator[Check]:
     agree, message, problem = _spec_agreement(s)
+    s.problem = problem
     results = [(agree, message)]
     if problem is not None:
         results.append(_generator_check(s, problem))
@@ -351,7 +358,11 @@ class _MemoryCoo:
 
     def read(self, lo: int, hi: int, exact: bool = True) -> Coo:
         c = self.coo
-        return Coo(*(np.asarray(a)[lo:hi] for a in (c.index, c.row, c.col, c.value)))
+        out = Coo(*(np.asarray(a)[lo:hi] for a in (c.index, c.row, c.col, c.value)))
+        if exact and getattr(c, "square_numerator", None) is not None:
+            out.square_numerator = np.asarray(c.square_numerator)[lo:hi]
+            out.square_denominator = np.asarray(c.square_denominator)[lo:hi]
+        return out
 
     def duplicated(self, c: Coo, shape) -> None:
         """Nothing: an in-memory basis sums repeated entries, as ``Basis.sparse``."""
@@ -493,6 +504,14 @@ def _coo_checks(s: _Subject, band_entries: int) -> Iterator[Check]:
                    else "not in reduced row-echelon form")
     else:
         yield _orthonormality(source, s, scan, entries)
+    if s.exact and s.exact_values == "sqrt" and s.problem is not None:
+        if not scan.in_order:
+            yield None, "exact square roots not checked: entries not sorted by element"
+        else:
+            from .verify_sqrt import sqrt_check
+
+            yield sqrt_check(lambda lo, hi: source.read(lo, hi, exact=True), scan.counts,
+                             scan.lead, s.problem, s.dim_in, s.dim_out, max(1, group))
 
 
 #: a numeric Gram matrix is summed exactly if that takes at most this many passes over

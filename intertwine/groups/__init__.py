@@ -40,16 +40,24 @@ from .base import (
     family,
     register,
 )
-from .generators import factor_data, group_generators, subgroup_generators
+from .generators import (
+    element_table,
+    factor_data,
+    factor_order,
+    group_generators,
+    subgroup_generators,
+)
+from .irrep import EXACTNESS, IrrepData, least_exact
 from .lie import spanning_lie_indices
 
 # Each family module registers itself on import: every module of this package is one
 # (or a few) families, so adding a group is adding a module, nothing else.
-_INFRASTRUCTURE = {"base", "generators", "lie"}
+_INFRASTRUCTURE = {"base", "generators", "lie", "irrep"}
 for _module in sorted(m.name for m in pkgutil.iter_modules(__path__)):
     if _module not in _INFRASTRUCTURE:
         importlib.import_module(f"{__name__}.{_module}")
 
 __all__ = ["SignedPerm", "FactorData", "factor_data", "group_generators", "subgroup_generators",
            "spanning_lie_indices", "FAMILIES", "family", "register", "GroupFamily",
-           "FiniteFamily", "ArgumentError", "ElementTable"]
+           "FiniteFamily", "ArgumentError", "ElementTable", "IrrepData", "EXACTNESS",
+           "least_exact", "element_table", "factor_order"]

@@ -7,7 +7,7 @@ ones as small integer sparse matrices, ``coo.CooMatrix``, and for continuous gro
 signed permutations of a finite subgroup), and optionally what counting needs: the order,
 a histogram of elements by (trace on V, determinant), closed counts of Hom spaces
 between tensor monomials.  Finite families enumerate their elements by closure of
-their generators (``elements``), so a new finite group needs only its generators.
+their generators (``groups.ElementTable``), so a new finite group needs only its generators.
 
 To add a group: write one module in this package with a subclass of
 :class:`GroupFamily` decorated by :func:`register` (``__init__`` imports every module).
@@ -27,10 +27,11 @@ if TYPE_CHECKING:  # imported where used: finite groups never need scipy
     import scipy.sparse as sp
 
     from ..spec import Factor
+    from .irrep import IrrepData
 
 __all__ = ["SignedPerm", "GroupFamily", "FiniteFamily", "FactorData", "register", "family",
            "FAMILIES", "ArgumentError", "from_cycles", "unit", "reflection", "quarter_turn",
-           "quarter_turns", "rotations", "ElementTable"]
+           "quarter_turns", "rotations", "ElementTable", "parity", "MAX_ELEMENTS"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -93,6 +94,9 @@ class FactorData:
     #: signed permutations inside the group (beyond ``discrete``), used only to shrink
     #: problems; with ``discrete`` they generate a finite subgroup H
     subgroup: tuple[SignedPerm, ...] = ()
+    #: the same for specs whose irreps do not act on ``subgroup`` by signed permutations
+    #: (``GroupFamily.irrep_subgroup``)
+    irrep_subgroup: tuple[SignedPerm, ...] = ()
 
 
 class ArgumentError(ValueError):
@@ -103,15 +107,92 @@ class ArgumentError(ValueError):
         self.argument = argument
 
 
+#: the largest group whose elements are ever listed (``reg`` of it has this dimension)
+MAX_ELEMENTS = 2_000_000
+
+
 @dataclass(frozen=True, eq=False)
 class ElementTable:
-    """All elements of a finite factor on V: ``perm[e, j]``, ``sign[e, j]`` (rows e)."""
+    """Elements of a finite factor as rows ``perm[e, j]``, ``sign[e, j]`` (g e_j =
+    sign[e, j] e_{perm[e, j]}), sorted as the contract orders them (``reg``): by the
+    one-line notation, then by the signs, + before - (``sorted_from``).
 
-    perm: np.ndarray
-    sign: np.ndarray
+    >>> table = ElementTable.from_generators([SignedPerm(np.array([1, 2, 0]))])
+    >>> table.perm.tolist()
+    [[0, 1, 2], [1, 2, 0], [2, 0, 1]]
+    >>> table.regular(SignedPerm(np.array([1, 2, 0]))).tolist()  # e_h -> e_{gh}
+    [1, 2, 0]
+    """
+
+    perm: np.ndarray  # (order, degree) int64
+    sign: np.ndarray  # (order, degree) int8, +1 or -1
 
     def __len__(self) -> int:
         return len(self.perm)
+
+    @property
+    def order(self) -> int:
+        return len(self.perm)
+
+    def rows(self) -> np.ndarray:
+        return np.hstack([self.perm, (self.sign < 0).astype(np.int64)])
+
+    @classmethod
+    def sorted_from(cls, perm: np.ndarray, sign: np.ndarray) -> ElementTable:
+        rows = np.hstack([perm, (sign < 0).astype(np.int64)])
+        order = np.lexsort(rows.T[::-1])  # first column most significant
+        return cls(np.ascontiguousarray(perm[order]), np.ascontiguousarray(sign[order]))
+
+    @classmethod
+    def from_generators(cls, generators: list[SignedPerm], degree: int | None = None,
+                        limit: int = MAX_ELEMENTS) -> ElementTable:
+        """The closure of the generators, breadth first and a whole frontier at a time;
+        ValueError beyond ``limit`` elements."""
+        if degree is None:
+            degree = generators[0].size
+        identity = np.arange(degree, dtype=np.int64)
+        seen = {_key(identity, np.ones(degree, np.int8))}
+        perms, signs = [identity], [np.ones(degree, np.int8)]
+        frontier = (identity[None, :], np.ones((1, degree), np.int8))
+        gens = [(g.perm, g.signs().astype(np.int8)) for g in generators]
+        while len(frontier[0]):
+            new_p, new_s = [], []
+            for g_perm, g_sign in gens:  # (g h) e_j = s^h_j s^g_{h(j)} e_{g(h(j))}
+                p, s = g_perm[frontier[0]], frontier[1] * g_sign[frontier[0]]
+                for pr, sr in zip(p, s):
+                    key = _key(pr, sr)
+                    if key not in seen:
+                        seen.add(key)
+                        new_p.append(pr)
+                        new_s.append(sr)
+            if len(seen) > limit:
+                raise ValueError(f"the group has more than {limit} elements")
+            perms += new_p
+            signs += new_s
+            frontier = (np.array(new_p, np.int64).reshape(-1, degree),
+                        np.array(new_s, np.int8).reshape(-1, degree))
+        return cls.sorted_from(np.array(perms), np.array(signs))
+
+    def index(self, perm: np.ndarray, sign: np.ndarray) -> np.ndarray:
+        """Positions of the given element rows in the table (they must be elements)."""
+        table = self.rows()
+        query = np.hstack([perm, (sign < 0).astype(np.int64)])
+        _, inverse = np.unique(np.vstack([table, query]), axis=0, return_inverse=True)
+        # the table is sorted and duplicate-free, so its rows keep their positions
+        return inverse.ravel()[self.order:]
+
+    def regular(self, g: SignedPerm) -> np.ndarray:
+        """The left regular action of g as a permutation: e_h -> e_{gh}."""
+        return self.index(g.perm[self.perm], self.sign * g.signs().astype(np.int8)[self.perm])
+
+
+def parity(perm: np.ndarray) -> np.ndarray:
+    """Parity (0 even, 1 odd) of each row, by counting inversions (small n: tables)."""
+    n = perm.shape[1]
+    inversions = np.zeros(len(perm), np.int64)
+    for i in range(n):
+        inversions += (perm[:, i:i + 1] > perm[:, i + 1:]).sum(axis=1)
+    return inversions & 1
 
 
 class GroupFamily(ABC):
@@ -159,6 +240,12 @@ class GroupFamily(ABC):
         """Extra signed permutations in the group, only to shrink problems (never stored)."""
         return []
 
+    def irrep_subgroup(self, f: Factor) -> list[SignedPerm]:
+        """Signed permutations of V in the group that every irrep of the family maps to
+        signed permutations too: the subgroup H of specs whose irreps do not act on
+        ``subgroup`` so (SO(3)'s quarter turns about x and z in e3nn's basis)."""
+        return []
+
     def lie_dimension(self, f: Factor) -> int:
         """Number of Lie-algebra generators, known without building them (size checks)."""
         return 0
@@ -185,6 +272,29 @@ class GroupFamily(ABC):
         by a closed formula; None where the family has none."""
         return None
 
+    # -- irreducible representations (optional; see ``groups/irrep.py``) --------------
+    #: how ``irr`` reads on this family, e.g. "irr(k) on C(n)"; empty: no irreps
+    irrep_syntax: str = ""
+
+    def irrep_problem(self, f: Factor, label: tuple[int, ...]) -> str | None:
+        """Why ``label`` names no irreducible representation of f (None: it does)."""
+        return "irr exists only as " + _irrep_groups()
+
+    def irrep_dimension(self, f: Factor, label: tuple[int, ...]) -> int:
+        raise NotImplementedError(self.name)
+
+    def irrep_exactness(self, f: Factor, label: tuple[int, ...]) -> str:
+        """"rational", "sqrt" or "float" for the whole action (Lie generators included)."""
+        raise NotImplementedError(self.name)
+
+    def irrep(self, f: Factor, label: tuple[int, ...]) -> IrrepData:
+        raise NotImplementedError(self.name)
+
+    def irrep_character(self, f: Factor, label: tuple[int, ...], value):
+        """The character on every element of a finite factor (``counting.ElementAxis``
+        arrays ``value(key)``); None where unknown."""
+        return None
+
 
 class FiniteFamily(GroupFamily):
     """A finite family: elements by closure of the generators, histograms from them."""
@@ -192,27 +302,29 @@ class FiniteFamily(GroupFamily):
     finite = True
 
     def elements(self, f: Factor, max_order: int = 200_000) -> ElementTable | None:
-        """Every element on V by breadth-first closure (None beyond max_order elements)."""
+        """Every element on V (closure of the generators; None beyond max_order)."""
         n = self.degree(f)
-        gens = [(g.perm, g.signs().astype(np.int8)) for g in self.discrete(f)]
-        start = (np.arange(n, dtype=np.int64), np.ones(n, np.int8))
-        seen = {_key(*start): start}
-        frontier = [start]
-        while frontier:
-            nxt = []
-            for perm, sign in frontier:
-                for gp, gs in gens:  # (g h) e_j = sign_h[j] g e_{h(j)}
-                    p, s = gp[perm], sign * gs[perm]
-                    key = _key(p, s)
-                    if key not in seen:
-                        seen[key] = (p, s)
-                        nxt.append((p, s))
-                        if len(seen) > max_order:
-                            return None
-            frontier = nxt
-        perms = np.array([v[0] for v in seen.values()], np.int64).reshape(-1, n)
-        signs = np.array([v[1] for v in seen.values()], np.int8).reshape(-1, n)
-        return ElementTable(perms, signs)
+        try:
+            return ElementTable.from_generators(self.discrete(f), n, max_order)
+        except ValueError:
+            return None
+
+    def faithful_generators(self, f: Factor) -> list[SignedPerm]:
+        """The discrete generators (``factor_data`` order) as signed permutations of a set
+        of coordinates on which the group acts faithfully: V, unless the family says
+        otherwise (D(1), D(2))."""
+        from .generators import factor_data
+
+        return list(factor_data(f).discrete)
+
+    def element_table(self, f: Factor) -> ElementTable:
+        """Every element as rows of ``faithful_generators``' coordinates, in the contract's
+        order (families with a formula override it)."""
+        gens = self.faithful_generators(f)
+        n = gens[0].size if gens else self.degree(f)
+        if not gens:
+            return ElementTable(np.arange(n, dtype=np.int64)[None, :], np.ones((1, n), np.int8))
+        return ElementTable.from_generators(gens, n)
 
     def order(self, f: Factor) -> int | None:
         table = self.elements(f)
@@ -250,6 +362,12 @@ def power_histogram(perm: np.ndarray, sign: np.ndarray | None, det: np.ndarray, 
             columns.append(trace.astype(np.int64))
     keys, counts = np.unique(np.stack(columns), axis=1, return_counts=True)
     return {tuple(k): c for k, c in zip(keys.T.tolist(), counts.tolist(), strict=True)}
+
+
+def _irrep_groups() -> str:
+    from .irrep import families_with_irreps
+
+    return families_with_irreps()
 
 
 def _key(perm: np.ndarray, sign: np.ndarray) -> bytes:

@@ -8,12 +8,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..coo import CooMatrix
-from .base import FactorData, SignedPerm, family
+from .base import MAX_ELEMENTS, ElementTable, FactorData, SignedPerm, family
 
 if TYPE_CHECKING:
     from ..spec import Factor, Group
 
-__all__ = ["factor_data", "group_generators", "subgroup_generators"]
+__all__ = ["factor_data", "group_generators", "subgroup_generators", "element_table",
+           "factor_order"]
 
 
 @lru_cache(maxsize=64)
@@ -26,7 +27,7 @@ def factor_data(f: Factor) -> FactorData:
                 or not (np.array_equal(g.perm, np.arange(n)) and g.sign is None)]
     lie = tuple(CooMatrix.of(a) for a in fam.lie(f))  # a family may give scipy matrices
     return FactorData(n, tuple(discrete), lie, fam.finite,
-                      tuple(fam.subgroup(f)))
+                      tuple(fam.subgroup(f)), tuple(fam.irrep_subgroup(f)))
 
 
 def group_generators(group: Group) -> tuple[list[tuple[int, SignedPerm]],
@@ -40,7 +41,28 @@ def group_generators(group: Group) -> tuple[list[tuple[int, SignedPerm]],
     return discrete, lie
 
 
-def subgroup_generators(group: Group) -> list[tuple[int, SignedPerm]]:
+def subgroup_generators(group: Group, irreps: frozenset = frozenset()
+                        ) -> list[tuple[int, SignedPerm]]:
     """Signed permutations that, with the discrete generators, generate a finite subgroup
-    H of the group, each tagged with its factor (the extra ones only)."""
-    return [(i, g) for i, f in enumerate(group.factors) for g in factor_data(f).subgroup]
+    H of the group, each tagged with its factor (the extra ones only); for the factors
+    in ``irreps``, the family's ``irrep_subgroup`` instead."""
+    return [(i, g) for i, f in enumerate(group.factors)
+            for g in (factor_data(f).irrep_subgroup if i in irreps else factor_data(f).subgroup)]
+
+
+def factor_order(factor: Factor) -> int | None:
+    """|G| of one finite factor, from its family (None if unknown)."""
+    return factor.family.order(factor)
+
+
+@lru_cache(maxsize=16)
+def element_table(factor: Factor) -> ElementTable:
+    """Every element of a finite factor in the contract's order (the family's
+    ``element_table``); TooLarge beyond MAX_ELEMENTS."""
+    order = factor_order(factor)
+    if order is None or order > MAX_ELEMENTS:
+        from ..errors import TooLarge
+
+        raise TooLarge(f"{factor} has {'too many' if order is None else order} elements; "
+                       f"at most {MAX_ELEMENTS} are listed")
+    return factor.family.element_table(factor)

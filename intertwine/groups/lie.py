@@ -19,7 +19,7 @@ __all__ = ["spanning_lie_indices"]
 
 
 @lru_cache(maxsize=64)
-def spanning_lie_indices(f: Factor) -> tuple[int, ...]:
+def spanning_lie_indices(f: Factor, irreps: bool = False) -> tuple[int, ...]:
     """Indices of Lie generators A whose conjugates h A h^-1 (h in the factor's H) span the
     whole Lie algebra of the factor.
 
@@ -31,7 +31,7 @@ def spanning_lie_indices(f: Factor) -> tuple[int, ...]:
     exact arithmetic; generators are taken greedily in their stored order.
     """
     data = factor_data(f)
-    gens = data.discrete + data.subgroup
+    gens = data.discrete + (data.irrep_subgroup if irreps else data.subgroup)
     span = _Span()
     chosen = []
     for k, a in enumerate(data.lie):

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from itertools import permutations
 from math import comb, factorial, lgamma, log
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from ..combinatorics import bell_at_most, derangements, integer_partitions
 from ..errors import MAX_DIMENSION_BITS, TooLarge
-from .base import FiniteFamily, from_cycles, register
+from .base import ElementTable, FiniteFamily, from_cycles, parity, register
 
 #: slots x blocks beyond which S(n)'s closed count is not attempted
 MAX_COUNT_WORK = 10**7
@@ -83,6 +86,9 @@ class Symmetric(FiniteFamily):
     def tuples_by_equality(self, f: Factor, slots: int) -> bool:
         return True
 
+    def element_table(self, f: Factor) -> ElementTable:
+        return symmetric_table(f.args[0])
+
     def hom(self, f: Factor, m_in, m_out) -> int | None:
         """Set partitions of the k + l tensor indices into at most n blocks."""
         if m_in[2] or m_out[2]:  # det
@@ -123,6 +129,17 @@ class Alternating(FiniteFamily):
         size = n if degree is None else min(n, degree + 2)
         hist = cycle_type_histogram(size, powers) if powers > 1 else symmetric_histogram(size)
         return None if hist is None else {key: v for key, v in hist.items() if key[1] == 1}
+
+    def element_table(self, f: Factor) -> ElementTable:
+        table = symmetric_table(f.args[0])
+        even = parity(table.perm) == 0
+        return ElementTable(table.perm[even], table.sign[even])
+
+
+def symmetric_table(n: int) -> ElementTable:
+    """S(n): itertools.permutations already lists one-line notations in lex order."""
+    perm = np.array(list(permutations(range(n))), dtype=np.int64).reshape(-1, n)
+    return ElementTable(perm, np.ones(perm.shape, np.int8))
 
 
 def _factorial(f: Factor) -> int:

@@ -24,6 +24,10 @@ ENCODINGS = ("pattern", "coo", "partitions")
 _GENERATOR_KINDS = ("in", "out", "lie_in", "lie_out")
 _COO_FIELDS = ("index", "row", "col", "value")
 _EXACT_FIELDS = ("numerator", "denominator")
+#: in place of ``_EXACT_FIELDS`` where the root attribute exact_values is "sqrt":
+#: value = sign(a) sqrt(|a| / b) for a = square_numerator, b = square_denominator
+_SQUARE_FIELDS = ("square_numerator", "square_denominator")
+EXACT_VALUES = ("rational", "sqrt")
 
 
 class BasisFileError(ValueError):

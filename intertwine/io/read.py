@@ -27,8 +27,10 @@ from .common import (
     _EXACT_FIELDS,
     _GENERATOR_KINDS,
     _INT,
+    _SQUARE_FIELDS,
     _STR,
     ENCODINGS,
+    EXACT_VALUES,
     FORMAT,
     FORMAT_VERSION,
     REQUIRED,
@@ -552,7 +554,12 @@ class _Plan:
         return pattern_dtype(self.attrs["n_basis"])
 
     def _coo_group(self, grp: h5py.Group, name: str, exact: bool) -> dict:
-        fields = _COO_FIELDS + (_EXACT_FIELDS if exact else ())
+        kind = self.attrs.get("exact_values", "rational")
+        if exact and kind not in EXACT_VALUES:
+            raise _fail(self.path, f"attribute exact_values is {kind!r}, not one of "
+                                   f"{', '.join(EXACT_VALUES)}")
+        fields = _COO_FIELDS + ((_SQUARE_FIELDS if kind == "sqrt" else _EXACT_FIELDS)
+                                if exact else ())
         dss = {k: _member(grp, k, h5py.Dataset, f"dataset {name}/{k}", self.path)
                for k in fields}
         lengths = {ds.shape for ds in dss.values()}
@@ -562,15 +569,16 @@ class _Plan:
             self._check_kind(ds, k, f"{name}/{k}")
             self.need += _chunk_bytes(ds)
         n = dss["index"].shape[0]
-        strings = sum(_is_string(dss[k]) for k in _EXACT_FIELDS if k in dss)
+        strings = sum(_is_string(dss[k]) for k in _EXACT_FIELDS + _SQUARE_FIELDS if k in dss)
         # read arrays (8 bytes each), validation temporaries, exact values as objects
         self.need += n * (64 + 24 * exact + strings * _STR_ENTRY_BYTES)
         return dss
 
     def _check_kind(self, ds: h5py.Dataset, key: str, where: str) -> None:
         kind = ds.dtype.kind
-        ok = {"value": kind == "f", "numerator": kind in "iu" or _is_string(ds),
-              "denominator": kind in "iu" or _is_string(ds)}.get(key, kind in "iu")
+        exact = kind in "iu" or _is_string(ds)
+        ok = {"value": kind == "f", "numerator": exact, "denominator": exact,
+              "square_numerator": exact, "square_denominator": exact}.get(key, kind in "iu")
         if not ok:
             raise _fail(self.path, f"dataset {where} has unexpected type {ds.dtype}")
 
@@ -663,6 +671,12 @@ def _read_coo(dss: dict, shape: tuple[int, int, int], where: str, path: str,
         coo.numerator = _read_exact(dss["numerator"], f"{where}/numerator", path, part)
         coo.denominator = _read_exact(dss["denominator"], f"{where}/denominator", path, part)
         _check_fractions(coo, where, path)
+    elif "square_numerator" in dss:
+        coo.square_numerator = _read_exact(dss["square_numerator"],
+                                           f"{where}/square_numerator", path, part)
+        coo.square_denominator = _read_exact(dss["square_denominator"],
+                                             f"{where}/square_denominator", path, part)
+        _check_squares(coo, where, path)
     return coo
 
 
@@ -727,6 +741,20 @@ def _check_fractions(coo: Coo, where: str, path: str) -> None:
     exact = (num / den).astype(np.float64)  # correctly rounded for Python ints
     if not np.allclose(coo.value, exact, rtol=1e-12, atol=0):
         raise _fail(path, f"{where}/value disagrees with numerator/denominator")
+
+
+def _check_squares(coo: Coo, where: str, path: str) -> None:
+    """value = sign(a) sqrt(|a| / b): b positive, a nonzero, signs equal, squares close."""
+    a, b = coo.square_numerator, coo.square_denominator
+    if b.size and not (b > 0).all():
+        raise _fail(path, f"{where}/square_denominator not positive")
+    if a.size and (a == 0).any():
+        raise _fail(path, f"{where}/square_numerator holds a zero")
+    square = (a / b).astype(np.float64)  # correctly rounded for Python ints
+    value = coo.value
+    if not (np.sign(value) == np.sign(square)).all() or \
+            not np.allclose(value * np.abs(value), square, rtol=1e-12, atol=0):
+        raise _fail(path, f"{where}/value disagrees with square_numerator/square_denominator")
 
 
 def _read_matrices(spec: tuple, dim: int, kind: str, path: str) -> list:

@@ -326,6 +326,8 @@ def _basis_coo(coo: Coo, exact: bool, shape: tuple[int, int, int]) -> dict:
                          f"{len(out['index'])} entries")
     if not exact:
         return out
+    if getattr(coo, "square_numerator", None) is not None:
+        return _square_values(coo, out)
     num, den = coo.numerator, coo.denominator
     if num is None:
         num, den = _integral_numerators(out["value"]), None
@@ -336,6 +338,23 @@ def _basis_coo(coo: Coo, exact: bool, shape: tuple[int, int, int]) -> dict:
     if den.size and not (den > 0).all():
         raise ValueError("coo denominators must be positive")
     out["numerator"], out["denominator"] = _stored_exact(num), _stored_exact(den)
+    return out
+
+
+def _square_values(coo: Coo, out: dict) -> dict:
+    """Exact values that are square roots (see the file format in docs/irreps.rst):
+    value = sign(a) sqrt(|a| / b), a = square_numerator, b = square_denominator."""
+    a = _exact_array(coo.square_numerator, "square_numerator")
+    b = _exact_array(coo.square_denominator, "square_denominator")
+    if not len(a) == len(b) == len(out["value"]):
+        raise ValueError("coo square numerators and denominators must have one entry per "
+                         "value")
+    if b.size and not (b > 0).all():
+        raise ValueError("coo square denominators must be positive")
+    square = (a / b).astype(np.float64)
+    if not np.allclose(out["value"] * np.abs(out["value"]), square, rtol=1e-12, atol=0):
+        raise ValueError("coo values disagree with their squares")
+    out["square_numerator"], out["square_denominator"] = _stored_exact(a), _stored_exact(b)
     return out
 
 
@@ -541,6 +560,9 @@ _DESCRIPTIONS = {
     "basis/value": "value of each entry (float64)",
     "basis/numerator": "value = numerator / denominator exactly (int64 or decimal strings)",
     "basis/denominator": "positive; value = numerator / denominator exactly",
+    "basis/square_numerator": "sign(value) * a where value = sign(a) * sqrt(a / b) exactly "
+                              "(int64 or decimal strings)",
+    "basis/square_denominator": "b, positive: value = sign(a) * sqrt(|a| / b) exactly",
     "generators": "Representation matrices of the group's generators, to check the file: "
                   "rho_out(g) B_k = B_k rho_in(g) for each discrete generator g (in, out) "
                   "and drho_out(A) B_k = B_k drho_in(A) for each Lie-algebra generator A "

@@ -36,6 +36,8 @@ import importlib
 import pkgutil
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from ..coo import CooMatrix
 from ..groups import group_generators, subgroup_generators
 from .action import Action, MatrixAction
@@ -81,7 +83,7 @@ def __getattr__(name):
 if TYPE_CHECKING:
     from ..spec import Group
 
-__all__ = ["dimension", "discrete_action", "lie_action", "subgroup_action", "Rep",
+__all__ = ["dimension", "discrete_action", "lie_action", "subgroup_action", "squares", "Rep",
            "FactorAtom", "Structure", "Walk", "Parsed", "CONSTRUCTORS", "constructor",
            "Action", "MatrixAction", "Trivial", "Defining", "Det", "Dual", "Sum", "Tensor",
            "Power", "Regular", "Irrep", "Grid", "constructor_named", "load_all"]
@@ -92,22 +94,75 @@ def dimension(rep: Rep, group: Group) -> int:
     return rep.dimension(group)
 
 
-def _actions(rep: Rep, group: Group, generators) -> list[Action]:
-    return [Walk("act", group, i, g=g).of(rep) for i, g in generators]
+def _actions(rep: Rep, group: Group, generators, form: str = "float") -> list[Action]:
+    return [Walk("act", group, i, g=g, form=form).of(rep) for i, g in generators]
 
 
-def discrete_action(rep: Rep, group: Group) -> list[Action]:
-    """``rho(g)`` for each discrete generator g of the group, in generator order."""
-    return _actions(rep, group, group_generators(group)[0])
+def discrete_action(rep: Rep, group: Group, form: str = "float") -> list[Action]:
+    """``rho(g)`` for each discrete generator g of the group, in generator order.  With
+    ``form="rational"``, square-root irreps act by their rational form R = D rho D^-1
+    (``reps/irr.py``), and so does the whole expression."""
+    return _actions(rep, group, group_generators(group)[0], form)
 
 
-def subgroup_action(rep: Rep, group: Group) -> list[Action]:
-    """``rho(h)`` for the extra subgroup generators h (``groups.subgroup_generators``)."""
-    return _actions(rep, group, subgroup_generators(group))
+def subgroup_action(rep: Rep, group: Group, form: str = "float",
+                    irreps: frozenset = frozenset()) -> list[Action]:
+    """``rho(h)`` for the extra subgroup generators h (``groups.subgroup_generators``;
+    the families' ``irrep_subgroup`` on the factors in ``irreps``)."""
+    return _actions(rep, group, subgroup_generators(group, irreps), form)
 
 
-def lie_action(rep: Rep, group: Group) -> list[CooMatrix]:
+def lie_action(rep: Rep, group: Group, form: str = "float",
+               multipliers: list[int] | None = None) -> list[CooMatrix]:
     """``d rho(A)`` for each Lie-algebra generator A, as sparse integer matrices (in
-    row-major order, without explicit zeros)."""
-    return [CooMatrix.of(Walk("lie", group, i, a=a).of(rep)).canonical()
-            for i, a in group_generators(group)[1]]
+    row-major order, without explicit zeros).  With ``form="rational"``: of the rational
+    form, for the generators c_k A_k (``multipliers`` c_k: integers that clear every
+    denominator of the expression's irreps; a multiple of a generator is one too)."""
+    gens = group_generators(group)[1]
+    multipliers = multipliers or [1] * len(gens)
+    return [CooMatrix.of(Walk("lie", group, i, a=a, form=form, lie_multiplier=c).of(rep))
+            .canonical() for (i, a), c in zip(gens, multipliers, strict=True)]
+
+
+def squares(rep: Rep, group: Group) -> tuple[np.ndarray, np.ndarray]:
+    """The squares s of the diagonal scaling of an expression (rho = D^-1 R D with
+    D = diag(sqrt(s)), ``reps/irr.py``) as exact numerators and denominators (object
+    arrays of Python ints: the squares of high degrees pass int64).
+
+    The scaling composes as the actions do: sums concatenate it, tensor products and
+    powers take Kronecker products, ``sym``/``alt`` the product over each index tuple,
+    ``dual`` the inverse; atoms other than irreps are not scaled.  ValueError for a
+    node it does not know (no exact square roots there)."""
+    from .sym import Sym, tuples
+    from .zero import Zero
+
+    def ones(n):
+        return np.ones(n, dtype=object), np.ones(n, dtype=object)
+
+    def walk(node):
+        if hasattr(node, "scale"):  # an irrep
+            return node.scale(group)
+        if isinstance(node, Sum):
+            parts = [walk(t) for t in node.terms]
+            return tuple(np.concatenate([p[i] for p in parts]) for i in (0, 1))
+        if isinstance(node, Tensor | Power):
+            parts = [walk(f) for f in node.factors] if isinstance(node, Tensor) \
+                else [walk(node.base)] * node.k
+            num, den = ones(1)
+            for a, b in parts:
+                num, den = np.outer(num, a).ravel(), np.outer(den, b).ravel()
+            return num, den
+        if isinstance(node, Dual):
+            num, den = walk(node.rep)
+            return den, num
+        if isinstance(node, Sym):
+            num, den = walk(node.rep)
+            table = tuples(len(num), node.k, node.strict)
+            return (np.prod(num[table], axis=1).astype(object),
+                    np.prod(den[table], axis=1).astype(object))
+        if isinstance(node, Zero) or not node.children:
+            return ones(node.dimension(group))
+        raise ValueError(f"no square-root scaling known for {node}")
+
+    num, den = walk(rep)
+    return np.asarray(num, dtype=object), np.asarray(den, dtype=object)

@@ -24,6 +24,7 @@ signed permutations and fall back to matrices otherwise.  The solvers then ask:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from math import lcm
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -34,8 +35,8 @@ from ..groups import SignedPerm
 if TYPE_CHECKING:
     import scipy.sparse as sp
 
-__all__ = ["Action", "MatrixAction", "identity", "tensor", "direct_sum", "power", "dual",
-           "scalar"]
+__all__ = ["Action", "MatrixAction", "constraint_pair", "identity", "tensor", "direct_sum",
+           "power", "dual", "scalar"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -44,6 +45,10 @@ class MatrixAction:
 
     forward: sp.csr_matrix
     inverse: sp.csr_matrix
+    #: rho(g) = forward / denominator and rho(g)^-1 = inverse / inverse_denominator: the
+    #: rational matrices of the exact solver's form of "sqrt" actions (``reps/irr.py``)
+    denominator: int = 1
+    inverse_denominator: int = 1
 
     is_signed_perm = False
 
@@ -73,6 +78,17 @@ class MatrixAction:
 Action = SignedPerm | MatrixAction
 
 
+def constraint_pair(g_out: Action, g_in: Action) -> tuple[CooMatrix, CooMatrix]:
+    """(q_in A_out, q_out A_in) for rho_out = A_out / q_out and rho_in = A_in / q_in: the
+    integer constraint q_in A_out W - q_out W A_in = 0 says rho_out W = W rho_in."""
+    q_out = getattr(g_out, "denominator", 1)
+    q_in = getattr(g_in, "denominator", 1)
+    a_out, a_in = g_out.coo(), g_in.coo()
+    if q_out == q_in:
+        return a_out, a_in
+    return a_out.scaled(q_in), a_in.scaled(q_out)
+
+
 def identity(n: int) -> SignedPerm:
     return SignedPerm.identity(n)
 
@@ -93,7 +109,9 @@ def tensor(a: Action, b: Action) -> Action:
 
     a, b = MatrixAction.of(a), MatrixAction.of(b)
     return MatrixAction(sp.kron(a.forward, b.forward, format="csr"),
-                        sp.kron(a.inverse, b.inverse, format="csr"))
+                        sp.kron(a.inverse, b.inverse, format="csr"),
+                        a.denominator * b.denominator,
+                        a.inverse_denominator * b.inverse_denominator)
 
 
 def direct_sum(parts: list[Action]) -> Action:
@@ -106,8 +124,15 @@ def direct_sum(parts: list[Action]) -> Action:
     import scipy.sparse as sp
 
     parts = [MatrixAction.of(p) for p in parts]
-    return MatrixAction(sp.block_diag([p.forward for p in parts], format="csr"),
-                        sp.block_diag([p.inverse for p in parts], format="csr"))
+    q = lcm(*[p.denominator for p in parts])
+    r = lcm(*[p.inverse_denominator for p in parts])
+    if q == 1 and r == 1:
+        return MatrixAction(sp.block_diag([p.forward for p in parts], format="csr"),
+                            sp.block_diag([p.inverse for p in parts], format="csr"))
+    return MatrixAction(
+        sp.block_diag([p.forward * (q // p.denominator) for p in parts], format="csr"),
+        sp.block_diag([p.inverse * (r // p.inverse_denominator) for p in parts], format="csr"),
+        q, r)
 
 
 def power(a: Action, k: int) -> Action:
@@ -121,4 +146,5 @@ def dual(a: Action) -> Action:
     """rho^-T: a signed permutation is orthogonal, so its dual is itself."""
     if a.is_signed_perm:
         return a
-    return MatrixAction(a.inverse.T.tocsr(), a.forward.T.tocsr())
+    return MatrixAction(a.inverse.T.tocsr(), a.forward.T.tocsr(), a.inverse_denominator,
+                        a.denominator)

@@ -170,9 +170,25 @@ class Rep(ABC):
         decide for composite nodes; an atom whose action is a general matrix says False."""
         return all(k.signed_permutation(group) for k in self.children)
 
+    def exactness(self, group: Group) -> str:
+        """How exact the whole action is, Lie generators included: "rational", "sqrt"
+        (rational after a diagonal scaling by square roots of rationals) or "float"
+        (numeric only).  Parts decide for composite nodes; an atom answers through
+        ``rational`` (V, det, 1: True) or overrides this (an irrep asks its family,
+        ``groups/irrep.py``)."""
+        from ..groups.irrep import least_exact
+
+        kids = self.children
+        if kids:
+            return least_exact(k.exactness(group) for k in kids)
+        return "rational" if self.rational(group) else "float"
+
     def rational(self, group: Group) -> bool:
-        """Every discrete generator acts by a rational matrix (the exact solver applies)."""
-        return all(k.rational(group) for k in self.children)
+        """The exact solver applies: every generator is rational, possibly after a
+        diagonal square-root scaling (``exactness`` is not "float")."""
+        if not self.children:
+            return True
+        return self.exactness(group) != "float"
 
     # -- behaviour every constructor must give ----------------------------------------
     @abstractmethod
@@ -230,7 +246,7 @@ class FactorAtom(Rep):
 
     def resolve(self, group: Group, text: str) -> Rep:
         single = len(group.factors) == 1
-        idx, name = self.factor, self.name
+        idx, name = self.factor, getattr(self, "head", self.name)
         if idx is None:
             if not single:
                 raise SpecError(f"{name} needs a factor index on a product group, e.g. "

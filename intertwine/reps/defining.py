@@ -32,7 +32,8 @@ class Defining(FactorAtom):
 
     def lie(self, walk: Walk):
         if self.factor == walk.factor:
-            return walk.a
+            c = getattr(walk, "lie_multiplier", 1)  # the rational form's c A
+            return walk.a if c == 1 else walk.a.scaled(c)
         return CooMatrix.zeros(walk.group.factors[self.factor].degree)
 
     def character(self, walk: Walk, power: int = 1):

@@ -29,7 +29,8 @@ class Det(FactorAtom):
         return action.scalar(walk.g.det() if self.factor == walk.factor else 1)
 
     def lie(self, walk: Walk):  # d det = trace
-        value = int(walk.a.trace()) if self.factor == walk.factor else 0
+        value = int(walk.a.trace()) * getattr(walk, "lie_multiplier", 1) \
+            if self.factor == walk.factor else 0
         return CooMatrix.from_entries([0], [0], np.array([value], np.int64), (1, 1))
 
     def character(self, walk: Walk, power: int = 1):

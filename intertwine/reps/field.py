@@ -11,7 +11,7 @@ Each lives in its own module (``reg``, ``irr``, ``grid``) as a subclass of
   discrete generators, in ``groups.factor_data`` order -- or, where ``rational_on`` is
   False, ``float_generators(factor)``: dense orthogonal matrices;
 * ``element_character(factor, value)``: the character on every element of the factor,
-  from the arrays ``value(key)`` of ``elements.ElementAxis`` (at g or at g**p).
+  from the arrays ``value(key)`` of ``counting.ElementAxis`` (at g or at g**p).
 
 Everything else -- parsing ``NAME(ints)[i]``, canonical printing, the walk's action,
 Lie algebra (none: finite factors), counting hooks -- is here, once.
@@ -36,7 +36,7 @@ class FieldAtom(FactorAtom):
     dataclasses with fields ``factor``, ``column``, ``single`` and ``args`` (the ints)."""
 
     args: tuple[int, ...]
-    #: counting sums this atom's character element by element (``elements.ElementAxis``)
+    #: counting sums this atom's character element by element (``counting.ElementAxis``)
     needs_elements = True
 
     # -- what each constructor answers -------------------------------------------------

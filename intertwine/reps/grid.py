@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..elements import element_table, faithful_generators
 from ..grids import PLANE_MOVES, fixed_points, grid_permutation
+from ..groups import element_table
 from .base import constructor
 from .field import FieldAtom
 
@@ -63,7 +63,7 @@ class Grid(FieldAtom):
     def signed_generators(self, factor) -> list[tuple]:
         if self.voxels(factor):  # g moves the voxels by rho_V(g)
             return [(grid_permutation(self.k, g.perm, g.sign), None)
-                    for g in faithful_generators(factor)]
+                    for g in factor.family.faithful_generators(factor)]
         return [(grid_permutation(self.k, *move), None) for move in _plane_moves(factor)]
 
     def element_character(self, factor, value):

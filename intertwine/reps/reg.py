@@ -1,6 +1,6 @@
 """``reg``, ``reg[i]``: the left regular representation of a finite factor, rho(g) e_h = e_gh.
 
-One coordinate per group element, in the contract's order (``elements``: one-line
+One coordinate per group element, in the contract's order (``groups.ElementTable``: one-line
 notation, lexicographic, the identity first; D(1), D(2): the rotation before the
 reflection that acts alike on the vertices).  A permutation representation: orbits
 apply.  Character: |G| at the identity, 0 elsewhere.
@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..elements import element_table, factor_order, faithful_generators
+from ..groups import element_table, factor_order
 from .base import constructor
 from .field import FieldAtom
 
@@ -47,7 +47,7 @@ class Regular(FieldAtom):
 
     def signed_generators(self, factor) -> list[tuple]:
         table = element_table(factor)
-        return [(table.regular(g), None) for g in faithful_generators(factor)]
+        return [(table.regular(g), None) for g in factor.family.faithful_generators(factor)]
 
     def element_character(self, factor, value):
         order = self.size(factor)

@@ -153,13 +153,14 @@ def matrix_action(a, d: int, k: int, strict: bool):
                        f"to the {k}-th is too large here")
     e, p = expansion(d, k, strict)
     a = action.MatrixAction.of(a)
-    forward, inverse = action.power(a, k), action.power(action.MatrixAction(a.inverse,
-                                                                             a.forward), k)
+    forward = action.power(a, k)
+    inverse = action.power(action.MatrixAction(a.inverse, a.forward, a.inverse_denominator,
+                                               a.denominator), k)
     f = (p @ forward.forward @ e).tocsr()
     i = (p @ inverse.forward @ e).tocsr()
     if np.issubdtype(a.forward.dtype, np.integer):
         f, i = f.astype(np.int64), i.astype(np.int64)
-    return action.MatrixAction(f, i)
+    return action.MatrixAction(f, i, forward.denominator, inverse.denominator)
 
 
 def lie_action(m, d: int, k: int, strict: bool):

@@ -91,6 +91,9 @@ def solve(problem: Problem, method: str, **options) -> SolveResult:
         from .orbit import solve_orbit
         return solve_orbit(problem)
     if method == "exact":
+        if problem.exactness == "sqrt":  # square roots: on the rational form
+            from .sqrt import solve_sqrt
+            return solve_sqrt(problem)
         from .exact import solve_exact
         return solve_exact(problem, stream=options.get("stream", False))
     from .numeric import solve_numeric

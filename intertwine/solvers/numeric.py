@@ -101,7 +101,7 @@ def solve_numeric(problem: Problem, tolerance: float = DEFAULT_TOLERANCE,
     if largest is not None and len(largest.cols) > max_dense:  # before any decomposition
         from . import LIMITS
 
-        if problem.rational and problem.entries <= LIMITS["exact"]:
+        if problem.exactness == "rational" and problem.entries <= LIMITS["exact"]:
             from .gram_schmidt import solve_from_rref
 
             return solve_from_rref(problem, reduction, labels, n_parts, attrs, stream)
@@ -196,7 +196,7 @@ def _too_large(problem: Problem, linked: int, max_dense: int, positions: int) ->
                      f"as coo in memory).")
     from . import LIMITS
 
-    if problem.rational and problem.entries <= LIMITS["exact"]:
+    if problem.exactness == "rational" and problem.entries <= LIMITS["exact"]:
         lines.append("Use --method exact: the basis in reduced row-echelon form is sparse.")
     return "\n".join(lines)
 

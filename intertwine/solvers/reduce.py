@@ -119,9 +119,11 @@ def by_subgroup(problem: Problem) -> Reduction:
     orbits: they constrain the orbit coefficients like Lie generators do.  Should a
     subgroup element act so, H is dropped and every Lie generator is imposed.
     """
+    from ..reps.action import constraint_pair
+
     signed = [(g_out, g_in) for g_out, g_in in zip(problem.discrete_out, problem.discrete_in)
               if g_out.is_signed_perm and g_in.is_signed_perm]
-    matrices = [(g_out.coo(), g_in.coo())
+    matrices = [constraint_pair(g_out, g_in)
                 for g_out, g_in in zip(problem.discrete_out, problem.discrete_in)
                 if not (g_out.is_signed_perm and g_in.is_signed_perm)]
     subgroup = list(zip(problem.subgroup_out, problem.subgroup_in))
