@@ -367,3 +367,52 @@ def test_check_equivariance_takes_the_between_modules():
         assert check_equivariance(module.double()) < 1e-12
     with pytest.raises(TypeError, match="between-layer module"):
         check_equivariance(torch.nn.ReLU())
+
+
+# -- O(3) irreps (e3nn's basis): blocks of any irrep family, continuous groups --------------
+
+O3 = "O(3): 2*0e + 1o + 2e"
+
+
+def test_o3_blocks():
+    field = Field.of(O3)
+    assert [(b.kind, b.dim) for b in field.blocks] == [
+        ("trivial", 1), ("trivial", 1), ("irreducible", 3), ("irreducible", 5)]
+    with pytest.raises(ValueError, match="permutation"):
+        PointwiseNonlinearity(O3)
+
+
+@pytest.mark.parametrize("conv", [False, True])
+def test_o3_norm_gated_and_batch_norm(conv):
+    norm = NormNonlinearity(O3, conv=conv)
+    with torch.no_grad():
+        norm.bias.uniform_(-0.5, 0.5)
+    assert check(norm, O3, O3, conv) < 1e-12
+    gated = GatedNonlinearity(O3, conv=conv)
+    assert gated.out_field.spec == "O(3): 1o + 2e"
+    assert check(gated, O3, gated.out_field.spec, conv) < 1e-12
+    bn = EquivariantBatchNorm("O(3): 0e + 2*1o + 2e + 1e", conv=conv, channels=3)
+    assert check(bn, bn.field.spec, bn.field.spec, conv, train=True) < 1e-10
+
+
+def test_o3_jax():
+    pytest.importorskip("jax")
+    import intertwine.jax.between as jb
+
+    params = jb.norm_init(O3)
+    params["bias"] = params["bias"] - 0.2
+    assert jax_check(lambda x: jb.norm_nonlinearity(params, O3, x), O3, O3) < 1e-5
+    out = jb.gated_out_field(O3)
+    assert jax_check(lambda x: jb.gated_nonlinearity(O3, x), O3, out) < 1e-5
+
+
+@pytest.mark.parametrize("spec", ["SO(2): irr(0) + 2*irr(1) + irr(3)",
+                                  "O(2): irr(1, 1) + irr(1, 0) + irr(0, 0)",
+                                  "SO(3): 2*irr(0) + irr(1) + irr(2)"])
+def test_continuous_irrep_fields(spec):
+    norm = NormNonlinearity(spec)
+    with torch.no_grad():
+        norm.bias.uniform_(-0.3, 0.3)
+    assert check(norm, spec, spec) < 1e-12
+    bn = EquivariantBatchNorm(spec, channels=3)
+    assert check(bn, spec, spec, train=True) < 1e-10
