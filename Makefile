@@ -17,7 +17,7 @@ $(BASE): $(BIN)/python setup.cfg setup.py pyproject.toml intertwine/solvers/_mod
 	touch $(BASE)
 
 $(STAMP): $(BASE)
-	$(BIN)/python -m pip install --quiet -e '.[test]' 'jax[cpu]==0.10.2'
+	$(BIN)/python -m pip install --quiet -e '.[test]' 'jax[cpu]==0.10.2' 'flax==0.12.8'
 	@# PyTorch, for intertwine.torch's tests, only where a CPU build lies on local
 	@# disk (never a multi-GB CUDA download); elsewhere those tests are skipped.
 	@# e3nn, the reference for SO(3)/O(3) irreps in the tests, depends on torch: it goes in

@@ -47,6 +47,18 @@ def _generators(group: h5py.Group) -> tuple[Coo, int]:
     return coo, int(count)
 
 
+def unreadable(path: str, encoding: str, spec: str) -> str:
+    """What to do with a file whose entries are not stored (see the file format in the
+    README: ``encoding`` is "pattern", "coo" or "partitions")."""
+    if encoding == "partitions":
+        return (f"{path}: a partitions-only file (encoding 'partitions'): it holds the "
+                "set-partition labels of the basis, not its entries.\n"
+                f"  Write the entries with: intertwine basis \"{spec}\" -o FILE (without "
+                "--partitions-only),\n  or read it with intertwine: "
+                "intertwine.load(path).dense(), or the layers, which apply it at any n.")
+    return f"{path}: unknown encoding {encoding!r} (expected 'pattern' or 'coo')"
+
+
 class Layer:
     """The equivariant linear layer of one basis file."""
 
@@ -57,10 +69,13 @@ class Layer:
             self.spec = f.attrs["spec"]
             self.n = int(f.attrs["n_basis"])
             self.dim_out, self.dim_in = int(f.attrs["dim_out"]), int(f.attrs["dim_in"])
-            if f.attrs["encoding"] == "pattern":  # W[i, j] = w[pattern[i, j]], 0 where -1
+            encoding = f.attrs["encoding"]
+            if encoding == "pattern":  # W[i, j] = w[pattern[i, j]], 0 where -1
                 self.pattern, self.coo = f["pattern"][()], None
-            else:  # W[row, col] += w[index] * value
+            elif encoding == "coo":  # W[row, col] += w[index] * value
                 self.pattern, self.coo = None, Coo(f["basis"])
+            else:
+                raise ValueError(unreadable(path, encoding, self.spec))
             self.generators = {kind: _generators(f["generators"][kind])
                                for kind in ("in", "out", "lie_in", "lie_out")
                                if kind in f["generators"]}

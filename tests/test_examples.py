@@ -74,3 +74,33 @@ def test_numpy_example_runs_as_a_script(files):
     result = subprocess.run([sys.executable, str(EXAMPLES / "load_numpy.py"), "missing.h5"],
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 2 and "error" in result.stderr
+
+
+def test_numpy_example_explains_a_partitions_only_file(tmp_path, capsys):
+    path = tmp_path / "labels.h5"
+    done = subprocess.run([sys.executable, "-m", "intertwine", "basis", "S(5): V**2 -> V**2",
+                           "--partitions-only", "-o", str(path)], capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert example("load_numpy").main([str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "partitions-only file" in err and 'intertwine basis "S(5): V**2 -> V**2"' in err
+    assert "Traceback" not in err and "KeyError" not in err
+    assert len(err.strip().splitlines()) <= 4
+
+
+def test_rotated_digits_quick(tmp_path, capsys):
+    """The quick mode runs, prints the table, writes the figure; the C4 and D4 models
+    give the same accuracy at every quarter turn (invariant by construction), which the
+    plain CNN does not have to."""
+    pytest.importorskip("sklearn")
+    pytest.importorskip("torch")
+    module = example("rotated_digits")
+    results = module.run(quick=True, angles=(0, 45, 90, 180, 270))
+    for name in ("C4 CNN", "D4 CNN"):
+        acc = results[name]["accuracy"]
+        assert acc[0] == acc[90] == acc[180] == acc[270]
+    figure = tmp_path / "digits.png"
+    module.figure(results, str(figure))
+    assert figure.stat().st_size > 1000
+    assert "C4 CNN" in module.table(results)

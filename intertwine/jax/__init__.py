@@ -25,16 +25,18 @@ from ..layers.kerneldata import KernelData, conv_padding
 from ..layers.layerdata import LayerData
 from .appliers import HIGHEST, Structure, bias_term, forward_with_bias, make_structure, weights
 
-__all__ = ["apply", "conv_weight", "init", "init_conv", "weight_matrix"]
+__all__ = ["apply", "conv_weight", "default_dtype", "init", "init_conv", "weight_matrix"]
 
 
 def init(key, basis, in_channels: int = 1, out_channels: int = 1, bias: bool = True, *,
-         strategy: str = "auto", gain: float = 1.0, dtype=jnp.float32) -> dict:
+         strategy: str = "auto", scaling: str = "none", gain: float = 1.0,
+         dtype=None) -> dict:
     """Parameters of an equivariant linear layer: x (batch, in_channels, dim_in) ->
-    (batch, out_channels, dim_out).  ``basis``: a Basis, a file path or a spec."""
+    (batch, out_channels, dim_out).  ``basis``: a Basis, a file path or a spec;
+    ``scaling``: as ``intertwine.torch.EquivariantLinear``'s."""
     data = LayerData.of(basis)
     layer = make_structure(data, "linear", strategy, in_channels=in_channels,
-                           out_channels=out_channels)
+                           out_channels=out_channels, scaling=scaling)
     if layer.strategy == "partitions":  # any n: norms counted from the labels
         std = layer.arrays["anyn"].init_std(in_channels, data.dim_out, gain)
         return _params(key, layer, std, bias and layer.sizes["n_bias"], dtype)
@@ -45,7 +47,7 @@ def init(key, basis, in_channels: int = 1, out_channels: int = 1, bias: bool = T
 def init_conv(key, basis, in_channels: int = 1, out_channels: int = 1, bias: bool = True,
               *, ndim: int = 2, stride: int = 1, padding="same", dilation: int = 1,
               kernel_size: int | None = None, strategy: str = "auto", gain: float = 1.0,
-              dtype=jnp.float32) -> dict:
+              dtype=None) -> dict:
     """Parameters of a steerable convolution on the kernel basis ``G: Rin -> Rout *
     Grid(k)`` (as ``intertwine.torch.EquivariantConv2d``, ndim=3 for Conv3d); x of
     shape (batch, in_channels * c_in, H, W)."""
@@ -59,7 +61,14 @@ def init_conv(key, basis, in_channels: int = 1, out_channels: int = 1, bias: boo
     return _params(key, layer, std, bias and data.n_bias, dtype)
 
 
+def default_dtype():
+    """float64 when jax's x64 flag is on (``jax.config.update("jax_enable_x64", True)``),
+    else float32: what ``dtype=None`` gives the parameters."""
+    return jnp.float64 if jax.config.jax_enable_x64 else jnp.float32
+
+
 def _params(key, layer: Structure, std, with_bias, dtype) -> dict:
+    dtype = default_dtype() if dtype is None else dtype
     s = layer.sizes
     shape = (s["out_channels"], s["in_channels"], s["n_basis"])
     bias_shape = (s["out_channels"], s["n_bias"]) if with_bias else None

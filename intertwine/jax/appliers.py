@@ -119,10 +119,10 @@ class Strategy(NamedTuple):
     add_bias: Callable = add_bias  # (Structure, y, b) -> y + bias
 
 
-def _partitions_arrays(data: LayerData) -> dict:
+def _partitions_arrays(data: LayerData, scaling: str = "none") -> dict:
     from .partitions import arrays
 
-    return {**arrays(data), "anyn_basis": data.basis}
+    return {**arrays(data, scaling), "anyn_basis": data.basis}
 
 
 def _partitions_weights(s: Structure, w):
@@ -148,20 +148,26 @@ STRATEGIES = {
 
 
 def make_structure(data: LayerData, kind: str, strategy: str = "auto",
-                   **sizes) -> Structure:
+                   scaling: str = "none", **sizes) -> Structure:
     """The static structure of a layer on ``data`` (same strategy choice as torch)."""
     from ..partitions.reference import AnyN
 
+    dense_when_cheaper = False
     if strategy == "auto":
         labelled = kind == "linear" and AnyN.applies(data.basis)
         strategy = "partitions" if labelled else automatic_strategy(data)
+        dense_when_cheaper = labelled  # at the file's sizes, W where the cost model says
     if strategy not in STRATEGIES:
         raise ValueError(f"unknown strategy {strategy!r}: expected 'auto' or one of "
                          f"{', '.join(STRATEGIES)}")
-    arrays = STRATEGIES[strategy].arrays(data)
+    if strategy == "partitions":
+        arrays = _partitions_arrays(data, scaling)
+    else:
+        arrays = STRATEGIES[strategy].arrays(data)
     if strategy == "partitions":  # its bias is per set partition of the output slots
         sizes = {"spec": data.spec, "dim_in": data.dim_in, "dim_out": data.dim_out,
-                 "n_basis": data.n_basis, "n_bias": arrays["anyn"].n_bias, **sizes}
+                 "n_basis": data.n_basis, "n_bias": arrays["anyn"].n_bias,
+                 "dense_when_cheaper": dense_when_cheaper, **sizes}
         return Structure(kind, strategy, sizes, arrays)
     orbit = data.bias_orbits()
     if orbit is not None:

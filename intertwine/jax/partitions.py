@@ -10,6 +10,7 @@ become constants of the compiled function.
 from __future__ import annotations
 
 import functools
+import math
 
 import jax
 import jax.numpy as jnp
@@ -17,7 +18,7 @@ import numpy as np
 
 from ..layers.layerdata import LayerData
 from ..partitions.functional import Constants, prepare, run_plan
-from ..partitions.reference import AnyN
+from ..partitions.reference import AnyN, dense_is_cheaper, plan_costs
 
 __all__ = ["apply", "arrays", "forward", "weights"]
 
@@ -79,8 +80,8 @@ class _JaxOps:
         return jnp.zeros(shape, like.dtype)
 
 
-def arrays(data: LayerData) -> dict:
-    return {"anyn": AnyN(data.basis)}
+def arrays(data: LayerData, scaling: str = "none") -> dict:
+    return {"anyn": AnyN(data.basis, scaling)}
 
 
 def weights(s, w):
@@ -101,6 +102,11 @@ def forward(s, w, x, bias=None):
     anyn: AnyN = s.arrays["anyn"]
     plan, flat = anyn.checked(tuple(x.shape), w.shape[1], s.sizes["dim_in"])
     dtype = jnp.result_type(x.dtype, w.dtype)
+    lead = tuple(x.shape[:-2]) if flat else tuple(x.shape[:1])
+    channels = x.shape[len(lead)]
+    if s.sizes.get("dense_when_cheaper") and plan.sizes == anyn.sizes and dense_is_cheaper(
+            plan_costs(plan), math.prod(lead), channels, w.shape[0]):
+        return _dense(s, anyn, plan, flat, dtype, w, x, bias)
     cache = s.arrays.setdefault("compiled", {})
     key = (plan.sizes, flat, jnp.dtype(dtype).name)
     if key not in cache:
@@ -109,6 +115,21 @@ def forward(s, w, x, bias=None):
         cache[key] = (vars(consts), jax.jit(functools.partial(_run, plan, flat, dtype)))
     arrays, run = cache[key]
     return run(arrays, w, x, bias)
+
+
+def _dense(s, anyn: AnyN, plan, flat: bool, dtype, w, x, bias):
+    """At the file's own sizes, where the cost model says so: one matmul with the dense W."""
+    lead = tuple(x.shape[:-2]) if flat else tuple(x.shape[:1])
+    channels = x.shape[len(lead)]
+    d_in, d_out, out = s.sizes["dim_in"], s.sizes["dim_out"], w.shape[0]
+    big = weights(s, w).astype(dtype).transpose(1, 3, 0, 2).reshape(channels * d_in,
+                                                                    out * d_out)
+    y = jnp.matmul(x.astype(dtype).reshape(-1, channels * d_in), big,
+                   precision=HIGHEST).reshape(-1, out, d_out)
+    if bias is not None:
+        padded = jnp.concatenate([bias, jnp.zeros((bias.shape[0], 1), bias.dtype)], 1)
+        y = y + padded[:, anyn.bias_index(plan.sizes)].astype(dtype)
+    return y.reshape(lead + (w.shape[0],) + ((-1,) if flat else plan.out_shape))
 
 
 def _run(plan, flat: bool, dtype, arrays: dict, w, x, bias):

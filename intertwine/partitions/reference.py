@@ -19,17 +19,33 @@ from ..basis import Basis
 from .labels import Layout, global_labels, label_codes, position_digits, well_formed
 from .plan import Plan, make_plan, set_sizes
 
-__all__ = ["AnyN", "apply", "apply_plan"]
+__all__ = ["AnyN", "apply", "apply_plan", "dense_is_cheaper", "plan_costs"]
 
 #: the largest intermediate (channel-mixed reductions) that one matmul produces, bytes
 _MIX_BYTES = 128 << 20
 
 
+#: how the layers scale the basis elements at set sizes other than the file's
+#: (``docs/layers_between.rst``): "none" -- B_m as the labels define them at every n
+#: (the W of the file format's definition); "mean" -- each B_m times r_m(n0) / r_m(n),
+#: r_m the number of input entries that one output entry of B_m sums (its nonzeros per
+#: row), n0 the file's sizes: every sum becomes a mean, rescaled so that the layer is
+#: unchanged at the file's n.  Where every element that reaches an output entry sums
+#: (invariant readouts such as ``V**2 -> 1``), means of independent inputs would fade, so
+#: those elements take sqrt(r_m(n0) / r_m(n)) instead (unit row norm up to a constant).
+SCALINGS = ("none", "mean")
+
+
 class AnyN:
     """A partition-labelled basis with one tensor monomial on each side (docs/anyn.rst),
-    ready to be applied at any set sizes; plans are made once per sizes."""
+    ready to be applied at any set sizes; plans are made once per sizes.  ``scaling``:
+    see SCALINGS."""
 
-    def __init__(self, basis: Basis):
+    def __init__(self, basis: Basis, scaling: str = "none"):
+        if scaling not in SCALINGS:
+            raise ValueError(f"unknown scaling {scaling!r}: expected one of "
+                             f"{', '.join(SCALINGS)}")
+        self.scaling = scaling
         layout = Layout.of(basis.parsed_spec) if basis.partitions is not None else None
         if layout is None or len(layout.outs) != 1 or len(layout.ins) != 1:
             raise ValueError(f"{basis.spec}: applying at any n needs partition labels and "
@@ -81,6 +97,50 @@ class AnyN:
         layout = Layout.of(basis.parsed_spec)
         return layout is not None and len(layout.outs) == 1 and len(layout.ins) == 1
 
+    def row_counts(self, sizes: tuple[int, ...]) -> np.ndarray:
+        """r_m at ``sizes`` for every element: the input entries that one output entry
+        in B_m's support sums, prod_f (n_f - a_f)(n_f - a_f - 1)...(n_f - a_f - b_f + 1)
+        with a_f the blocks of factor f that hold an output slot and b_f those that hold
+        input slots only (0 where B_m vanishes at these sizes)."""
+        factors = np.asarray(self.out_factors + self.in_factors, np.int64)
+        l = len(self.out_factors)
+        counts = np.ones(len(self.labels))
+        for m, row in enumerate(self.labels[:, :len(factors)].tolist()):
+            for f, n in enumerate(sizes):
+                outs = {b for b, g in zip(row[:l], factors[:l]) if g == f}
+                ins = {b for b, g in zip(row[l:], factors[l:]) if g == f} - outs
+                for j in range(len(ins)):
+                    counts[m] *= max(n - len(outs) - j, 0)
+        return counts
+
+    def element_scale(self, sizes: tuple[int, ...]) -> np.ndarray:
+        """The factor applied to each B_m at ``sizes`` (see SCALINGS); 1 at the file's."""
+        if self.scaling == "none" or tuple(sizes) == tuple(self.sizes):
+            return np.ones(len(self.labels))
+        here, there = self.row_counts(tuple(sizes)), self.row_counts(tuple(self.sizes))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(here > 0, there / np.where(here > 0, here, 1), 0.0)
+        classes, local = self.output_classes(), self.local()
+        pooled_only = ~np.isin(classes, classes[local])  # classes without a local element
+        return np.where(pooled_only, np.sqrt(ratio), ratio)
+
+    def local(self) -> np.ndarray:
+        """Whether each element sums nothing (r_m = 1 at every n: every input block
+        holds an output slot); under "mean" only these keep their variance at large n
+        for independent inputs."""
+        factors = self.out_factors + self.in_factors
+        l = len(self.out_factors)
+        rows = self.labels[:, :len(factors)].tolist()
+        return np.array([set(row[l:]) <= set(row[:l]) for row in rows], bool)
+
+    def output_classes(self) -> np.ndarray:
+        """For each element, the set partition of the output slots it writes on (an
+        index: elements of one class share the output entries they reach)."""
+        l = len(self.out_factors)
+        codes = label_codes(global_labels(self.labels[:, :l].astype(np.int64),
+                                     np.asarray(self.out_factors, np.int64)))
+        return np.unique(codes, return_inverse=True)[1].reshape(-1)
+
     def init_std(self, in_channels: int, dim_out: int, gain: float = 1.0) -> np.ndarray:
         """As ``LayerData.init_std`` (equal variance shares), with ||B_m||^2 counted from
         the labels: the index tuples with exactly m's equalities, prod_f n_f (n_f - 1)
@@ -95,8 +155,32 @@ class AnyN:
         for f in range(blocks.shape[1]):
             for j in range(int(blocks[:, f].max(initial=0))):
                 norms *= np.where(blocks[:, f] > j, float(self.sizes[f] - j), 1.0)
+        if self.scaling == "mean":
+            return self._mean_init_std(in_channels, gain)
         share = gain**2 * dim_out / max(in_channels * len(self.labels), 1)
         return np.sqrt(share / norms)
+
+    #: under "mean", the share of each output entry's variance given to the elements
+    #: that sum nothing (the rest shrinks like 1/r_m(n) for independent inputs)
+    LOCAL_SHARE = 0.75
+
+    def _mean_init_std(self, in_channels: int, gain: float) -> np.ndarray:
+        """Every output entry gets variance gain^2 at the file's n for independent
+        unit inputs: within each output class, LOCAL_SHARE of it to the elements that
+        sum nothing, the rest to the others, equally; an element reaching an entry adds
+        w^2 r_m(n0) there.  At n -> infinity the summing elements fade (means of
+        independent entries), so the variance stays >= LOCAL_SHARE gain^2 wherever a
+        local element exists."""
+        counts = self.row_counts(tuple(self.sizes))
+        classes, local = self.output_classes(), self.local()
+        variance = np.zeros(len(self.labels))
+        for c in np.unique(classes):
+            members = classes == c
+            n_local, n_sum = int((members & local).sum()), int((members & ~local).sum())
+            local_share = self.LOCAL_SHARE if n_local and n_sum else float(n_local > 0)
+            variance[members & local] = local_share / max(n_local, 1)
+            variance[members & ~local] = (1 - local_share) / max(n_sum, 1)
+        return np.sqrt(gain**2 * variance / (in_channels * np.maximum(counts, 1)))
 
     def plan(self, sizes: tuple[int, ...]) -> Plan:
         if sizes not in self._plans:
@@ -105,8 +189,12 @@ class AnyN:
                               f"n; at sizes {sizes} the layer spans only part of the "
                               "equivariant maps (name n >= the slots in the file's spec)",
                               stacklevel=3)
-            self._plans[sizes] = make_plan(self.labels, self.out_factors, self.in_factors,
-                                           sizes, self.bias_labels)
+            plan = make_plan(self.labels, self.out_factors, self.in_factors, sizes,
+                             self.bias_labels)
+            if self.scaling != "none":  # v = w diag(scale) M: the scale rides on M's rows
+                scale = self.element_scale(sizes)[plan.elements]
+                object.__setattr__(plan, "moebius", scale[:, None] * plan.moebius)
+            self._plans[sizes] = plan
         return self._plans[sizes]
 
     def resolve(self, shape: tuple[int, ...], sizes=None) -> tuple[Plan, bool]:
@@ -159,6 +247,31 @@ class AnyN:
             return defaults
         raise ValueError(f"{self.spec}: a flattened input of several sets must have the "
                          "sizes given (or the file's); pass one axis per slot instead")
+
+
+#: the measured cost of one term of a plan beyond its multiply-adds, in multiply-adds of
+#: a dense matmul (bench/auto_strategy.py: ~0.15 ms of small ops per term on one CPU
+#: thread, at ~1e10 multiply-adds per second)
+TERM_OVERHEAD = 1.5e6
+
+
+def plan_costs(plan: Plan) -> tuple[int, int, int]:
+    """(dim_out * dim_in, the entries that the plan's terms read, its number of terms):
+    what :func:`dense_is_cheaper` weighs, as plain integers (cheap to trace)."""
+    cols = sum(math.prod(plan.axis_sizes(plan.reductions[t.reduction])) for t in plan.terms)
+    return math.prod(plan.out_shape) * math.prod(plan.in_shape), cols, len(plan.terms)
+
+
+def dense_is_cheaper(costs: tuple[int, int, int], batch: int, in_channels: int,
+                     out_channels: int) -> bool:
+    """The cost model of ``strategy="auto"`` at the file's own sizes: the dense W (one
+    matmul of batch * in * out * dim_out * dim_in multiply-adds) against the plan (its
+    channel mixing, batch * in * out * the entries each term reads, plus TERM_OVERHEAD
+    per term); ``costs`` from :func:`plan_costs`.  Measured in bench/auto_strategy.py,
+    crossover in docs/layers_between.rst."""
+    dense, cols, terms = costs
+    mix = batch * in_channels * out_channels
+    return mix * dense <= mix * cols + TERM_OVERHEAD * terms
 
 
 def _output_partitions(out_factors: tuple[int, ...], sizes) -> np.ndarray:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from ..layers.fields import Field
 from ..layers.kerneldata import transform_image
+from .between import FieldModule, GatedNonlinearity, GroupPooling
 from .conv import EquivariantConv
 from .linear import EquivariantLinear
 
@@ -22,13 +24,18 @@ def check_equivariance(layer, n_samples: int = 8, batch: int = 4, image_size: in
     (times exp of a random Lie-algebra element for continuous groups), applied in float64
     on the CPU.  For convolutions g also moves the pixels: images are square (cubic), of
     ``image_size`` (by default a size for which the stride keeps the centre fixed).
+    The between-layer modules (``intertwine.torch.between``) are checked on their field
+    (in their current mode: a batch norm in training mode updates its statistics).
     """
     rng = np.random.default_rng(seed)
     if isinstance(layer, EquivariantLinear):
         return _check_linear(layer, n_samples, batch, rng)
     if isinstance(layer, EquivariantConv):
         return _check_conv(layer, n_samples, batch, image_size, rng)
-    raise TypeError(f"expected an intertwine layer, not {type(layer).__name__}")
+    if isinstance(layer, FieldModule):
+        return _check_field(layer, n_samples, batch, rng)
+    raise TypeError(f"expected an intertwine layer or between-layer module, not "
+                    f"{type(layer).__name__}")
 
 
 def _run(layer, x: np.ndarray) -> np.ndarray:
@@ -59,6 +66,41 @@ def _check_conv(layer: EquivariantConv, n_samples: int, batch: int, image_size, 
         y_moved = _run(layer, transform_image(x, r_in, point_map, d.c_in))
         moved_out = transform_image(y, r_out, point_map, d.c_out)
         worst = max(worst, float(np.abs(y_moved - moved_out).max(initial=0.0)))
+    return worst
+
+
+def _check_field(module: FieldModule, n_samples: int, batch: int, rng) -> float:
+    """The between-layer modules: rho(g) on the field axis (feature maps: on every pixel,
+    which these modules never mix), 3 channels."""
+    field = module.field
+    if isinstance(module, GatedNonlinearity):
+        out = module.out_field
+    elif isinstance(module, GroupPooling):
+        out = Field.of(f"{field.group}: {len(field.blocks)}")
+    else:
+        out = field
+    channels = getattr(module, "channels", None) or 3
+    shape = (batch, channels * field.dim, 5, 5) if module.conv else (batch, channels,
+                                                                     field.dim)
+    x = rng.normal(size=shape)
+    floats = [t.dtype for t in (*module.parameters(), *module.buffers())
+              if t.is_floating_point()]
+    dtype = floats[0] if floats else torch.float64  # nothing to cast: check in float64
+
+    def run(v):
+        return module(torch.as_tensor(v, dtype=dtype)).double().cpu().numpy()
+
+    def act(v, g):
+        if not module.conv:
+            return v @ g.T
+        fields = v.reshape(v.shape[0], -1, g.shape[1], *v.shape[2:])
+        return np.einsum("ij,bcj...->bci...", g, fields).reshape(
+            v.shape[0], -1, *v.shape[2:])
+
+    y = run(x)
+    worst = 0.0
+    for g_in, g_out in field.random_elements(n_samples, rng, out):
+        worst = max(worst, float(np.abs(run(act(x, g_in)) - act(y, g_out)).max(initial=0.0)))
     return worst
 
 

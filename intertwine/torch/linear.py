@@ -18,6 +18,12 @@ class EquivariantLinear(torch.nn.Module):
     (out_channels, n_bias).  ``strategy`` picks how the basis is applied ("auto",
     "pattern", "coo", "sparse"; see ``intertwine.torch.appliers``).
 
+    ``scaling`` says how a partition-labelled S(n) file is applied at set sizes other
+    than its own: "none" (B_m as defined at every n: outputs grow with n) or "mean"
+    (sums become means, rescaled to agree at the file's n, and a matching
+    initialisation: the output variance stays within 2x of the input's at every n; see
+    docs/layers_between.rst).  It changes nothing at the file's sizes.
+
     >>> layer = EquivariantLinear("S(5): V**2 -> V**2", in_channels=3, out_channels=4)
     >>> tuple(layer.weight.shape), tuple(layer.bias.shape)
     ((4, 3, 15), (4, 2))
@@ -26,7 +32,7 @@ class EquivariantLinear(torch.nn.Module):
     """
 
     def __init__(self, basis, in_channels: int = 1, out_channels: int = 1, bias: bool = True,
-                 *, strategy: str = "auto", device=None, dtype=None):
+                 *, strategy: str = "auto", scaling: str = "none", device=None, dtype=None):
         super().__init__()
         if in_channels < 1 or out_channels < 1:
             raise ValueError("in_channels and out_channels must be at least 1")
@@ -34,7 +40,7 @@ class EquivariantLinear(torch.nn.Module):
         self.spec, self.dim_in, self.dim_out = data.spec, data.dim_in, data.dim_out
         self.in_channels, self.out_channels = in_channels, out_channels
         self.data = data
-        self.applier = make_applier(data, strategy).to(
+        self.applier = make_applier(data, strategy, scaling).to(
             device=device, dtype=dtype or torch.get_default_dtype())
         factory = {"device": device, "dtype": dtype}
         self.weight = torch.nn.Parameter(torch.empty(out_channels, in_channels,

@@ -32,11 +32,17 @@ STRATEGIES: dict[str, type[Applier]] = {
 }
 
 
-def make_applier(data: LayerData, strategy: str = "auto") -> Applier:
-    """The applier for ``data``: ``strategy`` is "auto" or a key of STRATEGIES."""
+def make_applier(data: LayerData, strategy: str = "auto", scaling: str = "none") -> Applier:
+    """The applier for ``data``: ``strategy`` is "auto" or a key of STRATEGIES;
+    ``scaling`` (``intertwine.partitions.reference.SCALINGS``) matters only to the
+    "partitions" strategy, the only one that runs at sizes other than the file's."""
+    if strategy == "auto" and AnyN.applies(data.basis):  # any n; dense W where cheaper
+        return PartitionApplier(data, scaling, dense_when_cheaper=True)
     if strategy == "auto":
-        strategy = "partitions" if AnyN.applies(data.basis) else automatic_strategy(data)
+        strategy = automatic_strategy(data)
     if strategy not in STRATEGIES:
         raise ValueError(f"unknown strategy {strategy!r}: expected 'auto' or one of "
                          f"{', '.join(STRATEGIES)}")
+    if strategy == "partitions":
+        return PartitionApplier(data, scaling)
     return STRATEGIES[strategy](data)

@@ -15,7 +15,7 @@ import torch
 
 from ...layers.layerdata import LayerData
 from ...partitions.functional import Constants, prepare, run_plan
-from ...partitions.reference import AnyN
+from ...partitions.reference import AnyN, dense_is_cheaper, plan_costs
 from .base import Applier
 
 #: channel mixing of fewer columns than this goes through einsum (measured faster)
@@ -101,12 +101,15 @@ class PartitionApplier(Applier):
     #: EquivariantLinear passes the bias to forward: it is added inside the plan
     fuses_bias = True
 
-    def __init__(self, data: LayerData):
+    def __init__(self, data: LayerData, scaling: str = "none", dense_when_cheaper=False):
         torch.nn.Module.__init__(self)  # the base's bias needs the file's generators
-        self.anyn = AnyN(data.basis)
+        self.anyn = AnyN(data.basis, scaling)
         self.spec, self.n_basis = data.spec, data.n_basis
         self.dim_in, self.dim_out = data.dim_in, data.dim_out
         self._data = data
+        #: strategy "auto": at the file's own sizes, the dense W when the cost model
+        #: (``partitions.reference.dense_is_cheaper``) says it is faster (set below)
+        self.dense_when_cheaper = False
         self.n_bias = self.anyn.n_bias
         self.bias_orbit = self.bias_vectors = None
         self._cache: dict = {}
@@ -126,6 +129,15 @@ class PartitionApplier(Applier):
                 if tensor is not None:
                     self.register_buffer(f"plan_{name}_{i}", tensor, persistent=False)
                 self._buffered.append((name, i, isinstance(value, tuple), tensor is not None))
+        # W's gather index, made now so that a compiled forward traces no numpy; only
+        # when the dense path can win (if it loses at batch 1 and one channel, it loses
+        # at every batch and channel count)
+        self._costs = plan_costs(plan)
+        self.dense_when_cheaper = dense_when_cheaper and dense_is_cheaper(self._costs, 1, 1, 1)
+        if self.dense_when_cheaper:
+            flat = np.asarray(data.basis._pattern()).reshape(-1).astype(np.int64)
+            self.register_buffer("dense_index", torch.as_tensor(
+                np.where(flat < 0, self.n_basis, flat)), persistent=False)
 
     def init_std(self, in_channels: int, gain: float = 1.0,
                  rows_per_output: int | None = None) -> np.ndarray:
@@ -135,8 +147,10 @@ class PartitionApplier(Applier):
 
     def weights(self, w: torch.Tensor) -> torch.Tensor:
         """The dense W at the file's sizes (from the pattern, expanded if not stored)."""
-        flat = np.asarray(self._data.basis._pattern()).reshape(-1).astype(np.int64)
-        index = torch.as_tensor(np.where(flat < 0, self.n_basis, flat), device=w.device)
+        index = getattr(self, "dense_index", None)
+        if index is None:
+            flat = np.asarray(self._data.basis._pattern()).reshape(-1).astype(np.int64)
+            index = torch.as_tensor(np.where(flat < 0, self.n_basis, flat), device=w.device)
         padded = torch.cat([w, w.new_zeros(*w.shape[:2], 1)], dim=2)
         return padded[:, :, index].reshape(*w.shape[:2], self.dim_out, self.dim_in)
 
@@ -146,6 +160,21 @@ class PartitionApplier(Applier):
         lead = tuple(x.shape[:-2]) if flat else tuple(x.shape[:1])
         channels = x.shape[len(lead)]
         consts = self._constants(plan, w)
+        self._last = (plan, flat)
+        batch = 1
+        for d in lead:  # a plain loop: dynamo traces it (not math.prod of a generator)
+            batch *= int(d)
+        if self.dense_when_cheaper and plan.sizes == self.anyn.sizes and dense_is_cheaper(
+                self._costs, batch, channels, w.shape[0]):
+            out_channels = w.shape[0]  # one matmul, as the pattern strategy
+            big = self.weights(w).to(x.dtype).permute(1, 3, 0, 2).reshape(
+                channels * self.dim_in, out_channels * self.dim_out)
+            y = (x.reshape(-1, channels * self.dim_in) @ big).reshape(
+                -1, out_channels, self.dim_out)
+            if bias is not None:  # (out, dim_out): the bias at the file's coordinates
+                index = self._constants(plan, y).bias_index
+                y = y + torch.cat([bias, bias.new_zeros(bias.shape[0], 1)], 1)[:, index]
+            return y.reshape(lead + (w.shape[0],) + ((-1,) if flat else plan.out_shape))
         y = run_plan(plan, consts, w, x.reshape((-1, channels) + plan.in_shape),
                      _TorchOps(self._workspace),
                      bias)
