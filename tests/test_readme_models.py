@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import intertwine
+from intertwine.api import compute_to_file
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 
@@ -32,7 +33,7 @@ def python_blocks(text: str) -> list[str]:
 
 def test_the_reader_for_other_projects(tmp_path):
     (code,) = python_blocks(section("Loading a basis", "reading.rst"))
-    assert "import intertwine" not in code and len(code.splitlines()) <= 30
+    assert "import intertwine" not in code and len(code.splitlines()) <= 34
     namespace = {}
     exec(compile(code, "docs/reading.rst:read_basis", "exec"), namespace)
     read_basis = namespace["read_basis"]
@@ -45,6 +46,10 @@ def test_the_reader_for_other_projects(tmp_path):
         assert sparse.shape == (basis.n_basis, basis.dim_out * basis.dim_in)
         assert abs(sparse - basis.sparse()).max() == 0
         assert np.array_equal(read_basis(str(path), dense=True), basis.dense())
+    labels = tmp_path / "labels.h5"  # a partitions-only file: a clear error, no KeyError
+    compute_to_file("S(4): V**2 -> V**2", labels, partitions_only=True)
+    with pytest.raises(ValueError, match="set-partition labels, not entries"):
+        read_basis(str(labels))
 
 
 def test_files_describe_their_datasets(tmp_path):

@@ -31,7 +31,7 @@ from functools import cached_property
 
 import numpy as np
 
-from .errors import SpecError
+from ..errors import SpecError
 
 __all__ = ["Block", "Field"]
 
@@ -72,11 +72,9 @@ class Field:
             raise TypeError(f"a field is a string 'GROUP : REP', not {type(field).__name__}")
         if "->" in field or "→" in field or ":" not in field:
             raise SpecError(f"a field is 'GROUP : REP' without an arrow, got {field!r}")
-        from .spec import parse_group, parse_rep
+        from ..spec import parse_field
 
-        group_text, rep_text = field.split(":", 1)
-        group = parse_group(group_text.strip())
-        rep = parse_rep(rep_text.strip(), group)
+        group, rep = parse_field(field)  # one parse: carets point into the whole field
         dim = int(rep.dimension(group))
         if dim > MAX_FIELD_DIM:
             raise SpecError(f"{field}: fields of more than {MAX_FIELD_DIM} coordinates are "
@@ -164,7 +162,7 @@ class Field:
         if not first or terms is None or len(terms) < 2:
             raise ValueError(f"{module}: needs REP = m*1 + R (m scalar gates, then the gated "
                              f"blocks), got {self.spec}")
-        from .reps import Sum
+        from ..reps import Sum
 
         head, tail = terms[0], terms[1:]
         gates = _blocks(head, self.group, np.arange(head.dimension(self.group)))
@@ -177,8 +175,8 @@ class Field:
 
 
 def _generators(rep, group) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    from .coo import CooMatrix
-    from .reps import discrete_action, lie_action
+    from ..coo import CooMatrix
+    from ..reps import discrete_action, lie_action
 
     dim = int(rep.dimension(group))
     discrete = [np.asarray(a.matrix().toarray(), np.float64)
@@ -197,7 +195,7 @@ def _is_permutation(discrete, lie) -> bool:
 
 def _blocks(rep, group, index: np.ndarray) -> list[Block]:
     """The blocks of ``rep`` whose coordinates are ``index`` (in rep's own order)."""
-    from .reps import Sum, Tensor, Trivial
+    from ..reps import Sum, Tensor, Trivial
 
     if isinstance(rep, Sum):
         out, start = [], 0
@@ -244,7 +242,7 @@ def _irreducible_atom(rep, group) -> bool:
     if name in ("irr", "det"):
         return True
     if name == "V":
-        from .api import dim
+        from ..api import dim
 
         try:
             return dim(f"{group}: {rep} -> {rep}") == 1
