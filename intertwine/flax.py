@@ -84,7 +84,7 @@ class PointwiseNonlinearity(nnx.Module):
     """fn on every coordinate of a field the group permutes (else ValueError)."""
 
     def __init__(self, field, fn=jax.nn.relu, conv: bool = False):
-        jb.pointwise_nonlinearity(field, jax.numpy.zeros((1, jb._field(field).dim)))
+        jb.pointwise_nonlinearity(field, jax.numpy.zeros((1, jb.parsed_field(field).dim)))
         self.field, self.fn, self.conv = field, fn, conv
 
     def __call__(self, x):
@@ -120,7 +120,7 @@ class GroupPooling(nnx.Module):
     """REP = k*reg: max or mean over each regular block, k invariants."""
 
     def __init__(self, field, mode: str = "max", conv: bool = False):
-        jb._field(field).regular_blocks("GroupPooling")
+        jb.parsed_field(field).regular_blocks("GroupPooling")
         if mode not in ("max", "mean"):
             raise ValueError(f"GroupPooling: mode is 'max' or 'mean', not {mode!r}")
         self.field, self.mode, self.conv = field, mode, conv

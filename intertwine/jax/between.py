@@ -34,7 +34,8 @@ def _dtype():
 
 
 @lru_cache(maxsize=64)
-def _field(field) -> Field:
+def parsed_field(field) -> Field:
+    """The field ``"GROUP : REP"`` parsed once (kept: jit traces call this again)."""
     return Field.of(field)
 
 
@@ -63,7 +64,7 @@ def from_fields(y, conv: bool):
 
 def pointwise_nonlinearity(field, x, fn=jax.nn.relu, conv: bool = False):
     """fn on every coordinate; only for fields the group permutes (else ValueError)."""
-    f = _field(field)
+    f = parsed_field(field)
     f.require_permutation("pointwise_nonlinearity")
     to_fields(x, f.dim, conv)
     return fn(x)
@@ -71,14 +72,14 @@ def pointwise_nonlinearity(field, x, fn=jax.nn.relu, conv: bool = False):
 
 def norm_init(field, bias: bool = True, dtype=None) -> dict:
     """Parameters of :func:`norm_nonlinearity`: one bias per block (zeros)."""
-    f = _field(field)
+    f = parsed_field(field)
     f.require_orthogonal("norm_nonlinearity")
     return {"bias": jnp.zeros(len(f.blocks), dtype or _dtype())} if bias else {}
 
 
 def norm_nonlinearity(params: dict, field, x, fn=jax.nn.relu, conv: bool = False):
     """Each block v becomes v * fn(|v| + b) / |v| (|v| smoothed at 0 by EPS)."""
-    f = _field(field)
+    f = parsed_field(field)
     v = to_fields(x, f.dim, conv)
     one_hot = jnp.asarray(f.one_hot(), v.dtype)
     norms = jnp.sqrt(jnp.square(v) @ one_hot + EPS**2)
@@ -89,12 +90,12 @@ def norm_nonlinearity(params: dict, field, x, fn=jax.nn.relu, conv: bool = False
 
 def gated_out_field(field) -> Field:
     """The field R that :func:`gated_nonlinearity` gives for REP = m*1 + R."""
-    return _field(field).gated_split("gated_nonlinearity")[1]
+    return parsed_field(field).gated_split("gated_nonlinearity")[1]
 
 
 def gated_nonlinearity(field, x, conv: bool = False):
     """REP = m*1 + R: sigmoid of the m scalars scales the m blocks of R; gives R."""
-    f = _field(field)
+    f = parsed_field(field)
     gates, gated = f.gated_split("gated_nonlinearity")
     v = to_fields(x, f.dim, conv)
     gate = jax.nn.sigmoid(v[..., gates])
@@ -106,7 +107,7 @@ def group_pooling(field, x, mode: str = "max", conv: bool = False):
     """REP = k*reg: max or mean over each regular block, k invariants."""
     if mode not in ("max", "mean"):
         raise ValueError(f"group_pooling: mode is 'max' or 'mean', not {mode!r}")
-    f = _field(field)
+    f = parsed_field(field)
     blocks = f.regular_blocks("group_pooling")
     v = to_fields(x, f.dim, conv)
     pooled = [v[..., b.index].max(axis=-1) if mode == "max" else v[..., b.index].mean(axis=-1)
@@ -118,7 +119,7 @@ def batch_norm_init(field, channels: int | None = None, affine: bool = True,
                     dtype=None) -> tuple[dict, dict]:
     """(params, state) of :func:`batch_norm`: scale 1 and shift 0 per block (and channel
     when ``channels``), running mean 0 and variance 1."""
-    f = _field(field)
+    f = parsed_field(field)
     if any(b.kind not in ("trivial", "permutation") for b in f.blocks):
         f.require_orthogonal("batch_norm")
     dtype = dtype or _dtype()
@@ -133,7 +134,7 @@ def batch_norm(params: dict, state: dict, field, x, train: bool = True,
                conv: bool = False, momentum: float = 0.1, eps: float = 1e-5):
     """(y, new state): as ``intertwine.torch.EquivariantBatchNorm`` (statistics per
     channel when ``state`` was made with ``channels``)."""
-    f = _field(field)
+    f = parsed_field(field)
     v = to_fields(x, f.dim, conv)
     one_hot = jnp.asarray(f.one_hot(), v.dtype)
     counts = jnp.asarray([b.dim for b in f.blocks], v.dtype)
