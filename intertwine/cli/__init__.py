@@ -8,8 +8,12 @@ are imported on first use: ``launch`` starts without click.
 
 
 def __getattr__(name):
-    if name in ("cli", "main"):
-        from importlib import import_module
+    if name == "cli":
+        from .app import cli
 
-        return getattr(import_module(".app", __name__), name)
+        return cli
+    if name == "main":
+        from .launch import main
+
+        return main
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

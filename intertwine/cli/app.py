@@ -588,15 +588,3 @@ def click_status(args: list[str]) -> int:
         return e.exit_code
     return code if isinstance(code, int) else 0
 
-
-def main():
-    """The command line for a program that runs it inside its own process (a test, a
-    wrapper script): ends with ``sys.exit``, so the caller's exit handlers run.  The
-    executable is ``launch.program``."""
-    from .launch import status
-
-    sys.exit(status())
-
-
-if __name__ == "__main__":
-    main()

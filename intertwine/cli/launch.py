@@ -27,7 +27,7 @@ import sys
 from ..runtime import interrupt
 from .commands import Usage, methods, out_of_memory, say, write_basis
 
-__all__ = ["program", "status", "guarded", "plain_basis", "leave"]
+__all__ = ["program", "main", "status", "guarded", "plain_basis", "leave"]
 
 
 def program():
@@ -39,6 +39,13 @@ def program():
             raise
         code = e.code or 0
     leave(code)
+
+
+def main():
+    """The command line for a program that runs it inside its own process (a test, a
+    wrapper script): ends with ``sys.exit``, so the caller's exit handlers run.  The
+    executable is :func:`program`."""
+    sys.exit(status())
 
 
 def status(args: list[str] | None = None) -> int:
