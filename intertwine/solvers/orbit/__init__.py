@@ -31,29 +31,38 @@ One module per algorithm: ``symmetric`` (the closed form), ``minima`` (orbit min
 
 from __future__ import annotations
 
+import sys
+import types
+
 import numpy as np
 
 from ...coo import Coo
 from ...problem import Problem, TooLarge
 from ..registry import LIMITS, Method, needs_rational, register
 from ..result import SolveResult
-
-#: entries handled per block: large enough that numpy's per-call overhead vanishes,
-#: small enough that the temporaries of a block stay in cache and add little memory
-_CHUNK = 1 << 19
-
-
-def chunk_size() -> int:
-    """Entries handled per block: ``_CHUNK``, read at each call so that one setting (tests
-    shrink it) governs every algorithm."""
-    return _CHUNK
-
-
-from .minima import axis_actions, orbit_minima, rank_minima  # noqa: E402
-from .signed import signed_orbits  # noqa: E402
-from .symmetric import SymmetricPattern, monomial, pattern_source, streamable  # noqa: E402
+from . import chunks
+from .chunks import chunk_size as chunk_size
+from .minima import axis_actions, orbit_minima, rank_minima
+from .signed import signed_orbits
+from .symmetric import SymmetricPattern, monomial, pattern_source, streamable
 
 __all__ = ["solve_orbit", "monomial", "pattern_source", "streamable", "SymmetricPattern"]
+
+
+class _Module(types.ModuleType):
+    """``orbit._CHUNK``, the block size's name here (tests shrink it), reads and sets
+    :mod:`.chunks`' one setting, which every algorithm reads."""
+
+    @property
+    def _CHUNK(self) -> int:  # noqa: N802 (a module constant's name)
+        return chunks.chunk_size()
+
+    @_CHUNK.setter
+    def _CHUNK(self, entries: int) -> None:  # noqa: N802
+        chunks.set_chunk_size(entries)
+
+
+sys.modules[__name__].__class__ = _Module
 
 
 def __getattr__(name: str):

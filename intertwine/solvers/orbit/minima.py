@@ -15,7 +15,7 @@ import numpy as np
 
 from ...coo import pattern_dtype
 from ...problem import Problem
-from . import chunk_size
+from .chunks import chunk_size
 from .symmetric import monomial
 
 __all__ = ["axis_actions", "orbit_minima", "rank_minima", "doublings", "permutation_order", "Grid"]

@@ -15,7 +15,7 @@ import numpy as np
 from ...coo import pattern_dtype
 from ...problem import Problem
 from ...spec import Rep
-from . import chunk_size
+from .chunks import chunk_size
 
 __all__ = ["monomial", "summands", "valid_strings", "mixed_radix", "streamable", "pattern_source",
            "SymmetricPattern"]
