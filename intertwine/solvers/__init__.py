@@ -18,7 +18,7 @@ from .result import SolveResult
 # Every module of this package that is not one of these parts is a method, which
 # registers itself on import: adding a method is adding a module, nothing else.
 _PARTS = {"registry", "result", "reduce", "labels", "integer", "modular", "gram_schmidt",
-          "_modular"}
+          "accuracy", "_modular"}
 for _module in sorted(m.name for m in pkgutil.iter_modules(__path__)):
     if _module not in _PARTS:
         importlib.import_module(f"{__name__}.{_module}")

@@ -33,7 +33,7 @@ import scipy.sparse as sp
 
 from ..coo import Coo
 from ..problem import Problem, TooLarge
-from .numeric import MAX_RELATIVE_RESIDUAL, MAX_RESIDUAL_ATTRIBUTE, NotClearCut, expand_orbits
+from .accuracy import MAX_RELATIVE_RESIDUAL, MAX_RESIDUAL_ATTRIBUTE, NotClearCut, expand_orbits
 from .reduce import Reduction, dedupe_rows
 from .result import SolveResult
 

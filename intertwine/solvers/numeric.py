@@ -46,15 +46,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..coo import Coo
 from ..problem import Problem, TooLarge
+from .accuracy import MAX_RELATIVE_RESIDUAL, MAX_RESIDUAL_ATTRIBUTE, NotClearCut, expand_orbits
 from .registry import LIMITS, Method, method, register
 from .result import SolveResult
 
 if TYPE_CHECKING:  # imported where a solve needs them: the registry is read at start-up
     import scipy.sparse as sp
-
-    from .reduce import Reduction
 
 __all__ = ["solve_numeric", "DEFAULT_TOLERANCE", "NotClearCut", "MAX_DENSE_UNKNOWNS",
            "expand_orbits"]
@@ -64,19 +62,8 @@ __all__ = ["solve_numeric", "DEFAULT_TOLERANCE", "NotClearCut", "MAX_DENSE_UNKNO
 DEFAULT_TOLERANCE = 1e-6
 #: the kept and dropped singular values must be separated by at least this factor
 MIN_GAP = 1e3
-#: a basis element whose residual (max |entry| of the constraint applied to it, elements
-#: having Frobenius norm 1) exceeds this times the largest singular value is an error
-MAX_RELATIVE_RESIDUAL = 1e-9
-#: HDF5 keeps attributes in the object header (64 KiB): per-element residuals are
-#: stored up to this many elements, numeric_max_residual always
-MAX_RESIDUAL_ATTRIBUTE = 6000
 #: the dense Gram matrix of the reduced problem: 6000 unknowns are 290 MB and about 30 s
 MAX_DENSE_UNKNOWNS = 6000
-
-
-class NotClearCut(RuntimeError, ValueError):
-    """The singular values give no clear-cut nullspace dimension, or the computed
-    basis does not satisfy the constraints to working accuracy."""
 
 
 def solve_numeric(problem: Problem, tolerance: float = DEFAULT_TOLERANCE,
@@ -354,15 +341,6 @@ def _residuals(full: sp.csc_matrix | sp.csr_matrix, coeff: sp.csr_matrix,
             product = full @ block.toarray().T
         out[which] = np.abs(product).max(axis=0)
     return out
-
-
-def expand_orbits(reduction: Reduction, coeff) -> Coo:
-    """W entries of the elements, from their orbit coefficients."""
-    import scipy.sparse as sp
-
-    coeff = sp.coo_matrix(coeff)
-    return reduction.expand(Coo(coeff.row.astype(np.int64), coeff.col.astype(np.int64),
-                                np.zeros(coeff.nnz, np.int64), coeff.data.astype(np.float64)))
 
 
 def exact_route(problem: Problem) -> bool:
