@@ -15,11 +15,11 @@ usual weight-sharing picture: ``W = w[pattern]``) or as coo arrays (``index``, `
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .coo import Coo, CooMatrix, pattern_dtype
+from .coo import Coo, CooMatrix, Partitions, pattern_dtype
 
 if TYPE_CHECKING:  # imported where used: computing and saving a pattern needs no scipy
     import scipy.sparse as sp
@@ -27,19 +27,6 @@ if TYPE_CHECKING:  # imported where used: computing and saving a pattern needs n
     from .spec import Spec
 
 __all__ = ["Basis", "Coo", "CooMatrix", "Generators", "Partitions", "pattern_dtype"]
-
-
-class Partitions(NamedTuple):
-    """Which set partition of the tensor slots each element is (docs/format.rst).
-
-    ``labels`` (n_basis, s): row m labels the slots of B_m's leading position (the
-    output's slots, then the input's), equal labels for equal indices of one factor,
-    numbered by first appearance; rows of summands with fewer than s slots end in -1.
-    ``summand`` (n_basis, 2): the output and input summand that B_m lies in.
-    """
-
-    labels: np.ndarray
-    summand: np.ndarray
 
 
 def _generator_property(kind: str) -> property:

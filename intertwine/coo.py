@@ -15,7 +15,7 @@ import numpy as np
 if TYPE_CHECKING:  # imported where used: computing and saving a pattern needs no scipy
     import scipy.sparse as sp
 
-__all__ = ["Coo", "CooMatrix", "pattern_dtype", "kron_sum", "block_diag", "vstack"]
+__all__ = ["Coo", "CooMatrix", "Partitions", "pattern_dtype", "kron_sum", "block_diag", "vstack"]
 
 
 def pattern_dtype(n_basis: int) -> np.dtype:
@@ -148,6 +148,19 @@ class CooMatrix(NamedTuple):
         import scipy.sparse as sp
 
         return sp.csr_matrix((self.value, (self.row, self.col)), shape=self.shape)
+
+
+class Partitions(NamedTuple):
+    """Which set partition of the tensor slots each element is (docs/format.rst).
+
+    ``labels`` (n_basis, s): row m labels the slots of B_m's leading position (the
+    output's slots, then the input's), equal labels for equal indices of one factor,
+    numbered by first appearance; rows of summands with fewer than s slots end in -1.
+    ``summand`` (n_basis, 2): the output and input summand that B_m lies in.
+    """
+
+    labels: np.ndarray
+    summand: np.ndarray
 
 
 def _value_dtype(parts) -> np.dtype:

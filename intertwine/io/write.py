@@ -11,13 +11,13 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import h5py
 import numpy as np
 
 from ..budget import human, max_bytes
-from ..coo import Coo, CooMatrix, pattern_dtype
+from ..coo import Coo, CooMatrix, Partitions, pattern_dtype
 from ..runtime import interrupt
 from ..runtime.atomic import OutputPathError, atomic_path, output_target
 from .common import (
@@ -30,10 +30,37 @@ from .common import (
     attribute_as_read,
 )
 
-if TYPE_CHECKING:  # the writer reads a Basis but never imports one: basis -> io.write only
-    from ..basis import Basis, Generators
+__all__ = ["save", "WritableBasis", "GeneratorLists"]
 
-__all__ = ["save"]
+
+class GeneratorLists(Protocol):
+    """The generators as the writer reads them (``intertwine.basis.Generators``)."""
+
+    def raw(self, kind: str) -> list: ...
+
+
+class WritableBasis(Protocol):
+    """What the writer reads of a basis: an ``intertwine.Basis``, whose ``save`` calls
+    this module, so that this module cannot import it (see the file format in docs/)."""
+
+    spec: str
+    group: str
+    rep_in: str
+    rep_out: str
+    dim_in: int
+    dim_out: int
+    n_basis: int
+    method: str
+    exact: bool
+    pattern: np.ndarray | None
+    coo: Coo | None
+    generators: GeneratorLists
+    attrs: dict
+    partitions: Partitions | None
+
+    @property
+    def encoding(self) -> str: ...
+
 
 # Large patterns are chunked so that they are written (and can be interrupted) in pieces
 # and so that readers can fetch row blocks without loading everything.
@@ -42,7 +69,7 @@ _CHUNK_BYTES = 2 << 20
 _WRITE_BYTES = 32 << 20
 
 
-def save(basis: Basis, path, *, compression: str | None = None, progress=None) -> dict:
+def save(basis: WritableBasis, path, *, compression: str | None = None, progress=None) -> dict:
     """Write ``basis`` to ``path`` (HDF5, docs/format.rst), atomically.
 
     ``compression`` is None or ``"gzip"`` (deflate with shuffle).  Raises ValueError if the
@@ -193,7 +220,7 @@ _IMAGE_BYTES = 64 << 20
 _SPACE_MARGIN = 4 << 20
 
 
-def _write_file(tmp: str, basis: Basis, data: dict, compression, report,
+def _write_file(tmp: str, basis: WritableBasis, data: dict, compression, report,
                 written: dict) -> None:
     """Write the file; ``written`` receives its root attributes (``save`` returns them)."""
     if _payload_bytes(data) <= _IMAGE_BYTES:
@@ -207,7 +234,7 @@ def _write_file(tmp: str, basis: Basis, data: dict, compression, report,
     _fsync(tmp, os.O_RDWR)
 
 
-def _write_contents(f: h5py.File, basis: Basis, data: dict, compression, report,
+def _write_contents(f: h5py.File, basis: WritableBasis, data: dict, compression, report,
                     written: dict) -> None:
     _write_attributes(f, basis, written)
     if "pattern" in data:
@@ -330,7 +357,7 @@ def _fsync(path: str, flags: int) -> None:
 
 # -- checking and converting the Basis object -------------------------------------------
 
-def _prepare(basis: Basis) -> dict:
+def _prepare(basis: WritableBasis) -> dict:
     """The arrays to write, after checking that a reader will accept them."""
     dim_in, dim_out, n = int(basis.dim_in), int(basis.dim_out), int(basis.n_basis)
     if min(dim_in, dim_out, n) < 0 or n > dim_in * dim_out:
@@ -488,7 +515,7 @@ def stored_exact(a: np.ndarray) -> np.ndarray:
     return np.frompyfunc(str, 1, 1)(a.astype(object)).astype(object)
 
 
-def generator_coos(gens: Generators, dim_in: int, dim_out: int) -> dict:
+def generator_coos(gens: GeneratorLists, dim_in: int, dim_out: int) -> dict:
     kinds = {"in": (gens.raw("in_"), dim_in), "out": (gens.raw("out"), dim_out)}
     if gens.raw("lie_in") or gens.raw("lie_out"):
         kinds.update(lie_in=(gens.raw("lie_in"), dim_in), lie_out=(gens.raw("lie_out"), dim_out))
@@ -546,7 +573,7 @@ def _extra_attributes(attrs: dict) -> None:
 
 # -- writing HDF5 ---------------------------------------------------------------------
 
-def _write_attributes(f: h5py.File, basis: Basis, written: dict) -> None:
+def _write_attributes(f: h5py.File, basis: WritableBasis, written: dict) -> None:
     from .. import __version__
 
     required = {
@@ -689,7 +716,7 @@ def _describe(obj, name: str):
     return obj
 
 
-def _write_coo_source(group: h5py.Group, source, compression, basis: Basis,
+def _write_coo_source(group: h5py.Group, source, compression, basis: WritableBasis,
                       written: dict) -> None:
     """Datasets of the final length, filled block by block (each checked as a whole coo
     would be); memory is one block."""

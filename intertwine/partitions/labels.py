@@ -17,13 +17,14 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
-from ..basis import Basis, Partitions, pattern_dtype
+from ..coo import Coo, Partitions, pattern_dtype
 from ..spec import Spec
 
-__all__ = ["Layout", "compute_partitions", "expand_pattern", "global_labels",
+__all__ = ["Layout", "LabelledBasis", "compute_partitions", "expand_pattern", "global_labels",
            "factor_digits", "partition_checks", "blocks_per_factor", "label_codes",
            "position_digits"]
 
@@ -271,7 +272,26 @@ def pattern_rows(partitions: Partitions, layout: Layout, rows: np.ndarray) -> np
     return out
 
 
-def expand_pattern(basis: Basis, rows: np.ndarray | None = None) -> np.ndarray:
+class LabelledBasis(Protocol):
+    """What this module reads of a basis: an ``intertwine.Basis``, which asks here for
+    the pattern of its labels, so that this module cannot import it."""
+
+    spec: str
+    dim_in: int
+    dim_out: int
+    n_basis: int
+    pattern: np.ndarray | None
+    coo: Coo | None
+    partitions: Partitions | None
+
+    @property
+    def parsed_spec(self) -> Spec: ...
+
+    @property
+    def encoding(self) -> str: ...
+
+
+def expand_pattern(basis: LabelledBasis, rows: np.ndarray | None = None) -> np.ndarray:
     """The pattern of a partition-labelled basis at its spec's sizes (all rows, or the
     given ones): how a file of encoding "partitions" becomes an ordinary basis."""
     from ..budget import human, max_bytes
@@ -325,7 +345,7 @@ def well_formed(partitions: Partitions, layout: Layout) -> str | None:
     return None
 
 
-def _sample_rows(basis: Basis, layout: Layout) -> np.ndarray:
+def _sample_rows(basis: LabelledBasis, layout: Layout) -> np.ndarray:
     """Every row if the pattern is small; else the rows of the leading positions (as many
     as fit) and a few fixed random ones."""
     if basis.dim_out * basis.dim_in <= _FULL_CHECK:
@@ -375,7 +395,7 @@ def _leading_positions(partitions: Partitions, layout: Layout) -> tuple[np.ndarr
     return rows, cols
 
 
-def partition_checks(basis: Basis) -> Iterator[tuple[bool | None, str]]:
+def partition_checks(basis: LabelledBasis) -> Iterator[tuple[bool | None, str]]:
     """What ``intertwine verify`` checks of a file's partition labels: well formed for
     its spec, and equal to the stored basis (every row of a small pattern, sampled rows
     of a large one, every entry of a coo basis)."""
@@ -433,7 +453,7 @@ def _falling(n: int, k: int) -> int:
     return math.prod(range(n - k + 1, n + 1)) if k <= n else 0
 
 
-def _check_coo(basis: Basis, layout: Layout) -> tuple[bool, str]:
+def _check_coo(basis: LabelledBasis, layout: Layout) -> tuple[bool, str]:
     """Every entry is a 1 at a position whose labels name its element; the entries
     are taken a slice at a time where the basis offers them so (``coo.chunks()``, a
     file read by ``intertwine verify``), else whole."""
