@@ -15,7 +15,7 @@ from .problem import Problem, TooLarge
 
 if TYPE_CHECKING:  # imported where used: `dim` must start without scipy
     from .basis import Basis
-    from .decomposition import Decomposition
+    from .decomposition.result import Decomposition
     from .solvers import SolveResult
     from .spec import Spec
 
