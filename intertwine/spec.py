@@ -27,11 +27,13 @@ the grammar's own.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
 from .errors import SpecError
-from .groups import FAMILIES, ArgumentError, family
+from .groups import FAMILIES, ArgumentError
+from .groups.base import Factor as Factor
+from .groups.base import Group as Group
 from .reps import CONSTRUCTORS, Parsed, constructor_named
 from .reps import Defining as Defining
 from .reps import Det as Det
@@ -54,48 +56,6 @@ __all__ = [
 
 
 # ----------------------------------------------------------------------------- groups
-
-@dataclass(frozen=True)
-class Factor:
-    """One group of a product: ``kind`` is a canonical family name, ``args`` its integers.
-
-    ``cycles`` holds, for ``Perm``, one tuple of disjoint cycles per generator.  What the
-    factor is (degree, finiteness, generators) its family says (``groups``).
-    """
-
-    kind: str
-    args: tuple[int, ...]
-    cycles: tuple[tuple[tuple[int, ...], ...], ...] = ()
-    column: int = field(default=0, compare=False, repr=False)
-
-    @property
-    def family(self):
-        return family(self.kind)
-
-    @property
-    def finite(self) -> bool:
-        return self.family.finite
-
-    @property
-    def degree(self) -> int:
-        """Dimension of the defining representation V."""
-        return self.family.degree(self)
-
-    def __str__(self) -> str:
-        return self.family.format(self)
-
-
-@dataclass(frozen=True)
-class Group:
-    factors: tuple[Factor, ...]
-
-    @property
-    def finite(self) -> bool:
-        return all(f.finite for f in self.factors)
-
-    def __str__(self) -> str:
-        return " x ".join(map(str, self.factors))
-
 
 @dataclass(frozen=True)
 class Spec:

@@ -16,7 +16,8 @@ To add a group: write one module in this package with a subclass of
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -26,10 +27,10 @@ from ..coo import CooMatrix
 if TYPE_CHECKING:  # imported where used: finite groups never need scipy
     import scipy.sparse as sp
 
-    from ..spec import Factor
     from .irrep import IrrepData
 
-__all__ = ["SignedPerm", "GroupFamily", "FiniteFamily", "FactorData", "register", "family",
+__all__ = ["Factor", "Group", "kept_generators", "families_with_irreps",
+           "SignedPerm", "GroupFamily", "FiniteFamily", "FactorData", "register", "family",
            "FAMILIES", "ArgumentError", "from_cycles", "unit", "reflection", "quarter_turn",
            "quarter_turns", "rotations", "ElementTable", "parity", "MAX_ELEMENTS"]
 
@@ -195,6 +196,49 @@ def parity(perm: np.ndarray) -> np.ndarray:
     return inversions & 1
 
 
+@dataclass(frozen=True)
+class Factor:
+    """One group of a product: ``kind`` is a canonical family name, ``args`` its integers.
+
+    ``cycles`` holds, for ``Perm``, one tuple of disjoint cycles per generator.  What the
+    factor is (degree, finiteness, generators) its family says (``groups``).
+    """
+
+    kind: str
+    args: tuple[int, ...]
+    cycles: tuple[tuple[tuple[int, ...], ...], ...] = ()
+    column: int = field(default=0, compare=False, repr=False)
+
+    @property
+    def family(self):
+        return family(self.kind)
+
+    @property
+    def finite(self) -> bool:
+        return self.family.finite
+
+    @property
+    def degree(self) -> int:
+        """Dimension of the defining representation V."""
+        return self.family.degree(self)
+
+    def __str__(self) -> str:
+        return self.family.format(self)
+
+
+@dataclass(frozen=True)
+class Group:
+    factors: tuple[Factor, ...]
+
+    @property
+    def finite(self) -> bool:
+        return all(f.finite for f in self.factors)
+
+    def __str__(self) -> str:
+        return " x ".join(map(str, self.factors))
+
+
+
 class GroupFamily(ABC):
     """One kind of group factor.  Subclasses set ``names`` (canonical first, then aliases)
     and ``finite``, and implement ``degree`` and the generators."""
@@ -327,9 +371,7 @@ class FiniteFamily(GroupFamily):
         """The discrete generators (``factor_data`` order) as signed permutations of a set
         of coordinates on which the group acts faithfully: V, unless the family says
         otherwise (D(1), D(2))."""
-        from .generators import factor_data
-
-        return list(factor_data(f).discrete)
+        return list(kept_generators(f))
 
     def element_table(self, f: Factor) -> ElementTable:
         """Every element as rows of ``faithful_generators``' coordinates, in the contract's
@@ -382,8 +424,6 @@ def power_histogram(perm: np.ndarray, sign: np.ndarray | None, det: np.ndarray, 
 
 
 def _irrep_groups() -> str:
-    from .irrep import families_with_irreps
-
     return families_with_irreps()
 
 
@@ -407,6 +447,26 @@ def register(cls: type[GroupFamily]) -> type[GroupFamily]:
 
 def family(name: str) -> GroupFamily:
     return FAMILIES[name]
+
+
+def families_with_irreps() -> str:
+    """"C(n), D(n), SO(2), ...": the groups where ``irr`` means something."""
+    seen, names = set(), []
+    for fam in FAMILIES.values():
+        if fam.irrep_syntax and id(fam) not in seen:
+            seen.add(id(fam))
+            names.append(fam.irrep_syntax)
+    return "; ".join(names)
+
+
+@lru_cache(maxsize=64)
+def kept_generators(f: Factor) -> tuple[SignedPerm, ...]:
+    """The discrete generators of ``f``'s family; identity generators constrain nothing,
+    and dropping them keeps the stored list honest (unless the family keeps them)."""
+    fam = family(f.kind)
+    n = fam.degree(f)
+    return tuple(g for g in fam.discrete(f) if fam.keeps_trivial_generators
+                 or not (np.array_equal(g.perm, np.arange(n)) and g.sign is None))
 
 
 # ----------------------------------------------------------------------------- helpers

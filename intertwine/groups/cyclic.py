@@ -38,7 +38,7 @@ from .base import ElementTable, FiniteFamily, SignedPerm, from_cycles, register
 from .irrep import IrrepData
 
 if TYPE_CHECKING:
-    from ..spec import Factor
+    from .base import Factor
 
 
 def cyclic_rotations(n: int) -> Counter:

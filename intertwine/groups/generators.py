@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import TYPE_CHECKING
-
-import numpy as np
 
 from ..coo import CooMatrix
-from .base import MAX_ELEMENTS, ElementTable, FactorData, SignedPerm, family
-
-if TYPE_CHECKING:
-    from ..spec import Factor, Group
+from .base import (
+    MAX_ELEMENTS,
+    ElementTable,
+    Factor,
+    FactorData,
+    Group,
+    SignedPerm,
+    family,
+    kept_generators,
+)
 
 __all__ = ["factor_data", "group_generators", "subgroup_generators", "element_table",
            "factor_order"]
@@ -22,11 +25,8 @@ def factor_data(f: Factor) -> FactorData:
     """Generators of one factor's defining representation."""
     fam = family(f.kind)
     n = fam.degree(f)
-    # Identity generators constrain nothing; dropping them keeps the stored list honest.
-    discrete = [g for g in fam.discrete(f) if fam.keeps_trivial_generators
-                or not (np.array_equal(g.perm, np.arange(n)) and g.sign is None)]
     lie = tuple(CooMatrix.of(a) for a in fam.lie(f))  # a family may give scipy matrices
-    return FactorData(n, tuple(discrete), lie, fam.finite,
+    return FactorData(n, kept_generators(f), lie, fam.finite,
                       tuple(fam.subgroup(f)), tuple(fam.irrep_subgroup(f)))
 
 

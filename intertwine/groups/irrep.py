@@ -36,7 +36,7 @@ from math import gcd
 
 import numpy as np
 
-__all__ = ["IrrepData", "EXACTNESS", "least_exact", "families_with_irreps"]
+__all__ = ["IrrepData", "EXACTNESS", "least_exact"]
 
 #: from most to least exact
 EXACTNESS = ("rational", "sqrt", "float")
@@ -76,18 +76,6 @@ class IrrepData:
     def __post_init__(self):
         assert self.exactness in EXACTNESS, self.exactness
         assert self.exactness != "sqrt" or self.squares is not None
-
-
-def families_with_irreps() -> str:
-    """"C(n), D(n), SO(2), ...": the groups where ``irr`` means something."""
-    from .base import FAMILIES
-
-    seen, names = set(), []
-    for fam in FAMILIES.values():
-        if fam.irrep_syntax and id(fam) not in seen:
-            seen.add(id(fam))
-            names.append(fam.irrep_syntax)
-    return "; ".join(names)
 
 
 def as_matrix(m) -> np.ndarray:

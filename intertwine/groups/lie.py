@@ -12,8 +12,7 @@ from ..coo import CooMatrix
 from .generators import factor_data
 
 if TYPE_CHECKING:
-    from ..spec import Factor
-    from .base import SignedPerm
+    from .base import Factor, SignedPerm
 
 __all__ = ["spanning_lie_indices"]
 

@@ -14,7 +14,7 @@ from ..combinatorics import MAX_CONTINUOUS_DEGREE, gl_semi_invariants
 from .base import GroupFamily, quarter_turns, reflection, register, unit
 
 if TYPE_CHECKING:
-    from ..spec import Factor
+    from .base import Factor
 
 
 class _Linear(GroupFamily):

@@ -16,7 +16,7 @@ import numpy as np
 from .base import ArgumentError, FiniteFamily, SignedPerm, register
 
 if TYPE_CHECKING:
-    from ..spec import Factor
+    from .base import Factor
 
 
 def _signed(perm, sign) -> SignedPerm:

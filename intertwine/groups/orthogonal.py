@@ -35,7 +35,7 @@ from .base import (
 from .irrep import IrrepData
 
 if TYPE_CHECKING:
-    from ..spec import Factor
+    from .base import Factor
 
 LORENTZ = (1, 3)
 
@@ -87,7 +87,7 @@ class _OrthogonalIrreps:
             if len(label) != 2 or not isinstance(label[0], int) or label[1] not in PARITIES:
                 return "on O(3) it is irr(l, e), irr(l, o) or the shorthand 0e, 1o, 2e, ..."
             return None
-        from .irrep import families_with_irreps
+        from .base import families_with_irreps
 
         return "irr exists only as " + families_with_irreps()
 

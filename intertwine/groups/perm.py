@@ -10,7 +10,7 @@ import numpy as np
 from .base import FiniteFamily, from_cycles, power_histogram, register
 
 if TYPE_CHECKING:
-    from ..spec import Factor
+    from .base import Factor
 
 #: Largest int64 array (elements x moved points) materialised while enumerating a group.
 _CHUNK = 2_000_000

@@ -33,7 +33,7 @@ from .irrep import IrrepData
 MAX_COUNT_WORK = 10**7
 
 if TYPE_CHECKING:
-    from ..spec import Factor
+    from .base import Factor
 
 
 def symmetric_histogram(n: int) -> dict[tuple[int, int], int]:

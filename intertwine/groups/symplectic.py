@@ -10,7 +10,7 @@ from ..combinatorics import MAX_CONTINUOUS_DEGREE, walks
 from .base import GroupFamily, SignedPerm, quarter_turn, register, unit
 
 if TYPE_CHECKING:
-    from ..spec import Factor
+    from .base import Factor
 
 
 @register

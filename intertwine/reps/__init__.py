@@ -81,7 +81,7 @@ def __getattr__(name):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 if TYPE_CHECKING:
-    from ..spec import Group
+    from ..groups.base import Group
 
 __all__ = ["dimension", "discrete_action", "lie_action", "subgroup_action", "squares", "Rep",
            "FactorAtom", "Structure", "Walk", "Parsed", "CONSTRUCTORS", "constructor",

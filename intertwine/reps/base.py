@@ -34,14 +34,14 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from ..coo import CooMatrix
 from ..errors import SpecError
 
 if TYPE_CHECKING:
-    from ..coo import CooMatrix
-    from ..spec import Group
+    from ..groups.base import Group
     from .action import Action
 
-__all__ = ["Rep", "FactorAtom", "Structure", "Walk", "CONSTRUCTORS", "constructor",
+__all__ = ["Rep", "Zero", "FactorAtom", "Structure", "Walk", "CONSTRUCTORS", "constructor",
            "Parsed", "zero_monomial", "unit_monomial"]
 
 
@@ -154,8 +154,6 @@ class Rep(ABC):
             return self
         out = self.rebuild(tuple(k.simplified(group) for k in kids))
         if out.dimension(group) == 0:  # no coordinates: nothing to build
-            from .zero import Zero
-
             return Zero()
         return out
 
@@ -282,3 +280,35 @@ class FactorAtom(Rep):
     @classmethod
     def parse(cls, parsed: Parsed) -> Rep:
         return cls(parsed.index, column=parsed.column)
+
+
+@dataclass(frozen=True)
+class Zero(Rep):
+    """The zero-dimensional representation (``zero.py`` says where it is used); here,
+    beside ``Rep``, because ``Rep.simplified`` returns it."""
+
+    def __str__(self) -> str:
+        return "0"
+
+    def dimension(self, group) -> int:
+        return 0
+
+    def act(self, walk: Walk):
+        from . import action
+
+        return action.identity(0)
+
+    def lie(self, walk: Walk):
+        return CooMatrix.zeros(0)
+
+    def character(self, walk: Walk, power: int = 1):
+        return 0
+
+    def degree(self, factor: int) -> int:
+        return 0
+
+    def monomials(self, n_factors: int, dual: bool = False) -> Counter:
+        return Counter()
+
+    def structure(self) -> Structure:
+        return Structure("scalars", count=0)

@@ -50,7 +50,7 @@ class Irrep(FieldAtom):
     @classmethod
     def check_arguments(cls, parsed) -> None:
         if not parsed.ints:  # how many depends on the group: unavailable() says
-            from ..groups.irrep import families_with_irreps
+            from ..groups.base import families_with_irreps
 
             raise parsed.error("irr needs its label: " + families_with_irreps())
 
