@@ -52,6 +52,42 @@ SOURCES = [
       ("per x.sum()", lambda r: r["anyn_s"] / (r["n_basis"] * r["sum_s"])),
       ("peak MB", "peak_mb"), ("input MB", "x_mb"),
       ("pattern-driven ms", lambda r: _ms(r, "sparse_s"))]),
+    ("wigner.json", "Wigner 3j blocks against e3nn",
+     "``make bench`` (``bench/wigner.py``): every block ``SO(3): irr(l1) * irr(l2) -> "
+     "irr(l3)`` with l1, l2 <= 10, grouped by max(l1, l2): the exact closed form against "
+     "e3nn's ``o3.wigner_3j`` in one process; ``max dev``: the largest deviation from "
+     "e3nn's tensor up to one scalar.",
+     [("max(l1, l2)", "l"), ("blocks", "blocks"), ("nonzeros", "nnz"),
+      ("exact ms", lambda r: _ms(r, "ours_s")), ("e3nn ms", lambda r: _ms(r, "e3nn_s")),
+      ("e3nn / exact", "ratio"), ("max dev", "max_dev")], "blocks"),
+    ("reduced.json", "Decompositions against e3nn's ReducedTensorProducts",
+     "``python bench/reduced.py``: ``intertwine.decompose`` (exact) against "
+     "``o3.ReducedTensorProducts`` in one process, their isotypic subspaces compared, and "
+     "the whole ``intertwine decompose -o`` process against a process that imports numpy "
+     "and h5py.",
+     [("case", "case"), ("spec", "spec"), ("intertwine ms", lambda r: _ms(r, "intertwine_s")),
+      ("e3nn ms", lambda r: _ms(r, "e3nn_s")), ("speed-up", "speedup"),
+      ("subspaces agree", "agrees"), ("process s", "process_s"), ("floor s", "floor_s"),
+      ("process / floor", "process_ratio")]),
+    ("robust.json", "Verifying large files",
+     "``make bench`` (``bench/robust.py``): ``intertwine verify`` of an exact coo file "
+     "against the ``intertwine basis`` that wrote it (goal: at most 3x).",
+     [("spec", "spec"), ("bytes", "bytes"), ("basis s", "basis_s"), ("verify s", "verify_s"),
+      ("ratio", "ratio"), ("goal met", "goal_met")], "verify"),
+    ("auto_strategy.json", "Any-n layers: the auto strategy's choice",
+     "``python bench/auto_strategy.py``: forward and backward of an ``S(n)`` layer from a "
+     "labelled file by the dense pattern and by the any-n plan; ``auto`` follows the cost "
+     "model.",
+     [("spec", "spec"), ("n", "n"), ("pattern ms", lambda r: _ms(r, "pattern_s")),
+      ("partitions ms", lambda r: _ms(r, "partitions_s")),
+      ("auto ms", lambda r: _ms(r, "auto_s")), ("auto / best", "auto_over_best"),
+      ("model picks dense", "model_picks_dense")]),
+    ("conv3d_step.json", "EquivariantConv3d training step against nn.Conv3d",
+     "``python bench/conv3d_step.py``: one training step with the same weight shape, and the "
+     "time to build the layer from a file.",
+     [("spec", "spec"), ("build s", "build_s"), ("n_basis", "n_basis"),
+      ("step ms", lambda r: _ms(r, "step_s")), ("Conv3d ms", lambda r: _ms(r, "conv3d_step_s")),
+      ("ratio", "step_ratio")]),
     ("emlp_results.json", "Against EMLP",
      "``make bench-emlp`` (``bench/emlp_compare.py``): EMLP's first and repeated basis "
      "against ``intertwine basis`` as a whole process and ``intertwine.compute`` in "
@@ -98,14 +134,14 @@ def _cell(value) -> str:
     return f"``{text}``" if any(c in text for c in "*:`|_") else text
 
 
-def _rows(data) -> tuple[list[dict], dict]:
-    """The rows of a JSON file and what it says about its run."""
+def _rows(data, key: str = "rows") -> tuple[list[dict], dict]:
+    """The rows of a JSON file (under ``key``) and what it says about its run."""
     if isinstance(data, list):
         return data, {}
     meta = dict(data.get("machine") or data.get("meta") or {})
     if "load" in data:
         meta.setdefault("load", data["load"])
-    return list(data.get("rows") or []), meta
+    return list(data.get(key) or []), meta
 
 
 def _recorded(path: Path) -> str:
@@ -156,13 +192,13 @@ def render(folder: Path = HERE) -> str:
            "edited by hand.  Single runs on shared machines vary by 10-30 %: compare ratios "
            "measured in one run, not times across runs.", ""]
     missing = []
-    for name, title, how, columns in SOURCES:
+    for name, title, how, columns, *key in SOURCES:
         path = folder / name
         if not path.exists():
             missing.append(f"``bench/{name}``: {title}")
             continue
         try:
-            rows, meta = _rows(json.loads(path.read_text()))
+            rows, meta = _rows(json.loads(path.read_text()), *key)
         except (ValueError, AttributeError) as e:
             missing.append(f"``bench/{name}`` (unreadable: {e})")
             continue
