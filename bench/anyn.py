@@ -31,7 +31,8 @@ import platform
 import resource
 import subprocess
 import sys
-import time
+
+from timing import best  # the bench folder: scripts run as python bench/NAME.py
 
 BATCH, CHANNELS = 8, 16
 
@@ -43,16 +44,6 @@ def _rss_mb() -> float:
 
 def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3  # kB on Linux
-
-
-def _best(f, repeat: int) -> float:
-    f()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        f()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def run_case(name: str, threads: int) -> dict:
@@ -72,21 +63,21 @@ def run_case(name: str, threads: int) -> dict:
         before = _rss_mb()
         x = torch.randn((BATCH, CHANNELS) + (n,) * power)
         out["x_mb"] = x.numel() * 4 / 1e6
-        out["anyn_s"] = _best(lambda: layer(x), 3 if n >= 500 or power == 3 else 10)
+        out["anyn_s"] = best(lambda: layer(x), 3 if n >= 500 or power == 3 else 10)
         out["peak_mb"] = _peak_mb() - before
-        out["sum_s"] = _best(lambda: x.sum(), 10)
+        out["sum_s"] = best(lambda: x.sum(), 10)
         out["n_basis"] = small.n_basis
         if name == "n50":
             basis = intertwine.compute(f"S({n}): V**2 -> V**2")
             flat = x.reshape(BATCH, CHANNELS, -1)
             sparse = EquivariantLinear(basis, CHANNELS, CHANNELS, strategy="sparse")
-            out["sparse_s"] = _best(lambda: sparse(flat), 2)
+            out["sparse_s"] = best(lambda: sparse(flat), 2)
             few = 4
             x4 = x[:, :few].contiguous()
             dense = EquivariantLinear(basis, few, few, strategy="pattern")
             anyn4 = EquivariantLinear(small, few, few)
-            out["pattern4_s"] = _best(lambda: dense(x4.reshape(BATCH, few, -1)), 2)
-            out["anyn4_s"] = _best(lambda: anyn4(x4), 10)
+            out["pattern4_s"] = best(lambda: dense(x4.reshape(BATCH, few, -1)), 2)
+            out["anyn4_s"] = best(lambda: anyn4(x4), 10)
     return out
 
 

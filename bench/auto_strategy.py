@@ -20,22 +20,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import time
+
+from timing import best  # the bench folder: scripts run as python bench/NAME.py
 
 BATCH, CHANNELS = 64, 8
 CASES = [(2, 2, n) for n in (3, 4, 5, 6, 7, 8, 10, 12, 14)] + \
         [(3, 3, n) for n in (3, 4, 5, 6)] + [(1, 1, n) for n in (5, 20, 80, 200)] + \
         [(2, 1, n) for n in (5, 10, 20, 30)]
-
-
-def _best(f, repeat: int) -> float:
-    f()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        f()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def rst_table(path: str) -> str:
@@ -87,7 +78,7 @@ def main() -> None:
                 layer.zero_grad(set_to_none=True)
                 layer(x).square().sum().backward()
 
-            times[strategy] = _best(step, args.repeat)
+            times[strategy] = best(step, args.repeat)
         row = {"spec": basis.spec, "n": n, "dense_size": basis.dim_out * basis.dim_in,
                "n_basis": basis.n_basis, "pattern_s": times["pattern"],
                "partitions_s": times["partitions"],

@@ -19,19 +19,11 @@ import os
 import tempfile
 import time
 
+from timing import best  # the bench folder: scripts run as python bench/NAME.py
+
 CASES = ["Octa: reg -> reg * Grid(3)", "Octa: reg -> reg * Grid(5)",
          "FullOcta: reg -> reg * Grid(3)"]
 FIELDS, BATCH, SIZE = 2, 2, 12
-
-
-def _best(f, repeat: int) -> float:
-    f()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        f()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def main() -> None:
@@ -67,7 +59,7 @@ def main() -> None:
                     module(x).square().mean().backward()
                     optimiser.step()
 
-                times[name] = _best(step, args.repeat)
+                times[name] = best(step, args.repeat)
             row = {"spec": spec, "build_s": build, "n_basis": layer.data.n_basis,
                    "weight_shape": list(weight.shape), "step_s": times["intertwine"],
                    "conv3d_step_s": times["conv3d"],

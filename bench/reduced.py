@@ -21,11 +21,11 @@ import os
 import shutil
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from exact import intertwine_command, run_process  # noqa: E402  (same folder)
+from timing import best  # noqa: E402  (same folder)
 
 HERE = Path(__file__).resolve().parent
 
@@ -56,15 +56,6 @@ def cases() -> list[dict]:
     return out
 
 
-def best(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
-
-
 def in_process(rows: list[dict], repeat: int) -> None:
     from e3nn import o3
 
@@ -77,13 +68,13 @@ def in_process(rows: list[dict], repeat: int) -> None:
         formula, irreps = row["e3nn"]
         try:
             row["intertwine_s"] = best(lambda spec=row["spec"]: intertwine.decompose(spec),
-                                       repeat)
+                                       repeat, warm=False)
             row["method"] = intertwine.decompose(row["spec"]).method
         except ValueError as e:
             row["error"] = str(e).splitlines()[0]
             continue
         row["e3nn_s"] = best(lambda f=formula, i=irreps: o3.ReducedTensorProducts(f, **i),
-                             max(1, repeat // 2))
+                             max(1, repeat // 2), warm=False)
         if formula in isotypic.FORMULAS and set(irreps) == {"i"}:
             # the isotypic subspaces against e3nn's (as tests/test_decompose_e3nn.py)
             row["isotypic_difference"] = float(isotypic.isotypic_distance(formula, irreps["i"]))

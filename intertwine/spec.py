@@ -380,6 +380,15 @@ def parse_rep(text: str, group: Group | str) -> Rep:
     return _resolve(r, group, text)
 
 
+def _group_and_colon(text: str) -> tuple[_Parser, Group]:
+    """The start that specs and fields share: ``GROUP :``, then the parser at the rest."""
+    p = _Parser(text)
+    group = p.group()
+    if not p.accept(":"):
+        raise p.error(f"expected ':' after the group, found {p.describe(p.tok)}")
+    return p, group
+
+
 def parse_field(text: str) -> tuple[Group, Rep]:
     """Parse ``GROUP : REP``, one representation without an arrow (what ``decompose`` and
     the between-layer modules take); raises SpecError on anything else, an arrow too."""
@@ -387,13 +396,10 @@ def parse_field(text: str) -> tuple[Group, Rep]:
         raise SpecError(f"a representation must be a string, not {type(text).__name__}")
     if not text.strip():
         raise SpecError("empty representation; expected GROUP: REP, e.g. 'D(4): V**2'")
-    p = _Parser(text)
-    group = p.group()
-    if not p.accept(":"):
-        raise p.error(f"expected ':' after the group, found {p.describe(p.tok)}")
+    p, group = _group_and_colon(text)
     rep, _ = p.rep()
     if p.tok.kind == "op" and p.tok.text in ("->", "→"):
-        raise p.error("expected one representation, GROUP: REP, without '->'")
+        raise p.error("expected one representation, GROUP: REP, without an arrow '->'")
     p.end()
     return group, _resolve(rep, group, text)
 
@@ -417,10 +423,7 @@ def parse_spec_cache_clear() -> None:
 def _parse_spec_text(text: str) -> Spec:
     if not text.strip():
         raise SpecError("empty spec; expected GROUP: REP_IN -> REP_OUT, e.g. 'S(5): V -> V'")
-    p = _Parser(text)
-    group = p.group()
-    if not p.accept(":"):
-        raise p.error(f"expected ':' after the group, found {p.describe(p.tok)}")
+    p, group = _group_and_colon(text)
     rep_in, _ = p.rep()
     if not p.accept("->"):
         raise p.error(f"expected '->' or an operator, found {p.describe(p.tok)}")

@@ -184,7 +184,7 @@ def test_batch_norm_normalises():
 
 
 @pytest.mark.parametrize("text, words", [("C(4): reg -> reg", "without an arrow"),
-                                         ("C(4) reg", "without an arrow"),
+                                         ("C(4) reg", "expected ':' after the group"),
                                          ("C(4): irr(7)", "irr")])
 def test_bad_fields_are_clear_errors(text, words):
     with pytest.raises(ValueError, match=words):

@@ -22,9 +22,10 @@ __all__ = ["Decomposition", "decompose", "irreps_only", "choose_method", "irreps
 DECOMPOSE_METHODS = ("auto", "exact", "numeric")
 
 
-def irreps_only(spec, method: str = "auto") -> Decomposition:
-    """The irreps and their multiplicities alone (from characters), no change of basis:
-    what ``intertwine decompose`` prints without ``-o``.  ``coo`` is None."""
+def _irreps_of(spec):
+    """(the parsed field, its dimension, [(irrep, multiplicity)]); a ValueError for a
+    0-dimensional REP, and where the irreps found do not cover REP (a family that misses
+    irreps: never silently a partial Q)."""
     from ..reps import dimension
     from .families import multiplicities
     from .field import parse_field
@@ -38,6 +39,13 @@ def irreps_only(spec, method: str = "auto") -> Decomposition:
     if covered != total:
         raise ValueError(f"{f}: the irreducible representations found cover dimension "
                          f"{covered} of {total}")
+    return f, total, found
+
+
+def irreps_only(spec, method: str = "auto") -> Decomposition:
+    """The irreps and their multiplicities alone (from characters), no change of basis:
+    what ``intertwine decompose`` prints without ``-o``.  ``coo`` is None."""
+    f, total, found = _irreps_of(spec)
     chosen = choose_method(f, method, found)
     return Decomposition(group=str(f.group), rep=str(f.rep),
                          irreps=[(irrep.label, m) for irrep, m in found],
@@ -86,21 +94,10 @@ def decompose(spec, method: str = "auto") -> Decomposition:
     from ..api import check_size, compute
     from ..basis import Generators
     from ..problem import Problem
-    from ..reps import dimension
     from .build import exact_copies, numeric_copies
-    from .families import multiplicities
-    from .field import parse_field
     from .gram import coordinate_weights
 
-    f = parse_field(spec)
-    total = dimension(f.rep, f.group)
-    if total == 0:
-        raise ValueError(f"{f} has dimension 0: nothing to decompose")
-    found = multiplicities(f)
-    covered = sum(irrep.dim * m for irrep, m in found)
-    if covered != total:  # a family that misses irreps: never silently a partial Q
-        raise ValueError(f"{f}: the irreducible representations found cover dimension "
-                         f"{covered} of {total}")
+    f, total, found = _irreps_of(spec)
     problems = [Problem.from_spec(f.spec_to(irrep.label)) for irrep, _ in found]
     exact = choose_method(f, method, found) == "exact"
     weights = coordinate_weights(f.rep, f.group)

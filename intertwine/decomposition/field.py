@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..errors import SpecError
 from ..spec import Group, Rep
 from ..spec import parse_field as parse_spec_field
 
@@ -35,10 +34,4 @@ def parse_field(text: str | Field) -> Field:
     """Parse ``GROUP : REP``; a SpecError (ValueError) for anything else, an arrow too."""
     if isinstance(text, Field):
         return text
-    try:
-        return Field(*parse_spec_field(text))
-    except SpecError as e:
-        if "without '->'" in e.message:  # say which command takes what
-            raise SpecError("decompose takes one representation, GROUP: REP, without '->'",
-                            e.text, e.column) from None
-        raise
+    return Field(*parse_spec_field(text))

@@ -1,4 +1,4 @@
-"""Partition-labelled S(n) files applied at any n in JAX (issue 13), never forming W.
+"""Partition-labelled S(n) files applied at any n in JAX (docs/anyn.rst), never forming W.
 
 The same plan as ``intertwine.torch``'s "partitions" strategy
 (``intertwine.partitions.plan``): per reduction of x (diagonals, sums) one channel

@@ -70,8 +70,6 @@ class Field:
             return field
         if not isinstance(field, str):
             raise TypeError(f"a field is a string 'GROUP : REP', not {type(field).__name__}")
-        if "->" in field or "→" in field or ":" not in field:
-            raise SpecError(f"a field is 'GROUP : REP' without an arrow, got {field!r}")
         from ..spec import parse_field
 
         group, rep = parse_field(field)  # one parse: carets point into the whole field

@@ -1,4 +1,4 @@
-"""Partition-labelled S(n) files applied at any n, never forming W (issue 13).
+"""Partition-labelled S(n) files applied at any n, never forming W (docs/anyn.rst).
 
 For a file with ``partitions`` (docs/format.rst) whose input and output are each one tensor
 monomial, x may be (batch, channels, n_1, ..., n_k) for any set sizes, or flattened
