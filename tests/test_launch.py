@@ -1,5 +1,5 @@
-"""The executable's start-up paths (``intertwine.cli.launch``): the plain ``basis`` form
-without click, and the exit without teardown.
+"""The executable's start-up paths (``intertwine.cli.launch``): the plain ``basis`` and
+``decompose`` forms without click, and the exit without teardown.
 
 Both exist for speed, so what is tested here is that they change nothing else: the
 plain form is recognised only where click would parse the same options, it gives the
@@ -22,10 +22,11 @@ import intertwine
 from intertwine import io
 from intertwine.cli import launch
 from intertwine.cli.app import cli, click_status
-from intertwine.cli.commands import write_basis
+from intertwine.cli.commands import say, write_basis, write_decomposition
 from intertwine.runtime import atomic
 
 BASIS = cli.commands["basis"]
+DECOMPOSE = cli.commands["decompose"]
 DEFAULTS = {"method": "auto", "tolerance": None, "compress": False, "partitions_only": False}
 
 
@@ -89,6 +90,95 @@ def test_the_plain_form_is_recognised_only_where_click_agrees(args):
     options = launch.plain_basis(["basis", *args])
     if options is not None:  # otherwise click's to parse, whatever it makes of it
         assert {**DEFAULTS, **options} == click_params(args)
+
+
+def decompose_params(args):
+    """The options click's ``decompose`` command parses from ``args``, without --json."""
+    with DECOMPOSE.make_context("decompose", list(args)) as ctx:
+        params = dict(ctx.params)
+    assert params.pop("as_json") is False
+    return params
+
+
+@st.composite
+def decompose_arguments(draw):
+    """Arguments after ``decompose``: a field, maybe an output and a method, and maybe
+    something more, in any order and in the forms click knows, and others."""
+    value = draw(st.sampled_from(VALUES))
+    method = draw(st.sampled_from(METHODS))
+    chunks = [
+        [draw(st.sampled_from(["O(3): sym(1o, 2)", "", "x", "-x", "-", "--", "-o"]))],
+        draw(st.sampled_from([["-o", value], ["--output", value], [f"--output={value}"],
+                              [f"-o{value}"], ["--out", value], []])),
+        draw(st.sampled_from([["--method", method], [f"--method={method}"], ["--method"],
+                              []])),
+        *draw(st.lists(st.sampled_from([
+            ["--json"], ["--help"], ["--compress"], ["y"], ["-o", "b.h5"],
+            ["--method", "exact"]]), max_size=2)),
+    ]
+    order = draw(st.permutations(range(len(chunks))))
+    return [token for i in order for token in chunks[i]]
+
+
+@settings(max_examples=400, deadline=None)
+@given(decompose_arguments())
+def test_the_plain_decompose_form_is_recognised_only_where_click_agrees(args):
+    folder = os.path.dirname(os.path.abspath(__file__))
+    args = [t.replace("FOLDER", folder) for t in args]
+    options = launch.plain_decompose(["decompose", *args])
+    if options is not None:
+        assert options == decompose_params(args)
+
+
+def test_the_plain_decompose_form_is_taken_without_click():
+    for args in (["O(3): sym(1o, 2)"], ["D(4): V**2", "-o", "d.h5", "--method=exact"]):
+        assert launch.plain_decompose(["decompose", *args]) == decompose_params(args)
+    assert launch.plain_decompose(["decompose", "D(4): V**2", "--json"]) is None
+    assert launch.plain_basis(["decompose", "D(4): V**2", "-o", "d.h5"]) is None
+
+
+@pytest.mark.parametrize("args", [
+    ["decompose", "O(3): sym(1o, 2)", "-o", "OUT"],
+    ["decompose", "S(4): V**2"],  # printed only
+    ["decompose", "D(4): V**2", "-o", "OUT", "--method", "numeric"],
+    ["decompose", "C(4): V", "-o", "OUT"],  # complex-type irreps: refused
+    ["decompose", "O(3): sym(1o, ", "-o", "OUT"],  # a bad field: the caret
+    ["decompose", "O(3): 1o -> 1o", "-o", "OUT"],  # a spec, not a field
+    ["decompose", "SO(3): V", "-o", "MISSING/d.h5"],
+])
+def test_both_decompose_paths_say_and_write_the_same(args, tmp_path, capsys):
+    def run(path, name):
+        argv = [a.replace("OUT", str(tmp_path / name)).replace("MISSING", str(tmp_path / "no"))
+                for a in args]
+        if path == "plain":
+            options = launch.plain_decompose(argv)
+            assert options is not None
+            code = launch.guarded(lambda: say(write_decomposition(**options).irreps_string))
+        else:
+            code = launch.guarded(lambda: click_status(argv))
+        out, err = capsys.readouterr()
+        err = err.replace(name, "NAME").rsplit(",", 1)[0]  # the time at the end
+        return code, out, err
+
+    plain, clicked = run("plain", "p.h5"), run("click", "c.h5")
+    assert plain == clicked
+    if "OUT" in args:
+        assert (plain[0] == 0) == (tmp_path / "p.h5").exists()
+        if plain[0] == 0:
+            a, b = intertwine.load(tmp_path / "p.h5"), intertwine.load(tmp_path / "c.h5")
+            assert a.irreps == b.irreps
+            assert np.array_equal(a.change_of_basis(), b.change_of_basis())
+
+
+def test_the_executable_decomposes_without_click(tmp_path):
+    out = tmp_path / "d.h5"
+    run = subprocess.run([sys.executable, "-c", REPORTING_EXIT, "decompose",
+                          "O(3): sym(1o, 2)", "-o", str(out)], capture_output=True, text=True,
+                         timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == "0e + 2e\n"
+    assert "EXIT 0 False True" in run.stderr
+    assert intertwine.load(out).irreps == [("0e", 1), ("2e", 1)]
 
 
 @pytest.mark.parametrize("args", [

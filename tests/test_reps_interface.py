@@ -171,3 +171,21 @@ def test_every_registered_constructor_and_family_is_complete():
     names = Counter(f.name for f in FAMILIES.values())
     assert {"S", "A", "C", "D", "Perm", "SO", "O", "Sp", "GL", "SL"} <= set(names)
     assert FAMILIES["Z"] is FAMILIES["C"]
+
+
+def test_remembered_actions_are_the_same_and_a_caller_cannot_change_them():
+    from intertwine.reps import MEMO_COORDINATES, discrete_action, lie_action
+    from intertwine.spec import parse_group, parse_rep
+
+    group = parse_group("O(3)")
+    rep = parse_rep("sym(1o + 2e, 2)", group)
+    first = discrete_action(rep, group)
+    first.append("something else")  # the caller's list, not the remembered one
+    again = discrete_action(rep, group)
+    assert len(again) == len(first) - 1
+    assert [a.coo().toarray().tolist() for a in again] == \
+        [a.coo().toarray().tolist() for a in first[:-1]]
+    lie = lie_action(rep, group)
+    assert [m.toarray().tolist() for m in lie] == \
+        [m.toarray().tolist() for m in lie_action(rep, group)]
+    assert rep.dimension(group) <= MEMO_COORDINATES

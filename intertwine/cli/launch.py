@@ -4,9 +4,11 @@ Three things here are for start-up speed, which is most of the time a small basi
 (``SO(3): V**2 -> V``: 2 ms to compute, 0.2 s in all, of which importing numpy and
 h5py is 0.12 s):
 
-* The plain form of the everyday command, ``intertwine basis SPEC -o FILE`` (with
-  ``--method`` and ``--compress``), is recognised without click and handed straight
-  to :func:`commands.write_basis`, which the click command calls too.  Anything else --
+* The plain forms of the everyday commands, ``intertwine basis SPEC -o FILE`` (with
+  ``--method`` and ``--compress``) and ``intertwine decompose FIELD [-o FILE]`` (with
+  ``--method``), are recognised without click and handed straight to
+  :func:`commands.write_basis` and :func:`commands.write_decomposition`, which the
+  click commands call too.  Anything else --
   help, another command, another option, an option twice, a value that looks like an
   option -- goes to click, which parses it, explains it and calls the same function.
   Importing click and building its commands takes about a tenth of such a process.
@@ -25,9 +27,9 @@ import stat
 import sys
 
 from ..runtime import interrupt
-from .commands import Usage, methods, out_of_memory, say, write_basis
+from .commands import Usage, methods, out_of_memory, say, write_basis, write_decomposition
 
-__all__ = ["program", "main", "status", "guarded", "plain_basis", "leave"]
+__all__ = ["program", "main", "status", "guarded", "plain_basis", "plain_decompose", "leave"]
 
 
 def program():
@@ -56,17 +58,24 @@ def status(args: list[str] | None = None) -> int:
         # bytes it was given as, not refused (an 'internal error' at the very end)
         sys.stdout.reconfigure(errors="surrogateescape")
     # click's shell completion is asked for by this variable, whatever the arguments
-    options = None if "_INTERTWINE_COMPLETE" in os.environ else plain_basis(args)
+    completing = "_INTERTWINE_COMPLETE" in os.environ
 
     def run() -> int | None:  # the imports too: Ctrl-C or a memory limit may come there
-        if options is None:
-            with _uncollected():
-                from .app import click_status
-
-            return click_status(args)
         with _uncollected():
-            from .. import api, io  # noqa: F401  (what write_basis computes and writes with)
-        return write_basis(**options)
+            basis = None if completing else plain_basis(args)
+            decomposition = None if completing or basis else plain_decompose(args)
+            if basis:
+                from .. import api, io  # noqa: F401  (what write_basis computes and writes with)
+            elif decomposition:
+                from .. import decomposition as _  # noqa: F401  (what it computes with)
+            else:
+                from .app import click_status
+        if basis:
+            return write_basis(**basis)
+        if decomposition:
+            say(write_decomposition(**decomposition).irreps_string)
+            return 0
+        return click_status(args)
 
     return guarded(run)
 
@@ -122,7 +131,30 @@ def guarded(run) -> int:
 def plain_basis(args: list[str]) -> dict | None:
     """The arguments of ``basis SPEC -o FILE [--method M] [--compress]``, in any order,
     as click parses them; None for every other command line (click's to parse)."""
-    if not args or args[0] != "basis":
+    found = _plain_options(args, "basis", flags=("--compress",))
+    if found is None or "output" not in found or found.get("method", "auto") not in methods():
+        return None
+    return found
+
+
+def plain_decompose(args: list[str]) -> dict | None:
+    """The arguments of ``decompose 'GROUP: REP' [-o FILE] [--method M]``, in any order,
+    as click parses them (``field``, ``output``, ``method``); None for every other
+    command line (``--json``, help: click's to parse)."""
+    from ..decomposition.core import DECOMPOSE_METHODS
+
+    found = _plain_options(args, "decompose", flags=())
+    if found is None or found.get("method", "auto") not in DECOMPOSE_METHODS:
+        return None
+    return {"field": found["spec"], "output": found.get("output"),
+            "method": found.get("method", "auto")}
+
+
+def _plain_options(args: list[str], command: str, flags: tuple[str, ...]) -> dict | None:
+    """``command``'s one argument (``spec``), ``-o``/``--output``, ``--method`` and the
+    boolean ``flags``, each at most once, in any order and in the forms click accepts;
+    None where the line holds anything else, or something click would refuse."""
+    if not args or args[0] != command:
         return None
     found: dict = {}
     tokens = iter(args[1:])
@@ -137,14 +169,13 @@ def plain_basis(args: list[str]) -> dict | None:
             if key in found or value is None or value.startswith("-"):
                 return None
             found[key] = value
-        elif token == "--compress" and "compress" not in found:
-            found["compress"] = True
+        elif token in flags and token[2:] not in found:
+            found[token[2:]] = True
         elif token.startswith("-") or "spec" in found:
             return None
         else:
             found["spec"] = token
-    if "spec" not in found or "output" not in found or \
-            found.get("method", "auto") not in methods() or _not_a_file(found["output"]):
+    if "spec" not in found or ("output" in found and _not_a_file(found["output"])):
         return None
     return found
 

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections import OrderedDict
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -94,6 +95,30 @@ def dimension(rep: Rep, group: Group) -> int:
     return rep.dimension(group)
 
 
+#: the actions of expressions of at most this many coordinates are remembered (the last
+#: ``_MEMO_SIZE``): a decomposition asks for REP's once per irrep it contains, and the
+#: problems of one spec ask for each side once per solver step; larger ones are built
+#: each time and never held after their problem
+MEMO_COORDINATES = 4096
+_MEMO_SIZE = 64
+_memo: OrderedDict = OrderedDict()
+
+
+def _remembered(key: tuple, rep: Rep, group: Group, build) -> list:
+    """``build()``, or the list it returned for ``key`` before (a new list of the same
+    actions, which nobody changes in place)."""
+    if rep.dimension(group) > MEMO_COORDINATES:
+        return build()
+    if key in _memo:
+        _memo.move_to_end(key)
+        return list(_memo[key])
+    value = build()
+    _memo[key] = tuple(value)
+    if len(_memo) > _MEMO_SIZE:
+        _memo.popitem(last=False)
+    return value
+
+
 def _actions(rep: Rep, group: Group, generators, form: str = "float") -> list[Action]:
     return [Walk("act", group, i, g=g, form=form).of(rep) for i, g in generators]
 
@@ -102,14 +127,16 @@ def discrete_action(rep: Rep, group: Group, form: str = "float") -> list[Action]
     """``rho(g)`` for each discrete generator g of the group, in generator order.  With
     ``form="rational"``, square-root irreps act by their rational form R = D rho D^-1
     (``reps/irr.py``), and so does the whole expression."""
-    return _actions(rep, group, group_generators(group)[0], form)
+    return _remembered(("discrete", rep, group, form), rep, group,
+                       lambda: _actions(rep, group, group_generators(group)[0], form))
 
 
 def subgroup_action(rep: Rep, group: Group, form: str = "float",
                     irreps: frozenset = frozenset()) -> list[Action]:
     """``rho(h)`` for the extra subgroup generators h (``groups.subgroup_generators``;
     the families' ``irrep_subgroup`` on the factors in ``irreps``)."""
-    return _actions(rep, group, subgroup_generators(group, irreps), form)
+    return _remembered(("subgroup", rep, group, form, irreps), rep, group,
+                       lambda: _actions(rep, group, subgroup_generators(group, irreps), form))
 
 
 def lie_action(rep: Rep, group: Group, form: str = "float",
@@ -120,8 +147,13 @@ def lie_action(rep: Rep, group: Group, form: str = "float",
     denominator of the expression's irreps; a multiple of a generator is one too)."""
     gens = group_generators(group)[1]
     multipliers = multipliers or [1] * len(gens)
-    return [CooMatrix.of(Walk("lie", group, i, a=a, form=form, lie_multiplier=c).of(rep))
-            .canonical() for (i, a), c in zip(gens, multipliers, strict=True)]
+
+    def build():
+        return [CooMatrix.of(Walk("lie", group, i, a=a, form=form, lie_multiplier=c)
+                             .of(rep)).canonical()
+                for (i, a), c in zip(gens, multipliers, strict=True)]
+
+    return _remembered(("lie", rep, group, form, tuple(multipliers)), rep, group, build)
 
 
 def squares(rep: Rep, group: Group) -> tuple[np.ndarray, np.ndarray]:
