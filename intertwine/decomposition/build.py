@@ -17,79 +17,132 @@ u_c/√λ_c has values ±√(a/b), held as signed squares (``roots.py``).
 from __future__ import annotations
 
 from fractions import Fraction
+from math import lcm
 
 import numpy as np
 
 from ..coo import Coo
-from .roots import as_float, signed_square
+from .roots import as_float
 
-__all__ = ["exact_copies", "numeric_copies", "exact_elements"]
-
-
-def exact_elements(coo, n_basis: int) -> list[dict[tuple[int, int], Fraction]]:
-    """Each element of an exact rational basis (coo entries) as {(row, col): Fraction}."""
-    num = coo.numerator if coo.numerator is not None else np.rint(coo.value).astype(np.int64)
-    den = coo.denominator if coo.denominator is not None else np.ones(len(num), np.int64)
-    out: list[dict] = [{} for _ in range(n_basis)]
-    for k, r, col, a, b in zip(coo.index.tolist(), coo.row.tolist(), coo.col.tolist(),
-                               np.asarray(num).tolist(), np.asarray(den).tolist()):
-        out[k][r, col] = Fraction(a, b)
-    return out
+__all__ = ["exact_copies", "numeric_copies", "ratios", "Ratios"]
 
 
-def _inner(a: dict, b: dict, column_weights: list[Fraction], row_weights: list[Fraction],
-           dim: int) -> Fraction:
-    if len(b) < len(a):
-        a, b = b, a
-    total = Fraction(0)
-    for key, v in a.items():
-        w = b.get(key)
-        if w is not None:
-            total += v * w * column_weights[key[1]] * row_weights[key[0]]
-    return total / dim
+#: rationals as (numerators, positive denominators): object arrays of Python ints
+Ratios = tuple[np.ndarray, np.ndarray]
 
 
-def exact_copies(elements: list[dict], weights: list[Fraction], dim: int, offset: int,
-                 rep_squares: list[Fraction] | None = None,
-                 irrep_squares: list[Fraction] | None = None) -> Coo:
-    """Rows offset.. of Q for one irrep (dimension ``dim``) from its exact RREF basis:
-    coo with ``numerator``/``denominator`` holding the signed squares of the values.
+def ratios(values: list[Fraction]) -> Ratios:
+    """Fractions as (numerators, denominators)."""
+    return (np.array([v.numerator for v in values], object),
+            np.array([v.denominator for v in values], object))
 
-    ``elements`` are rational: for representations that are rational only after the
+
+def exact_copies(coo, n_basis: int, weights: Ratios, dim: int, offset: int,
+                 rep_squares: Ratios | None = None, irrep_squares: Ratios | None = None) -> Coo:
+    """Rows offset.. of Q for one irrep (dimension ``dim``) from its exact RREF basis
+    (``coo``: ``n_basis`` rational elements, numerators and denominators, or integer
+    values), M's diagonal ``weights``: coo with ``numerator``/``denominator`` holding the
+    signed squares of the values.
+
+    The elements are rational: for representations that are rational only after the
     scaling ρ = D⁻¹ R D (squares s of D, ``reps.squares``) they are the RREF basis W' of
     the rational form, and the intertwiners W = D_I⁻¹ W' D_REP: positive multiples of the
     RREF elements, which Gram–Schmidt does not see.  Then tr(W M⁻¹ Vᵀ) =
     Σ W'_ij V'_ij s_REP,j / (M_jj s_I,i), rational, and each value w'·√(s_REP,j/s_I,i)/√λ
-    is a signed square."""
-    n_rep = len(weights)
-    rep_squares = rep_squares or [Fraction(1)] * n_rep
-    irrep_squares = irrep_squares or [Fraction(1)] * dim
-    columns = [s / w for s, w in zip(rep_squares, weights)]
-    rows_weight = [1 / s for s in irrep_squares]
-    orthogonal: list[tuple[dict, Fraction]] = []  # (u_c, lambda_c)
-    for a in elements:
-        u = dict(a)
-        for v, lam in orthogonal:
-            coefficient = _inner(a, v, columns, rows_weight, dim) / lam
-            if coefficient:
-                for key, x in v.items():
-                    y = u.get(key, 0) - coefficient * x
-                    if y:
-                        u[key] = y
-                    else:
-                        u.pop(key, None)
-        orthogonal.append((u, _inner(u, u, columns, rows_weight, dim)))
-    rows, cols, squares = [], [], []
+    is a signed square.
+
+    Gram–Schmidt runs on integer vectors (Python ints): a copy u_c is wanted only up to a
+    positive factor, since W_c = u_c/√λ_c is the same for every positive multiple of it,
+    so each u_c is kept primitive and the weights of the inner product share one
+    denominator.
+    """
+    n_rep = len(weights[0])
+    size = dim * n_rep
+    rep_num, rep_den = rep_squares if rep_squares is not None else _ones(n_rep)
+    irrep_num, irrep_den = irrep_squares if irrep_squares is not None else _ones(dim)
+    # the weight of position (r, j): s_REP,j / (M_jj s_I,r), over one common denominator
+    # (the 1/dim of the inner product is a common factor, which Gram-Schmidt ignores)
+    column_num, column_common = _over_common(rep_num * weights[1], rep_den * weights[0])
+    row_num, row_common = _over_common(irrep_den, irrep_num)
+    common = column_common * row_common
+    omega = np.multiply.outer(row_num, column_num).ravel()
+    orthogonal: list[tuple[np.ndarray, int]] = []  # (u_c, <u_c, u_c> in integer weights)
+    for a in _integer_rows(coo, n_basis, n_rep, size):
+        weighted = a * omega
+        terms = [(coefficient, lam, v) for v, lam in orthogonal
+                 if (coefficient := int(np.dot(weighted, v)))]
+        u = a
+        if terms:  # u = L·a - Σ (coefficient·L/λ) v with L the lcm of the λs: integers
+            scale = lcm(*(lam for _, lam, _ in terms))
+            u = a * scale
+            for coefficient, lam, v in terms:
+                u = u - v * (coefficient * (scale // lam))
+            u = _primitive(u)
+        orthogonal.append((u, int(np.dot(u * omega, u))))
+    rows, cols, numerators, denominators = [], [], [], []
     for c, (u, lam) in enumerate(orthogonal):
-        for (r, col), x in sorted(u.items()):
-            rows.append(offset + c * dim + r)
-            cols.append(col)
-            squares.append(signed_square(x) * rep_squares[col] / (irrep_squares[r] * lam))
-    values = np.array([as_float(s) for s in squares], np.float64)
-    return Coo(np.zeros(len(rows), np.int64), np.array(rows, np.int64),
-               np.array(cols, np.int64), values,
-               np.array([s.numerator for s in squares], object),
-               np.array([s.denominator for s in squares], object))
+        at = np.flatnonzero(u != 0)
+        r, j = np.divmod(at, n_rep)
+        x = u[at]
+        # (u/√λ)² · s_REP,j / s_I,r with λ = lam/(common·dim)
+        num = x * np.abs(x) * rep_num[j] * irrep_den[r] * (common * dim)
+        den = rep_den[j] * irrep_num[r] * lam
+        g = np.gcd(num, den)
+        numerators.append(num // g)
+        denominators.append(den // g)
+        rows.append(offset + c * dim + r)
+        cols.append(j)
+    if not orthogonal:
+        numerators = denominators = rows = cols = [np.zeros(0, object)]
+    num, den = np.concatenate(numerators), np.concatenate(denominators)
+    return Coo(np.zeros(len(num), np.int64), np.concatenate(rows).astype(np.int64),
+               np.concatenate(cols).astype(np.int64), _float_values(num, den), num, den)
+
+
+def _ones(n: int) -> Ratios:
+    one = np.ones(n, dtype=np.int64).astype(object)
+    return one, one
+
+
+def _over_common(num: np.ndarray, den: np.ndarray) -> tuple[np.ndarray, int]:
+    """The rationals num/den as integer numerators over one common denominator."""
+    common = int(np.lcm.reduce(den)) if len(den) else 1
+    return num * (common // den), common
+
+
+def _integer_rows(coo, n_basis: int, n_rep: int, size: int) -> list[np.ndarray]:
+    """Each element of an exact rational basis as a dense vector of Python ints over its
+    positions (row-major), a positive multiple of the element."""
+    num = coo.numerator if coo.numerator is not None else np.rint(coo.value).astype(np.int64)
+    den = coo.denominator if coo.denominator is not None else np.ones(len(num), np.int64)
+    num, den = np.asarray(num, dtype=object), np.asarray(den, dtype=object)
+    index = np.asarray(coo.index)
+    position = np.asarray(coo.row, np.int64) * n_rep + np.asarray(coo.col, np.int64)
+    out = []
+    for k in range(n_basis):
+        mine = np.flatnonzero(index == k)
+        d = lcm(*den[mine].tolist()) if len(mine) else 1
+        v = np.zeros(size, dtype=np.int64).astype(object)
+        v[position[mine]] = num[mine] * (d // den[mine])
+        out.append(_primitive(v))
+    return out
+
+
+def _primitive(v: np.ndarray) -> np.ndarray:
+    """v divided by the gcd of its entries (a positive integer)."""
+    g = int(np.gcd.reduce(v)) if len(v) else 0
+    return v // g if g > 1 else v
+
+
+def _float_values(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """sign·√(|num|/den) in float64, as ``roots.as_float`` rounds each."""
+    small = [max(abs(a), b) < 2**52 for a, b in zip(num.tolist(), den.tolist())]
+    if all(small):
+        a = np.abs(num).astype(np.float64)
+        root = np.sqrt(a / den.astype(np.float64))
+        return np.where(num.astype(np.float64) < 0, -root, root)
+    return np.array([as_float(Fraction(int(a), int(b))) for a, b in zip(num, den)],
+                    np.float64)
 
 
 def _rref(x: np.ndarray) -> np.ndarray:

@@ -94,23 +94,27 @@ def decompose(spec, method: str = "auto") -> Decomposition:
     from ..api import check_size, compute
     from ..basis import Generators
     from ..problem import Problem
-    from .build import exact_copies, numeric_copies
+    from .build import exact_copies, numeric_copies, ratios
     from .gram import coordinate_weights
 
     f, total, found = _irreps_of(spec)
     problems = [Problem.from_spec(f.spec_to(irrep.label)) for irrep, _ in found]
     exact = choose_method(f, method, found) == "exact"
     weights = coordinate_weights(f.rep, f.group)
-    parts, offset = [], 0
-    for problem, (irrep, m) in zip(problems, found):
+    weight_ratios = ratios(weights)
+    for problem in problems:
         check_size(problem, _solver(problem) if exact else "numeric")  # before any work
+    together = _all_irreps_problem(f, found) if exact else None
+    bases = _split(together, found) if together is not None else \
+        (_rational_basis(problem, m) if exact else compute(problem.spec, "numeric")
+         for problem, (_, m) in zip(problems, found))
+    parts, offset = [], 0
+    for problem, (irrep, m), basis in zip(problems, found, bases):
         if exact:
-            elements, rep_squares, irrep_squares = _rational_basis(problem)
-            n_basis = len(elements)
-            parts.append(exact_copies(elements, weights, irrep.dim, offset, rep_squares,
-                                      irrep_squares))
+            elements, n_basis, rep_squares, irrep_squares = basis
+            parts.append(exact_copies(elements, n_basis, weight_ratios, irrep.dim, offset,
+                                      rep_squares, irrep_squares))
         else:
-            basis = compute(problem.spec, "numeric")
             n_basis = basis.n_basis
             parts.append(numeric_copies(basis, weights, irrep.dim, offset))
         if n_basis != m:
@@ -129,6 +133,46 @@ def decompose(spec, method: str = "auto") -> Decomposition:
                          generators=generators, attrs={"intertwine_version": __version__})
 
 
+def _all_irreps_problem(f, found):
+    """``GROUP: REP -> I_1 + I_2 + ...`` (each irrep once), where its exact solve is
+    within the solver's limits, else None.  Its intertwiners are those of the
+    Hom(REP, I_k) side by side in disjoint rows, so its RREF basis is theirs, in order:
+    one solve (one orbit reduction, one elimination) instead of one per irrep."""
+    from ..api import check_size
+    from ..errors import TooLarge
+    from ..problem import Problem
+
+    if len(found) == 1:
+        return None
+    problem = Problem.from_spec(f.spec_to(irreps_string([(irrep.label, 1)
+                                                         for irrep, _ in found])))
+    try:
+        check_size(problem, _solver(problem))
+    except TooLarge:
+        return None
+    return problem
+
+
+def _split(problem, found):
+    """The exact bases of each Hom(REP, I_k) from that of ``_all_irreps_problem``: the
+    elements whose rows lie in I_k's block, as ``_rational_basis`` gives them."""
+    coo, n_basis, rep_squares, irrep_squares = _rational_basis(
+        problem, sum(m for _, m in found))
+    bounds = np.cumsum([0] + [irrep.dim for irrep, _ in found])
+    block = np.searchsorted(bounds, coo.row, side="right") - 1
+    for k in range(len(found)):
+        mine = np.flatnonzero(block == k)
+        index = coo.index[mine]
+        first = int(index.min()) if len(mine) else 0
+        part = Coo(index - first, coo.row[mine] - bounds[k], coo.col[mine],
+                   coo.value[mine],
+                   None if coo.numerator is None else coo.numerator[mine],
+                   None if coo.denominator is None else coo.denominator[mine])
+        squares = None if irrep_squares is None else \
+            tuple(a[bounds[k]:bounds[k + 1]] for a in irrep_squares)
+        yield part, (int(index.max()) - first + 1 if len(mine) else 0), rep_squares, squares
+
+
 def _solver(problem) -> str:
     """The exact solver for Hom(REP, I): orbits where they apply (the same RREF)."""
     from ..solvers import choose_method as choose_solver
@@ -136,24 +180,24 @@ def _solver(problem) -> str:
     return "orbit" if choose_solver(problem, "auto") == "orbit" else "exact"
 
 
-def _rational_basis(problem):
-    """The exact RREF basis of Hom(REP, I) as rational elements, with the squares of the
-    scalings of REP and I (None where they are rational): for square-root-exact problems
-    the basis of the rational form (``solvers/sqrt.py``), which Gram–Schmidt turns into
-    the same copies (see ``build.exact_copies``)."""
+def _rational_basis(problem, multiplicity: int):
+    """The exact RREF basis of Hom(REP, I) (coo entries of rational elements, and their
+    number), with the squares of the scalings of REP and I (None where they are
+    rational): for square-root-exact problems the basis of the rational form
+    (``solvers/sqrt.py``), which Gram–Schmidt turns into the same copies (see
+    ``build.exact_copies``)."""
     from ..api import compute
-    from .build import exact_elements
-    from .gram import scaling_squares
+    from .gram import square_ratios
 
     if problem.exactness == "sqrt":
         from ..solvers.exact import solve_exact
 
-        result = solve_exact(problem.rational_form(), stream=False)
+        result = solve_exact(problem.rational_form(), stream=False, nullity=multiplicity)
         rep_side, irrep_side = problem.squares
-        return (exact_elements(result.coo, result.n_basis), scaling_squares(rep_side),
-                scaling_squares(irrep_side))
+        return (result.coo, result.n_basis, square_ratios(rep_side),
+                square_ratios(irrep_side))
     basis = compute(problem.spec, _solver(problem))
-    return exact_elements(basis.entries(), basis.n_basis), None, None
+    return basis.entries(), basis.n_basis, None, None
 
 
 def _concatenate(parts: list[Coo], exact: bool) -> Coo:

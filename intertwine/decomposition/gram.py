@@ -28,7 +28,7 @@ from ..reps import Dual, Power, Sum, Tensor, dimension
 from ..reps.alt import Alt
 from ..reps.sym import Sym, tuples
 
-__all__ = ["coordinate_weights", "scaling_squares", "is_identity"]
+__all__ = ["coordinate_weights", "scaling_squares", "square_ratios", "is_identity"]
 
 
 def coordinate_weights(rep, group) -> list[Fraction]:
@@ -72,6 +72,16 @@ def scaling_squares(side) -> list[Fraction]:
     if isinstance(denominators, int | np.integer):
         denominators = [denominators] * len(numerators)
     return [Fraction(int(a), int(b)) for a, b in zip(numerators, denominators)]
+
+
+def square_ratios(side) -> tuple[np.ndarray, np.ndarray]:
+    """``Problem.squares``' (numerators, denominators) of one side, with one denominator
+    per coordinate (object arrays of Python ints; not reduced)."""
+    numerators, denominators = side
+    numerators = np.asarray(numerators, dtype=object)
+    if isinstance(denominators, int | np.integer):
+        denominators = [int(denominators)] * len(numerators)
+    return numerators, np.asarray(denominators, dtype=object)
 
 
 def is_identity(weights: list[Fraction]) -> bool:

@@ -199,7 +199,8 @@ class ExactCooSource:
 
 
 def solve_exact(problem: Problem, subgroup: bool | None = None,
-                backend: str = "auto", stream: bool = False) -> SolveResult:
+                backend: str = "auto", stream: bool = False,
+                nullity: int | None = None) -> SolveResult:
     """RREF basis over the rationals.
 
     ``subgroup`` (default: for continuous groups) first reduces to the orbits of the
@@ -210,6 +211,8 @@ def solve_exact(problem: Problem, subgroup: bool | None = None,
     ``integer.rref``), "integer", "modular" or "sympy" (the reference).
     ``stream``: the result's "coo" may be an ``ExactCooSource`` (when it is larger than
     ``STREAM_BLOCK_ENTRIES`` and reduced), for ``io.save`` to write block by block.
+    ``nullity``: the dimension, where the caller has it from an independent count
+    (``decompose``: the characters' multiplicity); otherwise asked of ``counting``.
     """
     if subgroup is None:
         subgroup = not problem.finite
@@ -217,7 +220,10 @@ def solve_exact(problem: Problem, subgroup: bool | None = None,
         from .reduce import by_subgroup
 
         reduction = by_subgroup(problem)
-        nullity = known_dimension(problem) if backend in ("auto", "integer") else None
+        if backend not in ("auto", "integer"):
+            nullity = None
+        elif nullity is None:
+            nullity = known_dimension(problem)
         n_basis, coo, used = _eliminate(reduction.constraints, reduction.unknowns, backend,
                                         nullity)
         attrs = {"exact_subgroup_reduction": True, "exact_elimination": used}
