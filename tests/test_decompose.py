@@ -338,3 +338,18 @@ def test_products_of_dihedral_groups():
     q = d.change_of_basis()
     assert np.allclose(q.T @ q, np.eye(12))
     assert d.method == "numeric"  # D(3)'s irr(1, 1) is float
+
+
+@pytest.mark.parametrize("spec", ["O(3): sym(1o + 2e, 2)", "S(4): V**2", "D(4): sym(V, 2)",
+                                  "SO(3): irr(1) * irr(2) + dual(V)", "O(2): irr(1, 2) * V"])
+def test_one_solve_for_all_irreps_gives_the_per_irrep_copies(spec, monkeypatch):
+    """decompose solves REP -> I_1 + I_2 + ... once where that fits, per irrep
+    otherwise: both give the same Q, value for value."""
+    from intertwine.decomposition import core
+
+    together = intertwine.decompose(spec).coo
+    monkeypatch.setattr(core, "_all_irreps_problem", lambda f, found: None)
+    apart = intertwine.decompose(spec).coo
+    for name in ("index", "row", "col", "value", "numerator", "denominator"):
+        assert np.array_equal(np.asarray(getattr(together, name)),
+                              np.asarray(getattr(apart, name))), name
