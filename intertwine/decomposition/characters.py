@@ -10,6 +10,8 @@ of reflections, where only irr(0, 0) (+1) and irr(1, 0) (-1) have a nonzero trac
 Sums add characters, tensor products multiply them, and sym/alt come from the values at
 g^m through the cycle index of S_k (as in ``reps/sym.py``'s characters, written here
 on polynomials): g^m is z -> z^m, with (-I)^m and a reflection's s^m alternating.
+Coefficients are Python ints throughout: the cycle index is summed times k! (each
+weight k!/z a whole number) and divided by k! at the end, exactly.
 
 >>> from intertwine.spec import parse_group, parse_rep
 >>> g = parse_group("O(3)")
@@ -20,7 +22,6 @@ on polynomials): g^m is z -> z^m, with (-I)^m and a reflection's s^m alternating
 from __future__ import annotations
 
 from collections import Counter
-from fractions import Fraction
 from math import factorial, prod
 
 from ..combinatorics import integer_partitions
@@ -36,7 +37,7 @@ class Unknown(Exception):
 
 
 def _poly_mul(a: dict, b: dict) -> dict:
-    out: dict[int, Fraction] = {}
+    out: dict[int, int] = {}
     for i, x in a.items():
         for j, y in b.items():
             out[i + j] = out.get(i + j, 0) + x * y
@@ -55,7 +56,7 @@ def _stretch(a: dict, m: int) -> dict:
 
 
 def _spin(l: int) -> dict:
-    return {m: Fraction(1) for m in range(-l, l + 1)}
+    return dict.fromkeys(range(-l, l + 1), 1)
 
 
 class _Character:
@@ -92,6 +93,19 @@ class _Character:
             else c * self.other)
         return _Character({k: c * v for k, v in self.rot.items()}, other)
 
+    def divided(self, c: int):
+        """The character divided by c, which divides every coefficient."""
+        def exactly(v: int) -> int:
+            q, r = divmod(v, c)
+            if r:  # not a character: count another way
+                raise Unknown
+            return q
+
+        other = None if self.other is None else (
+            {k: exactly(v) for k, v in self.other.items()} if isinstance(self.other, dict)
+            else exactly(self.other))
+        return _Character({k: exactly(v) for k, v in self.rot.items()}, other)
+
 
 def _kind(group) -> str | None:
     if len(group.factors) != 1:
@@ -110,8 +124,8 @@ def _atom(kind: str, l: int, parity: int, reflection: int = 0) -> _Character:
     if kind == "O3":
         return _Character(_spin(l), {m: parity * v for m, v in _spin(l).items()})
     # O(2): l is the frequency k; reflection the trace at a reflection
-    rot = {0: Fraction(1)} if l == 0 else {l: Fraction(1), -l: Fraction(1)}
-    return _Character(rot, Fraction(reflection))
+    rot = {0: 1} if l == 0 else {l: 1, -l: 1}
+    return _Character(rot, reflection)
 
 
 def _character(rep, group, kind: str) -> _Character:
@@ -152,9 +166,9 @@ def _character(rep, group, kind: str) -> _Character:
             term = _atom(kind, 0, 1, 1)
             for m in shape:
                 term = term * inner.power(m, kind)
-            term = term.scaled(Fraction(sign, z))
+            term = term.scaled(sign * (factorial(rep.k) // z))
             total = term if total is None else total + term
-        return total
+        return total.divided(factorial(rep.k))
     if isinstance(rep, Trivial):
         return _atom(kind, 0, 1, 1).scaled(rep.k)
     if isinstance(rep, Defining):
@@ -193,13 +207,13 @@ def counts(rep, group) -> dict[str, int] | None:
     if kind == "SO3":
         spins(chi.rot, lambda l: f"irr({l})")
     elif kind == "O3":
-        spins({k: (v + chi.other.get(k, 0)) / 2 for k, v in chi.rot.items()},
+        spins({k: (v + chi.other.get(k, 0)) // 2 for k, v in chi.rot.items()},
               lambda l: f"{l}e")
-        spins({k: (v - chi.other.get(k, 0)) / 2 for k, v in chi.rot.items()},
+        spins({k: (v - chi.other.get(k, 0)) // 2 for k, v in chi.rot.items()},
               lambda l: f"{l}o")
     else:
         c0, r = chi.rot.get(0, 0), chi.other
-        for label, m in (("irr(0, 0)", (c0 + r) / 2), ("irr(1, 0)", (c0 - r) / 2)):
+        for label, m in (("irr(0, 0)", (c0 + r) // 2), ("irr(1, 0)", (c0 - r) // 2)):
             if m:
                 out[label] = int(m)
         for k in sorted(x for x in chi.rot if x > 0):

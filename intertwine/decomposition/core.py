@@ -196,6 +196,11 @@ def _rational_basis(problem, multiplicity: int):
         rep_side, irrep_side = problem.squares
         return (result.coo, result.n_basis, square_ratios(rep_side),
                 square_ratios(irrep_side))
+    if not problem.finite:  # the exact solver, told the count (compute would count)
+        from ..solvers.exact import solve_exact
+
+        result = solve_exact(problem, stream=False, nullity=multiplicity)
+        return result.coo, result.n_basis, None, None
     basis = compute(problem.spec, _solver(problem))
     return basis.entries(), basis.n_basis, None, None
 
