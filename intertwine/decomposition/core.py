@@ -58,27 +58,39 @@ def choose_method(spec, method: str = "auto", found=None) -> str:
     where REP and the irreps it contains are; ``exact`` elsewhere is a MethodError that
     names the representation with irrational matrices."""
     from ..problem import Problem
-    from ..solvers import MethodError
-    from ..solvers import choose_method as choose_solver
     from .families import multiplicities
     from .field import parse_field
 
-    if method not in DECOMPOSE_METHODS:
-        raise MethodError(f"unknown method {method!r}; choose one of "
-                          f"{', '.join(DECOMPOSE_METHODS)}")
+    _check_method(method)
     if method == "numeric":
         return method
     f = parse_field(spec)
     found = multiplicities(f) if found is None else found
-    problems = [Problem.from_spec(f.spec_to(irrep.label)) for irrep, _ in found]
+    return _choose(method, found, [Problem.from_spec(f.spec_to(irrep.label))
+                                   for irrep, _ in found])
+
+
+def _check_method(method: str) -> None:
+    from ..solvers import MethodError
+
+    if method not in DECOMPOSE_METHODS:
+        raise MethodError(f"unknown method {method!r}; choose one of "
+                          f"{', '.join(DECOMPOSE_METHODS)}")
+
+
+def _choose(method: str, found, problems) -> str:
+    """``choose_method`` for the problems Hom(REP, I) of the irreps ``found``."""
+    from ..solvers import choose_method as choose_solver
+    from ..solvers import limit
+
+    if method == "numeric":
+        return method
     if method == "exact":
         for problem in problems:
             choose_solver(problem, "exact")  # raises, naming what is irrational
         return method
     exact = all(p.exactness != "float" and irrep.exact for p, (irrep, _) in zip(problems, found))
     # as ``basis`` does: auto turns numeric where an exact solve would be too large
-    from ..solvers import limit
-
     if exact and any(p.entries > limit(p, _solver(p)) for p in problems):
         return "numeric"
     return "exact" if exact else "numeric"
@@ -97,9 +109,10 @@ def decompose(spec, method: str = "auto") -> Decomposition:
     from .build import exact_copies, numeric_copies, ratios
     from .gram import coordinate_weights
 
+    _check_method(method)
     f, total, found = _irreps_of(spec)
     problems = [Problem.from_spec(f.spec_to(irrep.label)) for irrep, _ in found]
-    exact = choose_method(f, method, found) == "exact"
+    exact = _choose(method, found, problems) == "exact"
     weights = coordinate_weights(f.rep, f.group)
     weight_ratios = ratios(weights)
     for problem in problems:
@@ -177,6 +190,8 @@ def _solver(problem) -> str:
     """The exact solver for Hom(REP, I): orbits where they apply (the same RREF)."""
     from ..solvers import choose_method as choose_solver
 
+    if not problem.finite:  # the orbit solver is for finite groups
+        return "exact"
     return "orbit" if choose_solver(problem, "auto") == "orbit" else "exact"
 
 
