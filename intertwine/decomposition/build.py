@@ -57,7 +57,6 @@ def exact_copies(coo, n_basis: int, weights: Ratios, dim: int, offset: int,
     denominator.
     """
     n_rep = len(weights[0])
-    size = dim * n_rep
     rep_num, rep_den = rep_squares if rep_squares is not None else _ones(n_rep)
     irrep_num, irrep_den = irrep_squares if irrep_squares is not None else _ones(dim)
     # the weight of position (r, j): s_REP,j / (M_jj s_I,r), over one common denominator
@@ -65,9 +64,11 @@ def exact_copies(coo, n_basis: int, weights: Ratios, dim: int, offset: int,
     column_num, column_common = _over_common(rep_num * weights[1], rep_den * weights[0])
     row_num, row_common = _over_common(irrep_den, irrep_num)
     common = column_common * row_common
-    omega = np.multiply.outer(row_num, column_num).ravel()
+    support, vectors = _integer_rows(coo, n_basis, n_rep)
+    # the copies lie in the span of the elements: only the positions that they hold
+    omega = np.multiply.outer(row_num, column_num).ravel()[support]
     orthogonal: list[tuple[np.ndarray, int]] = []  # (u_c, <u_c, u_c> in integer weights)
-    for a in _integer_rows(coo, n_basis, n_rep, size):
+    for a in vectors:
         weighted = a * omega
         terms = [(coefficient, lam, v) for v, lam in orthogonal
                  if (coefficient := int(np.dot(weighted, v)))]
@@ -82,7 +83,7 @@ def exact_copies(coo, n_basis: int, weights: Ratios, dim: int, offset: int,
     rows, cols, numerators, denominators = [], [], [], []
     for c, (u, lam) in enumerate(orthogonal):
         at = np.flatnonzero(u != 0)
-        r, j = np.divmod(at, n_rep)
+        r, j = np.divmod(support[at], n_rep)
         x = u[at]
         # (u/√λ)² · s_REP,j / s_I,r with λ = lam/(common·dim)
         num = x * np.abs(x) * rep_num[j] * irrep_den[r] * (common * dim)
@@ -110,22 +111,26 @@ def _over_common(num: np.ndarray, den: np.ndarray) -> tuple[np.ndarray, int]:
     return num * (common // den), common
 
 
-def _integer_rows(coo, n_basis: int, n_rep: int, size: int) -> list[np.ndarray]:
-    """Each element of an exact rational basis as a dense vector of Python ints over its
-    positions (row-major), a positive multiple of the element."""
+def _integer_rows(coo, n_basis: int, n_rep: int) -> tuple[np.ndarray, list[np.ndarray]]:
+    """The positions (row-major) that the elements of an exact rational basis hold, in
+    increasing order, and each element as a dense vector of Python ints over them, a
+    positive multiple of the element."""
     num = coo.numerator if coo.numerator is not None else np.rint(coo.value).astype(np.int64)
     den = coo.denominator if coo.denominator is not None else np.ones(len(num), np.int64)
     num, den = np.asarray(num, dtype=object), np.asarray(den, dtype=object)
     index = np.asarray(coo.index)
-    position = np.asarray(coo.row, np.int64) * n_rep + np.asarray(coo.col, np.int64)
+    support, position = np.unique(
+        np.asarray(coo.row, np.int64) * n_rep + np.asarray(coo.col, np.int64),
+        return_inverse=True)
+    position = position.ravel()
     out = []
     for k in range(n_basis):
         mine = np.flatnonzero(index == k)
         d = lcm(*den[mine].tolist()) if len(mine) else 1
-        v = np.zeros(size, dtype=np.int64).astype(object)
+        v = np.zeros(len(support), dtype=np.int64).astype(object)
         v[position[mine]] = num[mine] * (d // den[mine])
         out.append(_primitive(v))
-    return out
+    return support, out
 
 
 def _primitive(v: np.ndarray) -> np.ndarray:
