@@ -15,7 +15,8 @@ import numpy as np
 if TYPE_CHECKING:  # imported where used: computing and saving a pattern needs no scipy
     import scipy.sparse as sp
 
-__all__ = ["Coo", "CooMatrix", "Partitions", "pattern_dtype", "kron_sum", "block_diag", "vstack"]
+__all__ = ["Coo", "CooMatrix", "Partitions", "pattern_dtype", "kron_sum", "block_diag", "vstack",
+           "kron", "matmul"]
 
 
 def pattern_dtype(n_basis: int) -> np.dtype:
@@ -215,3 +216,27 @@ def vstack(parts: list, n_cols: int) -> CooMatrix:
     return CooMatrix(np.concatenate([m.row + o for m, o in zip(parts, offsets)]),
                      np.concatenate([m.col for m in parts]),
                      np.concatenate([m.value for m in parts]), (int(offsets[-1]), n_cols))
+
+
+def kron(a, b) -> CooMatrix:
+    """The Kronecker product a (x) b, row-major as numpy.kron (canonical order)."""
+    a, b = CooMatrix.of(a), CooMatrix.of(b)
+    rows = (a.row[:, None] * b.shape[0] + b.row[None, :]).ravel()
+    cols = (a.col[:, None] * b.shape[1] + b.col[None, :]).ravel()
+    return CooMatrix.from_entries(rows, cols, np.multiply.outer(a.value, b.value).ravel(),
+                                  (a.shape[0] * b.shape[0], a.shape[1] * b.shape[1]))
+
+
+def matmul(a, b) -> CooMatrix:
+    """The product a @ b (canonical order): each entry a[i, k] meets the entries of
+    row k of b, found by b's rows sorted (its CSR form, in numpy)."""
+    a, b = CooMatrix.of(a), CooMatrix.of(b)
+    order = np.argsort(b.row, kind="stable")
+    b_col, b_value = b.col[order], b.value[order]
+    starts = np.searchsorted(b.row[order], np.arange(b.shape[0] + 1))
+    first, counts = starts[a.col], starts[a.col + 1] - starts[a.col]
+    which = np.repeat(np.arange(a.nnz), counts)  # the entry of a, once per product
+    within = np.arange(len(which)) - np.repeat(np.cumsum(counts) - counts, counts)
+    at = first[which] + within
+    return CooMatrix.from_entries(a.row[which], b_col[at], a.value[which] * b_value[at],
+                                  (a.shape[0], b.shape[1]))

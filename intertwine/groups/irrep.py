@@ -80,7 +80,7 @@ class IrrepData:
 
 def as_matrix(m) -> np.ndarray:
     """A dense array of a SignedPerm or an array."""
-    return m.matrix().toarray() if hasattr(m, "matrix") else np.asarray(m)
+    return m.coo().toarray() if hasattr(m, "coo") else np.asarray(m)
 
 
 # ----------------------------------------------------------------------------- scaling

@@ -10,6 +10,8 @@ Two forms:
 * :class:`MatrixAction` -- any sparse matrix with its inverse, integer (``rational``:
   the exact solver applies) or float (numeric only).  For representations whose
   generators are no signed permutations (the 2-dimensional irreps of C(n), D(n)).
+  Held as ``coo.CooMatrix`` (numpy arrays): building the actions of irreps and their
+  products imports no scipy, which takes as long as numpy and h5py together.
 
 A constructor's ``act`` builds its action from its parts' with the functions here
 (``tensor``, ``direct_sum``, ``power``, ``dual``), which keep signed permutations
@@ -29,7 +31,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..coo import CooMatrix
+from ..coo import CooMatrix, block_diag, kron
 from ..groups import SignedPerm
 
 if TYPE_CHECKING:
@@ -41,16 +43,21 @@ __all__ = ["Action", "MatrixAction", "constraint_pair", "identity", "tensor", "d
 
 @dataclass(frozen=True, eq=False)
 class MatrixAction:
-    """rho(g) as a sparse matrix, with rho(g)^-1 (needed by ``dual``: rho^-T)."""
+    """rho(g) as a sparse matrix, with rho(g)^-1 (needed by ``dual``: rho^-T); either
+    may be given as anything ``CooMatrix.of`` takes (a scipy matrix, a dense array)."""
 
-    forward: sp.csr_matrix
-    inverse: sp.csr_matrix
+    forward: CooMatrix
+    inverse: CooMatrix
     #: rho(g) = forward / denominator and rho(g)^-1 = inverse / inverse_denominator: the
     #: rational matrices of the exact solver's form of "sqrt" actions (``reps/irr.py``)
     denominator: int = 1
     inverse_denominator: int = 1
 
     is_signed_perm = False
+
+    def __post_init__(self):
+        for name in ("forward", "inverse"):
+            object.__setattr__(self, name, CooMatrix.of(getattr(self, name)).canonical())
 
     @property
     def size(self) -> int:
@@ -62,17 +69,18 @@ class MatrixAction:
         return np.issubdtype(self.forward.dtype, np.integer)
 
     def matrix(self) -> sp.csr_matrix:
-        return self.forward
+        return self.forward.tocsr()
 
     def coo(self) -> CooMatrix:
-        return CooMatrix.of(self.forward)
+        return self.forward
 
     @staticmethod
     def of(a) -> MatrixAction:
         if isinstance(a, MatrixAction):
             return a
-        m = a.matrix().astype(np.int64)
-        return MatrixAction(m, m.T.tocsr())  # a signed permutation is orthogonal
+        c = a.coo()
+        m = CooMatrix(c.row, c.col, c.value.astype(np.int64), c.shape)
+        return MatrixAction(m, m.T)  # a signed permutation is orthogonal
 
 
 Action = SignedPerm | MatrixAction
@@ -105,11 +113,8 @@ def tensor(a: Action, b: Action) -> Action:
         if a.sign is None and b.sign is None:
             return SignedPerm(perm)
         return SignedPerm(perm, np.multiply.outer(a.signs(), b.signs()).ravel())
-    import scipy.sparse as sp
-
     a, b = MatrixAction.of(a), MatrixAction.of(b)
-    return MatrixAction(sp.kron(a.forward, b.forward, format="csr"),
-                        sp.kron(a.inverse, b.inverse, format="csr"),
+    return MatrixAction(kron(a.forward, b.forward), kron(a.inverse, b.inverse),
                         a.denominator * b.denominator,
                         a.inverse_denominator * b.inverse_denominator)
 
@@ -121,17 +126,15 @@ def direct_sum(parts: list[Action]) -> Action:
         if all(p.sign is None for p in parts):
             return SignedPerm(perm)
         return SignedPerm(perm, np.concatenate([p.signs() for p in parts]))
-    import scipy.sparse as sp
-
     parts = [MatrixAction.of(p) for p in parts]
     q = lcm(*[p.denominator for p in parts])
     r = lcm(*[p.inverse_denominator for p in parts])
     if q == 1 and r == 1:
-        return MatrixAction(sp.block_diag([p.forward for p in parts], format="csr"),
-                            sp.block_diag([p.inverse for p in parts], format="csr"))
+        return MatrixAction(block_diag([p.forward for p in parts]),
+                            block_diag([p.inverse for p in parts]))
     return MatrixAction(
-        sp.block_diag([p.forward * (q // p.denominator) for p in parts], format="csr"),
-        sp.block_diag([p.inverse * (r // p.inverse_denominator) for p in parts], format="csr"),
+        block_diag([p.forward.scaled(q // p.denominator) for p in parts]),
+        block_diag([p.inverse.scaled(r // p.inverse_denominator) for p in parts]),
         q, r)
 
 
@@ -146,5 +149,4 @@ def dual(a: Action) -> Action:
     """rho^-T: a signed permutation is orthogonal, so its dual is itself."""
     if a.is_signed_perm:
         return a
-    return MatrixAction(a.inverse.T.tocsr(), a.forward.T.tocsr(), a.inverse_denominator,
-                        a.denominator)
+    return MatrixAction(a.inverse.T, a.forward.T, a.inverse_denominator, a.denominator)

@@ -95,10 +95,8 @@ class FieldAtom(FactorAtom):
         if self.rational_on(f):
             perm, sign = self.signed_generators(f)[position]
             return SignedPerm(np.asarray(perm, np.int64), sign)
-        import scipy.sparse as sp
-
         m = self.float_generators(f)[position]
-        return action.MatrixAction(sp.csr_matrix(m), sp.csr_matrix(m.T))  # orthogonal
+        return action.MatrixAction(m, m.T)  # orthogonal
 
     def lie(self, walk: Walk):
         # fields live on finite factors: no Lie algebra

@@ -19,7 +19,7 @@ from math import lcm
 
 import numpy as np
 
-from ..coo import CooMatrix
+from ..coo import CooMatrix, matmul
 from . import action
 from .base import Walk, constructor
 from .field import FieldAtom
@@ -205,7 +205,7 @@ def _subgroup_action(data, g, rational: bool):
     if rational and hasattr(g, "perm"):
         squares = data.squares
         if any(squares[int(g.perm[j])] != squares[j] for j in range(len(squares))):
-            return _action(g.matrix().toarray().astype(float))
+            return _action(g.coo().toarray().astype(float))
     return _action(g)
 
 
@@ -217,13 +217,12 @@ def _coo(m: np.ndarray) -> CooMatrix:
 def _action(g):
     if hasattr(g, "perm"):
         return g
-    import scipy.sparse as sp
-
-    if sp.issparse(g):  # a large orthogonal float matrix (S(n)'s n-cycle), kept sparse
-        return action.MatrixAction(sp.csr_matrix(g), sp.csr_matrix(g.T))
+    if hasattr(g, "tocoo"):  # a large orthogonal float matrix (S(n)'s n-cycle), kept sparse
+        forward = CooMatrix.of(g)
+        return action.MatrixAction(forward, forward.T)
     m = np.asarray(g)
     inverse = m.T if m.dtype.kind == "f" else np.rint(np.linalg.inv(m)).astype(m.dtype)
-    return action.MatrixAction(sp.csr_matrix(m), sp.csr_matrix(inverse))  # orthogonal
+    return action.MatrixAction(m, inverse)  # orthogonal
 
 
 def _rational_action(m, q: int, inverse: tuple | None = None, squares=None):
@@ -231,19 +230,21 @@ def _rational_action(m, q: int, inverse: tuple | None = None, squares=None):
     a pair (M', p)), or M / q itself for an involution (a transposition of S(n)), or
     from orthogonality where the scaling's ``squares`` are known, or computed in exact
     arithmetic (small matrices)."""
-    import scipy.sparse as sp
-
     m = np.asarray(m, np.int64)
-    forward = sp.csr_matrix(m)
-    if inverse is None and \
-            (abs(forward @ forward - sp.identity(len(m), np.int64, "csr") * (q * q))).sum() == 0:
+    forward = CooMatrix.of(m)
+    if inverse is None and _is_scalar(matmul(forward, forward), q * q):
         inverse = (m, q)  # R**2 = 1: exact in int64 for the small entries of these forms
     if inverse is None and squares is not None:
         inverse = _orthogonal_inverse(m, q, squares)
     if inverse is None:
         inverse = _inverse([[Fraction(int(x), q) for x in row] for row in m])
     inv, p = np.asarray(inverse[0], np.int64), int(inverse[1])
-    return action.MatrixAction(forward, sp.csr_matrix(inv), q, p)
+    return action.MatrixAction(forward, inv, q, p)
+
+
+def _is_scalar(m: CooMatrix, c: int) -> bool:
+    """m = c·Id."""
+    return m.nnz == m.shape[0] and bool(np.all(m.row == m.col)) and bool(np.all(m.value == c))
 
 
 def _orthogonal_inverse(m: np.ndarray, q: int, squares) -> tuple[np.ndarray, int] | None:

@@ -29,7 +29,7 @@ from math import comb, factorial
 import numpy as np
 
 from ..combinatorics import integer_partitions
-from ..coo import CooMatrix
+from ..coo import CooMatrix, matmul
 from ..errors import MAX_DIMENSION_BITS, TooLarge
 from . import action
 from .base import Parsed, Rep, Structure, Walk, constructor
@@ -121,9 +121,8 @@ def signed_action(g, d: int, k: int, strict: bool):
 
 
 def expansion(d: int, k: int, strict: bool):
-    """(E, P) as sparse matrices between the sorted tuples and R**k (row-major)."""
-    import scipy.sparse as sp
-
+    """(E, P) as sparse matrices (``CooMatrix``) between the sorted tuples and R**k
+    (row-major)."""
     table = tuples(d, k, strict)
     n = len(table)
     rows, cols, vals = [], [], []
@@ -136,13 +135,14 @@ def expansion(d: int, k: int, strict: bool):
         cols.append(np.arange(n))
         parity = -1 if inversions(np.array([perm]))[0] % 2 else 1
         vals.append(np.full(n, parity if strict else 1, np.int64))
-    e = sp.coo_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-                      shape=(d**k, n)).tocsr()
-    e.data[:] = np.sign(e.data)  # repeated permutations of a tuple with equal entries
+    e = CooMatrix.from_entries(np.concatenate(rows), np.concatenate(cols),
+                               np.concatenate(vals), (d**k, n))
+    # repeated permutations of a tuple with equal entries
+    e = CooMatrix(e.row, e.col, np.sign(e.value), e.shape)
     keys = np.zeros(n, np.int64)
     for j in range(k):
         keys = keys * d + table[:, j]
-    p = sp.csr_matrix((np.ones(n, np.int64), (np.arange(n), keys)), shape=(n, d**k))
+    p = CooMatrix(np.arange(n, dtype=np.int64), keys, np.ones(n, np.int64), (n, d**k))
     return e, p
 
 
@@ -156,10 +156,11 @@ def matrix_action(a, d: int, k: int, strict: bool):
     forward = action.power(a, k)
     inverse = action.power(action.MatrixAction(a.inverse, a.forward, a.inverse_denominator,
                                                a.denominator), k)
-    f = (p @ forward.forward @ e).tocsr()
-    i = (p @ inverse.forward @ e).tocsr()
+    f = matmul(matmul(p, forward.forward), e)
+    i = matmul(matmul(p, inverse.forward), e)
     if np.issubdtype(a.forward.dtype, np.integer):
-        f, i = f.astype(np.int64), i.astype(np.int64)
+        f = CooMatrix(f.row, f.col, f.value.astype(np.int64), f.shape)
+        i = CooMatrix(i.row, i.col, i.value.astype(np.int64), i.shape)
     return action.MatrixAction(f, i, forward.denominator, inverse.denominator)
 
 
