@@ -31,11 +31,14 @@ optional); without it ``available()`` is False and the exact solver uses ``integ
 from __future__ import annotations
 
 from math import isqrt, lcm
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
 
-from ..coo import CooMatrix
+from ..coo import CooMatrix, matmul
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 __all__ = ["available", "nullspace_entries", "PRIME", "Unproved"]
 
@@ -69,25 +72,13 @@ def nullspace_entries(m: sp.csr_matrix, n_cols: int):
     except ImportError:
         raise ValueError("backend modular: the extension intertwine.solvers._modular is not "
                          "built (setup.py builds it where a C compiler is found)") from None
-    m = CooMatrix.of(m).tocsr().astype(np.int64)  # large systems only: scipy is cheap here
-    m.sum_duplicates()
-    m.eliminate_zeros()
-    # reversed columns (see exact.py), each row sorted (a copy: sorting is in place);
-    # rows ordered as integer.rref orders them: the latest leading column first, then the
-    # shortest
-    rev = sp.csr_matrix((m.data.copy(), n_cols - 1 - m.indices.astype(np.int64), m.indptr),
-                        shape=m.shape)
-    rev.sort_indices()
-    lengths = np.diff(rev.indptr)
-    keep = np.flatnonzero(lengths > 0)
-    lead = rev.indices[rev.indptr[keep]]
-    order = keep[np.lexsort((lengths[keep], -lead))]
-    rev = rev[order]
+    m = CooMatrix.of(m).canonical()
+    m = CooMatrix(m.row, m.col, m.value.astype(np.int64), m.shape)
+    rev_indptr, rev_indices, rev_data = _reversed_rows(m, n_cols)
     prime = PRIME  # read here: tests make it small, to see that unlucky primes are caught
     pivots, indptr, cols, vals = (
         np.frombuffer(b, np.int64) for b in _modular.rref(
-            rev.indptr.astype(np.int64), rev.indices.astype(np.int64),
-            rev.data.astype(np.int64), n_cols, prime))
+            rev_indptr, rev_indices, rev_data, n_cols, prime))
     # numerators and denominators up to the bound reconstruct: 2 * bound**2 < prime
     num, den, ok = _modular.reconstruct(vals.view(np.uint64), prime, isqrt((prime - 1) // 2))
     if not ok:
@@ -115,12 +106,31 @@ def nullspace_entries(m: sp.csr_matrix, n_cols: int):
     return n_basis, index, pos, num, den
 
 
+def _reversed_rows(m: CooMatrix, n_cols: int):
+    """The rows of ``m`` (canonical) as CSR arrays in the elimination's form: columns
+    reversed (see exact.py) and sorted within each row, empty rows left out, rows ordered
+    as integer.rref orders them (the latest leading column first, then the shortest).
+    Numpy alone: medium systems come here too, and scipy.sparse costs 0.1 s to import."""
+    rev_col = n_cols - 1 - m.col
+    order = np.lexsort((rev_col, m.row))
+    rev_col, data = rev_col[order], m.value[order]
+    lengths = np.bincount(m.row, minlength=m.shape[0])
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+    keep = np.flatnonzero(lengths > 0)
+    lead = rev_col[starts[keep]]
+    rows = keep[np.lexsort((lengths[keep], -lead))]
+    kept = lengths[rows]
+    indptr = np.concatenate([[0], np.cumsum(kept)]).astype(np.int64)
+    take = np.repeat(starts[rows] - indptr[:-1], kept) + np.arange(indptr[-1])
+    return indptr, rev_col[take].astype(np.int64), data[take].astype(np.int64)
+
+
 def _verify(m: sp.csr_matrix | CooMatrix, n_basis: int, index, pos, num, den) -> bool:
     """m @ x == 0 exactly for every element x (entries num/den at pos)."""
     if n_basis == 0 or m.shape[0] == 0:
         return True
-    if isinstance(m, CooMatrix):
-        m = m.tocsr().astype(np.int64)
+    m = CooMatrix.of(m)
+    m = CooMatrix(m.row, m.col, m.value.astype(np.int64), m.shape)
     starts = np.flatnonzero(np.diff(index, prepend=-1))
     # the common denominator of each element, then its integer multiple
     common = np.lcm.reduceat(den, starts)
@@ -128,19 +138,39 @@ def _verify(m: sp.csr_matrix | CooMatrix, n_basis: int, index, pos, num, den) ->
         return _verify_python(m, index, pos, num, den)
     scale = np.repeat(common, np.diff(np.append(starts, len(index)))) // den
     big = np.abs(num).astype(np.float64) * scale
-    row_l1 = float(np.abs(m).sum(axis=1).max())
+    row_l1 = float(_row_l1(m))
     if big.max() * row_l1 < 2**62:  # no sum of products can overflow int64
         ints = num * scale
         return _products_zero(m, index, pos, ints, n_basis, None)
     return _verify_python(m, index, pos, num, den)
 
 
-def _products_zero(m, index, pos, ints, n_basis, prime) -> bool:
+def _row_l1(m: CooMatrix) -> int:
+    """The largest sum of |entries| of a row."""
+    sums = np.zeros(max(m.shape[0], 1), np.int64)
+    np.add.at(sums, m.row, np.abs(m.value))
+    return int(sums.max())
+
+
+#: structural entries of m @ X below which the check multiplies in numpy (coo.matmul)
+#: rather than in scipy, whose import costs more than such a product
+_NUMPY_PRODUCT = 2 * 10**6
+
+
+def _products_zero(m: CooMatrix, index, pos, ints, n_basis, prime) -> bool:
     """m @ X == 0 for the sparse X (position, element) -> ints, element block by block
     (the product's structure, before cancellation, is far denser than X)."""
-    x = sp.csc_matrix((ints, (pos, index)), shape=(m.shape[1], n_basis))
     # structural entries of one element's product: its entries times a column's weight
-    per_element = max(1.0, x.nnz / n_basis * m.nnz / max(m.shape[1], 1))
+    per_element = max(1.0, len(ints) / n_basis * m.nnz / max(m.shape[1], 1))
+    if per_element * n_basis < _NUMPY_PRODUCT:
+        x = CooMatrix.from_entries(pos, index, ints, (m.shape[1], n_basis))
+        part = matmul(m, x)
+        values = part.value if prime is None else part.value % prime
+        return not np.any(values)
+    import scipy.sparse as sp
+
+    x = sp.csc_matrix((ints, (pos, index)), shape=(m.shape[1], n_basis))
+    m = m.tocsr()
     block = max(1, int(3 * 10**7 / per_element))
     for lo in range(0, n_basis, block):
         part = m @ x[:, lo:lo + block]
@@ -164,7 +194,7 @@ def _verify_python(m, index, pos, num, den) -> bool:
             common = lcm(common, int(d))
         for t in range(a, b):
             ints[t] = int(num[t]) * (common // int(den[t]))
-    bound = max(abs(v) for v in ints) * int(np.abs(m).sum(axis=1).max()) * 2 + 1
+    bound = max(abs(v) for v in ints) * _row_l1(m) * 2 + 1
     product, primes = 1, []
     for q in _CHECK_PRIMES:
         if product > bound:
