@@ -15,8 +15,10 @@ comparison is ``bench/escnn_compare.py --cases 3d``, in escnn's own virtualenv.
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import os
+import platform
 import tempfile
 import time
 
@@ -72,8 +74,13 @@ def main() -> None:
                   f" ms  nn.Conv3d {conv3d * 1e3:8.1f} ms  ratio "
                   f"{row['step_ratio']:.3f} (CPU time {row['step_cpu_ratio']:.3f})", flush=True)
     if args.json:
+        cpu = next((line.split(":", 1)[1].strip() for line in
+                    open("/proc/cpuinfo").read().splitlines()
+                    if line.startswith("model name")), platform.processor())
         meta = {"fields": FIELDS, "batch": BATCH, "size": SIZE, "threads": 1,
-                "cpus": os.cpu_count(), "torch": torch.__version__}
+                "date": f"{datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC",
+                "cpu": cpu, "cpus": os.cpu_count(), "torch": torch.__version__,
+                "load": os.getloadavg()[0], "repeat": args.repeat}
         with open(args.json, "w") as f:
             json.dump({"meta": meta, "rows": rows}, f, indent=2)
 
