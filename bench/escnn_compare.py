@@ -1,4 +1,5 @@
-"""Side by side with escnn: steerable convolutions of C4 and D4, kernel sizes 3, 5, 7.
+"""Side by side with escnn: steerable convolutions of C4 and D4 (kernel sizes 3, 5, 7),
+and in 3-D of the cube's groups, Octa and FullOcta (``--cases 3d``; with D8).
 
 escnn (Cesa, Lang, Weiler 2022) builds ``R2Conv`` by sampling an analytic kernel basis
 on the pixel grid.  intertwine's ``EquivariantConv2d`` reads the exact basis of
@@ -40,8 +41,31 @@ Per case (group C4 or D4, fields regular or trivial, kernel size k):
   the reflections), float32, random weights, 4 fields in and out, 29 x 29 images: escnn
   with ``GeometricTensor.transform``, intertwine with ``check_equivariance``.
 
+* peak memory (both sides, every timed process): the process's peak RSS (Linux's
+  VmHWM, imports included: torch alone is some 400 MiB; ``ru_maxrss`` would report this
+  script's own peak, as the child is started by vfork) and the construction's own peak
+  above the RSS it started from (VmHWM reset just before it through
+  ``/proc/self/clear_refs``).
+
+3-D (``--cases 3d``, ``bench/escnn3d_results.json`` with the machine and the date):
+``R3Conv`` of one regular field (``octaOnR3``, ``fullOctaOnR3``) against
+``EquivariantConv3d`` on ``Octa: reg -> reg * Grid(k)`` (k = 3, 5) and ``FullOcta: reg
+-> reg * Grid(3)``, timed and compared as above; cold escnn runs take minutes and a GB,
+so they are timed once (``--cold-repeats-3d``).  For the span the two groups' elements
+are matched by how they move the voxels (``GeometricTensor.transform`` of one-hot scalar
+fields against the grid part of intertwine's stored generators: the cube's symmetries
+act faithfully on a k^3 grid, so whatever the axes mean to each library the same
+permutation names the same element), then the regular representations as for D4.  The
+equivariance error uses one field on 9^3 voxels, over all the group's elements.  D8
+(k = 3, 5): escnn alone, cold and warm; intertwine's pixel grids serve n in {1, 2, 4} (a
+45-degree rotation does not permute pixels), and what ``intertwine dim`` answers to
+``D(8): reg -> reg * Grid(k)`` is recorded; escnn's error is taken over the rotations by
+multiples of 90 degrees and the reflections (the others its ``transform`` interpolates).
+
 Usage: bench/.venv-escnn/bin/python bench/escnn_compare.py [--intertwine-venv .venv]
-       [--quick] [--repeats 3] [--out bench/escnn_results.json]   (``make bench-escnn``)
+       [--quick] [--cases 2d|3d|all] [--repeats 3] [--cold-repeats-3d 1]
+       [--out bench/escnn_results.json] [--out3d bench/escnn3d_results.json]
+       (``make bench-escnn``: all cases)
 """
 
 from __future__ import annotations
@@ -78,7 +102,7 @@ THREADS = {k: "1" for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_
 
 #: prints the first construction's time and the full garbage collections' share of it
 TIMER = """
-import gc, resource, sys, time
+import gc, sys, time
 _gc, _start = [0.0], [0.0]
 def _note(phase, info):
     if info["generation"] == 2:
@@ -93,13 +117,14 @@ def _status(key):  # KiB
             return int(line.split()[1])
 def timed(build):
     _gc[0] = 0.0
+    imports = _status("VmHWM")  # the peak so far (ru_maxrss would report the parent's)
     with open("/proc/self/clear_refs", "w") as f:  # VmHWM := VmRSS: the build's own peak
         f.write("5")
     before = _status("VmRSS")
     start = time.perf_counter()
     build()
     print(time.perf_counter() - start, _gc[0], before, _status("VmHWM"),
-          resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+          max(imports, _status("VmHWM")))
 sys.path.append(sys.argv.pop(1))  # the bench folder: escnn_gspace
 """
 
@@ -267,11 +292,17 @@ def intertwine_worker(request: Path) -> None:
         times[source] = best
     conv = conv_class(path, fields, fields, dtype=torch.float32)
     error = check_equivariance(conv, n_samples=16, batch=2, image_size=image)
-    # the rows vec(B_m) and the field parts of the stored generators (R_in = rep_in)
-    rows = basis.dense().reshape(basis.n_basis, -1).astype(np.float64)
+    # the rows vec(B_m) as sparse entries (dense, Octa k=5 would be 1.7 GB), and the
+    # field parts of the stored generators (R_in = rep_in)
+    entries = basis.entries()
+    rows = np.stack([entries.index.astype(np.int64),
+                     entries.row.astype(np.int64) * basis.dim_in + entries.col,
+                     ]).astype(np.int64)
     field_generators = [g.toarray() for g in basis.generators.in_]
     out_generators = [g.toarray() for g in basis.generators.out]
-    np.savez(job["out"], rows=rows, field_generators=np.array(field_generators),
+    np.savez(job["out"], rows=rows, values=np.asarray(entries.value, np.float64),
+             shape=np.array([basis.n_basis, basis.dim_out * basis.dim_in]),
+             field_generators=np.array(field_generators),
              out_generators=np.array(out_generators))
     Path(job["out"] + ".json").write_text(json.dumps({
         "n_basis": basis.n_basis, "compute_s": compute_s, "file_again_s": times["file"],
@@ -292,7 +323,11 @@ def run_intertwine(spec: str, venv: Path, tmp: Path, repeats: int, ndim: int = 2
 
     result = json.loads(Path(out + ".json").read_text())
     arrays = np.load(out + ".npz")
-    for name in ("rows", "field_generators", "out_generators"):
+    from scipy.sparse import csr_matrix
+
+    (index, flat), shape = arrays["rows"], tuple(arrays["shape"])
+    result["rows"] = csr_matrix((arrays["values"], (index, flat)), shape=shape)
+    for name in ("field_generators", "out_generators"):
         result[name] = arrays[name]
     for source, arg in (("file", path), ("spec", spec)):
         result[source] = time_process([python, "-c", INTERTWINE_BUILD, str(HERE), arg,
@@ -338,15 +373,17 @@ def field_permutation(escnn_gens: list, ours: list):
 
 
 def contained(rows, filters, perm) -> float:
-    """Relative residual of escnn's filters projected onto intertwine's row space."""
+    """Relative residual of escnn's filters projected onto intertwine's row space (rows:
+    sparse, one vec(B_m) each; the projection by the normal equations, n_basis^2)."""
     import numpy as np
 
     # field components to intertwine's order, then the layout of docs/specs.rst:
     # filter (c_out, c_in, k, ..., k) -> B (c_out, k, ..., k, c_in) -> row-major vector
     moved = np.einsum("ja,nab...,kb->njk...", perm, filters, perm)
     vectors = np.moveaxis(moved, 2, -1).reshape(len(filters), -1)
-    q, _ = np.linalg.qr(rows.T)
-    residual = vectors - (vectors @ q) @ q.T
+    gram = (rows @ rows.T).toarray()
+    coefficients = np.linalg.solve(gram, np.asarray(rows @ vectors.T))
+    residual = vectors - np.asarray(rows.T @ coefficients).T
     return float(np.linalg.norm(residual) / max(np.linalg.norm(vectors), 1e-300))
 
 
