@@ -86,8 +86,9 @@ SOURCES = [
       ("auto ms", lambda r: _ms(r, "auto_s")), ("auto / best", "auto_over_best"),
       ("model picks dense", "model_picks_dense")]),
     ("conv3d_step.json", "EquivariantConv3d training step against nn.Conv3d",
-     "``python bench/conv3d_step.py``: one training step with the same weight shape, and the "
-     "time to build the layer from a file.",
+     "``python bench/conv3d_step.py``: one training step (forward, backward, SGD) with the "
+     "same weight shape, the two layers' steps taking turns, fastest of several, in wall "
+     "time and in the thread's CPU time; and the time to build the layer from a file.",
      [("spec", "spec"), ("n_basis", "n_basis"), ("build ms", lambda r: _ms(r, "build_s")),
       ("step ms", lambda r: _ms(r, "step_s")), ("Conv3d ms", lambda r: _ms(r, "conv3d_step_s")),
       ("ratio", "step_ratio"), ("CPU-time ratio", "step_cpu_ratio")]),
@@ -98,7 +99,9 @@ SOURCES = [
      "serve n in {1, 2, 4}).  Seconds: the first construction in a fresh process, escnn "
      "*cold* (its disk cache emptied) and *warm*, intertwine from a file (importing h5py "
      "and any full garbage collection that falls in it included); ``x``: escnn / "
-     "intertwine.  MiB: the process's peak RSS (torch included), and the construction's "
+     "intertwine, ``no gc``: both times less their full (generation 2) garbage "
+     "collections, which importing torch leaves due and the next code to run pays.  "
+     "MiB: the process's peak RSS (torch included), and the construction's "
      "own peak above the RSS it started from.  ``span``: escnn's filters lie inside "
      "intertwine's space (after matching group elements by how they move the voxels); "
      "errors: ``max |layer(g x) - g layer(x)|`` in float32 over the group (D8: over its "
@@ -110,6 +113,7 @@ SOURCES = [
       ("escnn warm s", lambda r: _run(r, "escnn_warm", "build_s")),
       ("ours file s", lambda r: _run(r, "file", "build_s")),
       ("cold x", "cold_over_file"), ("warm x", "warm_over_file"),
+      ("cold x no gc", "cold_over_file_no_gc"), ("warm x no gc", "warm_over_file_no_gc"),
       ("escnn cold MiB", lambda r: _run(r, "escnn_cold", "peak_mib")),
       ("ours MiB", lambda r: _run(r, "file", "peak_mib")),
       ("escnn build MiB", lambda r: _run(r, "escnn_cold", "build_mib")),
