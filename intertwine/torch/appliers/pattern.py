@@ -36,7 +36,8 @@ class PatternApplier(Applier):
         """The flat position in concat(w, 0), of shape (out_channels, in_channels,
         n_basis + 1), of every entry of the convolution weight (out_channels * c_out,
         in_channels * c_in, pixels) in row-major order: W_conv = that gather.  int32
-        when the positions fit (half the memory of int64, and as fast)."""
+        when the positions fit (half the memory of int64, and as fast): the layer keeps
+        as many bytes as the float32 weight that each forward builds."""
         c_in = self.dim_in
         c_out = self.dim_out // pixels
         slots = self.n_basis + 1
