@@ -4,9 +4,10 @@ and its training step against ``torch.nn.Conv3d`` with the same weight shape.
 Cases: ``Octa: reg -> reg * Grid(3)``, ``Octa: reg -> reg * Grid(5)``,
 ``FullOcta: reg -> reg * Grid(3)``, 2 fields in and out, batch 2, 12^3 voxels, float32,
 one CPU thread.  Times are the minimum of several runs (forward + backward + one SGD
-step); the build is ``EquivariantConv3d(file, ...)`` in this process (the file written
-first, its computation not timed).  No escnn here: its side of the comparison
-(``bench/escnn_compare.py``) needs its own virtualenv.
+step), the two layers' steps taking turns (``timing.best_interleaved``), in wall time
+and in the thread's CPU time; the build is ``EquivariantConv3d(file, ...)`` in this
+process (the file written first, its computation not timed).  escnn's side of the 3-D
+comparison is ``bench/escnn_compare.py --cases 3d``, in escnn's own virtualenv.
 
     python bench/conv3d_step.py --json bench/conv3d_step.json
 """
@@ -14,12 +15,14 @@ first, its computation not timed).  No escnn here: its side of the comparison
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import os
+import platform
 import tempfile
 import time
 
-from timing import best  # the bench folder: scripts run as python bench/NAME.py
+from timing import best_interleaved  # the bench folder: scripts run as python bench/NAME.py
 
 CASES = ["Octa: reg -> reg * Grid(3)", "Octa: reg -> reg * Grid(5)",
          "FullOcta: reg -> reg * Grid(3)"]
@@ -29,7 +32,7 @@ FIELDS, BATCH, SIZE = 2, 2, 12
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json")
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=30)
     args = parser.parse_args()
     import torch
 
@@ -50,8 +53,8 @@ def main() -> None:
             plain = torch.nn.Conv3d(weight.shape[1], weight.shape[0], weight.shape[2],
                                     padding=layer.padding)
             x = torch.randn(BATCH, weight.shape[1], SIZE, SIZE, SIZE)
-            times = {}
-            for name, module in (("intertwine", layer), ("conv3d", plain)):
+            steps = []
+            for module in (layer, plain):
                 optimiser = torch.optim.SGD(module.parameters(), lr=1e-3)
 
                 def step(module=module, optimiser=optimiser, x=x):
@@ -59,18 +62,25 @@ def main() -> None:
                     module(x).square().mean().backward()
                     optimiser.step()
 
-                times[name] = best(step, args.repeat)
+                steps.append(step)
+            (ours, ours_cpu), (conv3d, conv3d_cpu) = best_interleaved(steps, args.repeat)
             row = {"spec": spec, "build_s": build, "n_basis": layer.data.n_basis,
-                   "weight_shape": list(weight.shape), "step_s": times["intertwine"],
-                   "conv3d_step_s": times["conv3d"],
-                   "step_ratio": times["intertwine"] / times["conv3d"]}
+                   "weight_shape": list(weight.shape), "step_s": ours,
+                   "conv3d_step_s": conv3d, "step_ratio": ours / conv3d,
+                   "step_cpu_s": ours_cpu, "conv3d_step_cpu_s": conv3d_cpu,
+                   "step_cpu_ratio": ours_cpu / conv3d_cpu}
             rows.append(row)
-            print(f"{spec:32} build {build * 1e3:7.1f} ms  step {times['intertwine'] * 1e3:8.1f}"
-                  f" ms  nn.Conv3d {times['conv3d'] * 1e3:8.1f} ms  ratio "
-                  f"{row['step_ratio']:.3f}", flush=True)
+            print(f"{spec:32} build {build * 1e3:7.1f} ms  step {ours * 1e3:8.1f}"
+                  f" ms  nn.Conv3d {conv3d * 1e3:8.1f} ms  ratio "
+                  f"{row['step_ratio']:.3f} (CPU time {row['step_cpu_ratio']:.3f})", flush=True)
     if args.json:
+        cpu = next((line.split(":", 1)[1].strip() for line in
+                    open("/proc/cpuinfo").read().splitlines()
+                    if line.startswith("model name")), platform.processor())
         meta = {"fields": FIELDS, "batch": BATCH, "size": SIZE, "threads": 1,
-                "cpus": os.cpu_count(), "torch": torch.__version__}
+                "date": f"{datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC",
+                "cpu": cpu, "cpus": os.cpu_count(), "torch": torch.__version__,
+                "load": os.getloadavg()[0], "repeat": args.repeat}
         with open(args.json, "w") as f:
             json.dump({"meta": meta, "rows": rows}, f, indent=2)
 

@@ -6,6 +6,9 @@ file, with the machine and the date each run recorded (the file's modification t
 where a script records no date).  Files that are missing are listed as not run, so the
 page always says what it is made of.
 
+It also writes ``bench/RESULTS_conv3d.rst``: the tables of the 3-D convolutions (the
+training step, escnn in 3-D), which docs/layers_between.rst includes.
+
 Usage: python bench/results.py [--out bench/RESULTS.rst]
 """
 
@@ -83,11 +86,40 @@ SOURCES = [
       ("auto ms", lambda r: _ms(r, "auto_s")), ("auto / best", "auto_over_best"),
       ("model picks dense", "model_picks_dense")]),
     ("conv3d_step.json", "EquivariantConv3d training step against nn.Conv3d",
-     "``python bench/conv3d_step.py``: one training step with the same weight shape, and the "
-     "time to build the layer from a file.",
-     [("spec", "spec"), ("build s", "build_s"), ("n_basis", "n_basis"),
+     "``python bench/conv3d_step.py``: one training step (forward, backward, SGD) with the "
+     "same weight shape, the two layers' steps taking turns, fastest of several, in wall "
+     "time and in the thread's CPU time; and the time to build the layer from a file.",
+     [("spec", "spec"), ("n_basis", "n_basis"), ("build ms", lambda r: _ms(r, "build_s")),
       ("step ms", lambda r: _ms(r, "step_s")), ("Conv3d ms", lambda r: _ms(r, "conv3d_step_s")),
-      ("ratio", "step_ratio")]),
+      ("ratio", "step_ratio"), ("CPU-time ratio", "step_cpu_ratio")]),
+    ("escnn3d_results.json", "Against escnn in 3-D, and D8",
+     "``bench/escnn_compare.py --cases 3d``: escnn's ``R3Conv`` of regular fields "
+     "(``octaOnR3``, ``fullOctaOnR3``) against ``EquivariantConv3d`` from a file, and "
+     "escnn's ``R2Conv`` of D8 regular fields, which intertwine refuses (its pixel grids "
+     "serve n in {1, 2, 4}).  Seconds: the first construction in a fresh process, escnn "
+     "*cold* (its disk cache emptied) and *warm*, intertwine from a file (importing h5py "
+     "and any full garbage collection that falls in it included); ``x``: escnn / "
+     "intertwine, ``no gc``: both times less their full (generation 2) garbage "
+     "collections, which importing torch leaves due and the next code to run pays.  "
+     "MiB: the process's peak RSS (torch included), and the construction's "
+     "own peak above the RSS it started from.  ``span``: escnn's filters lie inside "
+     "intertwine's space (after matching group elements by how they move the voxels); "
+     "errors: ``max |layer(g x) - g layer(x)|`` in float32 over the group (D8: over its "
+     "90-degree rotations and reflections, which move pixels to pixels).",
+     [("case", lambda r: f"{r['group']} k={r['k']}"), ("dim escnn", "escnn_dim"),
+      ("dim ours", "intertwine_dim"), ("span inside ours", "span_inside"),
+      ("err escnn", "escnn_error"), ("err ours", "intertwine_error"),
+      ("escnn cold s", lambda r: _run(r, "escnn_cold", "build_s")),
+      ("escnn warm s", lambda r: _run(r, "escnn_warm", "build_s")),
+      ("ours file s", lambda r: _run(r, "file", "build_s")),
+      ("cold x", "cold_over_file"), ("warm x", "warm_over_file"),
+      ("cold x no gc", "cold_over_file_no_gc"), ("warm x no gc", "warm_over_file_no_gc"),
+      ("escnn cold MiB", lambda r: _run(r, "escnn_cold", "peak_mib")),
+      ("ours MiB", lambda r: _run(r, "file", "peak_mib")),
+      ("escnn build MiB", lambda r: _run(r, "escnn_cold", "build_mib")),
+      ("ours build MiB", lambda r: _run(r, "file", "build_mib")),
+      ("intertwine", lambda r: None if "intertwine_exit" not in r else
+       f"refused (exit {r['intertwine_exit']})")]),
     ("emlp_results.json", "Against EMLP",
      "``make bench-emlp`` (``bench/emlp_compare.py``): EMLP's first and repeated basis "
      "against ``intertwine basis`` as a whole process and ``intertwine.compute`` in "
@@ -111,6 +143,14 @@ SOURCES = [
       ("err escnn", "escnn_error"), ("err ours", "intertwine_error"),
       ("ours from file again s", "file_again_s"), ("ours from spec again s", "spec_again_s")]),
 ]
+
+
+#: the tables docs/layers_between.rst includes, without titles (bench/RESULTS_conv3d.rst)
+CONV3D = ("conv3d_step.json", "escnn3d_results.json")
+
+
+def _run(row: dict, run: str, key: str):
+    return (row.get(run) or {}).get(key)
 
 
 def _ms(row: dict, key: str):
@@ -163,7 +203,8 @@ def _run_line(meta: dict, path: Path) -> str:
     machine = meta.get("machine") or ", ".join(
         str(x) for x in (meta.get("cpu"), meta.get("cpus") and f"{meta['cpus']} CPUs")
         if x) or "machine not recorded"
-    extras = [f"{k} {meta[k]}" for k in ("python", "numpy", "h5py", "torch") if meta.get(k)]
+    extras = [f"{k} {meta[k]}" for k in ("python", "numpy", "h5py", "torch", "escnn")
+              if meta.get(k)]
     if isinstance(meta.get("load"), (int, float)):
         extras.append(f"load average {meta['load']:.1f}")
     return f"Run of {date} on {machine}" + (f"; {', '.join(extras)}" if extras else "") + "."
@@ -186,13 +227,18 @@ def _table(rows: list[dict], columns) -> list[str]:
     return [rule, line(header), rule, *(line(row) for row in body), rule]
 
 
-def render(folder: Path = HERE) -> str:
-    out = ["Benchmark results", "=================", "",
-           "Generated by ``bench/results.py`` from the JSON files the benchmarks write; never "
-           "edited by hand.  Single runs on shared machines vary by 10-30 %: compare ratios "
-           "measured in one run, not times across runs.", ""]
+def render(folder: Path = HERE, only: tuple[str, ...] | None = None) -> str:
+    """The page; with ``only`` (file names), just those tables, each under a rubric
+    instead of a section title, for another page to include."""
+    out = [] if only else [
+        "Benchmark results", "=================", "",
+        "Generated by ``bench/results.py`` from the JSON files the benchmarks write; never "
+        "edited by hand.  Single runs on shared machines vary by 10-30 %: compare ratios "
+        "measured in one run, not times across runs.", ""]
     missing = []
     for name, title, how, columns, *key in SOURCES:
+        if only and name not in only:
+            continue
         path = folder / name
         if not path.exists():
             missing.append(f"``bench/{name}``: {title}")
@@ -202,9 +248,12 @@ def render(folder: Path = HERE) -> str:
         except (ValueError, AttributeError) as e:
             missing.append(f"``bench/{name}`` (unreadable: {e})")
             continue
-        out += [title, "-" * len(title), "", how, "", _run_line(meta, path), ""]
+        heading = [f".. rubric:: {title}"] if only else [title, "-" * len(title)]
+        out += [*heading, "", how, "", _run_line(meta, path), ""]
         out += (_table(rows, columns) if rows else ["No rows."]) + [""]
-    if missing:
+    if missing and only:
+        out += ["No results yet from:", ""] + [f"- {m}" for m in missing] + [""]
+    elif missing:
         out += ["Not run here", "-" * 12, "", "No results yet from:", ""]
         out += [f"- {m}" for m in missing] + [""]
     return "\n".join(out)
@@ -215,7 +264,11 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=HERE / "RESULTS.rst")
     args = parser.parse_args()
     args.out.write_text(render())
-    print(f"wrote {args.out}")
+    fragment = args.out.parent / "RESULTS_conv3d.rst"
+    fragment.write_text(".. generated by bench/results.py from bench/conv3d_step.json and "
+                        "bench/escnn3d_results.json: never edit by hand\n\n"
+                        + render(only=CONV3D))
+    print(f"wrote {args.out} and {fragment}")
     return 0
 
 

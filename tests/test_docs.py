@@ -109,3 +109,31 @@ def test_benchmark_results_are_generated_from_json(tmp_path):
     docutils_core.publish_doctree(text, settings_overrides={"halt_level": 2,
                                                             "report_level": 2})
 
+
+def test_the_3d_tables_are_generated_for_another_page(tmp_path):
+    """bench/RESULTS_conv3d.rst: the Conv3d step and escnn in 3-D, with no section title
+    (docs/layers_between.rst includes it under its own), nested runs read, D8 refused."""
+    docutils_core = pytest.importorskip("docutils.core")
+    results = _results_module()
+    run = {"build_s": 4.0, "peak_mib": 900.0, "build_mib": 300.0}
+    ours = {"build_s": 0.05, "peak_mib": 450.0, "build_mib": 3.0}
+    (tmp_path / "escnn3d_results.json").write_text(json.dumps({
+        "meta": {"date": "2026-12-06 23:00 UTC", "cpu": "Test CPU", "cpus": 2,
+                 "escnn": "1.0.11"},
+        "rows": [{"group": "Octa", "k": 3, "escnn_dim": 240, "intertwine_dim": 648,
+                  "span_inside": True, "escnn_cold": run, "escnn_warm": run, "file": ours,
+                  "cold_over_file": 80.0, "warm_over_file": 8.0},
+                 {"group": "D8", "k": 3, "escnn_dim": 96, "escnn_cold": run,
+                  "escnn_warm": run, "intertwine_exit": 2}]}))
+    text = results.render(tmp_path, only=results.CONV3D)
+    assert ".. rubric:: Against escnn in 3-D" in text and "escnn 1.0.11" in text
+    assert not re.search(r"^[-=~]{4,}$", text, re.M)  # tables only, no section titles
+    octa = next(line for line in text.splitlines() if line.startswith("Octa k=3"))
+    assert octa.split()[2:6] == ["240", "648", "yes", "4"]  # dims, span, escnn cold s
+    assert "80" in octa.split() and "0.05" in octa.split()
+    d8 = next(line for line in text.splitlines() if line.startswith("D8 k=3"))
+    assert "refused (exit 2)" in d8
+    assert "``bench/conv3d_step.json``" in text  # not run: said so
+    docutils_core.publish_doctree(text, settings_overrides={"halt_level": 2,
+                                                            "report_level": 2})
+

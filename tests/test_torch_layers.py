@@ -225,6 +225,35 @@ def test_conv_weight_layout_follows_the_contract():
         assert np.array_equal(conv.conv_weight().detach().numpy(), want)
 
 
+@pytest.mark.parametrize("spec,layer_class", [
+    ("D(4): reg -> reg * Grid(3)", EquivariantConv2d),
+    ("D(4): irr(1, 1) -> reg * Grid(3)", EquivariantConv2d),
+    ("Octa: reg -> V * Grid(3)", EquivariantConv3d)])
+def test_pattern_conv_weight_is_one_gather_into_the_conv_layout(spec, layer_class):
+    """The pattern layer gathers its conv weight straight in conv layout: equal to
+    sum_m w[o, c, m] B_m moved to (c_out, c_in, k, ...) from the dense basis, and its
+    gradient equal to that of the generic (coo) route."""
+    basis = intertwine.compute(spec)
+    fast = layer_class(basis, 3, 2, dtype=torch.float64)
+    slow = layer_class(basis, 3, 2, dtype=torch.float64, strategy="coo")
+    if basis.pattern is not None:  # irr(1, 1) is stored as coo: the generic route twice
+        assert fast.applier.name == "pattern" and fast.conv_index is not None
+    with torch.no_grad():
+        fast.weight.normal_()
+        slow.weight.copy_(fast.weight)
+    k, ndim = fast.kernel_size, fast.ndim
+    c_out, c_in = fast.data.c_out, fast.data.c_in
+    kernels = basis.dense().astype(float).reshape(basis.n_basis, c_out, k ** ndim, c_in)
+    want = np.einsum("ocm,mavb->oacbv", fast.weight.detach().numpy(), kernels)
+    want = want.reshape(2 * c_out, 3 * c_in, *(k,) * ndim)
+    assert np.allclose(fast.conv_weight().detach().numpy(), want, atol=1e-12)
+    x = torch.randn(2, 3 * c_in, *(k + 2,) * ndim, dtype=torch.float64)
+    for layer in (fast, slow):
+        layer(x).square().sum().backward()
+    assert torch.allclose(fast.weight.grad, slow.weight.grad, atol=1e-9)
+    assert fast.weight.grad.abs().max() > 0
+
+
 def cube_turns(k):
     """Perm(k^3; ...) of Octa's generators on a k^3 voxel grid (contract 5.2):
     voxel (a, b, c) at (a, b, c) - (k-1)/2, quarter turns about z and about x."""

@@ -1,7 +1,8 @@
 """Steerable convolutions from kernel bases ``G: Rin -> Rout * Grid(k)`` (docs/specs.rst).
 
 The layer's weight is built from w (out_channels, in_channels, n_basis) by the same
-appliers as ``EquivariantLinear`` (so W = w[..., pattern] for orbit files), laid out as
+appliers as ``EquivariantLinear`` (for orbit files one gather straight into the layout
+below: ``PatternApplier.conv_index``), laid out as
 (out_channels * c_out, in_channels * c_in, k, ..., k) -- channel o * c_out + a is
 component a of output field o -- and passed to ``torch.nn.functional.conv2d``/``conv3d``.
 ``export()`` gives the plain ``torch.nn.Conv2d``/``Conv3d`` to deploy.
@@ -14,6 +15,7 @@ import torch.nn.functional as F
 
 from ..layers.kerneldata import KernelData, conv_padding
 from .appliers import make_applier
+from .appliers.pattern import PatternApplier
 from .init import reset_equivariant
 from .precision import Float64Buffers
 
@@ -39,6 +41,11 @@ class EquivariantConv(Float64Buffers):
         self.padding = conv_padding(padding, data.kernel_size, dilation)
         dtype = dtype or torch.get_default_dtype()
         self.applier = make_applier(data, strategy).to(device=device, dtype=dtype)
+        if isinstance(self.applier, PatternApplier):  # W in conv layout by one gather
+            self.register_buffer("conv_index", self.applier.conv_index(
+                out_channels, in_channels, data.pixels), persistent=False)
+        else:
+            self.conv_index = None
         factory = {"device": device, "dtype": dtype}
         self.weight = torch.nn.Parameter(torch.empty(out_channels, in_channels,
                                                      data.n_basis, **factory))
@@ -61,6 +68,12 @@ class EquivariantConv(Float64Buffers):
     def conv_weight(self) -> torch.Tensor:
         """The filter bank (out_channels*c_out, in_channels*c_in, k, ..., k)."""
         d = self.data
+        if self.conv_index is not None:
+            shape = (self.out_channels * d.c_out, self.in_channels * d.c_in,
+                     *(d.kernel_size,) * self.ndim)
+            padded = torch.cat([self.weight, self.weight.new_zeros(
+                self.out_channels, self.in_channels, 1)], dim=2)
+            return padded.view(-1).index_select(0, self.conv_index).view(shape)
         w = self.applier.weights(self.weight)  # (O, C, c_out * k^d, c_in)
         w = w.reshape(self.out_channels, self.in_channels, d.c_out,
                       *(d.kernel_size,) * self.ndim, d.c_in)
