@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from exact import intertwine_command, run_process  # noqa: E402  (same folder)
-from timing import best  # noqa: E402  (same folder)
+from timing import best, machine  # noqa: E402  (same folder)
 
 HERE = Path(__file__).resolve().parent
 
@@ -142,7 +142,7 @@ def main() -> int:
           f"{args.repeat}, interleaved with the floor.")
     for r in rows:
         r.pop("e3nn", None)
-    Path(args.out).write_text(json.dumps({"rows": rows, "load": os.getloadavg()[0]}, indent=1))
+    Path(args.out).write_text(json.dumps({"machine": machine(), "rows": rows}, indent=1))
     return 0
 
 

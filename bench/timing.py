@@ -1,5 +1,9 @@
-"""What the benchmark scripts share: the best of several timed calls."""
+"""What the benchmark scripts share: the best of several timed calls, and what to record
+of the machine a run was made on."""
 
+import datetime
+import os
+import platform
 import time
 
 
@@ -32,3 +36,18 @@ def best_interleaved(fns, repeat: int) -> list[tuple[float, float]]:
             cpu[i] = min(cpu[i], time.thread_time() - start_cpu)
             wall[i] = min(wall[i], time.perf_counter() - start)
     return list(zip(wall, cpu))
+
+
+def machine() -> dict:
+    """The date, CPU model and count, and Python of this run (``results.py`` prints them
+    above each table)."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as fh:
+            cpu = next(line.split(":", 1)[1].strip() for line in fh
+                       if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return {"date": datetime.datetime.now().isoformat(timespec="seconds"), "cpu": cpu,
+            "cpus": os.cpu_count(), "python": platform.python_version(),
+            "load": os.getloadavg()[0]}

@@ -39,6 +39,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # this checkout's intertwine, not an installed one
+sys.path.insert(0, str(HERE))
+from timing import machine  # noqa: E402  (same folder)
 
 PROCESS_SPEC = "SO(3): irr(20) * irr(20) -> irr(40)"
 PROCESS_GOAL = 2.0
@@ -254,7 +256,7 @@ def main() -> int:
     print(f"\nload average {os.getloadavg()[0]:.1f}, {os.cpu_count()} CPUs")
     Path(args.out).write_text(json.dumps({"blocks": rows, "large": large, "general": general,
                                           "numeric": numeric, "process": process,
-                                          "load": os.getloadavg()[0]}, indent=1))
+                                          "machine": machine()}, indent=1))
     print(f"results written to {args.out}")
     return 0
 
