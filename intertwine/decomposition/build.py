@@ -141,8 +141,7 @@ def _primitive(v: np.ndarray) -> np.ndarray:
 
 def _float_values(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     """sign·√(|num|/den) in float64, as ``roots.as_float`` rounds each."""
-    small = [max(abs(a), b) < 2**52 for a, b in zip(num.tolist(), den.tolist())]
-    if all(small):
+    if len(num) == 0 or bool(np.all((np.abs(num) < 2**52) & (den < 2**52))):
         a = np.abs(num).astype(np.float64)
         root = np.sqrt(a / den.astype(np.float64))
         return np.where(num.astype(np.float64) < 0, -root, root)

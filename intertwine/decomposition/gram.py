@@ -18,7 +18,6 @@ their matrices are orthogonal.  ``decompose``'s Q satisfies Qᵀ Q = M.
 
 from __future__ import annotations
 
-from collections import Counter
 from fractions import Fraction
 from math import factorial, prod
 
@@ -44,17 +43,27 @@ def coordinate_weights(rep, group) -> list[Fraction]:
     if isinstance(rep, Sym):  # Alt is a Sym
         inner = coordinate_weights(rep.rep, group)
         strict = isinstance(rep, Alt)
-        out = []
-        for t in tuples(len(inner), rep.k, strict).tolist():
-            count = factorial(rep.k) if strict else _arrangements(t)
-            out.append(count * prod((inner[i] for i in t), start=Fraction(1)))
-        return out
+        table = tuples(len(inner), rep.k, strict)
+        counts = np.full(len(table), factorial(rep.k), dtype=object) if strict else \
+            _arrangements(table)
+        if all(w.denominator == 1 for w in inner):  # Python ints: no Fraction per product
+            products = np.prod(np.array([int(w) for w in inner], object)[table], axis=1)
+            return [Fraction(int(x)) for x in counts * products]
+        return [c * prod((inner[i] for i in t), start=Fraction(1))
+                for c, t in zip(counts.tolist(), table.tolist())]
     return [Fraction(1)] * dimension(rep, group)
 
 
-def _arrangements(t: list[int]) -> int:
-    """Distinct permutations of the tuple t: k! / prod(multiplicity!)."""
-    return factorial(len(t)) // prod(factorial(c) for c in Counter(t).values())
+def _arrangements(table: np.ndarray) -> np.ndarray:
+    """Distinct permutations of each sorted tuple (a row of ``table``): k! / prod(m!) over
+    the multiplicities m of its entries (Python ints)."""
+    n, k = table.shape
+    divisor = np.ones(n, dtype=object)
+    run = np.ones(n, dtype=np.int64)  # the length of the run of equal entries so far
+    for j in range(1, k):
+        run = np.where(table[:, j] == table[:, j - 1], run + 1, 1)
+        divisor = divisor * run.astype(object)
+    return factorial(k) // divisor
 
 
 def _kron(parts: list[list[Fraction]]) -> list[Fraction]:
