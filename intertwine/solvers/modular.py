@@ -86,7 +86,7 @@ def nullspace_entries(m: sp.csr_matrix, n_cols: int):
     num, den = np.frombuffer(num, np.int64), np.frombuffer(den, np.int64)
     # RREF row of pivot p: 1 at p, num/den at cols; the element led by free (reversed)
     # column c holds -num/den at (reversed) pivot p for each entry (p, c)
-    free = np.setdiff1d(np.arange(n_cols), pivots)
+    free = np.setdiff1d(np.arange(n_cols), pivots, assume_unique=True)  # no numpy.ma
     n_basis = len(free)
     element = np.full(n_cols, -1, np.int64)
     element[free[::-1]] = np.arange(n_basis)
