@@ -254,6 +254,26 @@ def test_pattern_conv_weight_is_one_gather_into_the_conv_layout(spec, layer_clas
     assert fast.weight.grad.abs().max() > 0
 
 
+def test_a_conv_too_large_for_the_index_gathers_through_its_pattern(monkeypatch):
+    """Above CONV_INDEX_ENTRIES the layer keeps no conv-layout index, and gives the same
+    weight and gradient through its pattern."""
+    from intertwine.torch import conv as conv_module
+
+    basis = intertwine.compute("Octa: reg -> reg * Grid(3)")
+    indexed = EquivariantConv3d(basis, 2, 2, dtype=torch.float64)
+    monkeypatch.setattr(conv_module, "CONV_INDEX_ENTRIES", 10)
+    plain = EquivariantConv3d(basis, 2, 2, dtype=torch.float64)
+    assert indexed.conv_index is not None and plain.conv_index is None
+    with torch.no_grad():
+        indexed.weight.normal_()
+        plain.weight.copy_(indexed.weight)
+    assert torch.equal(indexed.conv_weight(), plain.conv_weight())
+    x = torch.randn(1, 2 * basis.dim_in, 5, 5, 5, dtype=torch.float64)
+    for layer in (indexed, plain):
+        layer(x).square().sum().backward()
+    assert torch.allclose(indexed.weight.grad, plain.weight.grad, atol=1e-12)
+
+
 def cube_turns(k):
     """Perm(k^3; ...) of Octa's generators on a k^3 voxel grid (contract 5.2):
     voxel (a, b, c) at (a, b, c) - (k-1)/2, quarter turns about z and about x."""

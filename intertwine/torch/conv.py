@@ -22,6 +22,12 @@ from .precision import Float64Buffers
 __all__ = ["EquivariantConv2d", "EquivariantConv3d"]
 
 
+#: a pattern layer keeps an index in the conv weight's layout (int32: as many bytes as
+#: the float32 weight each forward builds) up to this many weight entries (512 MiB);
+#: a larger layer gathers through its pattern and permutes, holding no such index
+CONV_INDEX_ENTRIES = 2**27
+
+
 class EquivariantConv(Float64Buffers):
     """What the 2-d and 3-d layers share (``ndim`` tells them apart)."""
 
@@ -41,7 +47,9 @@ class EquivariantConv(Float64Buffers):
         self.padding = conv_padding(padding, data.kernel_size, dilation)
         dtype = dtype or torch.get_default_dtype()
         self.applier = make_applier(data, strategy).to(device=device, dtype=dtype)
-        if isinstance(self.applier, PatternApplier):  # W in conv layout by one gather
+        entries = out_channels * in_channels * self.applier.dim_out * self.applier.dim_in \
+            if isinstance(self.applier, PatternApplier) else None
+        if entries is not None and entries <= CONV_INDEX_ENTRIES:  # W by one gather
             self.register_buffer("conv_index", self.applier.conv_index(
                 out_channels, in_channels, data.pixels), persistent=False)
         else:
