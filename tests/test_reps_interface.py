@@ -174,7 +174,8 @@ def test_every_registered_constructor_and_family_is_complete():
 
 
 def test_remembered_actions_are_the_same_and_a_caller_cannot_change_them():
-    from intertwine.reps import MEMO_COORDINATES, discrete_action, lie_action
+    from intertwine import reps
+    from intertwine.reps import discrete_action, lie_action
     from intertwine.spec import parse_group, parse_rep
 
     group = parse_group("O(3)")
@@ -188,4 +189,21 @@ def test_remembered_actions_are_the_same_and_a_caller_cannot_change_them():
     lie = lie_action(rep, group)
     assert [m.toarray().tolist() for m in lie] == \
         [m.toarray().tolist() for m in lie_action(rep, group)]
-    assert rep.dimension(group) <= MEMO_COORDINATES
+    assert any(key[1] == rep for key in reps._memo)  # remembered, not rebuilt
+    assert reps._memo_entries <= reps.MEMO_ENTRIES
+
+
+def test_actions_beyond_the_memory_budget_are_not_held(monkeypatch):
+    from intertwine import reps
+    from intertwine.spec import parse_group, parse_rep
+
+    group = parse_group("O(3)")
+    rep = parse_rep("sym(2e, 3)", group)  # matrix actions of 35 coordinates
+    monkeypatch.setattr(reps, "MEMO_ENTRIES", 10)
+    monkeypatch.setattr(reps, "_memo", type(reps._memo)())
+    monkeypatch.setattr(reps, "_memo_entries", 0)
+    first = reps.discrete_action(rep, group)
+    assert reps._entries(first) > 10 and not reps._memo
+    small = parse_rep("1o", group)
+    reps.discrete_action(small, group)
+    assert list(reps._memo) and reps._memo_entries <= 10

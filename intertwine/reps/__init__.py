@@ -95,27 +95,43 @@ def dimension(rep: Rep, group: Group) -> int:
     return rep.dimension(group)
 
 
-#: the actions of expressions of at most this many coordinates are remembered (the last
-#: ``_MEMO_SIZE``): a decomposition asks for REP's once per irrep it contains, and the
-#: problems of one spec ask for each side once per solver step; larger ones are built
-#: each time and never held after their problem
-MEMO_COORDINATES = 4096
-_MEMO_SIZE = 64
-_memo: OrderedDict = OrderedDict()
+#: recent actions are remembered, up to this many stored entries in all (about 50 MB;
+#: the oldest go first): a decomposition asks for REP's once per irrep it contains, and
+#: the problems of one spec ask for each side once per solver step.  An action list
+#: larger than that is built each time and never held after its problem
+MEMO_ENTRIES = 2 * 10**6
+_memo: OrderedDict = OrderedDict()  # key -> (actions, entries)
+_memo_entries = 0
 
 
-def _remembered(key: tuple, rep: Rep, group: Group, build) -> list:
+def _entries(actions) -> int:
+    """What a list of actions holds: a signed permutation's size, a matrix action's
+    entries (and its inverse's), a Lie generator's entries."""
+    total = 0
+    for a in actions:
+        if getattr(a, "is_signed_perm", False):
+            total += a.size
+        elif hasattr(a, "forward"):
+            total += a.forward.nnz + a.inverse.nnz
+        else:
+            total += getattr(a, "nnz", 0)
+    return total
+
+
+def _remembered(key: tuple, build) -> list:
     """``build()``, or the list it returned for ``key`` before (a new list of the same
     actions, which nobody changes in place)."""
-    if rep.dimension(group) > MEMO_COORDINATES:
-        return build()
+    global _memo_entries
     if key in _memo:
         _memo.move_to_end(key)
-        return list(_memo[key])
+        return list(_memo[key][0])
     value = build()
-    _memo[key] = tuple(value)
-    if len(_memo) > _MEMO_SIZE:
-        _memo.popitem(last=False)
+    size = _entries(value)
+    if size <= MEMO_ENTRIES:
+        _memo[key] = (tuple(value), size)
+        _memo_entries += size
+        while _memo_entries > MEMO_ENTRIES:
+            _memo_entries -= _memo.popitem(last=False)[1][1]
     return value
 
 
@@ -127,7 +143,7 @@ def discrete_action(rep: Rep, group: Group, form: str = "float") -> list[Action]
     """``rho(g)`` for each discrete generator g of the group, in generator order.  With
     ``form="rational"``, square-root irreps act by their rational form R = D rho D^-1
     (``reps/irr.py``), and so does the whole expression."""
-    return _remembered(("discrete", rep, group, form), rep, group,
+    return _remembered(("discrete", rep, group, form),
                        lambda: _actions(rep, group, group_generators(group)[0], form))
 
 
@@ -135,7 +151,7 @@ def subgroup_action(rep: Rep, group: Group, form: str = "float",
                     irreps: frozenset = frozenset()) -> list[Action]:
     """``rho(h)`` for the extra subgroup generators h (``groups.subgroup_generators``;
     the families' ``irrep_subgroup`` on the factors in ``irreps``)."""
-    return _remembered(("subgroup", rep, group, form, irreps), rep, group,
+    return _remembered(("subgroup", rep, group, form, irreps),
                        lambda: _actions(rep, group, subgroup_generators(group, irreps), form))
 
 
@@ -153,7 +169,7 @@ def lie_action(rep: Rep, group: Group, form: str = "float",
                              .of(rep)).canonical()
                 for (i, a), c in zip(gens, multipliers, strict=True)]
 
-    return _remembered(("lie", rep, group, form, tuple(multipliers)), rep, group, build)
+    return _remembered(("lie", rep, group, form, tuple(multipliers)), build)
 
 
 def squares(rep: Rep, group: Group) -> tuple[np.ndarray, np.ndarray]:
