@@ -64,11 +64,13 @@ def _to_domain_matrix(matrix, n_cols: int):
     return DomainMatrix(rows, (len(rows), n_cols), QQ)
 
 
-def choose_backend(n_cols: int, backend: str = "auto") -> str:
-    """The elimination ``backend`` "auto" takes for a system of ``n_cols`` unknowns."""
+def choose_backend(n_cols: int, backend: str = "auto",
+                   modular_from: int = MODULAR_MIN_UNKNOWNS) -> str:
+    """The elimination ``backend`` "auto" takes for a system of ``n_cols`` unknowns
+    (``modular`` from ``modular_from`` unknowns on, where the extension is built)."""
     if backend != "auto":
         return backend
-    if n_cols < MODULAR_MIN_UNKNOWNS:
+    if n_cols < modular_from:
         return "integer"
     from . import modular  # imports scipy.sparse: only for large systems
 
@@ -200,7 +202,8 @@ class ExactCooSource:
 
 def solve_exact(problem: Problem, subgroup: bool | None = None,
                 backend: str = "auto", stream: bool = False,
-                nullity: int | None = None) -> SolveResult:
+                nullity: int | None = None,
+                modular_from: int = MODULAR_MIN_UNKNOWNS) -> SolveResult:
     """RREF basis over the rationals.
 
     ``subgroup`` (default: for continuous groups) first reduces to the orbits of the
@@ -213,6 +216,7 @@ def solve_exact(problem: Problem, subgroup: bool | None = None,
     ``STREAM_BLOCK_ENTRIES`` and reduced), for ``io.save`` to write block by block.
     ``nullity``: the dimension, where the caller has it from an independent count
     (``decompose``: the characters' multiplicity); otherwise asked of ``counting``.
+    ``modular_from``: the size from which "auto" eliminates in C (``choose_backend``).
     """
     if subgroup is None:
         subgroup = not problem.finite
@@ -225,7 +229,7 @@ def solve_exact(problem: Problem, subgroup: bool | None = None,
         elif nullity is None:
             nullity = known_dimension(problem)
         n_basis, coo, used = _eliminate(reduction.constraints, reduction.unknowns, backend,
-                                        nullity)
+                                        nullity, modular_from)
         attrs = {"exact_subgroup_reduction": True, "exact_elimination": used}
         source = ExactCooSource(reduction, coo, problem.dim_in)
         if stream and source.nnz > STREAM_BLOCK_ENTRIES and coo.numerator.dtype != object:
@@ -238,12 +242,13 @@ def solve_exact(problem: Problem, subgroup: bool | None = None,
     return SolveResult(n_basis, coo=coo, attrs=attrs)
 
 
-def _eliminate(matrix, n_cols: int, backend: str, nullity: int | None = None):
+def _eliminate(matrix, n_cols: int, backend: str, nullity: int | None = None,
+               modular_from: int = MODULAR_MIN_UNKNOWNS):
     """``nullspace_rref`` with "auto" resolved, and the elimination that gave the result
     (it goes into the file as ``exact_elimination``)."""
     if backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r}; choose one of {BACKENDS}")
-    used = choose_backend(n_cols, backend)
+    used = choose_backend(n_cols, backend, modular_from)
     if used == "modular" and backend == "auto":
         from .modular import Unproved
 
