@@ -65,12 +65,13 @@ def _to_domain_matrix(matrix, n_cols: int):
 
 
 def choose_backend(n_cols: int, backend: str = "auto",
-                   modular_from: int = MODULAR_MIN_UNKNOWNS) -> str:
+                   modular_from: int | None = None) -> str:
     """The elimination ``backend`` "auto" takes for a system of ``n_cols`` unknowns
-    (``modular`` from ``modular_from`` unknowns on, where the extension is built)."""
+    (``modular`` from ``modular_from`` unknowns on, default ``MODULAR_MIN_UNKNOWNS``,
+    where the extension is built)."""
     if backend != "auto":
         return backend
-    if n_cols < modular_from:
+    if n_cols < (MODULAR_MIN_UNKNOWNS if modular_from is None else modular_from):
         return "integer"
     from . import modular  # imports scipy.sparse: only for large systems
 
@@ -203,7 +204,7 @@ class ExactCooSource:
 def solve_exact(problem: Problem, subgroup: bool | None = None,
                 backend: str = "auto", stream: bool = False,
                 nullity: int | None = None,
-                modular_from: int = MODULAR_MIN_UNKNOWNS) -> SolveResult:
+                modular_from: int | None = None) -> SolveResult:
     """RREF basis over the rationals.
 
     ``subgroup`` (default: for continuous groups) first reduces to the orbits of the
@@ -243,7 +244,7 @@ def solve_exact(problem: Problem, subgroup: bool | None = None,
 
 
 def _eliminate(matrix, n_cols: int, backend: str, nullity: int | None = None,
-               modular_from: int = MODULAR_MIN_UNKNOWNS):
+               modular_from: int | None = None):
     """``nullspace_rref`` with "auto" resolved, and the elimination that gave the result
     (it goes into the file as ``exact_elimination``)."""
     if backend not in BACKENDS:
