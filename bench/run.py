@@ -32,11 +32,9 @@ Usage: python bench/run.py [--quick] [--big] [--repeat N] [--out FILE] [--compar
 from __future__ import annotations
 
 import argparse
-import datetime
 import importlib.util
 import json
 import os
-import platform
 import shutil
 import subprocess
 import sys
@@ -45,6 +43,8 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import timing  # noqa: E402  (same folder)
 
 # (spec, method, goal): goal "sym" = S(n) tensors, at most 3x the floor from 1e6 entries;
 # "perm" = other permutation groups, at most 10x the floor at 1e7 entries.
@@ -290,21 +290,13 @@ def table(rows: list[dict]) -> str:
 
 
 def machine() -> dict:
+    """``timing.machine``, with the commit measured and the libraries' versions."""
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=HERE,
                             capture_output=True, text=True).stdout.strip()
     dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
                            cwd=HERE, capture_output=True, text=True).stdout.strip()
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as fh:
-            cpu = next(line.split(":", 1)[1].strip() for line in fh
-                       if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    return {"date": datetime.datetime.now().isoformat(timespec="seconds"),
-            "commit": commit + ("+dirty" if dirty else ""), "cpu": cpu,
-            "cpus": os.cpu_count(), "python": platform.python_version(),
-            **worker(["versions"]), "load": os.getloadavg()[0]}
+    return {**timing.machine(), "commit": commit + ("+dirty" if dirty else ""),
+            **worker(["versions"])}
 
 
 def compare(rows: list[dict], old_path: str) -> str:
