@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 import intertwine
 from intertwine.decomposition.check import verify_decomposition
+from tests.reference_young import transposition
 
 # --------------------------------------------------------------------------- S(n) here
 
@@ -148,44 +149,7 @@ def test_symmetric_group_multiplicities_against_characters(case):
     assert d.exact
 
 
-# ------------------------------------------------------------ Young's orthogonal form here
-
-def tableaux(shape):
-    """Standard Young tableaux as row words (row of letter 1, ..., row of letter n),
-    sorted lexicographically: the irrep's coordinates."""
-    n = sum(shape)
-    out = []
-    for word in itertools.product(range(len(shape)), repeat=n):
-        filled, ok = [0] * len(shape), True
-        for r in word:
-            filled[r] += 1
-            if filled[r] > shape[r] or (r and filled[r] > filled[r - 1]):
-                ok = False
-                break
-        if ok and filled == list(shape):
-            out.append(word)
-    return sorted(out)
-
-
-def young_transposition(shape, i):
-    """rho of the transposition of points i-1 and i (letters i and i+1), exactly."""
-    words = tableaux(shape)
-    index = {w: k for k, w in enumerate(words)}
-    m = sympy.zeros(len(words), len(words))
-    for w in words:
-        col = {}
-        filled = [0] * len(shape)
-        for letter, r in enumerate(w, 1):
-            col[letter] = filled[r] - r  # content: column minus row
-            filled[r] += 1
-        r_ = col[i + 1] - col[i]
-        m[index[w], index[w]] = sympy.Rational(1, r_)
-        if abs(r_) >= 2:
-            other = list(w)
-            other[i - 1], other[i] = other[i], other[i - 1]
-            m[index[tuple(other)], index[w]] = sympy.sqrt(1 - sympy.Rational(1, r_ * r_))
-    return m
-
+# ----------------------------------- exact matrices (Young's form from tests/reference_young.py)
 
 def s_matrix(rep, i, n):
     """rho_rep of the transposition (i-1 i), exactly (sympy)."""
@@ -200,7 +164,7 @@ def s_matrix(rep, i, n):
     if kind == "det":
         return -sympy.eye(1)
     if kind == "irr":
-        return young_transposition(rep[1], i)
+        return transposition(rep[1], i, exact=True)
     if kind == "+":
         return sympy.diag(s_matrix(rep[1], i, n), s_matrix(rep[2], i, n))
     if kind == "*":
@@ -233,8 +197,8 @@ def test_symmetric_group_q_is_exact(case):
     assert sympy.simplify(q.T * q - m) == sympy.zeros(dim, dim)
     blocks = [(label, mult) for label, mult in d.irreps]
     for i in range(1, n):
-        target = sympy.diag(*[young_transposition(
-            tuple(int(x) for x in label[4:-1].split(", ")), i)
+        target = sympy.diag(*[transposition(
+            tuple(int(x) for x in label[4:-1].split(", ")), i, exact=True)
             for label, mult in blocks for _ in range(mult)])
         residual = (q * s_matrix(rep, i, n) - target * q).applyfunc(sympy.nsimplify)
         assert residual.applyfunc(sympy.simplify) == sympy.zeros(dim, dim)

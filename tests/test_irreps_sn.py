@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 import intertwine
 from intertwine.counting import independent_count
 from intertwine.spec import parse_spec
+from tests.reference_young import tableaux, transposition
 
 # ----------------------------------------------------------------------------- reference
 
@@ -36,49 +37,13 @@ def partitions_of(n, largest=None):
 
 
 @cache
-def tableaux(shape):
-    """Row words of the standard tableaux, sorted: every filling tried."""
-    cells = [(r, c) for r, length in enumerate(shape) for c in range(length)]
-    words = []
-    for letters in itertools.permutations(range(1, len(cells) + 1)):
-        at = dict(zip(cells, letters))
-        if all(at[(r, c)] < at.get((r, c + 1), 99) and at[(r, c)] < at.get((r + 1, c), 99)
-               for r, c in cells):
-            word = [0] * len(cells)
-            for (r, _), letter in at.items():
-                word[letter - 1] = r
-            words.append(tuple(word))
-    return sorted(words)
-
-
-@cache
-def adjacent(shape, i):
-    """rho of the transposition of the points i-1 and i (letters i, i+1)."""
-    words = tableaux(shape)
-    index = {w: k for k, w in enumerate(words)}
-    out = np.zeros((len(words), len(words)))
-    for k, w in enumerate(words):
-        filled, content = {}, []
-        for row in w:
-            content.append(filled.get(row, 0) - row)
-            filled[row] = filled.get(row, 0) + 1
-        r = content[i] - content[i - 1]
-        out[k, k] = 1 / r
-        if abs(r) >= 2:
-            swapped = list(w)
-            swapped[i - 1], swapped[i] = swapped[i], swapped[i - 1]
-            out[index[tuple(swapped)], k] = np.sqrt(1 - 1 / r**2)
-    return out
-
-
-@cache
 def irr_matrix(shape, g):
     """rho(g), g in one-line notation: g = g' s_j when g(j-1) > g(j); rho(g) = rho(g') rho(s_j)."""
     g = list(g)
     for j in range(1, len(g)):
         if g[j - 1] > g[j]:
             g[j - 1], g[j] = g[j], g[j - 1]
-            return irr_matrix(shape, tuple(g)) @ adjacent(shape, j)
+            return irr_matrix(shape, tuple(g)) @ transposition(shape, j)
     return np.eye(len(tableaux(shape)))
 
 

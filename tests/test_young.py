@@ -15,50 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from intertwine.groups import young as Y
+from tests.reference_young import contents, tableaux, transposition
 
 SHAPES_UP_TO_6 = [lam for n in range(1, 7) for lam in Y.partitions(n)]
-
-
-def brute_tableaux(shape):
-    """Row words of all standard tableaux: every filling of the cells, kept when rows
-    and columns increase, sorted."""
-    cells = [(r, c) for r, length in enumerate(shape) for c in range(length)]
-    out = []
-    for letters in itertools.permutations(range(1, len(cells) + 1)):
-        at = dict(zip(cells, letters))
-        if all(at[(r, c)] < at.get((r, c + 1), 99) and at[(r, c)] < at.get((r + 1, c), 99)
-               for r, c in cells):
-            word = [0] * len(cells)
-            for (r, _), letter in at.items():
-                word[letter - 1] = r
-            out.append(tuple(word))
-    return sorted(out)
-
-
-def contents_of(word):
-    """Content (column - row) of each letter of a row word."""
-    filled = {}
-    out = []
-    for row in word:
-        out.append(filled.get(row, 0) - row)
-        filled[row] = filled.get(row, 0) + 1
-    return out
-
-
-def formula_generator(shape, i):
-    """rho((i-1 i)) written from the definition: e_T -> (1/r) e_T + sqrt(1 - 1/r^2) e_T'."""
-    words = brute_tableaux(shape)
-    index = {w: k for k, w in enumerate(words)}
-    out = np.zeros((len(words), len(words)))
-    for k, w in enumerate(words):
-        c = contents_of(w)
-        r = c[i] - c[i - 1]  # letters i+1 and i sit at positions i and i-1
-        out[k, k] = 1 / r
-        if abs(r) >= 2:
-            swapped = list(w)
-            swapped[i - 1], swapped[i] = swapped[i], swapped[i - 1]
-            out[index[tuple(swapped)], k] = np.sqrt(1 - 1 / r**2)
-    return out
 
 
 def exact_matrix(entries, dim):
@@ -105,9 +64,9 @@ def test_partitions_in_decreasing_lexicographic_order():
 @pytest.mark.parametrize("shape", SHAPES_UP_TO_6 + [(3, 3, 1), (4, 2, 1)])
 def test_tableaux_are_every_standard_tableau_in_order(shape):
     y = Y.young(shape)
-    assert [tuple(w) for w in y.words.tolist()] == brute_tableaux(shape)
+    assert [tuple(w) for w in y.words.tolist()] == tableaux(shape)
     assert y.dim == len(y.words) == Y.dimension(shape)
-    assert y.contents.tolist() == [contents_of(w) for w in y.words.tolist()]
+    assert y.contents.tolist() == [contents(w) for w in y.words.tolist()]
 
 
 def test_worked_examples_of_the_order():
@@ -136,7 +95,7 @@ def test_generators_follow_the_formula(shape):
     y = Y.young(shape)
     for i in range(1, y.n):
         entries = y.generator(i)
-        assert np.allclose(entries.dense(), formula_generator(shape, i), atol=1e-15)
+        assert np.allclose(entries.dense(), transposition(shape, i), atol=1e-15)
         # exact squares: every value is sign * sqrt(a/b), a and b coprime, b a square of r
         for _, _, a, b in entries.squares():
             assert b > 0 and a != 0 and np.gcd(abs(a), b) == 1
