@@ -118,15 +118,17 @@ def _integer_rows(coo, n_basis: int, n_rep: int) -> tuple[np.ndarray, list[np.nd
     num = coo.numerator if coo.numerator is not None else np.rint(coo.value).astype(np.int64)
     den = coo.denominator if coo.denominator is not None else np.ones(len(num), np.int64)
     num, den = np.asarray(num, dtype=object), np.asarray(den, dtype=object)
-    index = np.asarray(coo.index)
     support, position = np.unique(
         np.asarray(coo.row, np.int64) * n_rep + np.asarray(coo.col, np.int64),
         return_inverse=True)
     position = position.ravel()
+    # each element's entries, one run per element (the solvers give them by element)
+    order = np.argsort(np.asarray(coo.index), kind="stable")
+    bounds = np.searchsorted(np.asarray(coo.index)[order], np.arange(n_basis + 1))
     out = []
-    for k in range(n_basis):
-        mine = np.flatnonzero(index == k)
-        d = lcm(*den[mine].tolist()) if len(mine) else 1
+    for lo, hi in zip(bounds[:-1], bounds[1:]):
+        mine = order[lo:hi]
+        d = lcm(*den[mine].tolist())
         v = np.zeros(len(support), dtype=np.int64).astype(object)
         v[position[mine]] = num[mine] * (d // den[mine])
         out.append(_primitive(v))

@@ -73,24 +73,20 @@ def _kron(parts: list[list[Fraction]]) -> list[Fraction]:
     return out
 
 
-def scaling_squares(side) -> list[Fraction]:
-    """The squares of a representation's square-root scaling as Fractions, from
-    ``Problem.squares``' (numerators, denominators): one denominator per coordinate, or
-    one common integer denominator."""
-    numerators, denominators = side
-    if isinstance(denominators, int | np.integer):
-        denominators = [denominators] * len(numerators)
-    return [Fraction(int(a), int(b)) for a, b in zip(numerators, denominators)]
-
-
 def square_ratios(side) -> tuple[np.ndarray, np.ndarray]:
-    """``Problem.squares``' (numerators, denominators) of one side, with one denominator
-    per coordinate (object arrays of Python ints; not reduced)."""
+    """``Problem.squares``' (numerators, denominators) of one side -- one denominator per
+    coordinate, or one common integer denominator -- with one denominator per coordinate
+    (object arrays of Python ints; not reduced)."""
     numerators, denominators = side
     numerators = np.asarray(numerators, dtype=object)
     if isinstance(denominators, int | np.integer):
         denominators = [int(denominators)] * len(numerators)
     return numerators, np.asarray(denominators, dtype=object)
+
+
+def scaling_squares(side) -> list[Fraction]:
+    """The same squares as Fractions."""
+    return [Fraction(int(a), int(b)) for a, b in zip(*square_ratios(side))]
 
 
 def is_identity(weights: list[Fraction]) -> bool:

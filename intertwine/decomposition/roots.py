@@ -9,8 +9,6 @@ sum to zero.
 
 >>> surd(Fraction(-8, 3))  # -√(8/3) = -(2/3)·√6
 (Fraction(-2, 3), 6)
->>> signed_square(Fraction(-1, 2))
-Fraction(-1, 4)
 >>> as_float(Fraction(1, 2)) == 0.5 ** 0.5
 True
 """
@@ -21,12 +19,7 @@ from fractions import Fraction
 from functools import lru_cache
 from math import isqrt
 
-__all__ = ["signed_square", "surd", "as_float", "is_square", "SurdSum"]
-
-
-def signed_square(r: Fraction) -> Fraction:
-    """The signed square of a rational value r: r·|r|."""
-    return r * abs(r)
+__all__ = ["surd", "as_float", "is_square", "SurdSum"]
 
 
 def is_square(s: Fraction) -> bool:

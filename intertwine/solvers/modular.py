@@ -61,7 +61,7 @@ def available() -> bool:
     return True
 
 
-def nullspace_entries(m: sp.csr_matrix, n_cols: int):
+def nullspace_entries(m: CooMatrix | sp.csr_matrix, n_cols: int):
     """``integer.nullspace_entries`` for the rows of ``m`` (original column order, integer
     entries, distinct primitive rows as ``reduce.dedupe_rows`` gives), through the
     modular elimination; None when the result cannot be proved (the caller then takes
