@@ -51,8 +51,8 @@ class CooMatrix(NamedTuple):
     in any order unless said.
 
     What a signed permutation exports (``SignedPerm.coo``), and what the Lie-algebra
-    actions (``reps``), the constraint blocks (``Problem.constraint_block``) and the
-    orbit reduction (``solvers.reduce``) are built as: all of it is index arithmetic on
+    and matrix actions (``reps``), the constraint blocks (``Problem.constraint_block``)
+    and the orbit reduction (``solvers.reduce``) are built as: all of it is index arithmetic on
     these arrays, so that a continuous group's basis is computed and written without
     importing scipy (``import scipy.sparse`` alone took a quarter of the whole run of a
     small one).  ``tocsr`` converts for code that wants scipy.

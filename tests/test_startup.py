@@ -1,8 +1,8 @@
 """Start-up: the everyday commands import neither scipy nor sympy.
 
-A user who runs ``intertwine basis``, ``info`` or ``dim`` in a loop should not wait on
-libraries those commands do not use: not for finite groups, and not for the small
-continuous ones (the exact solver's Lie actions, constraints and orbit reduction are
+A user who runs ``intertwine basis``, ``decompose``, ``info`` or ``dim`` in a loop should
+not wait on libraries those commands do not use: not for finite groups, and not for the
+small continuous ones (the exact solver's Lie actions, constraints and orbit reduction are
 numpy arrays, ``coo.CooMatrix``).  Checked as behaviour (which modules a whole process
 loaded when it exits), never as timing.
 """
@@ -67,6 +67,21 @@ def test_basis_of_continuous_groups_imports_neither_scipy_nor_sympy(spec, tmp_pa
     out = tmp_path / "b.h5"
     assert heavy_imports("basis", spec, "-o", str(out)) == []
     assert out.exists()
+
+
+@pytest.mark.parametrize("field", [
+    "O(3): sym(1o, 2)",                  # one solve, the integer elimination
+    "O(3): sym(1o + 2e, 3)",             # square-root irreps, the C elimination
+    "SO(3): irr(1) * irr(2) + dual(V)",  # a matrix action's dual
+    "D(4): sym(V, 2)",
+])
+def test_decompose_imports_neither_scipy_nor_sympy(field, tmp_path):
+    """Matrix actions of irreps and their products are numpy (``coo.kron``,
+    ``coo.matmul``): a small decomposition starts as fast as a basis."""
+    out = tmp_path / "d.h5"
+    assert heavy_imports("decompose", field, "-o", str(out)) == []
+    assert out.exists()
+    assert heavy_imports("decompose", field) == []
 
 
 @pytest.mark.parametrize("spec", ["S(5): V**2 -> V**2", "C(8): V**2 -> V**2",
