@@ -8,6 +8,7 @@ when nothing is left for it to do.
 """
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -22,7 +23,6 @@ import intertwine
 from intertwine import io
 from intertwine.cli import launch
 from intertwine.cli.app import cli, click_status
-from intertwine.cli.commands import say, write_basis, write_decomposition
 from intertwine.runtime import atomic
 
 BASIS = cli.commands["basis"]
@@ -147,20 +147,7 @@ def test_the_plain_decompose_form_is_taken_without_click():
     ["decompose", "SO(3): V", "-o", "MISSING/d.h5"],
 ])
 def test_both_decompose_paths_say_and_write_the_same(args, tmp_path, capsys):
-    def run(path, name):
-        argv = [a.replace("OUT", str(tmp_path / name)).replace("MISSING", str(tmp_path / "no"))
-                for a in args]
-        if path == "plain":
-            options = launch.plain_decompose(argv)
-            assert options is not None
-            code = launch.guarded(lambda: say(write_decomposition(**options).irreps_string))
-        else:
-            code = launch.guarded(lambda: click_status(argv))
-        out, err = capsys.readouterr()
-        err = err.replace(name, "NAME").rsplit(",", 1)[0]  # the time at the end
-        return code, out, err
-
-    plain, clicked = run("plain", "p.h5"), run("click", "c.h5")
+    plain, clicked = said_by_both_paths(args, launch.plain_decompose, tmp_path, capsys)
     assert plain == clicked
     if "OUT" in args:
         assert (plain[0] == 0) == (tmp_path / "p.h5").exists()
@@ -191,25 +178,32 @@ def test_the_executable_decomposes_without_click(tmp_path):
     ["basis", "C(400): V**3 -> V**3", "-o", "OUT", "--method", "exact"],  # too large
 ])
 def test_both_paths_say_and_write_the_same(args, tmp_path, capsys):
-    def run(path, name):
-        argv = [a.replace("OUT", str(tmp_path / name)).replace("MISSING", str(tmp_path / "no"))
-                for a in args]
-        if path == "plain":
-            options = launch.plain_basis(argv)
-            assert options is not None
-            code = launch.guarded(lambda: write_basis(**options))
-        else:
-            code = launch.guarded(lambda: click_status(argv))
-        out, err = capsys.readouterr()
-        return code, out.replace(name, "NAME").rsplit(",", 1)[0], err.replace(name, "NAME")
-
-    plain, clicked = run("plain", "p.h5"), run("click", "c.h5")
+    plain, clicked = said_by_both_paths(args, launch.plain_basis, tmp_path, capsys)
     assert plain == clicked
     assert plain[0] in (0, 2) and (plain[0] == 0) == (tmp_path / "p.h5").exists()
     if plain[0] == 0:
         a, b = io.load(tmp_path / "p.h5"), io.load(tmp_path / "c.h5")
         assert a.n_basis == b.n_basis and a.spec == b.spec
         assert np.array_equal(a.dense(), b.dense())
+
+
+def said_by_both_paths(args, plain_form, tmp_path, capsys):
+    """(exit status, stdout, stderr) of the command line ``args`` run by
+    ``launch.status`` -- which takes the plain form (``plain_form`` recognises it) -- and
+    by click, each writing its own file (OUT: p.h5, c.h5); names and times masked."""
+    def run(name, through_click):
+        argv = [a.replace("OUT", str(tmp_path / name)).replace("MISSING", str(tmp_path / "no"))
+                for a in args]
+        if through_click:
+            code = launch.guarded(lambda: click_status(argv))
+        else:
+            assert plain_form(argv) is not None
+            code = launch.status(argv)
+        out, err = capsys.readouterr()
+        return (code, *(re.sub(r", \d+\.\d\d s$", ", T s", t.replace(name, "NAME"),
+                               flags=re.M) for t in (out, err)))
+
+    return run("p.h5", False), run("c.h5", True)
 
 
 REPORTING_EXIT = """
