@@ -30,9 +30,9 @@ Per case (group C4 or D4, fields regular or trivial, kernel size k):
   does not); intertwine's ``EquivariantConv2d`` after ``from intertwine.torch import
   EquivariantConv2d``, from a cached file and from the spec (computing the basis).
   ``gc``: the part of the in-process time spent in Python's full (generation 2) garbage
-  collections, which the imports leave due and the next code to run pays (after
-  importing intertwine.torch a full collection, about 0.1 s over torch's objects here,
-  comes within a few thousand allocations; after importing escnn it is further off).  Every timed
+  collections.  Importing torch leaves one due (about 50 ms over torch's objects here),
+  which the next code that allocates pays: the imports of escnn and of intertwine.torch
+  (with h5py, its file reader) do, so the constructions timed here normally meet none.  Every timed
   process runs with one BLAS/OpenMP thread (on a shared machine spinning BLAS threads
   slowed escnn tenfold), and intertwine's modules are compiled to bytecode first, as an
   installed package's are.  The escnn cache is moved aside during the run and put back

@@ -26,6 +26,7 @@ import numpy as np
 
 from ..basis import Basis
 from ..coo import CooMatrix
+from ..io import load  # not through .api: a layer from a file runs no solver
 from ..orbits import components
 
 __all__ = ["LayerData", "automatic_strategy", "numpy_forward", "resolve_basis"]
@@ -58,8 +59,6 @@ def resolve_basis(basis) -> Basis:
         return basis
     if isinstance(basis, os.PathLike) or (isinstance(basis, str) and (
             os.path.isfile(basis) or basis.endswith((".h5", ".hdf5")))):
-        from ..io import load  # not through .api: a layer from a file runs no solver
-
         return load(basis)
     if isinstance(basis, str):
         from ..api import compute
