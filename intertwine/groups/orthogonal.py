@@ -178,6 +178,31 @@ def _space_irrep(f, label) -> IrrepData:
     return _SpaceIrrep(f, label)
 
 
+@lru_cache(maxsize=64)
+def _rotation_images(f, l: int) -> tuple[np.ndarray, ...]:
+    """rho_l(-g) of the discrete generators g (half turns), integers: the images of
+    irr(l, e), and of irr(l, o) up to sign."""
+    from . import so3
+
+    discrete, _, _ = _factor_matrices(f)
+    return tuple(np.rint(so3.rotation_matrix(l, -g)).astype(np.int64) for g in discrete)
+
+
+@lru_cache(maxsize=64)
+def _rotation_scaling(f, l: int):
+    """``irrep.sqrt_scaling`` of irr(l, e)'s discrete images and Lie generators (l >= 2)."""
+    from fractions import Fraction
+
+    from . import so3
+    from .generators import factor_data
+    from .irrep import sqrt_scaling
+
+    lie = so3.lie_generators(l, [a.toarray() for a in factor_data(f).lie])
+    return sqrt_scaling([np.vectorize(Fraction, otypes=[object])(m)
+                         for m in _rotation_images(f, l)]
+                        + [so3.signed_squares(a) for a in lie])
+
+
 class _SpaceIrrep(IrrepData):
     """SO(3) irr(l), O(3) irr(l, p) in e3nn's basis (``so3``), each part built when first
     asked: the Lie generators are all that the Wigner 3j closed form (and the file's
@@ -209,11 +234,7 @@ class _SpaceIrrep(IrrepData):
     def _images(self) -> list[np.ndarray]:
         """rho(g) of the discrete generators, integers: g = (-I)(-g) with -g a rotation
         (a half turn), so rho(g) = p rho_l(-g)."""
-        from . import so3
-
-        discrete, _, _ = _factor_matrices(self._factor)
-        return [self._parity * np.rint(so3.rotation_matrix(self._l, -g)).astype(np.int64)
-                for g in discrete]
+        return [self._parity * m for m in _rotation_images(self._factor, self._l)]
 
     @cached_property
     def discrete(self) -> tuple:
@@ -236,15 +257,13 @@ class _SpaceIrrep(IrrepData):
 
     @cached_property
     def _scaling(self):
-        from fractions import Fraction
-
-        from . import so3
-        from .irrep import sqrt_scaling
-
         if self._l <= 1:
             return None, []
-        return sqrt_scaling([np.vectorize(Fraction, otypes=[object])(m) for m in self._images]
-                            + [so3.signed_squares(a) for a in self._float_lie])
+        # the parities share the scaling: p only signs the discrete images
+        squares, scaled = _rotation_scaling(self._factor, self._l)
+        discrete = len(self._images)
+        return squares, ([(self._parity * m, q) for m, q in scaled[:discrete]]
+                         + scaled[discrete:])
 
     @cached_property
     def squares(self):
