@@ -69,15 +69,16 @@ def rref(rows: list[dict[int, int]], rank: int | None = None) -> dict[int, dict[
     # column -> pivot columns whose rows hold it (outside their pivot): the rows a new
     # pivot at that column has to be cleared from
     holders: dict[int, set[int]] = {}
-    n_cols = 1 + max((max(r) for r in rows if r), default=-1)
-    weight = _weights(n_cols)
-    # image of each pivot row's RREF row (the row / its pivot) under the functional
-    image: dict[int, int] | None = {}
+    rows = [r for r in rows if r]
+    # image of each pivot row's RREF row (the row / its pivot) under the functional: only
+    # of use with a known rank, where it sets dependent rows aside
+    image: dict[int, int] | None = {} if rank is not None and rows else None
+    weight = _weights(1 + max(max(r) for r in rows)) if image is not None else []
     set_aside: list[dict[int, int]] = []
     # Rows whose leading column comes last go first: a pivot row found early then holds
     # few columns that later pivots have to clear (6x less work than sympy's order on
     # SO(3): V**5 -> V**5, 3x less than shortest first).
-    ordered = sorted((r for r in rows if r), key=lambda r: (-min(r), len(r)))
+    ordered = sorted(rows, key=lambda r: (-min(r), len(r)))
     for test, batch in ((True, ordered), (False, set_aside)):
         for start in batch:
             if test and rank is not None and image is not None:
@@ -183,8 +184,9 @@ def nullspace_entries(rows: list[dict[int, int]], n_cols: int, nullity: int | No
     ``nullity``: the dimension of the nullspace if known independently (see ``rref``).
     """
     table = rref(rows, None if nullity is None else n_cols - nullity)
-    free = np.setdiff1d(np.arange(n_cols), np.fromiter(table, np.int64, len(table)),
-                        assume_unique=True)  # without np.unique, which imports numpy.ma
+    is_free = np.ones(n_cols, bool)
+    is_free[list(table)] = False
+    free = np.flatnonzero(is_free)
     # the element led by reversed free column c is number order[c]: the largest reversed
     # column is the smallest original position, the first element
     n_basis = len(free)
