@@ -22,9 +22,14 @@ weight k!/z a whole number) and divided by k! at the end, exactly.
 from __future__ import annotations
 
 from collections import Counter
+from functools import cache
 from math import factorial, prod
 
 from ..combinatorics import integer_partitions
+from ..reps import Defining, Det, Dual, Power, Sum, Tensor, Trivial
+from ..reps.alt import Alt
+from ..reps.irr import Irrep
+from ..reps.sym import Sym
 
 __all__ = ["counts", "applies"]
 
@@ -128,12 +133,18 @@ def _atom(kind: str, l: int, parity: int, reflection: int = 0) -> _Character:
     return _Character(rot, reflection)
 
 
-def _character(rep, group, kind: str) -> _Character:
-    from ..reps import Defining, Det, Dual, Power, Sum, Tensor, Trivial
-    from ..reps.alt import Alt
-    from ..reps.irr import Irrep
-    from ..reps.sym import Sym
+@cache  # k <= MAX_K: a few small tuples
+def _cycle_index(k: int) -> tuple[tuple[tuple[int, ...], int, int], ...]:
+    """The cycle index of S_k times k!: (cycle type, k!/z, its sign) per partition of k,
+    z the order of the centraliser of a permutation of that cycle type."""
+    out = []
+    for shape in integer_partitions(k):
+        z = prod(m ** a * factorial(a) for m, a in Counter(shape).items())
+        out.append((shape, factorial(k) // z, (-1) ** (k - len(shape))))
+    return tuple(out)
 
+
+def _character(rep, group, kind: str) -> _Character:
     if isinstance(rep, Sum):
         parts = [_character(t, group, kind) for t in rep.terms]
         out = parts[0]
@@ -158,15 +169,13 @@ def _character(rep, group, kind: str) -> _Character:
         if rep.k > MAX_K:
             raise Unknown
         inner = _character(rep.rep, group, kind)
+        strict = isinstance(rep, Alt)
         total = None
-        for shape in integer_partitions(rep.k):
-            parts = Counter(shape)
-            z = prod(m ** a * factorial(a) for m, a in parts.items())
-            sign = (-1) ** (rep.k - len(shape)) if isinstance(rep, Alt) else 1
-            term = _atom(kind, 0, 1, 1)
-            for m in shape:
+        for shape, weight, sign in _cycle_index(rep.k):
+            term = inner.power(shape[0], kind)
+            for m in shape[1:]:
                 term = term * inner.power(m, kind)
-            term = term.scaled(sign * (factorial(rep.k) // z))
+            term = term.scaled(sign * weight if strict else weight)
             total = term if total is None else total + term
         return total.divided(factorial(rep.k))
     if isinstance(rep, Trivial):
