@@ -145,6 +145,9 @@ def decompose(spec, method: str = "auto") -> Decomposition:
     coo = _concatenate(parts, exact)
     irreps = [(irrep.label, m) for irrep, m in found]
     whole = Problem.from_spec(f.spec_to(irreps_string(irreps)))
+    # the same spec as a problem above (each irrep once): its sizes are worked out there
+    whole = next((p for p in (together, *problems) if p is not None and p.spec == whole.spec),
+                 whole)
     generators = Generators(in_=[g.coo() for g in whole.discrete_in],
                             out=[g.coo() for g in whole.discrete_out],
                             lie_in=list(whole.lie_in), lie_out=list(whole.lie_out))
