@@ -94,10 +94,27 @@ def rref(rows: list[dict[int, int]], rank: int | None = None) -> dict[int, dict[
     return pivot_rows
 
 
+#: the first weights, kept once made (the weights of n columns are the first n of any
+#: longer list): small systems, solved many times, need not make them each time
+_kept_weights: list[int] = []
+KEPT_WEIGHTS = 1 << 16
+
+
 def _weights(n: int) -> list[int]:
-    """The functional's weights: n well-mixed numbers in [1, _PRIME), the same on every run
-    (splitmix64 of 0, 1, ..., n - 1, in numpy: the ``random`` module would cost every
-    process that solves exactly 1 ms to import)."""
+    """The functional's weights: at least n well-mixed numbers in [1, _PRIME), the same on
+    every run (splitmix64 of 0, 1, ..., in numpy: the ``random`` module would cost every
+    process that solves exactly 1 ms to import).  Read only."""
+    global _kept_weights
+    if n <= len(_kept_weights):
+        return _kept_weights
+    weights = _splitmix(max(n, min(2 * len(_kept_weights), KEPT_WEIGHTS)))
+    if len(weights) <= KEPT_WEIGHTS:
+        _kept_weights = weights
+    return weights
+
+
+def _splitmix(n: int) -> list[int]:
+    """splitmix64 of 0, 1, ..., n - 1, modulo _PRIME - 1, plus 1."""
     with np.errstate(over="ignore"):  # arithmetic modulo 2**64 is the point
         z = np.arange(n, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15) + \
             np.uint64(0x9E3779B97F4A7C15)
