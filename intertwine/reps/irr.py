@@ -170,6 +170,10 @@ class Irrep(FieldAtom):
         data = irrep_data(group.factors[self.factor], self.label)
         return data.rational_lie[position][1] if data.exactness == "sqrt" else 1
 
+    def has_scaling(self, group) -> bool:
+        """Whether ``scale`` holds other squares than 1: a square-root irrep."""
+        return irrep_data(group.factors[self.factor], self.label).exactness == "sqrt"
+
     def scale(self, group) -> tuple[np.ndarray, np.ndarray]:
         """The squares s_i of the diagonal scaling (rho = D^-1 R D, D = diag(sqrt(s))) as
         numerators and denominators (``reps.squares``)."""
