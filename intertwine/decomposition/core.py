@@ -13,7 +13,18 @@ from __future__ import annotations
 
 import numpy as np
 
+# (light modules that every decomposition uses; the solvers are imported where used)
+from .. import __version__
+from ..api import check_size, compute
+from ..basis import Generators
 from ..coo import Coo
+from ..errors import TooLarge
+from ..problem import Problem
+from ..reps import dimension
+from .build import exact_copies, numeric_copies, ratios
+from .families import multiplicities
+from .field import parse_field
+from .gram import coordinate_weights, square_ratios
 from .result import Decomposition, irreps_string
 
 __all__ = ["Decomposition", "decompose", "irreps_only", "choose_method", "irreps_string",
@@ -33,9 +44,6 @@ def _irreps_of(spec):
     """(the parsed field, its dimension, [(irrep, multiplicity)]); a ValueError for a
     0-dimensional REP, and where the irreps found do not cover REP (a family that misses
     irreps: never silently a partial Q)."""
-    from ..reps import dimension
-    from .families import multiplicities
-    from .field import parse_field
 
     f = parse_field(spec)
     total = dimension(f.rep, f.group)
@@ -64,9 +72,6 @@ def choose_method(spec, method: str = "auto", found=None) -> str:
     """``exact`` or ``numeric``: what ``decompose(spec, method)`` runs.  ``auto`` is exact
     where REP and the irreps it contains are; ``exact`` elsewhere is a MethodError that
     names the representation with irrational matrices."""
-    from ..problem import Problem
-    from .families import multiplicities
-    from .field import parse_field
 
     _check_method(method)
     if method == "numeric":
@@ -109,12 +114,6 @@ def decompose(spec, method: str = "auto") -> Decomposition:
     ``method``: ``auto`` (exact where REP and its irreps are exact), ``exact`` or
     ``numeric``.  A ValueError (SpecError, MethodError, TooLarge) for what cannot be done.
     """
-    from .. import __version__
-    from ..api import check_size, compute
-    from ..basis import Generators
-    from ..problem import Problem
-    from .build import exact_copies, numeric_copies, ratios
-    from .gram import coordinate_weights
 
     _check_method(method)
     f, total, found = _irreps_of(spec)
@@ -162,9 +161,6 @@ def _all_irreps_problem(f, found):
     within the solver's limits, else None.  Its intertwiners are those of the
     Hom(REP, I_k) side by side in disjoint rows, so its RREF basis is theirs, in order:
     one solve (one orbit reduction, one elimination) instead of one per irrep."""
-    from ..api import check_size
-    from ..errors import TooLarge
-    from ..problem import Problem
 
     if len(found) == 1:
         return None
@@ -212,8 +208,6 @@ def _rational_basis(problem, multiplicity: int):
     rational): for square-root-exact problems the basis of the rational form
     (``solvers/sqrt.py``), which Gram–Schmidt turns into the same copies (see
     ``build.exact_copies``)."""
-    from ..api import compute
-    from .gram import square_ratios
 
     if problem.exactness == "sqrt":
         from ..solvers.exact import solve_exact
