@@ -267,15 +267,14 @@ class Problem:
         a, b = CooMatrix.of(a_out), CooMatrix.of(a_in)
         m, n = self.dim_out, self.dim_in
         dtype = np.result_type(a.dtype, b.dtype)
-        off_a, off_b = a.row != a.col, b.row != b.col
-        on_a, on_b = ~off_a, ~off_b
+        on_a, on_b = a.row == a.col, b.row == b.col
         a_diagonal, b_diagonal = np.zeros(m, dtype), np.zeros(n, dtype)
         a_diagonal[a.row[on_a]] = a.value[on_a]  # no entry twice
         b_diagonal[b.row[on_b]] = b.value[on_b]
         diagonal = np.subtract.outer(a_diagonal, b_diagonal)
         d = np.flatnonzero(diagonal)
-        a_row, a_col, a_val = a.row[off_a], a.col[off_a], a.value[off_a]
-        b_row, b_col, b_val = b.row[off_b], b.col[off_b], b.value[off_b]
+        a_row, a_col, a_val = a.row[~on_a], a.col[~on_a], a.value[~on_a]
+        b_row, b_col, b_val = b.row[~on_b], b.col[~on_b], b.value[~on_b]
         j, i = np.arange(n), np.arange(m)
         rows = [(a_row[:, None] * n + j).ravel(), (i[:, None] * n + b_col).ravel(), d]
         cols = [(a_col[:, None] * n + j).ravel(), (i[:, None] * n + b_row).ravel(), d]
