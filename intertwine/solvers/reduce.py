@@ -133,9 +133,8 @@ def by_subgroup(problem: Problem) -> Reduction:
         subgroup, lie = [], range(len(problem.lie_in))
     reduction = _orbits(signed + subgroup, problem.dim_out, problem.dim_in)
     pairs = matrices + [(problem.lie_out[k], problem.lie_in[k]) for k in lie]
-    # one reduction of the blocks stacked (the same entries as each block reduced alone)
-    blocks = [problem.constraint_block(a_out, a_in) for a_out, a_in in pairs]
-    reduction.constraints = _distinct_rows(reduction.reduce(vstack(blocks, problem.entries)))
+    blocks = [reduction.reduce(problem.constraint_block(a_out, a_in)) for a_out, a_in in pairs]
+    reduction.constraints = _distinct_rows(vstack(blocks, reduction.unknowns))
     return reduction
 
 
