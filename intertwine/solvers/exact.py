@@ -64,14 +64,6 @@ def _to_domain_matrix(matrix, n_cols: int):
     return DomainMatrix(rows, (len(rows), n_cols), QQ)
 
 
-class DistinctRows(CooMatrix):
-    """A matrix already as ``reduce.dedupe_rows`` gives it (distinct primitive rows, as
-    ``by_subgroup``'s integer constraints are), which ``nullspace_rref`` then takes as it
-    is instead of deduplicating its rows a second time."""
-
-    __slots__ = ()
-
-
 def choose_backend(n_cols: int, backend: str = "auto",
                    modular_from: int | None = None) -> str:
     """The elimination ``backend`` "auto" takes for a system of ``n_cols`` unknowns
@@ -101,8 +93,7 @@ def nullspace_rref(matrix, n_cols: int, backend: str = "auto",
     from .integer import nullspace_entries
     from .reduce import dedupe_rows
 
-    # primitive distinct rows: permutation constraints repeat a lot
-    m = matrix if isinstance(matrix, DistinctRows) else dedupe_rows(matrix)
+    m = dedupe_rows(matrix)  # primitive distinct rows: permutation constraints repeat a lot
     if backend == "modular":
         from . import modular
 
@@ -238,10 +229,7 @@ def solve_exact(problem: Problem, subgroup: bool | None = None,
             nullity = None
         elif nullity is None:
             nullity = known_dimension(problem)
-        constraints = reduction.constraints
-        if np.issubdtype(constraints.dtype, np.integer):  # deduplicated by by_subgroup
-            constraints = DistinctRows(*constraints)
-        n_basis, coo, used = _eliminate(constraints, reduction.unknowns, backend,
+        n_basis, coo, used = _eliminate(reduction.constraints, reduction.unknowns, backend,
                                         nullity, modular_from)
         attrs = {"exact_subgroup_reduction": True, "exact_elimination": used}
         if stream:
