@@ -76,7 +76,8 @@ class Irrep(FieldAtom):
     def resolve(self, group, text: str):
         out = super().resolve(group, text)
         f = group.factors[out.factor]
-        return replace(out, traces=f.family.irrep_trace_degree(f, self.label) or 0)
+        traces = f.family.irrep_trace_degree(f, self.label) or 0
+        return out if out.traces == traces else replace(out, traces=traces)
 
     def size(self, factor) -> int:
         return factor.family.irrep_dimension(factor, self.label)
