@@ -85,9 +85,9 @@ def choose_method(spec, method: str = "auto", found=None) -> str:
 
 
 def _check_method(method: str) -> None:
-    from ..solvers import MethodError
-
     if method not in DECOMPOSE_METHODS:
+        from ..solvers import MethodError
+
         raise MethodError(f"unknown method {method!r}; choose one of "
                           f"{', '.join(DECOMPOSE_METHODS)}")
 
@@ -210,10 +210,10 @@ def _split(problem, found):
 
 def _solver(problem) -> str:
     """The exact solver for Hom(REP, I): orbits where they apply (the same RREF)."""
-    from ..solvers import choose_method as choose_solver
-
     if not problem.finite:  # the orbit solver is for finite groups
         return "exact"
+    from ..solvers import choose_method as choose_solver
+
     return "orbit" if choose_solver(problem, "auto") == "orbit" else "exact"
 
 
