@@ -46,7 +46,6 @@ def _irreps_of(spec):
     """(the parsed field, its dimension, [(irrep, multiplicity)]); a ValueError for a
     0-dimensional REP, and where the irreps found do not cover REP (a family that misses
     irreps: never silently a partial Q)."""
-
     f = parse_field(spec)
     total = dimension(f.rep, f.group)
     if total == 0:
@@ -74,7 +73,6 @@ def choose_method(spec, method: str = "auto", found=None) -> str:
     """``exact`` or ``numeric``: what ``decompose(spec, method)`` runs.  ``auto`` is exact
     where REP and the irreps it contains are; ``exact`` elsewhere is a MethodError that
     names the representation with irrational matrices."""
-
     _check_method(method)
     if method == "numeric":
         return method
@@ -116,7 +114,6 @@ def decompose(spec, method: str = "auto") -> Decomposition:
     ``method``: ``auto`` (exact where REP and its irreps are exact), ``exact`` or
     ``numeric``.  A ValueError (SpecError, MethodError, TooLarge) for what cannot be done.
     """
-
     _check_method(method)
     f, total, found = _irreps_of(spec)
     problems = [Problem.from_spec(f.spec_to(irrep.label)) for irrep, _ in found]
@@ -176,7 +173,6 @@ def _all_irreps_problem(f, found):
     within the solver's limits, else None.  Its intertwiners are those of the
     Hom(REP, I_k) side by side in disjoint rows, so its RREF basis is theirs, in order:
     one solve (one orbit reduction, one elimination) instead of one per irrep."""
-
     if len(found) == 1:
         return None
     problem = Problem.from_spec(f.spec_to(irreps_string([(irrep.label, 1)
@@ -223,7 +219,6 @@ def _rational_basis(problem, multiplicity: int):
     rational): for square-root-exact problems the basis of the rational form
     (``solvers/sqrt.py``), which Gram–Schmidt turns into the same copies (see
     ``build.exact_copies``)."""
-
     if problem.exactness == "sqrt":
         from ..solvers.exact import solve_exact
 

@@ -201,7 +201,8 @@ def squares(rep: Rep, group: Group) -> tuple[np.ndarray, np.ndarray]:
             return tuple(np.concatenate([p[i] for p in parts]) for i in (0, 1))
         if isinstance(node, Tensor | Power):
             factors = node.factors if isinstance(node, Tensor) else [node.base] * node.k
-            parts = [walk(f) for f in factors]
+            parts = [walk(f) for f in node.factors] if isinstance(node, Tensor) \
+                else [walk(node.base)] * node.k
             if all(p is None for p in parts):
                 return None
             num, den = ones(1)
