@@ -201,6 +201,9 @@ def nullspace_entries(rows: list[dict[int, int]], n_cols: int, nullity: int | No
     ``nullity``: the dimension of the nullspace if known independently (see ``rref``).
     """
     table = rref(rows, None if nullity is None else n_cols - nullity)
+    if not table:  # nothing constrains: the unit vectors, in order
+        unit = np.arange(n_cols, dtype=np.int64)
+        return n_cols, unit, unit.copy(), np.ones(n_cols, np.int64), np.ones(n_cols, np.int64)
     is_free = np.ones(n_cols, bool)
     is_free[list(table)] = False
     free = np.flatnonzero(is_free)
