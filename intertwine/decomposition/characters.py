@@ -144,28 +144,43 @@ def _cycle_index(k: int) -> tuple[tuple[tuple[int, ...], int, int], ...]:
     return tuple(out)
 
 
+#: the expression nodes known here, in the order they are tried (an Alt is a Sym)
+_NODES = (Sum, Tensor, Power, Dual, Sym, Trivial, Defining, Det, Irrep)
+_node_of: dict[type, type | None] = {}
+
+
+def _node(rep) -> type | None:
+    """The first of ``_NODES`` that ``rep`` is an instance of, found once per class (an
+    isinstance that fails on these abstract classes is a Python-level call)."""
+    cls = type(rep)
+    if cls not in _node_of:
+        _node_of[cls] = next((node for node in _NODES if isinstance(rep, node)), None)
+    return _node_of[cls]
+
+
 def _character(rep, group, kind: str) -> _Character:
-    if isinstance(rep, Sum):
+    node = _node(rep)
+    if node is Sum:
         parts = [_character(t, group, kind) for t in rep.terms]
         out = parts[0]
         for p in parts[1:]:
             out = out + p
         return out
-    if isinstance(rep, Tensor):
+    if node is Tensor:
         parts = [_character(t, group, kind) for t in rep.factors]
         out = parts[0]
         for p in parts[1:]:
             out = out * p
         return out
-    if isinstance(rep, Power):
+    if node is Power:
         base = _character(rep.base, group, kind)
         out = _atom(kind, 0, 1, 1)
         for _ in range(rep.k):
             out = out * base
         return out
-    if isinstance(rep, Dual):  # real characters: the same
+    if node is Dual:  # real characters: the same
         return _character(rep.rep, group, kind)
-    if isinstance(rep, Sym):
+    if node is Sym:
         if rep.k > MAX_K:
             raise Unknown
         inner = _character(rep.rep, group, kind)
@@ -178,13 +193,13 @@ def _character(rep, group, kind: str) -> _Character:
             term = term.scaled(sign * weight if strict else weight)
             total = term if total is None else total + term
         return total.divided(factorial(rep.k))
-    if isinstance(rep, Trivial):
+    if node is Trivial:
         return _atom(kind, 0, 1, 1).scaled(rep.k)
-    if isinstance(rep, Defining):
+    if node is Defining:
         return _atom(kind, 1, -1, 0)
-    if isinstance(rep, Det):
+    if node is Det:
         return _atom(kind, 0, -1, -1)
-    if isinstance(rep, Irrep):
+    if node is Irrep:
         args = tuple(rep.args)
         if kind == "O2":
             j, k = args
