@@ -27,6 +27,11 @@ MAX_GENERATOR_ENTRIES = 10**8
 MAX_DEGREE = 10**7
 
 
+#: the cached properties of a Problem that do not depend on its ``form``
+_FORM_FREE = ("model", "dim_in", "dim_out", "signed_permutation", "exactness", "rational",
+              "squares", "irrep_subgroup_factors", "spanning_lie")
+
+
 def factor_data_of(f):
     from .groups import factor_data
 
@@ -176,7 +181,11 @@ class Problem:
     def rational_form(self) -> Problem:
         """The same problem on the rational form of its square-root irreps: its exact
         solutions W' give this problem's as W = D_out^-1 W' D_in (``squares``)."""
-        return Problem(self.spec, "rational")
+        twin = Problem(self.spec, "rational")
+        for name in _FORM_FREE:  # what this one has worked out already, not again
+            if name in self.__dict__:
+                twin.__dict__[name] = self.__dict__[name]
+        return twin
 
     @cached_property
     def squares(self) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:

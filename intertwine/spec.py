@@ -84,11 +84,11 @@ class _Tok:
 
 def _tokenize(text: str) -> list[_Tok]:
     toks: list[_Tok] = []
-    pos = 0
+    pos, stop = 0, len(text)
     while True:
-        while pos < len(text) and text[pos].isspace():
+        while pos < stop and text[pos].isspace():
             pos += 1
-        if pos >= len(text):
+        if pos >= stop:
             toks.append(_Tok("end", "", pos + 1))
             return toks
         # 'x' joins groups and may touch the next name: "S(3)xS(4)".
@@ -127,8 +127,8 @@ class _Parser:
         return "end of spec" if tok.kind == "end" else repr(tok.text)
 
     def accept(self, text: str) -> _Tok | None:
-        if self.tok.kind in ("op", "name") and self.tok.text == text:
-            tok = self.tok
+        tok = self.toks[self.i]
+        if tok.text == text and tok.kind in ("op", "name"):
             self.i += 1
             return tok
         return None

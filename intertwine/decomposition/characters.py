@@ -22,9 +22,14 @@ weight k!/z a whole number) and divided by k! at the end, exactly.
 from __future__ import annotations
 
 from collections import Counter
+from functools import cache
 from math import factorial, prod
 
 from ..combinatorics import integer_partitions
+from ..reps import Defining, Det, Dual, Power, Sum, Tensor, Trivial
+from ..reps.alt import Alt
+from ..reps.irr import Irrep
+from ..reps.sym import Sym
 
 __all__ = ["counts", "applies"]
 
@@ -128,54 +133,73 @@ def _atom(kind: str, l: int, parity: int, reflection: int = 0) -> _Character:
     return _Character(rot, reflection)
 
 
-def _character(rep, group, kind: str) -> _Character:
-    from ..reps import Defining, Det, Dual, Power, Sum, Tensor, Trivial
-    from ..reps.alt import Alt
-    from ..reps.irr import Irrep
-    from ..reps.sym import Sym
+@cache  # k <= MAX_K: a few small tuples
+def _cycle_index(k: int) -> tuple[tuple[tuple[int, ...], int, int], ...]:
+    """The cycle index of S_k times k!: (cycle type, k!/z, its sign) per partition of k,
+    z the order of the centraliser of a permutation of that cycle type."""
+    out = []
+    for shape in integer_partitions(k):
+        z = prod(m ** a * factorial(a) for m, a in Counter(shape).items())
+        out.append((shape, factorial(k) // z, (-1) ** (k - len(shape))))
+    return tuple(out)
 
-    if isinstance(rep, Sum):
+
+#: the expression nodes known here, in the order they are tried (an Alt is a Sym)
+_NODES = (Sum, Tensor, Power, Dual, Sym, Trivial, Defining, Det, Irrep)
+_node_of: dict[type, type | None] = {}
+
+
+def _node(rep) -> type | None:
+    """The first of ``_NODES`` that ``rep`` is an instance of, found once per class (an
+    isinstance that fails on these abstract classes is a Python-level call)."""
+    cls = type(rep)
+    if cls not in _node_of:
+        _node_of[cls] = next((node for node in _NODES if isinstance(rep, node)), None)
+    return _node_of[cls]
+
+
+def _character(rep, group, kind: str) -> _Character:
+    node = _node(rep)
+    if node is Sum:
         parts = [_character(t, group, kind) for t in rep.terms]
         out = parts[0]
         for p in parts[1:]:
             out = out + p
         return out
-    if isinstance(rep, Tensor):
+    if node is Tensor:
         parts = [_character(t, group, kind) for t in rep.factors]
         out = parts[0]
         for p in parts[1:]:
             out = out * p
         return out
-    if isinstance(rep, Power):
+    if node is Power:
         base = _character(rep.base, group, kind)
         out = _atom(kind, 0, 1, 1)
         for _ in range(rep.k):
             out = out * base
         return out
-    if isinstance(rep, Dual):  # real characters: the same
+    if node is Dual:  # real characters: the same
         return _character(rep.rep, group, kind)
-    if isinstance(rep, Sym):
+    if node is Sym:
         if rep.k > MAX_K:
             raise Unknown
         inner = _character(rep.rep, group, kind)
+        strict = isinstance(rep, Alt)
         total = None
-        for shape in integer_partitions(rep.k):
-            parts = Counter(shape)
-            z = prod(m ** a * factorial(a) for m, a in parts.items())
-            sign = (-1) ** (rep.k - len(shape)) if isinstance(rep, Alt) else 1
-            term = _atom(kind, 0, 1, 1)
-            for m in shape:
+        for shape, weight, sign in _cycle_index(rep.k):
+            term = inner.power(shape[0], kind)
+            for m in shape[1:]:
                 term = term * inner.power(m, kind)
-            term = term.scaled(sign * (factorial(rep.k) // z))
+            term = term.scaled(sign * weight if strict else weight)
             total = term if total is None else total + term
         return total.divided(factorial(rep.k))
-    if isinstance(rep, Trivial):
+    if node is Trivial:
         return _atom(kind, 0, 1, 1).scaled(rep.k)
-    if isinstance(rep, Defining):
+    if node is Defining:
         return _atom(kind, 1, -1, 0)
-    if isinstance(rep, Det):
+    if node is Det:
         return _atom(kind, 0, -1, -1)
-    if isinstance(rep, Irrep):
+    if node is Irrep:
         args = tuple(rep.args)
         if kind == "O2":
             j, k = args

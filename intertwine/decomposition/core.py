@@ -11,9 +11,22 @@ True
 
 from __future__ import annotations
 
+from functools import cached_property
+
 import numpy as np
 
+# (light modules that every decomposition uses; the solvers are imported where used)
+from .. import __version__
+from ..api import check_size, compute
+from ..basis import Generators
 from ..coo import Coo
+from ..errors import TooLarge
+from ..problem import Problem
+from ..reps import dimension
+from .build import exact_copies, numeric_copies, ratios
+from .families import multiplicities
+from .field import parse_field
+from .gram import coordinate_weights, square_ratios
 from .result import Decomposition, irreps_string
 
 __all__ = ["Decomposition", "decompose", "irreps_only", "choose_method", "irreps_string",
@@ -33,10 +46,6 @@ def _irreps_of(spec):
     """(the parsed field, its dimension, [(irrep, multiplicity)]); a ValueError for a
     0-dimensional REP, and where the irreps found do not cover REP (a family that misses
     irreps: never silently a partial Q)."""
-    from ..reps import dimension
-    from .families import multiplicities
-    from .field import parse_field
-
     f = parse_field(spec)
     total = dimension(f.rep, f.group)
     if total == 0:
@@ -64,10 +73,6 @@ def choose_method(spec, method: str = "auto", found=None) -> str:
     """``exact`` or ``numeric``: what ``decompose(spec, method)`` runs.  ``auto`` is exact
     where REP and the irreps it contains are; ``exact`` elsewhere is a MethodError that
     names the representation with irrational matrices."""
-    from ..problem import Problem
-    from .families import multiplicities
-    from .field import parse_field
-
     _check_method(method)
     if method == "numeric":
         return method
@@ -78,9 +83,9 @@ def choose_method(spec, method: str = "auto", found=None) -> str:
 
 
 def _check_method(method: str) -> None:
-    from ..solvers import MethodError
-
     if method not in DECOMPOSE_METHODS:
+        from ..solvers import MethodError
+
         raise MethodError(f"unknown method {method!r}; choose one of "
                           f"{', '.join(DECOMPOSE_METHODS)}")
 
@@ -109,13 +114,6 @@ def decompose(spec, method: str = "auto") -> Decomposition:
     ``method``: ``auto`` (exact where REP and its irreps are exact), ``exact`` or
     ``numeric``.  A ValueError (SpecError, MethodError, TooLarge) for what cannot be done.
     """
-    from .. import __version__
-    from ..api import check_size, compute
-    from ..basis import Generators
-    from ..problem import Problem
-    from .build import exact_copies, numeric_copies, ratios
-    from .gram import coordinate_weights
-
     _check_method(method)
     f, total, found = _irreps_of(spec)
     problems = [Problem.from_spec(f.spec_to(irrep.label)) for irrep, _ in found]
@@ -145,13 +143,29 @@ def decompose(spec, method: str = "auto") -> Decomposition:
     coo = _concatenate(parts, exact)
     irreps = [(irrep.label, m) for irrep, m in found]
     whole = Problem.from_spec(f.spec_to(irreps_string(irreps)))
-    generators = Generators(in_=[g.coo() for g in whole.discrete_in],
-                            out=[g.coo() for g in whole.discrete_out],
-                            lie_in=list(whole.lie_in), lie_out=list(whole.lie_out))
+    # the same spec as a problem above (each irrep once): its sizes are worked out there
+    whole = next((p for p in (together, *problems) if p is not None and p.spec == whole.spec),
+                 whole)
     return Decomposition(group=str(f.group), rep=str(f.rep), irreps=irreps,
                          irrep_dims=[irrep.dim for irrep, _ in found], dim=total,
                          method="exact" if exact else "numeric", exact=exact, coo=coo,
-                         generators=generators, attrs={"intertwine_version": __version__})
+                         generators=_ProblemGenerators(whole),
+                         attrs={"intertwine_version": __version__})
+
+
+class _ProblemGenerators(Generators):
+    """The generators of ``problem`` (REP -> the irreps), built when first read: what
+    writing or checking the decomposition needs, and a caller of ``decompose`` that
+    wants Q alone never reads (about a twentieth of a small decomposition)."""
+
+    def __init__(self, problem: Problem):
+        self._problem = problem
+
+    @cached_property
+    def _lists(self) -> dict[str, list]:
+        p = self._problem
+        return {"in_": [g.coo() for g in p.discrete_in], "out": [g.coo() for g in p.discrete_out],
+                "lie_in": list(p.lie_in), "lie_out": list(p.lie_out)}
 
 
 def _all_irreps_problem(f, found):
@@ -159,10 +173,6 @@ def _all_irreps_problem(f, found):
     within the solver's limits, else None.  Its intertwiners are those of the
     Hom(REP, I_k) side by side in disjoint rows, so its RREF basis is theirs, in order:
     one solve (one orbit reduction, one elimination) instead of one per irrep."""
-    from ..api import check_size
-    from ..errors import TooLarge
-    from ..problem import Problem
-
     if len(found) == 1:
         return None
     problem = Problem.from_spec(f.spec_to(irreps_string([(irrep.label, 1)
@@ -196,10 +206,10 @@ def _split(problem, found):
 
 def _solver(problem) -> str:
     """The exact solver for Hom(REP, I): orbits where they apply (the same RREF)."""
-    from ..solvers import choose_method as choose_solver
-
     if not problem.finite:  # the orbit solver is for finite groups
         return "exact"
+    from ..solvers import choose_method as choose_solver
+
     return "orbit" if choose_solver(problem, "auto") == "orbit" else "exact"
 
 
@@ -209,9 +219,6 @@ def _rational_basis(problem, multiplicity: int):
     rational): for square-root-exact problems the basis of the rational form
     (``solvers/sqrt.py``), which Gram–Schmidt turns into the same copies (see
     ``build.exact_copies``)."""
-    from ..api import compute
-    from .gram import square_ratios
-
     if problem.exactness == "sqrt":
         from ..solvers.exact import solve_exact
 

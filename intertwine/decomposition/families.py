@@ -21,10 +21,14 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from functools import lru_cache
 from math import prod
 
 from ..errors import SpecError
 from ..groups import cyclic as dihedral_irreps
+from ..reps import Defining, Dual, Power, Sum, Tensor
+from ..reps.irr import Irrep as IrrepAtom
+from ..reps.sym import Sym
 from .field import Field
 
 __all__ = ["Irrep", "IrrepFamily", "FAMILIES", "family_of", "candidates", "multiplicities"]
@@ -79,10 +83,6 @@ def max_degree(rep, index: int) -> int:
     """An upper bound of the highest degree (l on SO(3)/O(3), frequency k on O(2)) of the
     irreps in ``rep`` for factor ``index``: V has degree 1, ``irr`` its label's, and a
     tensor product adds degrees (so sym/alt/** multiply them)."""
-    from ..reps import Defining, Dual, Power, Sum, Tensor
-    from ..reps.irr import Irrep as IrrepAtom
-    from ..reps.sym import Sym
-
     def on_factor(node) -> bool:
         return getattr(node, "factor", None) in (None, index)
 
@@ -110,17 +110,23 @@ class Rotations(IrrepFamily):
     name = "SO(3), O(3)"
 
     def candidates(self, factor, rep, group, index: int) -> list[Irrep]:
-        family = factor.family
-        top = min(max_degree(rep, index), _so3_max())
-        special = factor.kind == "SO"
-        out = []
-        for degree in range(top + 1):
-            for parity in ([None] if special else ["e", "o"]):
-                label = (degree,) if special else (degree, parity)
-                text = f"irr({degree})" if special else f"{degree}{parity}"
-                out.append(Irrep(text, 2 * degree + 1,
-                                 family.irrep_exactness(factor, label) != "float"))
-        return out
+        return list(_rotation_irreps(factor, min(max_degree(rep, index), _so3_max())))
+
+
+@lru_cache(maxsize=64)
+def _rotation_irreps(factor, top: int) -> tuple[Irrep, ...]:
+    """SO(3)'s or O(3)'s irreps up to degree ``top``, in printed order (the same for every
+    representation that reaches that degree)."""
+    family = factor.family
+    special = factor.kind == "SO"
+    out = []
+    for degree in range(top + 1):
+        for parity in ([None] if special else ["e", "o"]):
+            label = (degree,) if special else (degree, parity)
+            text = f"irr({degree})" if special else f"{degree}{parity}"
+            out.append(Irrep(text, 2 * degree + 1,
+                             family.irrep_exactness(factor, label) != "float"))
+    return tuple(out)
 
 
 class Plane(IrrepFamily):

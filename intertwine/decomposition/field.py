@@ -10,6 +10,7 @@ pointer to it, so that ``intertwine basis``'s specs are not mistaken for fields.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from ..spec import Group, Rep
 from ..spec import parse_field as parse_spec_field
@@ -27,7 +28,12 @@ class Field:
 
     def spec_to(self, target: str) -> str:
         """The spec ``GROUP: REP -> target``."""
-        return f"{self.group}: {self.rep} -> {target}"
+        return self._source + target
+
+    @cached_property
+    def _source(self) -> str:
+        """``GROUP: REP -> `` (printed once: a decomposition asks for several targets)."""
+        return f"{self.group}: {self.rep} -> "
 
 
 def parse_field(text: str | Field) -> Field:

@@ -46,6 +46,8 @@ def coordinate_weights(rep, group) -> list[Fraction]:
         table = tuples(len(inner), rep.k, strict)
         counts = np.full(len(table), factorial(rep.k), dtype=object) if strict else \
             _arrangements(table)
+        if is_identity(inner):  # (orthogonal R) the counts alone
+            return [Fraction(int(x)) for x in counts.tolist()]
         if all(w.denominator == 1 for w in inner):  # Python ints: no Fraction per product
             products = np.prod(np.array([int(w) for w in inner], object)[table], axis=1)
             return [Fraction(int(x)) for x in counts * products]
@@ -67,6 +69,8 @@ def _arrangements(table: np.ndarray) -> np.ndarray:
 
 
 def _kron(parts: list[list[Fraction]]) -> list[Fraction]:
+    if all(is_identity(p) for p in parts):  # orthogonal factors: no Fraction products
+        return [Fraction(1)] * prod(len(p) for p in parts)
     out = [Fraction(1)]
     for p in parts:
         out = [a * b for a in out for b in p]

@@ -188,29 +188,43 @@ def squares(rep: Rep, group: Group) -> tuple[np.ndarray, np.ndarray]:
         return np.ones(n, dtype=object), np.ones(n, dtype=object)
 
     def walk(node):
+        """The squares of ``node``, or None where they are all 1 (most parts: built
+        only where a scaled part meets them)."""
         if hasattr(node, "scale"):  # an irrep
-            return node.scale(group)
+            return node.scale(group) if node.has_scaling(group) else None
         if isinstance(node, Sum):
             parts = [walk(t) for t in node.terms]
+            if all(p is None for p in parts):
+                return None
+            parts = [ones(t.dimension(group)) if p is None else p
+                     for t, p in zip(node.terms, parts)]
             return tuple(np.concatenate([p[i] for p in parts]) for i in (0, 1))
         if isinstance(node, Tensor | Power):
+            factors = node.factors if isinstance(node, Tensor) else [node.base] * node.k
             parts = [walk(f) for f in node.factors] if isinstance(node, Tensor) \
                 else [walk(node.base)] * node.k
+            if all(p is None for p in parts):
+                return None
             num, den = ones(1)
-            for a, b in parts:
+            for f, part in zip(factors, parts):
+                a, b = ones(f.dimension(group)) if part is None else part
                 num, den = np.outer(num, a).ravel(), np.outer(den, b).ravel()
             return num, den
         if isinstance(node, Dual):
-            num, den = walk(node.rep)
-            return den, num
+            part = walk(node.rep)
+            return None if part is None else (part[1], part[0])
         if isinstance(node, Sym):
-            num, den = walk(node.rep)
+            part = walk(node.rep)
+            if part is None:
+                return None
+            num, den = part
             table = tuples(len(num), node.k, node.strict)
             return (np.prod(num[table], axis=1).astype(object),
                     np.prod(den[table], axis=1).astype(object))
         if isinstance(node, Zero) or not node.children:
-            return ones(node.dimension(group))
+            return None
         raise ValueError(f"no square-root scaling known for {node}")
 
-    num, den = walk(rep)
+    found = walk(rep)
+    num, den = ones(rep.dimension(group)) if found is None else found
     return np.asarray(num, dtype=object), np.asarray(den, dtype=object)

@@ -76,7 +76,8 @@ class Irrep(FieldAtom):
     def resolve(self, group, text: str):
         out = super().resolve(group, text)
         f = group.factors[out.factor]
-        return replace(out, traces=f.family.irrep_trace_degree(f, self.label) or 0)
+        traces = f.family.irrep_trace_degree(f, self.label) or 0
+        return out if out.traces == traces else replace(out, traces=traces)
 
     def size(self, factor) -> int:
         return factor.family.irrep_dimension(factor, self.label)
@@ -169,6 +170,10 @@ class Irrep(FieldAtom):
         """q of this irrep's rational Lie generator ``position`` (1 if not "sqrt")."""
         data = irrep_data(group.factors[self.factor], self.label)
         return data.rational_lie[position][1] if data.exactness == "sqrt" else 1
+
+    def has_scaling(self, group) -> bool:
+        """Whether ``scale`` holds other squares than 1: a square-root irrep."""
+        return irrep_data(group.factors[self.factor], self.label).exactness == "sqrt"
 
     def scale(self, group) -> tuple[np.ndarray, np.ndarray]:
         """The squares s_i of the diagonal scaling (rho = D^-1 R D, D = diag(sqrt(s))) as

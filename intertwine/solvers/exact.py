@@ -232,9 +232,10 @@ def solve_exact(problem: Problem, subgroup: bool | None = None,
         n_basis, coo, used = _eliminate(reduction.constraints, reduction.unknowns, backend,
                                         nullity, modular_from)
         attrs = {"exact_subgroup_reduction": True, "exact_elimination": used}
-        source = ExactCooSource(reduction, coo, problem.dim_in)
-        if stream and source.nnz > STREAM_BLOCK_ENTRIES and coo.numerator.dtype != object:
-            return SolveResult(n_basis, coo=source, attrs=attrs)
+        if stream:
+            source = ExactCooSource(reduction, coo, problem.dim_in)
+            if source.nnz > STREAM_BLOCK_ENTRIES and coo.numerator.dtype != object:
+                return SolveResult(n_basis, coo=source, attrs=attrs)
         coo = reduction.expand(coo)
     else:
         n_basis, coo, used = _eliminate(problem.constraint_matrix(), problem.entries, backend)

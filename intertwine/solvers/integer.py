@@ -69,15 +69,16 @@ def rref(rows: list[dict[int, int]], rank: int | None = None) -> dict[int, dict[
     # column -> pivot columns whose rows hold it (outside their pivot): the rows a new
     # pivot at that column has to be cleared from
     holders: dict[int, set[int]] = {}
-    n_cols = 1 + max((max(r) for r in rows if r), default=-1)
-    weight = _weights(n_cols)
-    # image of each pivot row's RREF row (the row / its pivot) under the functional
-    image: dict[int, int] | None = {}
+    rows = [r for r in rows if r]
+    # image of each pivot row's RREF row (the row / its pivot) under the functional: only
+    # of use with a known rank, where it sets dependent rows aside
+    image: dict[int, int] | None = {} if rank is not None and rows else None
+    weight = _weights(1 + max(max(r) for r in rows)) if image is not None else []
     set_aside: list[dict[int, int]] = []
     # Rows whose leading column comes last go first: a pivot row found early then holds
     # few columns that later pivots have to clear (6x less work than sympy's order on
     # SO(3): V**5 -> V**5, 3x less than shortest first).
-    ordered = sorted((r for r in rows if r), key=lambda r: (-min(r), len(r)))
+    ordered = sorted(rows, key=lambda r: (-min(r), len(r)))
     for test, batch in ((True, ordered), (False, set_aside)):
         for start in batch:
             if test and rank is not None and image is not None:
@@ -93,10 +94,27 @@ def rref(rows: list[dict[int, int]], rank: int | None = None) -> dict[int, dict[
     return pivot_rows
 
 
+#: the first weights, kept once made (the weights of n columns are the first n of any
+#: longer list): small systems, solved many times, need not make them each time
+_kept_weights: list[int] = []
+KEPT_WEIGHTS = 1 << 16
+
+
 def _weights(n: int) -> list[int]:
-    """The functional's weights: n well-mixed numbers in [1, _PRIME), the same on every run
-    (splitmix64 of 0, 1, ..., n - 1, in numpy: the ``random`` module would cost every
-    process that solves exactly 1 ms to import)."""
+    """The functional's weights: at least n well-mixed numbers in [1, _PRIME), the same on
+    every run (splitmix64 of 0, 1, ..., in numpy: the ``random`` module would cost every
+    process that solves exactly 1 ms to import).  Read only."""
+    global _kept_weights
+    if n <= len(_kept_weights):
+        return _kept_weights
+    weights = _splitmix(max(n, min(2 * len(_kept_weights), KEPT_WEIGHTS)))
+    if len(weights) <= KEPT_WEIGHTS:
+        _kept_weights = weights
+    return weights
+
+
+def _splitmix(n: int) -> list[int]:
+    """splitmix64 of 0, 1, ..., n - 1, modulo _PRIME - 1, plus 1."""
     with np.errstate(over="ignore"):  # arithmetic modulo 2**64 is the point
         z = np.arange(n, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15) + \
             np.uint64(0x9E3779B97F4A7C15)
@@ -183,8 +201,12 @@ def nullspace_entries(rows: list[dict[int, int]], n_cols: int, nullity: int | No
     ``nullity``: the dimension of the nullspace if known independently (see ``rref``).
     """
     table = rref(rows, None if nullity is None else n_cols - nullity)
-    free = np.setdiff1d(np.arange(n_cols), np.fromiter(table, np.int64, len(table)),
-                        assume_unique=True)  # without np.unique, which imports numpy.ma
+    if not table:  # nothing constrains: the unit vectors, in order
+        unit = np.arange(n_cols, dtype=np.int64)
+        return n_cols, unit, unit.copy(), np.ones(n_cols, np.int64), np.ones(n_cols, np.int64)
+    is_free = np.ones(n_cols, bool)
+    is_free[list(table)] = False
+    free = np.flatnonzero(is_free)
     # the element led by reversed free column c is number order[c]: the largest reversed
     # column is the smallest original position, the first element
     n_basis = len(free)
