@@ -23,11 +23,14 @@ def orbit_labels(images: list[np.ndarray], n_nodes: int) -> np.ndarray:
     and then to its label's label (pointer jumping).  At the fixed point the label is
     constant on each orbit and labels itself: the orbit's smallest node.
     """
-    label = np.arange(n_nodes)
+    # int32 where the nodes fit: half the memory traffic of the gathers
+    dtype = np.int32 if n_nodes < 2**31 else np.int64
+    images = [np.asarray(image).astype(dtype) for image in images]
+    label = np.arange(n_nodes, dtype=dtype)
     inverses = []
     for image in images:
         inverse = np.empty_like(image)
-        inverse[image] = np.arange(n_nodes)
+        inverse[image] = label
         inverses.append(inverse)
     while True:
         before = label
@@ -37,5 +40,6 @@ def orbit_labels(images: list[np.ndarray], n_nodes: int) -> np.ndarray:
         label = label[label]
         if np.array_equal(label, before):
             break
-    _, rank = np.unique(label, return_inverse=True)  # smallest nodes in increasing order
-    return rank.ravel()
+    # the orbits' smallest nodes label themselves: numbered by a running count (no sort)
+    rank = np.cumsum(label == np.arange(n_nodes, dtype=dtype)) - 1
+    return rank[label]
