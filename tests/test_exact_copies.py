@@ -63,3 +63,62 @@ def test_gram_schmidt_against_fractions(case):
     want = _textbook(vectors.tolist(), omega)
     assert [[int(x) for x in u] for u in units.tolist()] == [w for w, _ in want]
     assert lams == [lam for _, lam in want]
+
+
+def _reference_copies(elements, weights, rep_sq, irrep_sq, dim):
+    """The rows of Q as {(copy row, column): signed square}: Gram–Schmidt in Fractions for
+    <A, B> = Σ A_rj B_rj s_j / (M_jj t_r dim), then W = u·√(s_j / t_r)/√<u, u>."""
+    def inner(a, b):
+        return sum(a[k] * b[k] * rep_sq[k[1]] / (weights[k[1]] * irrep_sq[k[0]] * dim)
+                   for k in a if k in b)
+
+    done, out = [], {}
+    for a in elements:
+        u = dict(a)
+        for v in done:
+            t = inner(a, v) / inner(v, v)
+            for k, x in v.items():
+                u[k] = u.get(k, 0) - t * x
+        done.append({k: x for k, x in u.items() if x})
+    for c, u in enumerate(done):
+        lam = inner(u, u)
+        for (r, j), x in u.items():
+            out[(c * dim + r, j)] = (1 if x > 0 else -1) * x * x * rep_sq[j] / (lam * irrep_sq[r])
+    return out
+
+
+@st.composite
+def _bases(draw):
+    n_rep, dim = draw(st.integers(2, 5)), draw(st.integers(1, 3))
+    m = draw(st.integers(1, min(3, n_rep)))
+    big = draw(st.sampled_from([1, 2**70]))  # 2**70: every int64 path falls back
+    frac = st.builds(Fraction, st.integers(-4, 4), st.integers(1, 3))
+    positive = st.builds(Fraction, st.integers(1, 5 * big), st.integers(1, 4))
+    elements = []
+    for k in range(m):  # a 1 at (0, k), the later elements 0 there: independent
+        e = {(r, j): draw(frac) for r in range(dim) for j in range(n_rep) if j > k or r > 0}
+        e[(0, k)] = Fraction(1)
+        elements.append({key: x for key, x in e.items() if x})
+    return (elements, [draw(positive) for _ in range(n_rep)],
+            [draw(positive) for _ in range(n_rep)], [draw(positive) for _ in range(dim)], dim)
+
+
+@settings(max_examples=25, deadline=None)
+@given(_bases())
+def test_exact_copies_against_fractions(case):
+    from intertwine.coo import Coo
+    from intertwine.decomposition.build import exact_copies, ratios
+
+    elements, weights, rep_sq, irrep_sq, dim = case
+    entries = [(k, r, j, x) for k, e in enumerate(elements) for (r, j), x in sorted(e.items())]
+    index, row, col, values = (np.array(t) for t in zip(*entries))
+    coo = Coo(index.astype(np.int64), row.astype(np.int64), col.astype(np.int64),
+              values.astype(float), np.array([x.numerator for x in values], object),
+              np.array([x.denominator for x in values], object))
+    got = exact_copies(coo, len(elements), ratios(weights), dim, 0, ratios(rep_sq),
+                       ratios(irrep_sq))
+    found = {(int(r), int(j)): Fraction(int(a), int(b))
+             for r, j, a, b in zip(got.row, got.col, got.numerator, got.denominator)}
+    assert found == _reference_copies(elements, weights, rep_sq, irrep_sq, dim)
+    assert np.allclose(got.value, [float(np.sign(x)) * float(abs(x)) ** 0.5
+                                   for x in found.values()], rtol=1e-12, atol=0)

@@ -72,6 +72,8 @@ def exact_copies(coo, n_basis: int, weights: Ratios, dim: int, offset: int,
     support, vectors = _integer_rows(coo, n_basis, n_rep)
     # the copies lie in the span of the elements: only the positions that they hold
     support_r, support_j = np.divmod(support, n_rep)
+    if _largest(row_num) * _largest(column_num) >= 2**63:
+        row_num, column_num = row_num.astype(object), column_num.astype(object)
     omega = _narrowed(row_num[support_r] * column_num[support_j])
     units, lams = _orthogonalised(vectors, omega)
     c, at = np.nonzero(units)
@@ -110,8 +112,9 @@ def _orthogonalised(vectors: np.ndarray, omega: np.ndarray) -> tuple[np.ndarray,
     big = _largest(vectors)
     bound = big * big * _largest(omega) * len(omega)  # of every partial sum of G
     weighted = vectors * omega if bound < 2**63 else vectors.astype(object) * omega
-    gram = _exact_product(weighted, vectors.T, bound)
-    gram = [[int(x) for x in row] for row in gram.tolist()]
+    gram_array = _exact_product(weighted, vectors.T, bound)
+    gram = [[int(x) for x in row] for row in gram_array.tolist()]
+    largest_gram = max((abs(x) for row in gram for x in row), default=0)
     coefficients: list[list[int]] = []
     projected: list[list[int]] = []  # G c_j: <a_k, u_j> for every k
     lams: list[int] = []
@@ -129,7 +132,10 @@ def _orthogonalised(vectors: np.ndarray, omega: np.ndarray) -> tuple[np.ndarray,
             content = gcd(*c)
             c = [x // content for x in c]
         coefficients.append(c)
-        projected.append([sum(g * x for g, x in zip(row, c) if x) for row in gram])
+        if largest_gram * max(abs(x) for x in c) * m < 2**63:  # G c in int64, exactly
+            projected.append((gram_array.astype(np.int64) @ np.array(c, np.int64)).tolist())
+        else:
+            projected.append([sum(g * x for g, x in zip(row, c) if x) for row in gram])
         # u_k is orthogonal to a_1..a_k-1, so <u_k, u_k> = c_kk <u_k, a_k>
         lams.append(c[k] * projected[k][k])
     bound = max(abs(x) for c in coefficients for x in c) * big * m
@@ -168,7 +174,9 @@ def _ones(n: int) -> Ratios:
 
 def _over_common(num: np.ndarray, den: np.ndarray) -> tuple[np.ndarray, int]:
     """The rationals num/den as integer numerators over one common denominator."""
-    common = int(np.lcm.reduce(den)) if len(den) else 1
+    common = lcm(*set(den.tolist()))  # of its few distinct values, in Python ints
+    if _largest(num) * common < 2**63 and common < 2**63:  # in int64: faster
+        num, den = np.asarray(num).astype(np.int64), np.asarray(den).astype(np.int64)
     return num * (common // den), common
 
 
