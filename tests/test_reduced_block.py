@@ -40,3 +40,20 @@ def test_reduced_block_is_the_block_times_b(spec):
         fused = r.reduced_block(p, a, b)
         for x, y in zip(plain[:3], fused[:3]):
             assert x.dtype == y.dtype and np.array_equal(x, y)
+
+
+def test_orbit_labels_with_involutions_equal_csgraphs():
+    """Involutions take one step a round instead of two (their own inverses)."""
+    from intertwine.solvers.labels import orbit_labels
+    from intertwine.solvers.orbit.signed import components
+
+    rng = np.random.default_rng(3)
+    for n in (1, 2, 9, 40):
+        swaps = rng.permutation(n)
+        involution = np.arange(n)
+        involution[swaps[: n // 2 * 2: 2]], involution[swaps[1: n // 2 * 2: 2]] = \
+            swaps[1: n // 2 * 2: 2], swaps[: n // 2 * 2: 2]
+        assert np.array_equal(involution[involution], np.arange(n))
+        for images in ([involution], [involution, rng.permutation(n)],
+                       [np.roll(np.arange(n), 1), involution]):
+            assert orbit_labels(images, n).tolist() == components(images, n).tolist()

@@ -31,12 +31,14 @@ def orbit_labels(images: list[np.ndarray], n_nodes: int) -> np.ndarray:
     for image in images:
         inverse = np.empty_like(image)
         inverse[image] = label
-        inverses.append(inverse)
+        # an involution is its own inverse: one step the less each round
+        inverses.append(None if np.array_equal(inverse, image) else inverse)
     while True:
         before = label
         for image, inverse in zip(images, inverses):
             label = np.minimum(label, label[image])
-            label = np.minimum(label, label[inverse])
+            if inverse is not None:
+                label = np.minimum(label, label[inverse])
         label = label[label]
         if np.array_equal(label, before):
             break
