@@ -231,47 +231,49 @@ def dedupe_rows(m) -> CooMatrix:
     g = np.gcd.reduceat(np.abs(m.value), starts)
     g *= np.sign(m.value[starts])
     data = m.value // np.repeat(g, lengths)
-    rows = []
+    # rows of one length at a time, each an array (rows, length) of columns and of values
+    low = int(data.min())
+    value_radix = int(data.max()) - low + 1  # (Python ints: no overflow)
+    out_col, out_val, lens = [], [], []
     for length in np.flatnonzero(np.bincount(lengths)):
         which = np.flatnonzero(lengths == length)
         at = starts[which][:, None] + np.arange(length)
-        rows.append(_unique_rows(np.concatenate([m.col[at], data[at]], axis=1)))
-    out_col = [r[:, : r.shape[1] // 2].ravel() for r in rows]
-    out_val = [r[:, r.shape[1] // 2:].ravel() for r in rows]
-    lens = np.concatenate([np.full(len(r), r.shape[1] // 2) for r in rows])
+        cols, vals = m.col[at], data[at]
+        order, new = _sorted_distinct(_packed(cols, 0, n_cols) + _packed(vals, low, value_radix))
+        keep = order[new]
+        out_col.append(cols[keep].ravel())
+        out_val.append(vals[keep].ravel())
+        lens.append(np.full(len(keep), length))
+    lens = np.concatenate(lens)
     return DistinctRows(np.repeat(np.arange(len(lens)), lens), np.concatenate(out_col),
                         np.concatenate(out_val), (len(lens), n_cols))
 
 
-def _unique_rows(a: np.ndarray) -> np.ndarray:
-    """``np.unique(a, axis=0)``: the distinct rows in lexicographic order.  (Faster here,
-    and without the import of numpy.ma that np.unique makes: 10 ms of start-up.)"""
-    words = _packed_columns(a)
+def _packed(a: np.ndarray, low: int, radix: int) -> list[np.ndarray]:
+    """The columns of ``a`` (entries low..low+radix-1) packed into int64 words, as many
+    columns a word as fit: mixed-radix numbers whose lexicographic order and equality are
+    the rows'.  (np.lexsort over every column took half of ``dedupe_rows``; the
+    constraints' rows pack into 2 or 3 words.)"""
+    if radix > 2**62:  # each column a word of its own, as it is
+        return [a[:, k] for k in range(a.shape[1])]
+    per_word = 1
+    while per_word < a.shape[1] and radix ** (per_word + 1) <= 2**63:
+        per_word += 1
+    words = []
+    for lo in range(0, a.shape[1], per_word):
+        part = a[:, lo:lo + per_word] - low
+        weights = [radix ** k for k in range(part.shape[1] - 1, -1, -1)]
+        words.append(part @ np.array(weights, np.int64))
+    return words
+
+
+def _sorted_distinct(words: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """The order that sorts rows of these words lexicographically, and which rows (in that
+    order) differ from the one before."""
     order = np.lexsort(words[::-1])
-    a, words = a[order], [w[order] for w in words]
-    new = np.zeros(len(a), bool)
+    new = np.zeros(len(order), bool)
     new[0] = True
     for w in words:
+        w = w[order]
         new[1:] |= w[1:] != w[:-1]
-    return a[new]
-
-
-def _packed_columns(a: np.ndarray) -> list[np.ndarray]:
-    """The columns of an int64 array packed into as few int64 words as hold them: each
-    word the mixed-radix number of a run of columns (less their minimum), so that the
-    words' lexicographic order and equality are the rows'.  (np.lexsort over 16 columns
-    took half of ``dedupe_rows``; the rows of constraints pack into 2 or 3 words.)"""
-    lo, hi = a.min(axis=0).tolist(), a.max(axis=0).tolist()
-    words, word, span = [], None, 1
-    for k in range(a.shape[1]):
-        radix = hi[k] - lo[k] + 1
-        if word is not None and span * radix <= 2**63:
-            word = word * radix + (a[:, k] - lo[k])
-            span *= radix
-            continue
-        if word is not None:
-            words.append(word)
-        # a column whose range exceeds int64 stays as it is, a word of its own
-        word, span = (a[:, k] - lo[k], radix) if radix <= 2**63 else (a[:, k], 2**64)
-    words.append(word)
-    return words
+    return order, new
