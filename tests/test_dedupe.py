@@ -59,3 +59,28 @@ def test_deduped_rows_are_not_deduped_again():
     changed = once._replace(value=once.value * 3)
     assert type(changed) is CooMatrix and type(once.T) is CooMatrix
     assert _rows(dedupe_rows(changed)) == _rows(once)
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.integers(1, 12).flatmap(lambda n: st.lists(
+    st.lists(_entry, min_size=n, max_size=n), min_size=1, max_size=30)), st.booleans())
+def test_elimination_order_of_rows(rows, deduped):
+    """``modular._reversed_rows`` orders rows by latest leading column, then length, then
+    as given (a sort by the lead alone where they come by length, as deduped ones do)."""
+    from intertwine.solvers.modular import _reversed_rows
+
+    dense = np.array(rows, np.int64) % 7 - 3  # small values: any rows, in any order
+    m = dedupe_rows(dense) if deduped else CooMatrix.of(dense)
+    m = m.canonical()
+    n = dense.shape[1]
+    indptr, cols, vals = _reversed_rows(m, n)
+    given_rows = []
+    for r in range(m.shape[0]):
+        mine = np.flatnonzero(m.row == r)
+        if len(mine):
+            rev = sorted(zip((n - 1 - m.col[mine]).tolist(), m.value[mine].tolist()))
+            given_rows.append((-rev[0][0], len(rev), r, rev))
+    want = [rev for *_, rev in sorted(given_rows)]
+    got = [list(zip(cols[a:b].tolist(), vals[a:b].tolist()))
+           for a, b in zip(indptr[:-1], indptr[1:])]
+    assert got == want
