@@ -269,8 +269,23 @@ def _packed(a: np.ndarray, low: int, radix: int) -> list[np.ndarray]:
 
 def _sorted_distinct(words: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """The order that sorts rows of these words lexicographically, and which rows (in that
-    order) differ from the one before."""
-    order = np.lexsort(words[::-1])
+    order) differ from the one before.
+
+    Equal keys are equal rows, so no stable sort is needed: where it fits in int64, each
+    next word joins the rank of the words before it in one key, sorted by numpy's
+    quicksort (SIMD), several times faster than np.lexsort's stable sorts."""
+    key = words[0]
+    order = np.argsort(key)
+    for w in words[1:]:
+        radix = int(w.max()) + 1
+        if int(w.min()) < 0 or len(w) * radix >= 2**63:
+            order = np.lexsort(words[::-1])
+            break
+        ordered = key[order]
+        rank = np.empty(len(w), np.int64)
+        rank[order] = np.concatenate([[0], np.cumsum(ordered[1:] != ordered[:-1])])
+        key = rank * radix + w
+        order = np.argsort(key)
     new = np.zeros(len(order), bool)
     new[0] = True
     for w in words:
