@@ -152,7 +152,9 @@ def by_subgroup(problem: Problem) -> Reduction:
         subgroup, lie = [], range(len(problem.lie_in))
     reduction = _orbits(signed + subgroup, problem.dim_out, problem.dim_in)
     pairs = matrices + [(problem.lie_out[k], problem.lie_in[k]) for k in lie]
-    blocks = [reduction.reduced_block(problem, a_out, a_in) for a_out, a_in in pairs]
+    # the blocks' repeated entries are summed once, all blocks together, by _distinct_rows
+    columns = (reduction.orbit, reduction.sign, reduction.unknowns)
+    blocks = [problem.constraint_block(a_out, a_in, columns) for a_out, a_in in pairs]
     reduction.constraints = _distinct_rows(vstack(blocks, reduction.unknowns))
     return reduction
 
