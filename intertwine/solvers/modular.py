@@ -72,8 +72,11 @@ def nullspace_entries(m: CooMatrix | sp.csr_matrix, n_cols: int):
     except ImportError:
         raise ValueError("backend modular: the extension intertwine.solvers._modular is not "
                          "built (setup.py builds it where a C compiler is found)") from None
-    m = CooMatrix.of(m).canonical()
-    m = CooMatrix(m.row, m.col, m.value.astype(np.int64), m.shape)
+    from .reduce import DistinctRows
+
+    if not isinstance(m, DistinctRows):  # (dedupe_rows' result is canonical, int64)
+        m = CooMatrix.of(m).canonical()
+        m = CooMatrix(m.row, m.col, m.value.astype(np.int64), m.shape)
     rev_indptr, rev_indices, rev_data = _reversed_rows(m, n_cols)
     prime = PRIME  # read here: tests make it small, to see that unlucky primes are caught
     pivots, indptr, cols, vals = (
