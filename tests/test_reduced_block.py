@@ -43,7 +43,8 @@ def test_reduced_block_is_the_block_times_b(spec):
 
 
 def test_orbit_labels_with_involutions_equal_csgraphs():
-    """Involutions take one step a round instead of two (their own inverses)."""
+    """Involutions and cycles, as the subgroups' generators are, labelled as scipy's
+    csgraph labels them (the propagation follows images only, never preimages)."""
     from intertwine.solvers.labels import orbit_labels
     from intertwine.solvers.orbit.signed import components
 
