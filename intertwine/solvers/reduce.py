@@ -96,12 +96,6 @@ class Reduction:
         return CooMatrix.from_entries(m.row[kept], target[kept], value,
                                       (m.shape[0], self.unknowns))
 
-    def reduced_block(self, problem: Problem, a_out, a_in) -> CooMatrix:
-        """``reduce(problem.constraint_block(a_out, a_in))``, the columns substituted as
-        the block is built (the entries that would go are never made)."""
-        m = problem.constraint_block(a_out, a_in, (self.orbit, self.sign, self.unknowns))
-        return CooMatrix.from_entries(m.row, m.col, m.value, m.shape)
-
     def expand(self, coo: Coo) -> Coo:
         """Entries over the unknowns c (``coo.row`` = unknown) to entries of W (``row``
         = flat row-major position), sorted by element then position."""
@@ -152,7 +146,8 @@ def by_subgroup(problem: Problem) -> Reduction:
         subgroup, lie = [], range(len(problem.lie_in))
     reduction = _orbits(signed + subgroup, problem.dim_out, problem.dim_in)
     pairs = matrices + [(problem.lie_out[k], problem.lie_in[k]) for k in lie]
-    # the blocks' repeated entries are summed once, all blocks together, by _distinct_rows
+    # the blocks times B, built with the substitution (``Problem.constraint_block``):
+    # their repeated entries are summed once, all blocks together, by _distinct_rows
     columns = (reduction.orbit, reduction.sign, reduction.unknowns)
     blocks = [problem.constraint_block(a_out, a_in, columns) for a_out, a_in in pairs]
     reduction.constraints = _distinct_rows(vstack(blocks, reduction.unknowns))
