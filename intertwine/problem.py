@@ -255,7 +255,8 @@ class Problem:
             offset += len(factor_data(f).lie)
         return out
 
-    def constraint_block(self, a_out: CooMatrix, a_in: CooMatrix) -> CooMatrix:
+    def constraint_block(self, a_out: CooMatrix, a_in: CooMatrix,
+                         columns: tuple[np.ndarray, np.ndarray, int] | None = None) -> CooMatrix:
         """(a_out kron I) - (I kron a_in^T): row i*dim_in + j is the (i, j) entry of
         a_out W - W a_in as a linear form in vec(W) (row-major), so a_out W - W a_in = 0
         is this matrix times vec(W), its entries in no particular order.
@@ -263,6 +264,12 @@ class Problem:
         Row (i, j) holds a_out[i, k] at column (k, j), -a_in[l, j] at column (i, l), and
         both diagonals meet at column (i, j): a_out[i, i] - a_in[j, j].  Nothing else
         meets, so the entries are built apart (numpy index arithmetic) and need no sum.
+
+        ``columns`` = (unknown, sign, n_unknowns) substitutes vec(W) = B c
+        (``solvers.reduce.Reduction``): column p goes to unknown[p] with its value times
+        sign[p], or goes where unknown[p] is -1, before any index of it is computed (the
+        orbit reduction of O(3)'s decompositions leaves out three quarters); entries that
+        meet are not summed, and come in the order that the plain block's would.
         """
         a, b = CooMatrix.of(a_out), CooMatrix.of(a_in)
         m, n = self.dim_out, self.dim_in
@@ -271,17 +278,29 @@ class Problem:
         a_diagonal, b_diagonal = np.zeros(m, dtype), np.zeros(n, dtype)
         a_diagonal[a.row[on_a]] = a.value[on_a]  # no entry twice
         b_diagonal[b.row[on_b]] = b.value[on_b]
-        diagonal = np.subtract.outer(a_diagonal, b_diagonal)
-        d = np.flatnonzero(diagonal)
-        a_row, a_col, a_val = a.row[~on_a], a.col[~on_a], a.value[~on_a]
-        b_row, b_col, b_val = b.row[~on_b], b.col[~on_b], b.value[~on_b]
-        j, i = np.arange(n), np.arange(m)
-        rows = [(a_row[:, None] * n + j).ravel(), (i[:, None] * n + b_col).ravel(), d]
-        cols = [(a_col[:, None] * n + j).ravel(), (i[:, None] * n + b_row).ravel(), d]
-        values = [np.repeat(a_val.astype(dtype), n), np.tile(-b_val.astype(dtype), m),
-                  diagonal.ravel()[d]]
+        diagonal = np.subtract.outer(a_diagonal, b_diagonal).ravel()
+        a_row, a_col, a_val = a.row[~on_a], a.col[~on_a], a.value[~on_a].astype(dtype)
+        b_row, b_col, b_val = b.row[~on_b], b.col[~on_b], b.value[~on_b].astype(dtype)
+        if columns is None:
+            d = np.flatnonzero(diagonal)
+            j, i = np.arange(n), np.arange(m)
+            rows = [(a_row[:, None] * n + j).ravel(), (i[:, None] * n + b_col).ravel(), d]
+            cols = [(a_col[:, None] * n + j).ravel(), (i[:, None] * n + b_row).ravel(), d]
+            values = [np.repeat(a_val, n), np.tile(-b_val, m), diagonal[d]]
+            return CooMatrix(np.concatenate(rows), np.concatenate(cols),
+                             np.concatenate(values), (self.entries, self.entries))
+        unknown, sign, n_unknowns = columns
+        grid, signs = unknown.reshape(m, n), sign.reshape(m, n)
+        # the grids of the plain block's first two terms, columns already substituted
+        e, j = np.nonzero(grid[a_col] >= 0)  # a_out's entry e at W's column j
+        i, f = np.nonzero(grid[:, b_row] >= 0)  # W's row i, a_in's entry f
+        d = np.flatnonzero(diagonal * (unknown >= 0))
+        k, l = a_col[e], b_row[f]
+        rows = [a_row[e] * n + j, i * n + b_col[f], d]
+        cols = [grid[k, j], grid[i, l], unknown[d]]
+        values = [a_val[e] * signs[k, j], -b_val[f] * signs[i, l], diagonal[d] * sign[d]]
         return CooMatrix(np.concatenate(rows), np.concatenate(cols), np.concatenate(values),
-                         (self.entries, self.entries))
+                         (self.entries, n_unknowns))
 
     def constraint_matrix(self, lie: list[int] | None = None,
                           discrete: bool = True) -> CooMatrix:

@@ -17,7 +17,7 @@ u_c/√λ_c has values ±√(a/b), held as signed squares (``roots.py``).
 from __future__ import annotations
 
 from fractions import Fraction
-from math import lcm
+from math import gcd, lcm
 
 import numpy as np
 
@@ -51,14 +51,19 @@ def exact_copies(coo, n_basis: int, weights: Ratios, dim: int, offset: int,
     Σ W'_ij V'_ij s_REP,j / (M_jj s_I,i), rational, and each value w'·√(s_REP,j/s_I,i)/√λ
     is a signed square.
 
-    Gram–Schmidt runs on integer vectors (Python ints): a copy u_c is wanted only up to a
-    positive factor, since W_c = u_c/√λ_c is the same for every positive multiple of it,
-    so each u_c is kept primitive and the weights of the inner product share one
-    denominator.
+    Gram–Schmidt runs on integer vectors: a copy u_c is wanted only up to a positive
+    factor, since W_c = u_c/√λ_c is the same for every positive multiple of it, so each
+    u_c is made primitive and the weights of the inner product share one denominator.
+    It runs on the m x m Gram matrix of the elements (``_orthogonalised``), in int64 or
+    float64 where a bound shows them exact, else in Python ints.
     """
     n_rep = len(weights[0])
     rep_num, rep_den = rep_squares if rep_squares is not None else _ones(n_rep)
     irrep_num, irrep_den = irrep_squares if irrep_squares is not None else _ones(dim)
+    if n_basis == 0:
+        empty = np.zeros(0, object)
+        return Coo(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64),
+                   np.zeros(0, np.float64), empty, empty)
     # the weight of position (r, j): s_REP,j / (M_jj s_I,r), over one common denominator
     # (the 1/dim of the inner product is a common factor, which Gram-Schmidt ignores)
     column_num, column_common = _over_common(rep_num * weights[1], rep_den * weights[0])
@@ -66,38 +71,100 @@ def exact_copies(coo, n_basis: int, weights: Ratios, dim: int, offset: int,
     common = column_common * row_common
     support, vectors = _integer_rows(coo, n_basis, n_rep)
     # the copies lie in the span of the elements: only the positions that they hold
-    omega = np.multiply.outer(row_num, column_num).ravel()[support]
-    orthogonal: list[tuple[np.ndarray, int]] = []  # (u_c, <u_c, u_c> in integer weights)
-    for a in vectors:
-        weighted = a * omega
-        terms = [(coefficient, lam, v) for v, lam in orthogonal
-                 if (coefficient := int(np.dot(weighted, v)))]
-        u = a
-        if terms:  # u = L·a - Σ (coefficient·L/λ) v with L the lcm of the λs: integers
+    support_r, support_j = np.divmod(support, n_rep)
+    if _largest(row_num) * _largest(column_num) >= 2**63:
+        row_num, column_num = row_num.astype(object), column_num.astype(object)
+    omega = _narrowed(row_num[support_r] * column_num[support_j])
+    units, lams = _orthogonalised(vectors, omega)
+    c, at = np.nonzero(units)
+    r, j = support_r[at], support_j[at]
+    x = units[c, at]
+    # (u/√λ)² · s_REP,j / s_I,r with λ = lam/(common·dim)
+    scale = common * dim
+    lam = np.array(lams, object)
+    parts = [x, rep_num, irrep_den, rep_den, irrep_num, lam]
+    big = [_largest(a) for a in parts]
+    if big[0] ** 2 * big[1] * big[2] * scale < 2**63 and big[3] * big[4] * big[5] < 2**63:
+        x, rep_num, irrep_den, rep_den, irrep_num, lam = (
+            np.asarray(a).astype(np.int64) for a in parts)  # exact in int64: faster
+    else:
+        x = x.astype(object)
+    num = x * np.abs(x) * rep_num[j] * irrep_den[r] * scale
+    den = rep_den[j] * irrep_num[r] * lam[c]
+    g = np.gcd(num, den)
+    num, den = num // g, den // g
+    values = _float_values(num, den)
+    return Coo(np.zeros(len(num), np.int64), (offset + c * dim + r).astype(np.int64),
+               j.astype(np.int64), values, num.astype(object), den.astype(object))
+
+
+def _orthogonalised(vectors: np.ndarray, omega: np.ndarray) -> tuple[np.ndarray, list[int]]:
+    """Gram–Schmidt of the rows a_k of ``vectors`` (integers, independent) for the inner
+    product <a, b> = Σ a_s b_s omega_s: the rows u_k, each the primitive integer vector
+    that is a positive multiple of a_k less its projections on u_1..u_k-1, and the
+    <u_k, u_k>.
+
+    Each u_k = c_k · A is kept as its coefficients c_k over the a's (integers, divided by
+    their gcd: the direction is all that counts), found from the Gram matrix G = A Ω Aᵀ
+    alone: <a_k, u_j> = (G c_j)_k and <u_j, u_j> = c_j G c_jᵀ.  Only U = C A touches the
+    long vectors, once."""
+    m = len(vectors)
+    big = _largest(vectors)
+    bound = big * big * _largest(omega) * len(omega)  # of every partial sum of G
+    weighted = vectors * omega if bound < 2**63 else vectors.astype(object) * omega
+    gram_array = _exact_product(weighted, vectors.T, bound)
+    gram = [[int(x) for x in row] for row in gram_array.tolist()]
+    largest_gram = max((abs(x) for row in gram for x in row), default=0)
+    coefficients: list[list[int]] = []
+    projected: list[list[int]] = []  # G c_j: <a_k, u_j> for every k
+    lams: list[int] = []
+    for k in range(m):
+        c = [0] * m
+        c[k] = 1
+        terms = [(coefficient, lam, cj) for cj, gj, lam in zip(coefficients, projected, lams)
+                 if (coefficient := gj[k])]
+        if terms:  # c = L·e_k - Σ (coefficient·L/λ) c_j with L the lcm of the λs: integers
             scale = lcm(*(lam for _, lam, _ in terms))
-            u = a * scale
-            for coefficient, lam, v in terms:
-                u = u - v * (coefficient * (scale // lam))
-            u = _primitive(u)
-        orthogonal.append((u, int(np.dot(u * omega, u))))
-    rows, cols, numerators, denominators = [], [], [], []
-    for c, (u, lam) in enumerate(orthogonal):
-        at = np.flatnonzero(u != 0)
-        r, j = np.divmod(support[at], n_rep)
-        x = u[at]
-        # (u/√λ)² · s_REP,j / s_I,r with λ = lam/(common·dim)
-        num = x * np.abs(x) * rep_num[j] * irrep_den[r] * (common * dim)
-        den = rep_den[j] * irrep_num[r] * lam
-        g = np.gcd(num, den)
-        numerators.append(num // g)
-        denominators.append(den // g)
-        rows.append(offset + c * dim + r)
-        cols.append(j)
-    if not orthogonal:
-        numerators = denominators = rows = cols = [np.zeros(0, object)]
-    num, den = np.concatenate(numerators), np.concatenate(denominators)
-    return Coo(np.zeros(len(num), np.int64), np.concatenate(rows).astype(np.int64),
-               np.concatenate(cols).astype(np.int64), _float_values(num, den), num, den)
+            c = [x * scale for x in c]
+            for coefficient, lam, cj in terms:
+                factor = coefficient * (scale // lam)
+                c = [x - factor * y for x, y in zip(c, cj)]
+            content = gcd(*c)
+            c = [x // content for x in c]
+        coefficients.append(c)
+        if largest_gram * max(abs(x) for x in c) * m < 2**63:  # G c in int64, exactly
+            projected.append((gram_array.astype(np.int64) @ np.array(c, np.int64)).tolist())
+        else:
+            projected.append([sum(g * x for g, x in zip(row, c) if x) for row in gram])
+        # u_k is orthogonal to a_1..a_k-1, so <u_k, u_k> = c_kk <u_k, a_k>
+        lams.append(c[k] * projected[k][k])
+    bound = max(abs(x) for c in coefficients for x in c) * big * m
+    units = _exact_product(np.array(coefficients, object), vectors, bound)
+    contents = np.gcd.reduce(units, axis=1)
+    units = units // contents[:, None]
+    return units, [lam // int(g) ** 2 for lam, g in zip(lams, contents)]
+
+
+def _exact_product(a: np.ndarray, b: np.ndarray, bound: int) -> np.ndarray:
+    """a @ b for integer matrices whose products' partial sums are at most ``bound`` in
+    absolute value: in float64 (exact below 2**53: every partial sum is an integer),
+    int64, or Python ints."""
+    if bound < 2**53:
+        return (a.astype(np.float64) @ b.astype(np.float64)).astype(np.int64)
+    if bound < 2**63:
+        return a.astype(np.int64) @ b.astype(np.int64)
+    return a.astype(object) @ b.astype(object)
+
+
+def _largest(a) -> int:
+    """The largest absolute value of an integer array (0 for an empty one), a Python int."""
+    a = np.asarray(a)
+    return int(np.abs(a).max()) if a.size else 0
+
+
+def _narrowed(a: np.ndarray) -> np.ndarray:
+    """An integer array as int64 where its values fit (faster), else as Python ints."""
+    return a.astype(np.int64) if _largest(a) < 2**63 else a.astype(object)
 
 
 def _ones(n: int) -> Ratios:
@@ -107,38 +174,34 @@ def _ones(n: int) -> Ratios:
 
 def _over_common(num: np.ndarray, den: np.ndarray) -> tuple[np.ndarray, int]:
     """The rationals num/den as integer numerators over one common denominator."""
-    common = int(np.lcm.reduce(den)) if len(den) else 1
+    common = lcm(*set(den.tolist()))  # of its few distinct values, in Python ints
+    if _largest(num) * common < 2**63 and common < 2**63:  # in int64: faster
+        num, den = np.asarray(num).astype(np.int64), np.asarray(den).astype(np.int64)
     return num * (common // den), common
 
 
-def _integer_rows(coo, n_basis: int, n_rep: int) -> tuple[np.ndarray, list[np.ndarray]]:
+def _integer_rows(coo, n_basis: int, n_rep: int) -> tuple[np.ndarray, np.ndarray]:
     """The positions (row-major) that the elements of an exact rational basis hold, in
-    increasing order, and each element as a dense vector of Python ints over them, a
-    positive multiple of the element."""
+    increasing order, and each element as a row of integers over them, the primitive
+    positive multiple of the element (int64 where the values fit, else Python ints)."""
     num = coo.numerator if coo.numerator is not None else np.rint(coo.value).astype(np.int64)
     den = coo.denominator if coo.denominator is not None else np.ones(len(num), np.int64)
-    num, den = np.asarray(num, dtype=object), np.asarray(den, dtype=object)
+    index = np.asarray(coo.index, np.int64)
     support, position = np.unique(
         np.asarray(coo.row, np.int64) * n_rep + np.asarray(coo.col, np.int64),
         return_inverse=True)
-    position = position.ravel()
-    # each element's entries, one run per element (the solvers give them by element)
-    order = np.argsort(np.asarray(coo.index), kind="stable")
-    bounds = np.searchsorted(np.asarray(coo.index)[order], np.arange(n_basis + 1))
-    out = []
-    for lo, hi in zip(bounds[:-1], bounds[1:]):
-        mine = order[lo:hi]
-        d = lcm(*den[mine].tolist())
-        v = np.zeros(len(support), dtype=np.int64).astype(object)
-        v[position[mine]] = num[mine] * (d // den[mine])
-        out.append(_primitive(v))
-    return support, out
-
-
-def _primitive(v: np.ndarray) -> np.ndarray:
-    """v divided by the gcd of its entries (a positive integer)."""
-    g = int(np.gcd.reduce(v)) if len(v) else 0
-    return v // g if g > 1 else v
+    # each element's common denominator: of its few distinct denominators
+    order = np.argsort(index, kind="stable")
+    bounds = np.searchsorted(index[order], np.arange(n_basis + 1)).tolist()
+    commons = [lcm(*set(den[order[lo:hi]].tolist())) for lo, hi in zip(bounds, bounds[1:])]
+    if _largest(num) * max(commons, default=1) < 2**63:
+        commons, num, den = (np.asarray(a).astype(np.int64) for a in (commons, num, den))
+    else:
+        commons, num, den = (np.asarray(a).astype(object) for a in (commons, num, den))
+    vectors = np.zeros((n_basis, len(support)), num.dtype)
+    vectors[index, position.ravel()] = num * (commons[index] // den)
+    contents = np.gcd.reduce(vectors, axis=1)
+    return support, vectors // np.maximum(contents, 1)[:, None]
 
 
 def _float_values(num: np.ndarray, den: np.ndarray) -> np.ndarray:

@@ -19,23 +19,22 @@ def orbit_labels(images: list[np.ndarray], n_nodes: int) -> np.ndarray:
     order of their first node (as ``orbit.signed.components`` numbers them).
 
     Every node carries a label, a node of its own orbit, no larger than itself: each
-    round lowers it to the smallest label among its neighbours (images and preimages)
-    and then to its label's label (pointer jumping).  At the fixed point the label is
-    constant on each orbit and labels itself: the orbit's smallest node.
+    round lowers it to the smallest of its images' labels and then to its label's label
+    (pointer jumping).  Once every generator maps the labels onto themselves, the label
+    is constant on each orbit (a permutation's inverse is one of its powers), so it is
+    the orbit's smallest node.  (Preimages too made rounds no fewer on the subgroup
+    reductions of SO(3), O(3), SO(4), Sp(4) and GL(3), only dearer.)
     """
-    label = np.arange(n_nodes)
-    inverses = []
-    for image in images:
-        inverse = np.empty_like(image)
-        inverse[image] = np.arange(n_nodes)
-        inverses.append(inverse)
-    while True:
-        before = label
-        for image, inverse in zip(images, inverses):
+    # int32 where the nodes fit: half the memory traffic of the gathers
+    dtype = np.int32 if n_nodes < 2**31 else np.int64
+    images = [np.asarray(image, dtype) for image in images]
+    label = np.arange(n_nodes, dtype=dtype)
+    settled = not images
+    while not settled:
+        for image in images:
             label = np.minimum(label, label[image])
-            label = np.minimum(label, label[inverse])
         label = label[label]
-        if np.array_equal(label, before):
-            break
-    _, rank = np.unique(label, return_inverse=True)  # smallest nodes in increasing order
-    return rank.ravel()
+        settled = all(np.array_equal(label[image], label) for image in images)
+    # the orbits' smallest nodes label themselves: numbered by a running count (no sort)
+    rank = np.cumsum(label == np.arange(n_nodes, dtype=dtype)) - 1
+    return rank[label]

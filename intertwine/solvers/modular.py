@@ -72,8 +72,11 @@ def nullspace_entries(m: CooMatrix | sp.csr_matrix, n_cols: int):
     except ImportError:
         raise ValueError("backend modular: the extension intertwine.solvers._modular is not "
                          "built (setup.py builds it where a C compiler is found)") from None
-    m = CooMatrix.of(m).canonical()
-    m = CooMatrix(m.row, m.col, m.value.astype(np.int64), m.shape)
+    from .reduce import DistinctRows
+
+    if not isinstance(m, DistinctRows):  # (dedupe_rows' result is canonical, int64)
+        m = CooMatrix.of(m).canonical()
+        m = CooMatrix(m.row, m.col, m.value.astype(np.int64), m.shape)
     rev_indptr, rev_indices, rev_data = _reversed_rows(m, n_cols)
     prime = PRIME  # read here: tests make it small, to see that unlucky primes are caught
     pivots, indptr, cols, vals = (
@@ -118,7 +121,14 @@ def _reversed_rows(m: CooMatrix, n_cols: int):
     starts = (m.nnz - np.cumsum(lengths)).astype(np.int64)
     keep = np.flatnonzero(lengths > 0)
     lead = rev_col[starts[keep]]
-    rows = keep[np.lexsort((lengths[keep], -lead))]
+    if np.all(lengths[keep][1:] >= lengths[keep][:-1]):
+        # rows by length already (``dedupe_rows``' order): a stable sort by the lead
+        # alone orders them so, by radix sort for 16-bit keys (a third of np.lexsort)
+        later = n_cols - 1 - lead
+        rows = keep[np.argsort(later.astype(np.uint16) if n_cols <= 2**16 else later,
+                               kind="stable")]
+    else:
+        rows = keep[np.lexsort((lengths[keep], -lead))]
     kept = lengths[rows]
     indptr = np.concatenate([[0], np.cumsum(kept)]).astype(np.int64)
     take = np.repeat(starts[rows] - indptr[:-1], kept) + np.arange(indptr[-1])

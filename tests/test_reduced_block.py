@@ -1,0 +1,61 @@
+"""``Problem.constraint_block`` with the orbit substitution made as it is built (what
+``reduce.by_subgroup`` imposes) against the plain block times B, B built here from the
+reduction's orbit and sign arrays: the same entries, in integers and in floats (whose
+sums depend on the order)."""
+
+import numpy as np
+import pytest
+
+from intertwine.coo import CooMatrix
+from intertwine.problem import Problem
+from intertwine.reps.action import constraint_pair
+from intertwine.solvers.reduce import by_subgroup
+
+
+def _times_b(block: CooMatrix, orbit: np.ndarray, sign: np.ndarray, unknowns: int):
+    """block @ B densely: B[p, orbit[p]] = sign[p] where orbit[p] >= 0."""
+    b = np.zeros((len(orbit), unknowns))
+    used = np.flatnonzero(orbit >= 0)
+    b[used, orbit[used]] = sign[used]
+    return block.toarray() @ b
+
+
+@pytest.mark.parametrize("spec", ["SO(3): V**2 -> V**3", "O(3): sym(1o + 2e, 2) -> 1o + 2e",
+                                  "O(3): (0e + 1o) * 2e -> 1o + 2e + 3o"])
+def test_substituted_block_is_the_block_times_b(spec):
+    p = Problem.from_spec(spec)
+    p = p.rational_form() if p.exactness == "sqrt" else p
+    r = by_subgroup(p)
+    pairs = [constraint_pair(a, b) for a, b in zip(p.discrete_out, p.discrete_in)]
+    pairs += list(zip(p.lie_out, p.lie_in))
+    rng = np.random.default_rng(7)
+    columns = (r.orbit, r.sign, r.unknowns)
+    for a_out, a_in in pairs:
+        got = CooMatrix.from_entries(*p.constraint_block(a_out, a_in, columns))
+        want = _times_b(p.constraint_block(a_out, a_in), r.orbit, r.sign, r.unknowns)
+        assert got.shape == want.shape and np.array_equal(got.toarray(), want)
+        # in floats the entries that meet are summed in the order of the plain block's
+        a = CooMatrix(a_out.row, a_out.col, rng.normal(size=a_out.nnz), a_out.shape)
+        b = CooMatrix(a_in.row, a_in.col, rng.normal(size=a_in.nnz), a_in.shape)
+        plain = r.reduce(p.constraint_block(a, b))
+        fused = CooMatrix.from_entries(*p.constraint_block(a, b, columns))
+        for x, y in zip(plain[:3], fused[:3]):
+            assert x.dtype == y.dtype and np.array_equal(x, y)
+
+
+def test_orbit_labels_with_involutions_equal_csgraphs():
+    """Involutions and cycles, as the subgroups' generators are, labelled as scipy's
+    csgraph labels them (the propagation follows images only, never preimages)."""
+    from intertwine.solvers.labels import orbit_labels
+    from intertwine.solvers.orbit.signed import components
+
+    rng = np.random.default_rng(3)
+    for n in (1, 2, 9, 40):
+        swaps = rng.permutation(n)
+        involution = np.arange(n)
+        involution[swaps[: n // 2 * 2: 2]], involution[swaps[1: n // 2 * 2: 2]] = \
+            swaps[1: n // 2 * 2: 2], swaps[: n // 2 * 2: 2]
+        assert np.array_equal(involution[involution], np.arange(n))
+        for images in ([involution], [involution, rng.permutation(n)],
+                       [np.roll(np.arange(n), 1), involution]):
+            assert orbit_labels(images, n).tolist() == components(images, n).tolist()
