@@ -48,7 +48,7 @@ class DistinctRows(CooMatrix):
 
     @classmethod
     def _make(cls, iterable) -> CooMatrix:  # what namedtuple's _replace builds with
-        return CooMatrix._make(iterable)
+        return CooMatrix(*iterable)
 
 
 @dataclass
