@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
-from math import gcd
+from math import gcd, isqrt, lcm
 
 import numpy as np
 
@@ -99,14 +99,6 @@ def squarefree(n: int) -> int:
     return out * n
 
 
-def _square_root(x: Fraction) -> Fraction | None:
-    """sqrt(x) for a rational x >= 0 if it is rational, else None."""
-    from math import isqrt
-
-    a, b = isqrt(x.numerator), isqrt(x.denominator)
-    return Fraction(a, b) if a * a == x.numerator and b * b == x.denominator else None
-
-
 def sqrt_scaling(matrices: list) -> tuple[tuple[Fraction, ...], list[tuple[np.ndarray, int]]]:
     """A diagonal scaling that makes matrices of square roots rational.
 
@@ -126,16 +118,20 @@ def sqrt_scaling(matrices: list) -> tuple[tuple[Fraction, ...], list[tuple[np.nd
     ((Fraction(1, 1), Fraction(2, 1)), [[0, -1], [2, 0]], 1)
     """
     n = len(matrices[0]) if matrices else 0
-    entries = []  # (i, j, t)
-    neighbours: list[list[tuple[int, Fraction]]] = [[] for _ in range(n)]
+    # each matrix's nonzero entries: positions, and |t| = num/den with its sign
+    parts = []
+    neighbours: list[list[tuple[int, int]]] = [[] for _ in range(n)]
     for m in matrices:
         rows, cols = np.nonzero(np.asarray(m != 0, bool))
-        for i, j in zip(rows.tolist(), cols.tolist()):
-            t = Fraction(m[i, j])
-            entries.append((i, j, t))
-            neighbours[i].append((j, abs(t)))
-            neighbours[j].append((i, abs(t)))
+        values = np.asarray(m)[rows, cols].tolist()
+        num = [abs(v.numerator) for v in values]  # ints and Fractions alike
+        den = [v.denominator for v in values]
+        for i, j, a, b in zip(rows.tolist(), cols.tolist(), num, den):
+            neighbours[i].append((j, a * b))  # |t| ~ a b modulo squares
+            neighbours[j].append((i, a * b))
+        parts.append((rows, cols, [v < 0 for v in values], num, den))
     squares: list[int | None] = [None] * n
+    squarefree_of: dict[int, int] = {}
     for root in range(n):
         if squares[root] is not None:
             continue
@@ -147,27 +143,34 @@ def sqrt_scaling(matrices: list) -> tuple[tuple[Fraction, ...], list[tuple[np.nd
                 if squares[j] is None:
                     # rho[i, j]: s_j ~ s_i t; rho[j, i]: s_j ~ t / s_i, the same modulo
                     # squares (1 / s_i ~ s_i)
-                    u = squarefree(t.numerator * t.denominator)
+                    if t not in squarefree_of:  # a few distinct values
+                        squarefree_of[t] = squarefree(t)
+                    u = squarefree_of[t]
                     g = gcd(squares[i], u)
                     squares[j] = squares[i] * u // (g * g)
                     queue.append(j)
-    scaled = [np.zeros((n, n), dtype=object) for _ in matrices]
-    k = 0
-    for index, m in enumerate(matrices):
-        rows, cols = np.nonzero(np.asarray(m != 0, bool))
-        for i, j in zip(rows.tolist(), cols.tolist()):
-            t = entries[k][2]
-            k += 1
-            root = _square_root(abs(t) * squares[i] / squares[j])
-            if root is None:
-                raise ValueError("no diagonal square-root scaling makes these matrices "
-                                 "rational")
-            scaled[index][i, j] = root if t > 0 else -root
-    out = []
-    for r in scaled:
-        q = 1
-        for x in r[r != 0]:
-            q = q * x.denominator // gcd(q, x.denominator)
-        out.append((np.array([[int(x * q) for x in row] for row in r], np.int64)
-                    .reshape(n, n), int(q)))
+    out = [_scaled(n, rows, cols, negative, num, den, squares)
+           for rows, cols, negative, num, den in parts]
     return tuple(Fraction(s) for s in squares), out
+
+
+def _scaled(n: int, rows, cols, negative, num, den, squares) -> tuple[np.ndarray, int]:
+    """One matrix of ``sqrt_scaling``: R[i, j] = ±sqrt(|t| s_i / s_j) = ±x/y in lowest
+    terms, as (M, q) with R = M / q and q the lcm of the y."""
+    s = np.array(squares, dtype=object)
+    a = np.array(num, dtype=object) * s[rows]
+    b = np.array(den, dtype=object) * s[cols]
+    g = np.gcd(a, b)
+    a, b = a // g, b // g
+    if len(a) and max(a.max(), b.max()) < 2**52:  # float square roots are exact enough
+        a, b = a.astype(np.int64), b.astype(np.int64)
+        x, y = (np.rint(np.sqrt(v.astype(np.float64))).astype(np.int64) for v in (a, b))
+    else:
+        x, y = (np.array([isqrt(int(v)) for v in w], dtype=object) for w in (a, b))
+    if np.any(x * x != a) or np.any(y * y != b):
+        raise ValueError("no diagonal square-root scaling makes these matrices rational")
+    q = lcm(*set(y.tolist()))
+    out = np.zeros((n, n), np.int64)
+    # through Python ints: a value beyond int64 is an OverflowError, never wrapped
+    out[rows, cols] = np.where(negative, -1, 1) * x.astype(object) * (q // y.astype(object))
+    return out, int(q)
