@@ -188,6 +188,17 @@ def _rotation_images(f, l: int) -> tuple[np.ndarray, ...]:
     return tuple(np.rint(so3.rotation_matrix(l, -g)).astype(np.int64) for g in discrete)
 
 
+@lru_cache(maxsize=128)
+def _rotation_subgroup(f, l: int, which: str) -> tuple:
+    """rho_l of the rotations in the factor's ``subgroup`` or ``irrep_subgroup``: the
+    same for both parities of O(3)'s irr(l)."""
+    from . import so3
+    from .generators import factor_data
+
+    return tuple(_as_action(so3.rotation_matrix(l, g.coo().toarray()))
+                 for g in getattr(factor_data(f), which))
+
+
 @lru_cache(maxsize=64)
 def _rotation_scaling(f, l: int):
     """``irrep.sqrt_scaling`` of irr(l, e)'s discrete images and Lie generators (l >= 2)."""
@@ -242,18 +253,11 @@ class _SpaceIrrep(IrrepData):
 
     @cached_property
     def subgroup(self) -> tuple:
-        from . import so3
-
-        _, sub, _ = _factor_matrices(self._factor)
-        return tuple(_as_action(so3.rotation_matrix(self._l, g)) for g in sub)
+        return _rotation_subgroup(self._factor, self._l, "subgroup")
 
     @cached_property
     def irrep_subgroup(self) -> tuple:
-        from . import so3
-        from .generators import factor_data
-
-        return tuple(_as_action(so3.rotation_matrix(self._l, g.coo().toarray()))
-                     for g in factor_data(self._factor).irrep_subgroup)
+        return _rotation_subgroup(self._factor, self._l, "irrep_subgroup")
 
     @cached_property
     def _scaling(self):
