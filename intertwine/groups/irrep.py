@@ -102,8 +102,9 @@ def squarefree(n: int) -> int:
 def sqrt_scaling(matrices: list) -> tuple[tuple[Fraction, ...], list[tuple[np.ndarray, int]]]:
     """A diagonal scaling that makes matrices of square roots rational.
 
-    ``matrices``: square object arrays of equal size whose entries are *signed squares*
-    t (Fraction or int), each standing for sign(t) sqrt(|t|).  Returns the squares s_i
+    ``matrices``: square arrays of equal size (integer arrays, or object arrays of
+    Fractions and ints) whose entries are *signed squares* t, each standing for
+    sign(t) sqrt(|t|).  Returns the squares s_i
     (positive squarefree integers, as Fractions) of D = diag(sqrt(s_i)) and each matrix
     R = D rho D^-1 as (integer array M, positive int q), R = M / q.
 

@@ -202,16 +202,13 @@ def _rotation_subgroup(f, l: int, which: str) -> tuple:
 @lru_cache(maxsize=64)
 def _rotation_scaling(f, l: int):
     """``irrep.sqrt_scaling`` of irr(l, e)'s discrete images and Lie generators (l >= 2)."""
-    from fractions import Fraction
-
     from . import so3
     from .generators import factor_data
     from .irrep import sqrt_scaling
 
     lie = so3.lie_generators(l, [a.toarray() for a in factor_data(f).lie])
-    return sqrt_scaling([np.vectorize(Fraction, otypes=[object])(m)
-                         for m in _rotation_images(f, l)]
-                        + [so3.signed_squares(a) for a in lie])
+    # the images are signed permutations: their entries +-1 are their own signed squares
+    return sqrt_scaling(list(_rotation_images(f, l)) + [so3.signed_squares(a) for a in lie])
 
 
 class _SpaceIrrep(IrrepData):
