@@ -122,3 +122,20 @@ def test_exact_copies_against_fractions(case):
     assert found == _reference_copies(elements, weights, rep_sq, irrep_sq, dim)
     assert np.allclose(got.value, [float(np.sign(x)) * float(abs(x)) ** 0.5
                                    for x in found.values()], rtol=1e-12, atol=0)
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.lists(st.tuples(st.integers(-(2**52) + 1, 2**52 - 1), st.integers(1, 2**52 - 1)),
+                min_size=1, max_size=40))
+def test_float_values_round_as_as_float(pairs):
+    """A few values go through Python floats, more through numpy: each as
+    ``roots.as_float`` rounds it, in both."""
+    from intertwine.decomposition.build import _float_values
+    from intertwine.decomposition.roots import as_float
+
+    num = np.array([a for a, _ in pairs], np.int64)
+    den = np.array([b for _, b in pairs], np.int64)
+    want = [as_float(Fraction(a, b)) for a, b in pairs]
+    for k in (1, 33):  # the Python path (at most 32 values), then numpy's
+        got = _float_values(np.tile(num, k), np.tile(den, k))
+        assert got.dtype == np.float64 and got.tolist() == want * k

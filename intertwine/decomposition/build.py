@@ -17,7 +17,7 @@ u_c/√λ_c has values ±√(a/b), held as signed squares (``roots.py``).
 from __future__ import annotations
 
 from fractions import Fraction
-from math import gcd, lcm
+from math import gcd, lcm, sqrt
 
 import numpy as np
 
@@ -109,6 +109,13 @@ def _orthogonalised(vectors: np.ndarray, omega: np.ndarray) -> tuple[np.ndarray,
     alone: <a_k, u_j> = (G c_j)_k and <u_j, u_j> = c_j G c_jᵀ.  Only U = C A touches the
     long vectors, once."""
     m = len(vectors)
+    if m == 1:  # the vector's primitive multiple is the copy: no Gram matrix
+        row = vectors[0].tolist()
+        content = gcd(*row)
+        if content > 1:
+            row = [x // content for x in row]
+            vectors = np.array([row], vectors.dtype)
+        return vectors, [sum(x * x * int(w) for x, w in zip(row, omega.tolist()))]
     big = _largest(vectors)
     bound = big * big * _largest(omega) * len(omega)  # of every partial sum of G
     weighted = vectors * omega if bound < 2**63 else vectors.astype(object) * omega
@@ -159,7 +166,9 @@ def _exact_product(a: np.ndarray, b: np.ndarray, bound: int) -> np.ndarray:
 def _largest(a) -> int:
     """The largest absolute value of an integer array (0 for an empty one), a Python int."""
     a = np.asarray(a)
-    return int(np.abs(a).max()) if a.size else 0
+    if a.size <= 32:  # a tiny decomposition's arrays: Python ints beat numpy's calls
+        return max(map(abs, a.ravel().tolist()), default=0)
+    return int(np.abs(a).max())
 
 
 def _narrowed(a: np.ndarray) -> np.ndarray:
@@ -187,13 +196,18 @@ def _integer_rows(coo, n_basis: int, n_rep: int) -> tuple[np.ndarray, np.ndarray
     num = coo.numerator if coo.numerator is not None else np.rint(coo.value).astype(np.int64)
     den = coo.denominator if coo.denominator is not None else np.ones(len(num), np.int64)
     index = np.asarray(coo.index, np.int64)
-    support, position = np.unique(
-        np.asarray(coo.row, np.int64) * n_rep + np.asarray(coo.col, np.int64),
-        return_inverse=True)
+    key = np.asarray(coo.row, np.int64) * n_rep + np.asarray(coo.col, np.int64)
+    if n_basis == 1 and bool(np.all(key[1:] > key[:-1])):  # one element, in order
+        support, position = key, np.arange(len(key))
+    else:
+        support, position = np.unique(key, return_inverse=True)
     # each element's common denominator: of its few distinct denominators
-    order = np.argsort(index, kind="stable")
-    bounds = np.searchsorted(index[order], np.arange(n_basis + 1)).tolist()
-    commons = [lcm(*set(den[order[lo:hi]].tolist())) for lo, hi in zip(bounds, bounds[1:])]
+    if n_basis == 1:  # (a single copy: no grouping by element)
+        commons = [lcm(*set(np.asarray(den).tolist()))]
+    else:
+        order = np.argsort(index, kind="stable")
+        bounds = np.searchsorted(index[order], np.arange(n_basis + 1)).tolist()
+        commons = [lcm(*set(den[order[lo:hi]].tolist())) for lo, hi in zip(bounds, bounds[1:])]
     if _largest(num) * max(commons, default=1) < 2**63:
         commons, num, den = (np.asarray(a).astype(np.int64) for a in (commons, num, den))
     else:
@@ -206,6 +220,12 @@ def _integer_rows(coo, n_basis: int, n_rep: int) -> tuple[np.ndarray, np.ndarray
 
 def _float_values(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     """sign·√(|num|/den) in float64, as ``roots.as_float`` rounds each."""
+    if len(num) <= 32:  # a few values: Python floats, the same roundings (exact
+        # conversions, then one correctly rounded division and square root)
+        pairs = list(zip(num.tolist(), den.tolist()))
+        if all(abs(a) < 2**52 and b < 2**52 for a, b in pairs):
+            return np.array([-sqrt(-a / b) if a < 0 else sqrt(a / b) for a, b in pairs],
+                            np.float64)
     if len(num) == 0 or bool(np.all((np.abs(num) < 2**52) & (den < 2**52))):
         a = np.abs(num).astype(np.float64)
         root = np.sqrt(a / den.astype(np.float64))
