@@ -224,6 +224,9 @@ def nullspace_entries(rows: list[dict[int, int]], n_cols: int, nullity: int | No
         pivots.append(p)
         pivot_values.append(d)
         lengths.append(len(row))
+    if len(cols) <= SMALL_ENTRIES and \
+            max(map(abs, vals), default=0) < 2**62 and max(pivot_values) < 2**62:
+        return _small_entries(n_cols, free.tolist(), order.tolist(), table, pivot_values)
     index = np.concatenate([order[free], order[np.array(cols, np.int64)]])
     pos = np.concatenate([n_cols - 1 - free,
                           np.repeat(n_cols - 1 - np.array(pivots, np.int64), lengths)])
@@ -246,3 +249,23 @@ def nullspace_entries(rows: list[dict[int, int]], n_cols: int, nullity: int | No
     den = np.concatenate([np.ones(n_basis, dtype), den.astype(dtype)])
     sort = np.lexsort((pos, index))
     return n_basis, index[sort], pos[sort], num[sort], den[sort]
+
+
+#: ``nullspace_entries`` makes its arrays in Python ints up to this many entries off the
+#: pivots (a tiny decomposition's few: numpy's calls cost more than the work)
+SMALL_ENTRIES = 64
+
+
+def _small_entries(n_cols: int, free: list[int], order: list[int],
+                   table: dict[int, dict[int, int]], pivot_values: list[int]):
+    """``nullspace_entries``' arrays from its RREF table (rows without their pivots),
+    where every value fits int64: the same entries, sorted as its lexsort sorts them."""
+    entries = [(order[c], n_cols - 1 - c, 1, 1) for c in free]
+    for (p, row), d in zip(table.items(), pivot_values):
+        for c, v in row.items():
+            g = gcd(v, d)
+            entries.append((order[c], n_cols - 1 - p, -(v // g), d // g))
+    entries.sort()
+    index, pos, num, den = (np.array(a, np.int64).reshape(-1)
+                            for a in zip(*entries or [((),) * 4]))
+    return len(free), index, pos, num, den
