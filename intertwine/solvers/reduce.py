@@ -100,6 +100,10 @@ class Reduction:
     def expand(self, coo: Coo) -> Coo:
         """Entries over the unknowns c (``coo.row`` = unknown) to entries of W (``row``
         = flat row-major position), sorted by element then position."""
+        small = len(self.orbit) <= SMALL_EXPAND and len(coo) <= 64
+        if small and coo.numerator is not None and all(
+                a.dtype == np.int64 for a in (coo.index, coo.numerator, coo.denominator)):
+            return self._expand_small(coo)
         positions, signs, starts = self._columns
         counts = np.diff(starts)[coo.row]
         # entry t of the output, the s-th position of its orbit o, sits at starts[o] + s
@@ -116,6 +120,30 @@ class Reduction:
             num = (np.repeat(coo.numerator, counts) * sign.astype(coo.numerator.dtype))[sort]
             den = np.repeat(coo.denominator, counts)[sort]
         return Coo(index[sort], pos[sort], np.zeros(len(pos), np.int64), value, num, den)
+
+    def _expand_small(self, coo: Coo) -> Coo:
+        """``expand`` of a tiny reduction in Python ints and floats: the same entries
+        (a value times ±1 is exact), sorted by (element, position), keys that no two
+        entries share (the orbits are disjoint)."""
+        members: list[list[tuple[int, int]]] = [[] for _ in range(self.unknowns)]
+        for p, (o, s) in enumerate(zip(self.orbit.tolist(), self.sign.tolist())):
+            if o >= 0:
+                members[o].append((p, s))
+        entries = [(i, p, v * s, a * s, b)
+                   for i, o, v, a, b in zip(coo.index.tolist(), coo.row.tolist(),
+                                            coo.value.tolist(), coo.numerator.tolist(),
+                                            coo.denominator.tolist())
+                   for p, s in members[o]]
+        entries.sort()
+        index, pos, value, num, den = (
+            np.array(a, t).reshape(-1) for a, t in zip(
+                zip(*entries) if entries else [()] * 5,
+                (np.int64, np.int64, np.float64, np.int64, np.int64)))
+        return Coo(index, pos, np.zeros(len(pos), np.int64), value, num, den)
+
+
+#: ``Reduction.expand`` works in Python for at most this many positions of W
+SMALL_EXPAND = 256
 
 
 def plain(problem: Problem) -> Reduction:
