@@ -122,6 +122,19 @@ def test_exact_copies_against_fractions(case):
     assert found == _reference_copies(elements, weights, rep_sq, irrep_sq, dim)
     assert np.allclose(got.value, [float(np.sign(x)) * float(abs(x)) ** 0.5
                                    for x in found.values()], rtol=1e-12, atol=0)
+    # a few entries are assembled in Python ints: the very arrays of the numpy path
+    import intertwine.decomposition.build as build_module
+
+    saved = build_module.SMALL_COPIES
+    build_module.SMALL_COPIES = -1
+    try:
+        large = exact_copies(coo, len(elements), ratios(weights), dim, 0, ratios(rep_sq),
+                             ratios(irrep_sq))
+    finally:
+        build_module.SMALL_COPIES = saved
+    for name in ("index", "row", "col", "value", "numerator", "denominator"):
+        a, b = getattr(got, name), getattr(large, name)
+        assert a.dtype == b.dtype and a.tolist() == b.tolist(), name
 
 
 @settings(max_examples=20, deadline=None)

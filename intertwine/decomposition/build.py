@@ -76,6 +76,9 @@ def exact_copies(coo, n_basis: int, weights: Ratios, dim: int, offset: int,
         row_num, column_num = row_num.astype(object), column_num.astype(object)
     omega = _narrowed(row_num[support_r] * column_num[support_j])
     units, lams = _orthogonalised(vectors, omega)
+    if units.size <= SMALL_COPIES:
+        return _small_copies(units, lams, (support_r, support_j), (rep_num, rep_den),
+                             (irrep_num, irrep_den), common * dim, dim, offset)
     c, at = np.nonzero(units)
     r, j = support_r[at], support_j[at]
     x = units[c, at]
@@ -96,6 +99,34 @@ def exact_copies(coo, n_basis: int, weights: Ratios, dim: int, offset: int,
     values = _float_values(num, den)
     return Coo(np.zeros(len(num), np.int64), (offset + c * dim + r).astype(np.int64),
                j.astype(np.int64), values, num.astype(object), den.astype(object))
+
+
+#: ``exact_copies`` assembles at most this many entries of copies in Python ints
+SMALL_COPIES = 64
+
+
+def _small_copies(units: np.ndarray, lams: list[int], support, rep_squares, irrep_squares,
+                  scale: int, dim: int, offset: int) -> Coo:
+    """The tail of ``exact_copies`` for a few entries, in Python ints: the same signed
+    squares (x·|x|·s_REP,j·scale / (t_REP,j·s_I,r·λ), in lowest terms) in the same
+    (copy, position) order, without a dozen numpy calls and their int64 bound checks."""
+    (support_r, support_j), (rep_num, rep_den), (irrep_num, irrep_den) = \
+        support, rep_squares, irrep_squares
+    rows, cols, nums, dens = [], [], [], []
+    for c, (unit, lam) in enumerate(zip(units.tolist(), lams)):
+        for t, x in enumerate(unit):
+            if x:
+                r, j = int(support_r[t]), int(support_j[t])
+                num = x * abs(x) * int(rep_num[j]) * int(irrep_den[r]) * scale
+                den = int(rep_den[j]) * int(irrep_num[r]) * lam
+                g = gcd(num, den)
+                rows.append(offset + c * dim + r)
+                cols.append(j)
+                nums.append(num // g)
+                dens.append(den // g)
+    num, den = np.array(nums, object), np.array(dens, object)
+    return Coo(np.zeros(len(rows), np.int64), np.array(rows, np.int64),
+               np.array(cols, np.int64), _float_values(num, den), num, den)
 
 
 def _orthogonalised(vectors: np.ndarray, omega: np.ndarray) -> tuple[np.ndarray, list[int]]:

@@ -291,18 +291,25 @@ def _dedupe_small(m: CooMatrix) -> DistinctRows | None:
     values = m.value.astype(np.int64).tolist()
     if values and max(map(abs, values)) * len(values) >= 2**63:
         return None
-    sums: dict[tuple[int, int], int] = {}
+    rows: dict[int, dict[int, int]] = {}
     for r, c, v in zip(m.row.tolist(), m.col.tolist(), values):
-        sums[r, c] = sums.get((r, c), 0) + v
-    rows: dict[int, list[tuple[int, int]]] = {}
-    for (r, c), v in sorted(sums.items()):
-        if v:
-            rows.setdefault(r, []).append((c, v))
+        row = rows.get(r)
+        if row is None:
+            rows[r] = {c: v}
+        else:
+            row[c] = row.get(c, 0) + v
     distinct = set()
-    for entries in rows.values():
+    for row in rows.values():
+        entries = sorted(item for item in row.items() if item[1])
+        if not entries:
+            continue
         cols, vals = zip(*entries)
-        g = gcd(*vals) * (1 if vals[0] > 0 else -1)
-        distinct.add((len(cols), cols, tuple(v // g for v in vals)))
+        g = gcd(*vals)
+        if vals[0] < 0:
+            g = -g
+        if g != 1:
+            vals = tuple(v // g for v in vals)
+        distinct.add((len(cols), cols, vals))
     ordered = sorted(distinct)
     lens = [n for n, _, _ in ordered]
     return DistinctRows(np.repeat(np.arange(len(lens)), lens).astype(np.int64),
