@@ -224,6 +224,8 @@ def _integer_rows(coo, n_basis: int, n_rep: int) -> tuple[np.ndarray, np.ndarray
     """The positions (row-major) that the elements of an exact rational basis hold, in
     increasing order, and each element as a row of integers over them, the primitive
     positive multiple of the element (int64 where the values fit, else Python ints)."""
+    if coo.numerator is not None and len(coo.index) <= SMALL_COPIES:
+        return _small_integer_rows(coo, n_basis, n_rep)
     num = coo.numerator if coo.numerator is not None else np.rint(coo.value).astype(np.int64)
     den = coo.denominator if coo.denominator is not None else np.ones(len(num), np.int64)
     index = np.asarray(coo.index, np.int64)
@@ -247,6 +249,30 @@ def _integer_rows(coo, n_basis: int, n_rep: int) -> tuple[np.ndarray, np.ndarray
     vectors[index, position.ravel()] = num * (commons[index] // den)
     contents = np.gcd.reduce(vectors, axis=1)
     return support, vectors // np.maximum(contents, 1)[:, None]
+
+
+def _small_integer_rows(coo, n_basis: int, n_rep: int) -> tuple[np.ndarray, np.ndarray]:
+    """``_integer_rows`` of a few exact entries in Python ints: the same positions and
+    rows (int64 where every value fits, else Python ints)."""
+    keys = [r * n_rep + c for r, c in zip(coo.row.tolist(), coo.col.tolist())]
+    support = sorted(set(keys))
+    at = {key: t for t, key in enumerate(support)}
+    index = coo.index.tolist()
+    num, den = coo.numerator.tolist(), coo.denominator.tolist()
+    denominators: list[set] = [set() for _ in range(n_basis)]
+    for i, b in zip(index, den):
+        denominators[i].add(b)
+    commons = [lcm(*d) for d in denominators]
+    rows = [[0] * len(support) for _ in range(n_basis)]
+    for i, key, a, b in zip(index, keys, num, den):
+        rows[i][at[key]] = a * (commons[i] // b)
+    for k, row in enumerate(rows):
+        content = gcd(*row)
+        if content > 1:
+            rows[k] = [x // content for x in row]
+    fits = all(-2**63 < x < 2**63 for row in rows for x in row)
+    return (np.array(support, np.int64),
+            np.array(rows, np.int64 if fits else object).reshape(n_basis, len(support)))
 
 
 def _float_values(num: np.ndarray, den: np.ndarray) -> np.ndarray:
