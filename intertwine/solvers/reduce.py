@@ -300,9 +300,11 @@ def _dedupe_small(m: CooMatrix) -> DistinctRows | None:
             row[c] = row.get(c, 0) + v
     distinct = set()
     for row in rows.values():
-        entries = sorted(item for item in row.items() if item[1])
-        if not entries:
-            continue
+        entries = sorted(row.items())
+        if 0 in row.values():  # (entries that cancelled)
+            entries = [item for item in entries if item[1]]
+            if not entries:
+                continue
         cols, vals = zip(*entries)
         g = gcd(*vals)
         if vals[0] < 0:
@@ -310,12 +312,15 @@ def _dedupe_small(m: CooMatrix) -> DistinctRows | None:
         if g != 1:
             vals = tuple(v // g for v in vals)
         distinct.add((len(cols), cols, vals))
-    ordered = sorted(distinct)
-    lens = [n for n, _, _ in ordered]
-    return DistinctRows(np.repeat(np.arange(len(lens)), lens).astype(np.int64),
-                        np.array([c for _, cols, _ in ordered for c in cols], np.int64),
-                        np.array([v for _, _, vals in ordered for v in vals], np.int64),
-                        (len(lens), int(m.shape[1])))
+    out_row: list[int] = []
+    out_col: list[int] = []
+    out_val: list[int] = []
+    for k, (n, cols, vals) in enumerate(sorted(distinct)):
+        out_row += [k] * n
+        out_col += cols
+        out_val += vals
+    return DistinctRows(np.array(out_row, np.int64), np.array(out_col, np.int64),
+                        np.array(out_val, np.int64), (len(distinct), int(m.shape[1])))
 
 
 def _packed(a: np.ndarray, low: int, radix: int) -> list[np.ndarray]:
