@@ -198,7 +198,7 @@ def _largest(a) -> int:
     """The largest absolute value of an integer array (0 for an empty one), a Python int."""
     a = np.asarray(a)
     if a.size <= 32:  # a tiny decomposition's arrays: Python ints beat numpy's calls
-        return max(map(abs, a.ravel().tolist()), default=0)
+        return int(max(map(abs, a.ravel().tolist()), default=0))
     return int(np.abs(a).max())
 
 

@@ -101,7 +101,7 @@ class Reduction:
         """Entries over the unknowns c (``coo.row`` = unknown) to entries of W (``row``
         = flat row-major position), sorted by element then position."""
         small = len(self.orbit) <= SMALL_EXPAND and len(coo) <= 64
-        if small and coo.numerator is not None and all(
+        if small and coo.numerator is not None and coo.value.dtype == np.float64 and all(
                 a.dtype == np.int64 for a in (coo.index, coo.numerator, coo.denominator)):
             return self._expand_small(coo)
         positions, signs, starts = self._columns
