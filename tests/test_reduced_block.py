@@ -5,6 +5,8 @@ sums depend on the order)."""
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from intertwine.coo import CooMatrix
 from intertwine.problem import Problem
@@ -95,3 +97,34 @@ def test_small_expansions_equal_numpys(spec, monkeypatch):
     got = np.zeros_like(want)
     got[small.index, small.row] = small.value
     assert np.array_equal(got, want)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(1, 4), st.integers(1, 4), st.integers(1, 3), st.integers(0, 2**32 - 1))
+def test_small_signed_orbits_equal_the_double_covers(dim_out, dim_in, n_gens, seed):
+    """Up to ``SMALL_POSITIONS`` positions the signed orbits come from a union-find with
+    signs: the same positions, orbits, signs and count as the double cover's
+    components (numpy labels and csgraph's), zero orbits left out alike."""
+    import intertwine.solvers.orbit.signed as signed_module
+    from intertwine.groups.base import SignedPerm
+    from intertwine.solvers.labels import orbit_labels
+
+    rng = np.random.default_rng(seed)
+
+    def element(n):
+        sign = rng.choice(np.array([-1, 1], np.int8), n) if rng.random() < 0.8 else None
+        return SignedPerm(rng.permutation(n), sign)
+
+    pairs = [(element(dim_out), element(dim_in)) for _ in range(n_gens)]
+    small = signed_module.signed_orbits(pairs, dim_out, dim_in)
+    saved = signed_module.SMALL_POSITIONS
+    signed_module.SMALL_POSITIONS = -1
+    try:
+        for label in (orbit_labels, None):
+            large = signed_module.signed_orbits(pairs, dim_out, dim_in, label=label)
+            assert small.count == large.count
+            for name in ("position", "orbit", "value"):
+                a, b = getattr(small, name), getattr(large, name)
+                assert a.dtype == b.dtype and np.array_equal(a, b), name
+    finally:
+        signed_module.SMALL_POSITIONS = saved
