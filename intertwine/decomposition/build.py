@@ -112,16 +112,21 @@ def _small_copies(units: np.ndarray, lams: list[int], support, rep_squares, irre
     (copy, position) order, without a dozen numpy calls and their int64 bound checks."""
     (support_r, support_j), (rep_num, rep_den), (irrep_num, irrep_den) = \
         support, rep_squares, irrep_squares
+    # each position's factors once, as Python ints: s_REP,j's numerator times s_I,r's
+    # denominator (and the scale) above, the converse below
+    above = [int(a) * int(b) * scale
+             for a, b in zip(rep_num[support_j].tolist(), irrep_den[support_r].tolist())]
+    below = [int(a) * int(b)
+             for a, b in zip(rep_den[support_j].tolist(), irrep_num[support_r].tolist())]
+    at_row, at_col = support_r.tolist(), support_j.tolist()
     rows, cols, nums, dens = [], [], [], []
     for c, (unit, lam) in enumerate(zip(units.tolist(), lams)):
         for t, x in enumerate(unit):
             if x:
-                r, j = int(support_r[t]), int(support_j[t])
-                num = x * abs(x) * int(rep_num[j]) * int(irrep_den[r]) * scale
-                den = int(rep_den[j]) * int(irrep_num[r]) * lam
+                num, den = x * abs(x) * above[t], below[t] * lam
                 g = gcd(num, den)
-                rows.append(offset + c * dim + r)
-                cols.append(j)
+                rows.append(offset + c * dim + at_row[t])
+                cols.append(at_col[t])
                 nums.append(num // g)
                 dens.append(den // g)
     num, den = np.array(nums, object), np.array(dens, object)
