@@ -279,8 +279,11 @@ class Problem:
         a_diagonal[a.row[on_a]] = a.value[on_a]  # no entry twice
         b_diagonal[b.row[on_b]] = b.value[on_b]
         diagonal = np.subtract.outer(a_diagonal, b_diagonal).ravel()
-        a_row, a_col, a_val = a.row[~on_a], a.col[~on_a], a.value[~on_a].astype(dtype)
-        b_row, b_col, b_val = b.row[~on_b], b.col[~on_b], b.value[~on_b].astype(dtype)
+        off_a, off_b = ~on_a, ~on_b
+        a_row, a_col = a.row[off_a], a.col[off_a]
+        a_val = a.value[off_a].astype(dtype, copy=False)
+        b_row, b_col = b.row[off_b], b.col[off_b]
+        b_val = b.value[off_b].astype(dtype, copy=False)
         if columns is None:
             d = np.flatnonzero(diagonal)
             j, i = np.arange(n), np.arange(m)

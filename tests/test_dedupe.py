@@ -84,3 +84,25 @@ def test_elimination_order_of_rows(rows, deduped):
     got = [list(zip(cols[a:b].tolist(), vals[a:b].tolist()))
            for a, b in zip(indptr[:-1], indptr[1:])]
     assert got == want
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 9), st.integers(0, 5), _entry), max_size=60))
+def test_small_matrices_dedupe_as_large_ones(entries):
+    """Matrices of at most ``SMALL_DEDUPE`` entries are deduped in Python ints: the same
+    arrays as the numpy path gives, repeated entries (some cancelling) summed first."""
+    import intertwine.solvers.reduce as reduce_module
+
+    row, col, value = (np.array(a, np.int64).reshape(-1) for a in zip(*entries or [((),) * 3]))
+    m = CooMatrix(row, col, np.concatenate([value[1:], value[:1]]), (10, 6))  # repeats
+    small = dedupe_rows(m)
+    saved = reduce_module.SMALL_DEDUPE
+    reduce_module.SMALL_DEDUPE = -1
+    try:
+        large = dedupe_rows(m)
+    finally:
+        reduce_module.SMALL_DEDUPE = saved
+    assert small.shape == large.shape and isinstance(small, DistinctRows)
+    for a, b in zip(small[:3], large[:3]):
+        assert a.dtype == b.dtype == np.int64 and np.array_equal(a, b)
+    assert _rows(small) == _reference(m.toarray())

@@ -122,3 +122,33 @@ def test_exact_copies_against_fractions(case):
     assert found == _reference_copies(elements, weights, rep_sq, irrep_sq, dim)
     assert np.allclose(got.value, [float(np.sign(x)) * float(abs(x)) ** 0.5
                                    for x in found.values()], rtol=1e-12, atol=0)
+    # a few entries are assembled in Python ints: the very arrays of the numpy path
+    import intertwine.decomposition.build as build_module
+
+    saved = build_module.SMALL_COPIES
+    build_module.SMALL_COPIES = -1
+    try:
+        large = exact_copies(coo, len(elements), ratios(weights), dim, 0, ratios(rep_sq),
+                             ratios(irrep_sq))
+    finally:
+        build_module.SMALL_COPIES = saved
+    for name in ("index", "row", "col", "value", "numerator", "denominator"):
+        a, b = getattr(got, name), getattr(large, name)
+        assert a.dtype == b.dtype and a.tolist() == b.tolist(), name
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.lists(st.tuples(st.integers(-(2**52) + 1, 2**52 - 1), st.integers(1, 2**52 - 1)),
+                min_size=1, max_size=40))
+def test_float_values_round_as_as_float(pairs):
+    """A few values go through Python floats, more through numpy: each as
+    ``roots.as_float`` rounds it, in both."""
+    from intertwine.decomposition.build import _float_values
+    from intertwine.decomposition.roots import as_float
+
+    num = np.array([a for a, _ in pairs], np.int64)
+    den = np.array([b for _, b in pairs], np.int64)
+    want = [as_float(Fraction(a, b)) for a, b in pairs]
+    for k in (1, 33):  # the Python path (at most 32 values), then numpy's
+        got = _float_values(np.tile(num, k), np.tile(den, k))
+        assert got.dtype == np.float64 and got.tolist() == want * k

@@ -216,3 +216,22 @@ def test_numpy_orbit_labels_equal_csgraphs(case):
     n, perms = case
     images = [np.array(p, np.int64) for p in perms]
     assert orbit_labels(images, n).tolist() == components(images, n).tolist()
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(integer_matrices(st.integers(-6, 6)))
+def test_small_nullspaces_make_the_same_arrays(dense):
+    """Up to ``SMALL_ENTRIES`` entries the arrays are made in Python ints: the very arrays
+    (values, order, dtypes) that the numpy path makes."""
+    n_cols = dense.shape[1]
+    rows = [{n_cols - 1 - c: int(v) for c, v in enumerate(row) if v} for row in dense]
+    small = integer.nullspace_entries([dict(r) for r in rows], n_cols)
+    saved = integer.SMALL_ENTRIES
+    integer.SMALL_ENTRIES = -1
+    try:
+        large = integer.nullspace_entries([dict(r) for r in rows], n_cols)
+    finally:
+        integer.SMALL_ENTRIES = saved
+    assert small[0] == large[0]
+    for a, b in zip(small[1:], large[1:]):
+        assert a.dtype == b.dtype == np.int64 and np.array_equal(a, b)

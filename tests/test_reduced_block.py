@@ -5,6 +5,8 @@ sums depend on the order)."""
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from intertwine.coo import CooMatrix
 from intertwine.problem import Problem
@@ -59,3 +61,70 @@ def test_orbit_labels_with_involutions_equal_csgraphs():
         for images in ([involution], [involution, rng.permutation(n)],
                        [np.roll(np.arange(n), 1), involution]):
             assert orbit_labels(images, n).tolist() == components(images, n).tolist()
+
+
+@pytest.mark.parametrize("spec", ["O(3): sym(1o, 2) -> 0e + 2e", "SO(3): V**2 -> V**3",
+                                  "O(3): (0e + 1o) * 2e -> 1o + 2e + 3o"])
+def test_small_expansions_equal_numpys(spec, monkeypatch):
+    """``Reduction.expand`` of a tiny reduction runs in Python: the same arrays (entries,
+    order, dtypes) as the numpy path, against B applied densely here too."""
+    import intertwine.solvers.reduce as reduce_module
+    from intertwine.coo import Coo
+
+    p = Problem.from_spec(spec)
+    r = by_subgroup(p.rational_form() if p.exactness == "sqrt" else p)
+    rng = np.random.default_rng(3)
+    n_basis = 3
+    index = np.repeat(np.arange(n_basis), r.unknowns)
+    unknown = np.tile(np.arange(r.unknowns), n_basis)
+    keep = rng.random(len(index)) < 0.6
+    num = rng.integers(-9, 10, len(index))[keep].astype(np.int64)
+    den = rng.integers(1, 5, len(index))[keep].astype(np.int64)
+    coo = Coo(index[keep].astype(np.int64), unknown[keep].astype(np.int64),
+              np.zeros(keep.sum(), np.int64), num / den, num, den)
+    small = r.expand(coo)
+    monkeypatch.setattr(reduce_module, "SMALL_EXPAND", -1)
+    large = r.expand(coo)
+    for name in ("index", "row", "col", "value", "numerator", "denominator"):
+        a, b = getattr(small, name), getattr(large, name)
+        assert a.dtype == b.dtype and np.array_equal(a, b), name
+    used = np.flatnonzero(r.orbit >= 0)
+    b_matrix = np.zeros((len(r.orbit), r.unknowns))
+    b_matrix[used, r.orbit[used]] = r.sign[used]
+    dense_c = np.zeros((n_basis, r.unknowns))
+    dense_c[coo.index, coo.row] = coo.value
+    want = dense_c @ b_matrix.T
+    got = np.zeros_like(want)
+    got[small.index, small.row] = small.value
+    assert np.array_equal(got, want)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(1, 4), st.integers(1, 4), st.integers(1, 3), st.integers(0, 2**32 - 1))
+def test_small_signed_orbits_equal_the_double_covers(dim_out, dim_in, n_gens, seed):
+    """Up to ``SMALL_POSITIONS`` positions the signed orbits come from a union-find with
+    signs: the same positions, orbits, signs and count as the double cover's
+    components (numpy labels and csgraph's), zero orbits left out alike."""
+    import intertwine.solvers.orbit.signed as signed_module
+    from intertwine.groups.base import SignedPerm
+    from intertwine.solvers.labels import orbit_labels
+
+    rng = np.random.default_rng(seed)
+
+    def element(n):
+        sign = rng.choice(np.array([-1, 1], np.int8), n) if rng.random() < 0.8 else None
+        return SignedPerm(rng.permutation(n), sign)
+
+    pairs = [(element(dim_out), element(dim_in)) for _ in range(n_gens)]
+    small = signed_module.signed_orbits(pairs, dim_out, dim_in)
+    saved = signed_module.SMALL_POSITIONS
+    signed_module.SMALL_POSITIONS = -1
+    try:
+        for label in (orbit_labels, None):
+            large = signed_module.signed_orbits(pairs, dim_out, dim_in, label=label)
+            assert small.count == large.count
+            for name in ("position", "orbit", "value"):
+                a, b = getattr(small, name), getattr(large, name)
+                assert a.dtype == b.dtype and np.array_equal(a, b), name
+    finally:
+        signed_module.SMALL_POSITIONS = saved

@@ -17,7 +17,7 @@ u_c/√λ_c has values ±√(a/b), held as signed squares (``roots.py``).
 from __future__ import annotations
 
 from fractions import Fraction
-from math import gcd, lcm
+from math import gcd, lcm, sqrt
 
 import numpy as np
 
@@ -76,6 +76,9 @@ def exact_copies(coo, n_basis: int, weights: Ratios, dim: int, offset: int,
         row_num, column_num = row_num.astype(object), column_num.astype(object)
     omega = _narrowed(row_num[support_r] * column_num[support_j])
     units, lams = _orthogonalised(vectors, omega)
+    if units.size <= SMALL_COPIES:
+        return _small_copies(units, lams, (support_r, support_j), (rep_num, rep_den),
+                             (irrep_num, irrep_den), common * dim, dim, offset)
     c, at = np.nonzero(units)
     r, j = support_r[at], support_j[at]
     x = units[c, at]
@@ -98,6 +101,39 @@ def exact_copies(coo, n_basis: int, weights: Ratios, dim: int, offset: int,
                j.astype(np.int64), values, num.astype(object), den.astype(object))
 
 
+#: ``exact_copies`` assembles at most this many entries of copies in Python ints
+SMALL_COPIES = 64
+
+
+def _small_copies(units: np.ndarray, lams: list[int], support, rep_squares, irrep_squares,
+                  scale: int, dim: int, offset: int) -> Coo:
+    """The tail of ``exact_copies`` for a few entries, in Python ints: the same signed
+    squares (x·|x|·s_REP,j·scale / (t_REP,j·s_I,r·λ), in lowest terms) in the same
+    (copy, position) order, without a dozen numpy calls and their int64 bound checks."""
+    (support_r, support_j), (rep_num, rep_den), (irrep_num, irrep_den) = \
+        support, rep_squares, irrep_squares
+    # each position's factors once, as Python ints: s_REP,j's numerator times s_I,r's
+    # denominator (and the scale) above, the converse below
+    above = [int(a) * int(b) * scale
+             for a, b in zip(rep_num[support_j].tolist(), irrep_den[support_r].tolist())]
+    below = [int(a) * int(b)
+             for a, b in zip(rep_den[support_j].tolist(), irrep_num[support_r].tolist())]
+    at_row, at_col = support_r.tolist(), support_j.tolist()
+    rows, cols, nums, dens = [], [], [], []
+    for c, (unit, lam) in enumerate(zip(units.tolist(), lams)):
+        for t, x in enumerate(unit):
+            if x:
+                num, den = x * abs(x) * above[t], below[t] * lam
+                g = gcd(num, den)
+                rows.append(offset + c * dim + at_row[t])
+                cols.append(at_col[t])
+                nums.append(num // g)
+                dens.append(den // g)
+    num, den = np.array(nums, object), np.array(dens, object)
+    return Coo(np.zeros(len(rows), np.int64), np.array(rows, np.int64),
+               np.array(cols, np.int64), _float_values(num, den), num, den)
+
+
 def _orthogonalised(vectors: np.ndarray, omega: np.ndarray) -> tuple[np.ndarray, list[int]]:
     """Gram–Schmidt of the rows a_k of ``vectors`` (integers, independent) for the inner
     product <a, b> = Σ a_s b_s omega_s: the rows u_k, each the primitive integer vector
@@ -109,6 +145,13 @@ def _orthogonalised(vectors: np.ndarray, omega: np.ndarray) -> tuple[np.ndarray,
     alone: <a_k, u_j> = (G c_j)_k and <u_j, u_j> = c_j G c_jᵀ.  Only U = C A touches the
     long vectors, once."""
     m = len(vectors)
+    if m == 1:  # the vector's primitive multiple is the copy: no Gram matrix
+        row = vectors[0].tolist()
+        content = gcd(*row)
+        if content > 1:
+            row = [x // content for x in row]
+            vectors = np.array([row], vectors.dtype)
+        return vectors, [sum(x * x * int(w) for x, w in zip(row, omega.tolist()))]
     big = _largest(vectors)
     bound = big * big * _largest(omega) * len(omega)  # of every partial sum of G
     weighted = vectors * omega if bound < 2**63 else vectors.astype(object) * omega
@@ -159,7 +202,9 @@ def _exact_product(a: np.ndarray, b: np.ndarray, bound: int) -> np.ndarray:
 def _largest(a) -> int:
     """The largest absolute value of an integer array (0 for an empty one), a Python int."""
     a = np.asarray(a)
-    return int(np.abs(a).max()) if a.size else 0
+    if a.size <= 32:  # a tiny decomposition's arrays: Python ints beat numpy's calls
+        return int(max(map(abs, a.ravel().tolist()), default=0))
+    return int(np.abs(a).max())
 
 
 def _narrowed(a: np.ndarray) -> np.ndarray:
@@ -184,16 +229,23 @@ def _integer_rows(coo, n_basis: int, n_rep: int) -> tuple[np.ndarray, np.ndarray
     """The positions (row-major) that the elements of an exact rational basis hold, in
     increasing order, and each element as a row of integers over them, the primitive
     positive multiple of the element (int64 where the values fit, else Python ints)."""
+    if coo.numerator is not None and len(coo.index) <= SMALL_COPIES:
+        return _small_integer_rows(coo, n_basis, n_rep)
     num = coo.numerator if coo.numerator is not None else np.rint(coo.value).astype(np.int64)
     den = coo.denominator if coo.denominator is not None else np.ones(len(num), np.int64)
     index = np.asarray(coo.index, np.int64)
-    support, position = np.unique(
-        np.asarray(coo.row, np.int64) * n_rep + np.asarray(coo.col, np.int64),
-        return_inverse=True)
+    key = np.asarray(coo.row, np.int64) * n_rep + np.asarray(coo.col, np.int64)
+    if n_basis == 1 and bool(np.all(key[1:] > key[:-1])):  # one element, in order
+        support, position = key, np.arange(len(key))
+    else:
+        support, position = np.unique(key, return_inverse=True)
     # each element's common denominator: of its few distinct denominators
-    order = np.argsort(index, kind="stable")
-    bounds = np.searchsorted(index[order], np.arange(n_basis + 1)).tolist()
-    commons = [lcm(*set(den[order[lo:hi]].tolist())) for lo, hi in zip(bounds, bounds[1:])]
+    if n_basis == 1:  # (a single copy: no grouping by element)
+        commons = [lcm(*set(np.asarray(den).tolist()))]
+    else:
+        order = np.argsort(index, kind="stable")
+        bounds = np.searchsorted(index[order], np.arange(n_basis + 1)).tolist()
+        commons = [lcm(*set(den[order[lo:hi]].tolist())) for lo, hi in zip(bounds, bounds[1:])]
     if _largest(num) * max(commons, default=1) < 2**63:
         commons, num, den = (np.asarray(a).astype(np.int64) for a in (commons, num, den))
     else:
@@ -204,8 +256,38 @@ def _integer_rows(coo, n_basis: int, n_rep: int) -> tuple[np.ndarray, np.ndarray
     return support, vectors // np.maximum(contents, 1)[:, None]
 
 
+def _small_integer_rows(coo, n_basis: int, n_rep: int) -> tuple[np.ndarray, np.ndarray]:
+    """``_integer_rows`` of a few exact entries in Python ints: the same positions and
+    rows (int64 where every value fits, else Python ints)."""
+    keys = [r * n_rep + c for r, c in zip(coo.row.tolist(), coo.col.tolist())]
+    support = sorted(set(keys))
+    at = {key: t for t, key in enumerate(support)}
+    index = coo.index.tolist()
+    num, den = coo.numerator.tolist(), coo.denominator.tolist()
+    denominators: list[set] = [set() for _ in range(n_basis)]
+    for i, b in zip(index, den):
+        denominators[i].add(b)
+    commons = [lcm(*d) for d in denominators]
+    rows = [[0] * len(support) for _ in range(n_basis)]
+    for i, key, a, b in zip(index, keys, num, den):
+        rows[i][at[key]] = a * (commons[i] // b)
+    for k, row in enumerate(rows):
+        content = gcd(*row)
+        if content > 1:
+            rows[k] = [x // content for x in row]
+    fits = all(-2**63 < x < 2**63 for row in rows for x in row)
+    return (np.array(support, np.int64),
+            np.array(rows, np.int64 if fits else object).reshape(n_basis, len(support)))
+
+
 def _float_values(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     """sign·√(|num|/den) in float64, as ``roots.as_float`` rounds each."""
+    if len(num) <= 32:  # a few values: Python floats, the same roundings (exact
+        # conversions, then one correctly rounded division and square root)
+        pairs = list(zip(num.tolist(), den.tolist()))
+        if all(abs(a) < 2**52 and b < 2**52 for a, b in pairs):
+            return np.array([-sqrt(-a / b) if a < 0 else sqrt(a / b) for a, b in pairs],
+                            np.float64)
     if len(num) == 0 or bool(np.all((np.abs(num) < 2**52) & (den < 2**52))):
         a = np.abs(num).astype(np.float64)
         root = np.sqrt(a / den.astype(np.float64))

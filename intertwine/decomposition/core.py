@@ -191,17 +191,22 @@ def _split(problem, found):
         problem, sum(m for _, m in found))
     bounds = np.cumsum([0] + [irrep.dim for irrep, _ in found])
     block = np.searchsorted(bounds, coo.row, side="right") - 1
+    # where the blocks come in order (as they do: the entries come by element, each
+    # element lies in one block, and its leading position orders it), each block's
+    # entries are a slice of them: the same arrays without a fancy index per field
+    ends = np.searchsorted(block, np.arange(len(found) + 1)).tolist() \
+        if bool(np.all(block[1:] >= block[:-1])) else None
     for k in range(len(found)):
-        mine = np.flatnonzero(block == k)
+        mine = slice(ends[k], ends[k + 1]) if ends is not None else np.flatnonzero(block == k)
         index = coo.index[mine]
-        first = int(index.min()) if len(mine) else 0
+        first = int(index.min()) if len(index) else 0
         part = Coo(index - first, coo.row[mine] - bounds[k], coo.col[mine],
                    coo.value[mine],
                    None if coo.numerator is None else coo.numerator[mine],
                    None if coo.denominator is None else coo.denominator[mine])
         squares = None if irrep_squares is None else \
             tuple(a[bounds[k]:bounds[k + 1]] for a in irrep_squares)
-        yield part, (int(index.max()) - first + 1 if len(mine) else 0), rep_squares, squares
+        yield part, (int(index.max()) - first + 1 if len(index) else 0), rep_squares, squares
 
 
 def _solver(problem) -> str:

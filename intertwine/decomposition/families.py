@@ -247,18 +247,18 @@ def candidates(field: Field) -> list[Irrep]:
 
 def multiplicities(field: Field) -> list[tuple[Irrep, int]]:
     """The irreps of ``field.rep`` with their multiplicities (> 0), in printed order."""
-    from ..api import dim
-    from ..counting import independent_count
-    from ..spec import parse_spec
     from .characters import counts
 
     known = counts(field.rep, field.group)  # SO(3), O(3), O(2): characters, no basis
+    if known is not None:
+        return [(irrep, known[irrep.label]) for irrep in candidates(field)
+                if known.get(irrep.label)]
+    from ..api import dim
+    from ..counting import independent_count
+    from ..spec import parse_spec
+
     out = []
     for irrep in candidates(field):
-        if known is not None:
-            if known.get(irrep.label):
-                out.append((irrep, known[irrep.label]))
-            continue
         spec = parse_spec(field.spec_to(irrep.label))
         count, _ = independent_count(spec)
         if count is None:  # continuous groups: the basis is computed (numeric: it is small)

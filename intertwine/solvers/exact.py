@@ -106,8 +106,13 @@ def nullspace_rref(matrix, n_cols: int, backend: str = "auto",
                             num, den)
     cols = (n_cols - 1 - m.col).tolist()  # reversed column order
     vals = m.value.tolist()
-    bounds = _row_bounds(m)
-    rows = [dict(zip(cols[lo:hi], vals[lo:hi])) for lo, hi in zip(bounds, bounds[1:])]
+    if m.nnz <= 256:  # (a few entries: the same dicts, without numpy's bounds)
+        rows = [{} for _ in range(m.shape[0])]
+        for r, c, v in zip(m.row.tolist(), cols, vals):
+            rows[r][c] = v
+    else:
+        bounds = _row_bounds(m)
+        rows = [dict(zip(cols[lo:hi], vals[lo:hi])) for lo, hi in zip(bounds, bounds[1:])]
     n_basis, index, pos, num, den = nullspace_entries(rows, n_cols, nullity)
     return n_basis, Coo(index, pos, np.zeros(len(pos), np.int64), _floats(num, den), num, den)
 

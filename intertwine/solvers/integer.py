@@ -204,6 +204,10 @@ def nullspace_entries(rows: list[dict[int, int]], n_cols: int, nullity: int | No
     if not table:  # nothing constrains: the unit vectors, in order
         unit = np.arange(n_cols, dtype=np.int64)
         return n_cols, unit, unit.copy(), np.ones(n_cols, np.int64), np.ones(n_cols, np.int64)
+    if sum(map(len, table.values())) <= SMALL_ENTRIES:
+        small = _small_entries(n_cols, table)
+        if small is not None:
+            return small
     is_free = np.ones(n_cols, bool)
     is_free[list(table)] = False
     free = np.flatnonzero(is_free)
@@ -246,3 +250,32 @@ def nullspace_entries(rows: list[dict[int, int]], n_cols: int, nullity: int | No
     den = np.concatenate([np.ones(n_basis, dtype), den.astype(dtype)])
     sort = np.lexsort((pos, index))
     return n_basis, index[sort], pos[sort], num[sort], den[sort]
+
+
+#: ``nullspace_entries`` makes its arrays in Python ints where its RREF rows hold at most
+#: this many entries (a tiny decomposition's few: numpy's calls cost more than the work)
+SMALL_ENTRIES = 64
+
+
+def _small_entries(n_cols: int, table: dict[int, dict[int, int]]):
+    """``nullspace_entries``' arrays from its RREF table, in Python ints: the same entries
+    sorted as its lexsort sorts them; None where a value might leave int64 there."""
+    free = [c for c in range(n_cols) if c not in table]
+    n_basis = len(free)
+    # the element led by reversed free column c: the last free column leads the first
+    order = {c: n_basis - 1 - k for k, c in enumerate(free)}
+    entries = [(order[c], n_cols - 1 - c, 1, 1) for c in free]
+    for p, row in table.items():
+        d = row[p]
+        if d >= 2**62:
+            return None
+        for c, v in row.items():
+            if c != p:
+                if abs(v) >= 2**62:
+                    return None
+                g = gcd(v, d)
+                entries.append((order.get(c, -1), n_cols - 1 - p, -(v // g), d // g))
+    entries.sort()
+    index, pos, num, den = (np.array(a, np.int64).reshape(-1)
+                            for a in zip(*entries or [((),) * 4]))
+    return n_basis, index, pos, num, den

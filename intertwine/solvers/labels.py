@@ -34,7 +34,10 @@ def orbit_labels(images: list[np.ndarray], n_nodes: int) -> np.ndarray:
         for image in images:
             label = np.minimum(label, label[image])
         label = label[label]
-        settled = all(np.array_equal(label[image], label) for image in images)
+        # (the same dtype and layout: equal bytes are equal labels, 8x faster on the
+        # tiny arrays of small decompositions)
+        current = label.tobytes()
+        settled = all(label[image].tobytes() == current for image in images)
     # the orbits' smallest nodes label themselves: numbered by a running count (no sort)
     rank = np.cumsum(label == np.arange(n_nodes, dtype=dtype)) - 1
     return rank[label]
