@@ -38,6 +38,69 @@ def factor_data_of(f):
     return factor_data(f)
 
 
+#: substituted constraint blocks with at most this many candidate entries (W's positions
+#: times the entries they meet) are built in one Python pass: on the small problems of a
+#: decomposition (6 x 6 unknowns) numpy's two dozen array calls per block cost 3x more
+SMALL_BLOCK = 600
+#: integer entries below this size cannot overflow int64 in a block (a difference of two)
+_SAFE_INT = 2**62
+
+
+def _small_block_applies(a: CooMatrix, b: CooMatrix, m: int, n: int, dtype,
+                         columns: tuple[np.ndarray, np.ndarray, int]) -> bool:
+    """The Python pass gives exactly numpy's entries: int64 arithmetic (no floats: their
+    NaNs and signed zeros are numpy's business), with no value near int64's bounds."""
+    unknown, sign, _ = columns
+    if (len(a.value) + m) * n + m * len(b.value) > SMALL_BLOCK or dtype != np.int64 \
+            or unknown.dtype != np.int64 or sign.dtype.kind != "i" \
+            or a.value.dtype.kind != "i" or b.value.dtype.kind != "i":
+        return False
+    return max(map(abs, a.value.tolist() + b.value.tolist()), default=0) < _SAFE_INT
+
+
+def _small_block(a: CooMatrix, b: CooMatrix, m: int, n: int, unknown: np.ndarray,
+                 sign: np.ndarray, n_unknowns: int, entries: int) -> CooMatrix:
+    """``Problem.constraint_block`` with ``columns``, as Python lists: the same entries in
+    the same order (a_out's off-diagonal entries by W's column, then W's rows by a_in's
+    off-diagonal entries, then the diagonals that do not cancel)."""
+    u, s = unknown.tolist(), sign.tolist()
+    a_diagonal, b_diagonal = [0] * m, [0] * n
+    a_off, b_off = [], []
+    for diagonal, off, c in ((a_diagonal, a_off, a), (b_diagonal, b_off, b)):
+        for r, k, v in zip(c.row.tolist(), c.col.tolist(), c.value.tolist()):
+            if r == k:
+                diagonal[r] = v
+            else:
+                off.append((r, k, v))
+    rows, cols, values = [], [], []
+    for r, k, v in a_off:  # row (r, j) holds a_out[r, k] at column (k, j)
+        source = k * n
+        for j in range(n):
+            q = u[source + j]
+            if q >= 0:
+                rows.append(r * n + j)
+                cols.append(q)
+                values.append(v * s[source + j])
+    for i in range(m):  # row (i, k) holds -a_in[r, k] at column (i, r)
+        at = i * n
+        for r, k, v in b_off:
+            q = u[at + r]
+            if q >= 0:
+                rows.append(at + k)
+                cols.append(q)
+                values.append(-v * s[at + r])
+    for i in range(m):
+        at, here = i * n, a_diagonal[i]
+        for j in range(n):
+            step = here - b_diagonal[j]
+            if step and u[at + j] >= 0:
+                rows.append(at + j)
+                cols.append(u[at + j])
+                values.append(step * s[at + j])
+    return CooMatrix(np.array(rows, np.int64), np.array(cols, np.int64),
+                     np.array(values, np.int64), (entries, n_unknowns))
+
+
 def _largest_part(rep, group) -> int:
     """The largest dimension of any node of the expression: the actions of every part
     are built on the way to the whole."""
@@ -274,6 +337,8 @@ class Problem:
         a, b = CooMatrix.of(a_out), CooMatrix.of(a_in)
         m, n = self.dim_out, self.dim_in
         dtype = np.result_type(a.dtype, b.dtype)
+        if columns is not None and _small_block_applies(a, b, m, n, dtype, columns):
+            return _small_block(a, b, m, n, *columns, self.entries)
         on_a, on_b = a.row == a.col, b.row == b.col
         a_diagonal, b_diagonal = np.zeros(m, dtype), np.zeros(n, dtype)
         a_diagonal[a.row[on_a]] = a.value[on_a]  # no entry twice

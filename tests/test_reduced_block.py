@@ -128,3 +128,40 @@ def test_small_signed_orbits_equal_the_double_covers(dim_out, dim_in, n_gens, se
                 assert a.dtype == b.dtype and np.array_equal(a, b), name
     finally:
         signed_module.SMALL_POSITIONS = saved
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(1, 6), st.integers(1, 6), st.integers(0, 2**32 - 1))
+def test_small_constraint_blocks_equal_numpys(dim_out, dim_in, seed):
+    """Up to ``SMALL_BLOCK`` candidate entries a substituted block is built in Python:
+    the same arrays (entries, order, dtypes) as numpy's, on random integer generators
+    (diagonals and off-diagonals, zero values among them) and random orbits with signs,
+    positions left out (-1) included; and the numpy block is the plain one times B."""
+    import intertwine.problem as problem_module
+
+    rng = np.random.default_rng(seed)
+    p = Problem.from_spec(f"SO(2): {dim_in}*1 -> {dim_out}*1")
+    assert (p.dim_out, p.dim_in) == (dim_out, dim_in)
+
+    def generator(n):
+        at = rng.choice(n * n, rng.integers(0, n * n + 1), replace=False)
+        return CooMatrix(at // n, at % n, rng.integers(-4, 5, len(at)).astype(np.int64),
+                         (n, n))
+
+    unknowns = int(rng.integers(1, dim_out * dim_in + 1))
+    orbit = rng.integers(-1, unknowns, dim_out * dim_in).astype(np.int64)
+    sign = rng.choice(np.array([-1, 1], np.int8), dim_out * dim_in)
+    for _ in range(3):
+        a, b = generator(dim_out), generator(dim_in)
+        small = p.constraint_block(a, b, (orbit, sign, unknowns))
+        saved = problem_module.SMALL_BLOCK
+        problem_module.SMALL_BLOCK = -1
+        try:
+            large = p.constraint_block(a, b, (orbit, sign, unknowns))
+        finally:
+            problem_module.SMALL_BLOCK = saved
+        assert small.shape == large.shape == (dim_out * dim_in, unknowns)
+        for x, y in zip(small[:3], large[:3]):
+            assert x.dtype == y.dtype and np.array_equal(x, y)
+        want = _times_b(p.constraint_block(a, b), orbit, sign, unknowns)
+        assert np.array_equal(CooMatrix.from_entries(*small).toarray(), want)
