@@ -29,7 +29,7 @@ MAX_DEGREE = 10**7
 
 #: the cached properties of a Problem that do not depend on its ``form``
 _FORM_FREE = ("model", "dim_in", "dim_out", "signed_permutation", "exactness", "rational",
-              "squares", "irrep_subgroup_factors", "spanning_lie")
+              "squares", "irrep_subgroup_factors", "spanning_lie", "_atoms")
 
 
 def factor_data_of(f):
@@ -270,19 +270,14 @@ class Problem:
 
         from .groups import factor_data
 
-        atoms = []
-        for rep in (self.model.rep_in, self.model.rep_out):
-            stack = [rep]
-            while stack:
-                node = stack.pop()
-                if hasattr(node, "lie_denominator"):
-                    atoms.append(node)
-                stack.extend(node.children)
+        group = self.model.group
         out = []
-        for i, f in enumerate(self.model.group.factors):
-            for k in range(len(factor_data(f).lie)):
-                out.append(lcm(1, *[a.lie_denominator(self.model.group, k) for a in atoms
-                                    if a.factor == i]))
+        for i, f in enumerate(group.factors):
+            # each distinct irrep once: its denominators of every generator at once
+            mine = [a.lie_denominators(group) for a in self._atoms_with("lie_denominators")
+                    if a.factor == i]
+            mine = [d for d in mine if d]  # (rational irreps: 1 for every generator)
+            out += [lcm(1, *[d[k] for d in mine]) for k in range(len(factor_data(f).lie))]
         return out
 
     @cached_property
@@ -295,16 +290,31 @@ class Problem:
         """Factors on which some irrep of the spec maps the family's ``subgroup`` to no
         signed permutations: there the family's ``irrep_subgroup`` shrinks the problem
         instead (a smaller finite subgroup, but one that every irrep permutes)."""
-        found = set()
-        for rep in (self.model.rep_in, self.model.rep_out):
-            stack = [rep]
-            while stack:
-                node = stack.pop()
-                if not getattr(node, "subgroup_signed", lambda g: True)(self.model.group):
-                    found.add(node.factor)
-                stack.extend(node.children)
+        group = self.model.group
+        found = {node.factor for node in self._atoms_with("subgroup_signed")
+                 if not node.subgroup_signed(group)}
         return frozenset(i for i in found
                          if factor_data_of(self.model.group.factors[i]).irrep_subgroup)
+
+    def _atoms_with(self, method: str) -> list:
+        """The distinct atoms of both model expressions that have ``method`` (the irreps:
+        what the rational form's multipliers and the subgroups ask about)."""
+        return [atom for atom in self._atoms if hasattr(atom, method)]
+
+    @cached_property
+    def _atoms(self) -> tuple:
+        """The atoms (nodes without children) of ``model``'s two expressions, each once
+        (an irrep on both sides, or twice in one, is asked about once)."""
+        seen: dict = {}
+        stack = [self.model.rep_in, self.model.rep_out]
+        while stack:
+            node = stack.pop()
+            kids = node.children
+            if kids:
+                stack.extend(kids)
+            else:
+                seen[node] = None
+        return tuple(seen)
 
     @cached_property
     def spanning_lie(self) -> list[int]:

@@ -171,6 +171,14 @@ class Irrep(FieldAtom):
         data = irrep_data(group.factors[self.factor], self.label)
         return data.rational_lie[position][1] if data.exactness == "sqrt" else 1
 
+    def lie_denominators(self, group) -> tuple[int, ...]:
+        """``lie_denominator`` of every Lie generator, in order (one look-up); none where
+        the irrep is not "sqrt" (every one 1)."""
+        data = irrep_data(group.factors[self.factor], self.label)
+        if data.exactness != "sqrt":
+            return ()
+        return tuple(q for _, q in data.rational_lie)
+
     def has_scaling(self, group) -> bool:
         """Whether ``scale`` holds other squares than 1: a square-root irrep."""
         return irrep_data(group.factors[self.factor], self.label).exactness == "sqrt"
