@@ -353,3 +353,27 @@ def test_one_solve_for_all_irreps_gives_the_per_irrep_copies(spec, monkeypatch):
     for name in ("index", "row", "col", "value", "numerator", "denominator"):
         assert np.array_equal(np.asarray(getattr(together, name)),
                               np.asarray(getattr(apart, name))), name
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.integers(1, 5), st.integers(1, 4), st.booleans())
+def test_sym_weights_count_the_arrangements(d, k, strict):
+    """sym/alt of an orthogonal R weigh each sorted index tuple by its distinct
+    arrangements (all k! signed ones for alt): counted here by listing permutations, and
+    the same Fractions from the Python pass and from numpy's table."""
+    import intertwine.decomposition.gram as gram
+    from intertwine.spec import parse_field
+
+    group, rep = parse_field(f"SO(2): {'alt' if strict else 'sym'}({d}*1, {k})")
+    source = itertools.combinations if strict else itertools.combinations_with_replacement
+    want = [len(set(itertools.permutations(t))) if not strict else len(
+        list(itertools.permutations(t))) for t in source(range(d), k)]
+    small = gram.coordinate_weights(rep, group)
+    saved = gram.SMALL_TUPLES
+    gram.SMALL_TUPLES = -1
+    try:
+        large = gram.coordinate_weights(rep, group)
+    finally:
+        gram.SMALL_TUPLES = saved
+    assert small == large == want
+    assert all(type(w) is type(v) for w, v in zip(small, large))

@@ -19,7 +19,8 @@ their matrices are orthogonal.  ``decompose``'s Q satisfies Qᵀ Q = M.
 from __future__ import annotations
 
 from fractions import Fraction
-from math import factorial, prod
+from itertools import combinations_with_replacement
+from math import comb, factorial, prod
 
 import numpy as np
 
@@ -28,6 +29,10 @@ from ..reps.alt import Alt
 from ..reps.sym import Sym, tuples
 
 __all__ = ["coordinate_weights", "scaling_squares", "square_ratios", "is_identity"]
+
+#: sym/alt of orthogonal parts with at most this many index tuples (d**k) count their
+#: coordinates' arrangements in Python: numpy's table costs more below it
+SMALL_TUPLES = 4096
 
 
 def coordinate_weights(rep, group) -> list[Fraction]:
@@ -43,6 +48,8 @@ def coordinate_weights(rep, group) -> list[Fraction]:
     if isinstance(rep, Sym):  # Alt is a Sym
         inner = coordinate_weights(rep.rep, group)
         strict = isinstance(rep, Alt)
+        if len(inner) ** rep.k <= SMALL_TUPLES and is_identity(inner):
+            return [Fraction(c) for c in _small_arrangements(len(inner), rep.k, strict)]
         table = tuples(len(inner), rep.k, strict)
         counts = np.full(len(table), factorial(rep.k), dtype=object) if strict else \
             _arrangements(table)
@@ -54,6 +61,22 @@ def coordinate_weights(rep, group) -> list[Fraction]:
         return [c * prod((inner[i] for i in t), start=Fraction(1))
                 for c, t in zip(counts.tolist(), table.tolist())]
     return [Fraction(1)] * dimension(rep, group)
+
+
+def _small_arrangements(d: int, k: int, strict: bool) -> list[int]:
+    """``_arrangements`` of ``tuples(d, k, strict)`` in one Python pass (no table): the
+    k! / prod(m!) of each sorted tuple, in the table's (lexicographic) order."""
+    whole = factorial(k)
+    if strict:
+        return [whole] * comb(d, k)
+    out = []
+    for t in combinations_with_replacement(range(d), k):
+        divisor, run = 1, 1
+        for j in range(1, k):
+            run = run + 1 if t[j] == t[j - 1] else 1
+            divisor *= run
+        out.append(whole // divisor)
+    return out
 
 
 def _arrangements(table: np.ndarray) -> np.ndarray:
