@@ -42,7 +42,7 @@ import numpy as np
 from ..coo import CooMatrix
 from ..groups import group_generators, subgroup_generators
 from .action import Action, MatrixAction
-from .base import CONSTRUCTORS, FactorAtom, Parsed, Rep, Structure, Walk, constructor
+from .base import CONSTRUCTORS, FactorAtom, Parsed, Rep, Structure, Walk, Zero, constructor
 from .defining import Defining
 from .det import Det
 from .dual import Dual
@@ -182,10 +182,9 @@ def squares(rep: Rep, group: Group) -> tuple[np.ndarray, np.ndarray]:
     ``dual`` the inverse; atoms other than irreps are not scaled.  ValueError for a
     node it does not know (no exact square roots there)."""
     from .sym import Sym, tuples
-    from .zero import Zero
 
-    def ones(n):
-        return np.ones(n, dtype=object), np.ones(n, dtype=object)
+    def ones(n):  # (a list of Python ints: a third of np.ones' cost on a few entries)
+        return np.array([1] * n, dtype=object), np.array([1] * n, dtype=object)
 
     def walk(node):
         """The squares of ``node``, or None where they are all 1 (most parts: built
