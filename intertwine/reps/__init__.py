@@ -118,13 +118,31 @@ def _entries(actions) -> int:
     return total
 
 
+class _Key(tuple):
+    """A memo key (a tuple) hashed once: the expression and the group in it are trees
+    of frozen dataclasses, whose hash walks the whole tree at every dict operation (two
+    per look-up)."""
+
+    def __new__(cls, parts: tuple):
+        key = super().__new__(cls, parts)
+        key.hash = tuple.__hash__(key)
+        return key
+
+    def __hash__(self) -> int:
+        return self.hash
+
+    __eq__ = tuple.__eq__  # (defining __hash__ alone would keep it; said for the reader)
+
+
 def _remembered(key: tuple, build) -> list:
     """``build()``, or the list it returned for ``key`` before (a new list of the same
     actions, which nobody changes in place)."""
     global _memo_entries
-    if key in _memo:
+    key = _Key(key)
+    found = _memo.get(key)
+    if found is not None:
         _memo.move_to_end(key)
-        return list(_memo[key][0])
+        return list(found[0])
     value = build()
     size = _entries(value)
     if size <= MEMO_ENTRIES:
