@@ -31,6 +31,12 @@ def irrep_data(factor, label: tuple):
     return factor.family.irrep(factor, label)
 
 
+@lru_cache(maxsize=256)
+def _subgroup_signed(factor, label: tuple) -> bool:
+    """``Irrep.subgroup_signed``, once per irrep (asked of every problem's irreps)."""
+    return all(hasattr(g, "perm") for g in irrep_data(factor, label).subgroup)
+
+
 @constructor
 @dataclass(frozen=True)
 class Irrep(FieldAtom):
@@ -110,8 +116,7 @@ class Irrep(FieldAtom):
     def subgroup_signed(self, group) -> bool:
         """The factor's ``subgroup`` acts by signed permutations here (else the solvers
         use the family's ``irrep_subgroup``, ``Problem.irrep_subgroup_factors``)."""
-        data = irrep_data(group.factors[self.factor], self.label)
-        return all(hasattr(g, "perm") for g in data.subgroup)
+        return _subgroup_signed(group.factors[self.factor], self.label)
 
     @property
     def needs_elements(self) -> bool:
