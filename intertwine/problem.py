@@ -6,6 +6,8 @@ limit never builds a matrix.
 
 from __future__ import annotations
 
+import importlib
+import sys
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -33,9 +35,22 @@ _FORM_FREE = ("model", "dim_in", "dim_out", "signed_permutation", "exactness", "
 
 
 def factor_data_of(f):
-    from .groups import factor_data
+    return _groups().factor_data(f)
 
-    return factor_data(f)
+
+def _reps():
+    """``intertwine.reps``, imported where first used (a dimension count needs no
+    groups), then looked up: an import statement in each property costs about as much
+    as the property's own work on small problems."""
+    return sys.modules.get(_REPS) or importlib.import_module(_REPS)
+
+
+def _groups():
+    """``intertwine.groups``, as ``_reps``."""
+    return sys.modules.get(_GROUPS) or importlib.import_module(_GROUPS)
+
+
+_REPS, _GROUPS = f"{__package__}.reps", f"{__package__}.groups"
 
 
 #: substituted constraint blocks with at most this many candidate entries (W's positions
@@ -133,15 +148,11 @@ class Problem:
 
     @cached_property
     def dim_in(self) -> int:
-        from .reps import dimension
-
-        return dimension(self.spec.rep_in, self.spec.group)
+        return _reps().dimension(self.spec.rep_in, self.spec.group)
 
     @cached_property
     def dim_out(self) -> int:
-        from .reps import dimension
-
-        return dimension(self.spec.rep_out, self.spec.group)
+        return _reps().dimension(self.spec.rep_out, self.spec.group)
 
     @property
     def entries(self) -> int:
@@ -175,7 +186,7 @@ class Problem:
         if parts > limit:
             raise TooLarge(f"{self.spec} is too large to compute: a part of it has dimension "
                            f"{magnitude(parts)}")
-        from .groups import factor_data  # V's generators: at most MAX_DEGREE entries each
+        factor_data = _groups().factor_data  # V's generators: at most MAX_DEGREE entries each
 
         discrete = sum(len(factor_data(f).discrete) + len(factor_data(f).subgroup)
                        for f in group.factors)
@@ -186,42 +197,31 @@ class Problem:
     # -- generator actions --------------------------------------------------------------
     @cached_property
     def discrete_in(self) -> list[Action]:
-        from .reps import discrete_action
-
-        return discrete_action(self.model.rep_in, self.model.group, self.form)
+        return _reps().discrete_action(self.model.rep_in, self.model.group, self.form)
 
     @cached_property
     def discrete_out(self) -> list[Action]:
-        from .reps import discrete_action
-
-        return discrete_action(self.model.rep_out, self.model.group, self.form)
+        return _reps().discrete_action(self.model.rep_out, self.model.group, self.form)
 
     @cached_property
     def lie_in(self) -> list[CooMatrix]:
-        from .reps import lie_action
-
-        return lie_action(self.model.rep_in, self.model.group, self.form, self.lie_multipliers)
+        return _reps().lie_action(self.model.rep_in, self.model.group, self.form,
+                                  self.lie_multipliers)
 
     @cached_property
     def lie_out(self) -> list[CooMatrix]:
-        from .reps import lie_action
-
-        return lie_action(self.model.rep_out, self.model.group, self.form,
+        return _reps().lie_action(self.model.rep_out, self.model.group, self.form,
                           self.lie_multipliers)
 
     @cached_property
     def subgroup_in(self) -> list[Action]:
         """rho_in of the extra signed permutations of ``groups.subgroup_generators``."""
-        from .reps import subgroup_action
-
-        return subgroup_action(self.model.rep_in, self.model.group, self.form,
+        return _reps().subgroup_action(self.model.rep_in, self.model.group, self.form,
                                self.irrep_subgroup_factors)
 
     @cached_property
     def subgroup_out(self) -> list[Action]:
-        from .reps import subgroup_action
-
-        return subgroup_action(self.model.rep_out, self.model.group, self.form,
+        return _reps().subgroup_action(self.model.rep_out, self.model.group, self.form,
                                self.irrep_subgroup_factors)
 
     @cached_property
@@ -236,10 +236,9 @@ class Problem:
         """"rational" (every generator, discrete and Lie, acts by a rational matrix),
         "sqrt" (rational after a diagonal scaling by square roots, ``reps/irr.py``) or
         "float" (numeric only).  Asked of the expression: nothing is built."""
-        from .groups import least_exact
-
         s = self.spec
-        return least_exact([s.rep_in.exactness(s.group), s.rep_out.exactness(s.group)])
+        return _groups().least_exact([s.rep_in.exactness(s.group),
+                                      s.rep_out.exactness(s.group)])
 
     def rational_form(self) -> Problem:
         """The same problem on the rational form of its square-root irreps: its exact
@@ -255,10 +254,8 @@ class Problem:
         """(numerators, denominators) for rep_in and rep_out: the squares s of the
         diagonal scaling D = diag(sqrt(s)) with rho = D^-1 R D, R rational
         (``reps.squares``; exact Python ints)."""
-        from .reps import squares
-
-        m = self.model
-        return squares(m.rep_in, m.group), squares(m.rep_out, m.group)
+        m, reps = self.model, _reps()
+        return reps.squares(m.rep_in, m.group), reps.squares(m.rep_out, m.group)
 
     @cached_property
     def lie_multipliers(self) -> list[int] | None:
@@ -268,8 +265,7 @@ class Problem:
             return None
         from math import lcm
 
-        from .groups import factor_data
-
+        factor_data = _groups().factor_data
         group = self.model.group
         out = []
         for i, f in enumerate(group.factors):
@@ -320,7 +316,8 @@ class Problem:
     def spanning_lie(self) -> list[int]:
         """Indices into lie_in/lie_out that suffice once W commutes with the subgroup H
         (see ``groups.spanning_lie_indices`` for why)."""
-        from .groups import factor_data, spanning_lie_indices
+        groups = _groups()
+        factor_data, spanning_lie_indices = groups.factor_data, groups.spanning_lie_indices
 
         out, offset = [], 0
         for i, f in enumerate(self.spec.group.factors):
