@@ -9,7 +9,6 @@ from __future__ import annotations
 import importlib
 import sys
 from dataclasses import dataclass
-from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -32,6 +31,24 @@ MAX_DEGREE = 10**7
 #: the cached properties of a Problem that do not depend on its ``form``
 _FORM_FREE = ("model", "dim_in", "dim_out", "signed_permutation", "exactness", "rational",
               "squares", "irrep_subgroup_factors", "spanning_lie", "_atoms")
+
+
+class _cached:
+    """``functools.cached_property`` without its lock (Python 3.11 takes one per first
+    read, about half of its cost; a Problem's values are pure: two threads that both
+    compute one get equal values): a decomposition reads twenty-odd of them."""
+
+    def __init__(self, compute):
+        self.compute, self.name, self.__doc__ = compute, compute.__name__, compute.__doc__
+
+    def __set_name__(self, owner, name: str) -> None:
+        self.name = name
+
+    def __get__(self, problem, owner=None):
+        if problem is None:
+            return self
+        value = problem.__dict__[self.name] = self.compute(problem)
+        return value
 
 
 def factor_data_of(f):
@@ -139,18 +156,18 @@ class Problem:
     def from_spec(cls, spec: str | Spec) -> Problem:
         return cls(spec if isinstance(spec, Spec) else parse_spec(spec))
 
-    @cached_property
+    @_cached
     def model(self) -> Spec:
         """The spec with the same matrices in a form cheaper to build (``Rep.simplified``:
         dimension-1 powers collapsed); the solvers build from it, files keep ``spec``."""
         s = self.spec
         return Spec(s.group, s.rep_in.simplified(s.group), s.rep_out.simplified(s.group))
 
-    @cached_property
+    @_cached
     def dim_in(self) -> int:
         return _reps().dimension(self.spec.rep_in, self.spec.group)
 
-    @cached_property
+    @_cached
     def dim_out(self) -> int:
         return _reps().dimension(self.spec.rep_out, self.spec.group)
 
@@ -195,43 +212,43 @@ class Problem:
                            f"generators on {magnitude(self.dim_in + self.dim_out)} coordinates")
 
     # -- generator actions --------------------------------------------------------------
-    @cached_property
+    @_cached
     def discrete_in(self) -> list[Action]:
         return _reps().discrete_action(self.model.rep_in, self.model.group, self.form)
 
-    @cached_property
+    @_cached
     def discrete_out(self) -> list[Action]:
         return _reps().discrete_action(self.model.rep_out, self.model.group, self.form)
 
-    @cached_property
+    @_cached
     def lie_in(self) -> list[CooMatrix]:
         return _reps().lie_action(self.model.rep_in, self.model.group, self.form,
                                   self.lie_multipliers)
 
-    @cached_property
+    @_cached
     def lie_out(self) -> list[CooMatrix]:
         return _reps().lie_action(self.model.rep_out, self.model.group, self.form,
                           self.lie_multipliers)
 
-    @cached_property
+    @_cached
     def subgroup_in(self) -> list[Action]:
         """rho_in of the extra signed permutations of ``groups.subgroup_generators``."""
         return _reps().subgroup_action(self.model.rep_in, self.model.group, self.form,
                                self.irrep_subgroup_factors)
 
-    @cached_property
+    @_cached
     def subgroup_out(self) -> list[Action]:
         return _reps().subgroup_action(self.model.rep_out, self.model.group, self.form,
                                self.irrep_subgroup_factors)
 
-    @cached_property
+    @_cached
     def signed_permutation(self) -> bool:
         """Every discrete generator acts by a signed permutation: the orbit solver applies.
         Asked of the expression (``Rep.signed_permutation``): nothing is built."""
         s = self.spec
         return s.rep_in.signed_permutation(s.group) and s.rep_out.signed_permutation(s.group)
 
-    @cached_property
+    @_cached
     def exactness(self) -> str:
         """"rational" (every generator, discrete and Lie, acts by a rational matrix),
         "sqrt" (rational after a diagonal scaling by square roots, ``reps/irr.py``) or
@@ -249,7 +266,7 @@ class Problem:
                 twin.__dict__[name] = self.__dict__[name]
         return twin
 
-    @cached_property
+    @_cached
     def squares(self) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
         """(numerators, denominators) for rep_in and rep_out: the squares s of the
         diagonal scaling D = diag(sqrt(s)) with rho = D^-1 R D, R rational
@@ -257,7 +274,7 @@ class Problem:
         m, reps = self.model, _reps()
         return reps.squares(m.rep_in, m.group), reps.squares(m.rep_out, m.group)
 
-    @cached_property
+    @_cached
     def lie_multipliers(self) -> list[int] | None:
         """Per Lie generator, the lcm of the denominators of the irreps' rational forms
         (``form="rational"`` only; a multiple of a generator is a generator)."""
@@ -276,12 +293,12 @@ class Problem:
             out += [lcm(1, *[d[k] for d in mine]) for k in range(len(factor_data(f).lie))]
         return out
 
-    @cached_property
+    @_cached
     def rational(self) -> bool:
         """The exact solver applies: exactness "rational" or "sqrt"."""
         return self.exactness != "float"
 
-    @cached_property
+    @_cached
     def irrep_subgroup_factors(self) -> frozenset:
         """Factors on which some irrep of the spec maps the family's ``subgroup`` to no
         signed permutations: there the family's ``irrep_subgroup`` shrinks the problem
@@ -297,7 +314,7 @@ class Problem:
         what the rational form's multipliers and the subgroups ask about)."""
         return [atom for atom in self._atoms if hasattr(atom, method)]
 
-    @cached_property
+    @_cached
     def _atoms(self) -> tuple:
         """The atoms (nodes without children) of ``model``'s two expressions, each once
         (an irrep on both sides, or twice in one, is asked about once)."""
@@ -312,7 +329,7 @@ class Problem:
                 seen[node] = None
         return tuple(seen)
 
-    @cached_property
+    @_cached
     def spanning_lie(self) -> list[int]:
         """Indices into lie_in/lie_out that suffice once W commutes with the subgroup H
         (see ``groups.spanning_lie_indices`` for why)."""
