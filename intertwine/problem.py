@@ -72,8 +72,9 @@ _REPS, _GROUPS = f"{__package__}.reps", f"{__package__}.groups"
 
 #: substituted constraint blocks with at most this many candidate entries (W's positions
 #: times the entries they meet) are built in one Python pass: on the small problems of a
-#: decomposition (6 x 6 unknowns) numpy's two dozen array calls per block cost 3x more
-SMALL_BLOCK = 600
+#: decomposition (6 x 6 unknowns, ~110 candidates) numpy's two dozen array calls per
+#: block cost 2-3x more; they break even at about 280
+SMALL_BLOCK = 256
 #: integer entries below this size cannot overflow int64 in a block (a difference of two)
 _SAFE_INT = 2**62
 

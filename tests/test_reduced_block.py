@@ -131,7 +131,7 @@ def test_small_signed_orbits_equal_the_double_covers(dim_out, dim_in, n_gens, se
 
 
 @settings(max_examples=25, deadline=None)
-@given(st.integers(1, 6), st.integers(1, 6), st.integers(0, 2**32 - 1))
+@given(st.integers(1, 4), st.integers(1, 4), st.integers(0, 2**32 - 1))
 def test_small_constraint_blocks_equal_numpys(dim_out, dim_in, seed):
     """Up to ``SMALL_BLOCK`` candidate entries a substituted block is built in Python:
     the same arrays (entries, order, dtypes) as numpy's, on random integer generators
