@@ -128,10 +128,8 @@ class _Key(tuple):
         key.hash = tuple.__hash__(key)
         return key
 
-    def __hash__(self) -> int:
+    def __hash__(self) -> int:  # (equality stays the tuple's)
         return self.hash
-
-    __eq__ = tuple.__eq__  # (defining __hash__ alone would keep it; said for the reader)
 
 
 def _remembered(key: tuple, build) -> list:
