@@ -6,18 +6,17 @@ limit never builds a matrix.
 
 from __future__ import annotations
 
-import importlib
-import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from . import groups, reps
 from .coo import CooMatrix, vstack
 from .errors import TooLarge, magnitude
 from .spec import Spec, parse_spec
 
-if TYPE_CHECKING:  # imported where used: a dimension count needs no groups
+if TYPE_CHECKING:
     from .reps.action import Action
 
 __all__ = ["Problem", "TooLarge", "MAX_GENERATOR_ENTRIES"]
@@ -26,11 +25,6 @@ __all__ = ["Problem", "TooLarge", "MAX_GENERATOR_ENTRIES"]
 MAX_GENERATOR_ENTRIES = 10**8
 #: the largest V whose generators are built (S(10**7): V -> V has 10**14 unknowns anyway)
 MAX_DEGREE = 10**7
-
-
-#: the cached properties of a Problem that do not depend on its ``form``
-_FORM_FREE = ("model", "dim_in", "dim_out", "signed_permutation", "exactness", "rational",
-              "squares", "irrep_subgroup_factors", "spanning_lie", "_atoms")
 
 
 class _cached:
@@ -51,23 +45,11 @@ class _cached:
         return value
 
 
-def factor_data_of(f):
-    return _groups().factor_data(f)
+#: the cached properties of a Problem that do not depend on its ``form``
+_FORM_FREE = ("model", "dim_in", "dim_out", "signed_permutation", "exactness", "rational",
+              "squares", "irrep_subgroup_factors", "spanning_lie", "_atoms")
 
 
-def _reps():
-    """``intertwine.reps``, imported where first used (a dimension count needs no
-    groups), then looked up: an import statement in each property costs about as much
-    as the property's own work on small problems."""
-    return sys.modules.get(_REPS) or importlib.import_module(_REPS)
-
-
-def _groups():
-    """``intertwine.groups``, as ``_reps``."""
-    return sys.modules.get(_GROUPS) or importlib.import_module(_GROUPS)
-
-
-_REPS, _GROUPS = f"{__package__}.reps", f"{__package__}.groups"
 
 
 #: substituted constraint blocks with at most this many candidate entries (W's positions
@@ -166,11 +148,11 @@ class Problem:
 
     @_cached
     def dim_in(self) -> int:
-        return _reps().dimension(self.spec.rep_in, self.spec.group)
+        return reps.dimension(self.spec.rep_in, self.spec.group)
 
     @_cached
     def dim_out(self) -> int:
-        return _reps().dimension(self.spec.rep_out, self.spec.group)
+        return reps.dimension(self.spec.rep_out, self.spec.group)
 
     @property
     def entries(self) -> int:
@@ -204,7 +186,7 @@ class Problem:
         if parts > limit:
             raise TooLarge(f"{self.spec} is too large to compute: a part of it has dimension "
                            f"{magnitude(parts)}")
-        factor_data = _groups().factor_data  # V's generators: at most MAX_DEGREE entries each
+        factor_data = groups.factor_data  # V's generators: at most MAX_DEGREE entries each
 
         discrete = sum(len(factor_data(f).discrete) + len(factor_data(f).subgroup)
                        for f in group.factors)
@@ -215,31 +197,31 @@ class Problem:
     # -- generator actions --------------------------------------------------------------
     @_cached
     def discrete_in(self) -> list[Action]:
-        return _reps().discrete_action(self.model.rep_in, self.model.group, self.form)
+        return reps.discrete_action(self.model.rep_in, self.model.group, self.form)
 
     @_cached
     def discrete_out(self) -> list[Action]:
-        return _reps().discrete_action(self.model.rep_out, self.model.group, self.form)
+        return reps.discrete_action(self.model.rep_out, self.model.group, self.form)
 
     @_cached
     def lie_in(self) -> list[CooMatrix]:
-        return _reps().lie_action(self.model.rep_in, self.model.group, self.form,
+        return reps.lie_action(self.model.rep_in, self.model.group, self.form,
                                   self.lie_multipliers)
 
     @_cached
     def lie_out(self) -> list[CooMatrix]:
-        return _reps().lie_action(self.model.rep_out, self.model.group, self.form,
+        return reps.lie_action(self.model.rep_out, self.model.group, self.form,
                           self.lie_multipliers)
 
     @_cached
     def subgroup_in(self) -> list[Action]:
         """rho_in of the extra signed permutations of ``groups.subgroup_generators``."""
-        return _reps().subgroup_action(self.model.rep_in, self.model.group, self.form,
+        return reps.subgroup_action(self.model.rep_in, self.model.group, self.form,
                                self.irrep_subgroup_factors)
 
     @_cached
     def subgroup_out(self) -> list[Action]:
-        return _reps().subgroup_action(self.model.rep_out, self.model.group, self.form,
+        return reps.subgroup_action(self.model.rep_out, self.model.group, self.form,
                                self.irrep_subgroup_factors)
 
     @_cached
@@ -255,7 +237,7 @@ class Problem:
         "sqrt" (rational after a diagonal scaling by square roots, ``reps/irr.py``) or
         "float" (numeric only).  Asked of the expression: nothing is built."""
         s = self.spec
-        return _groups().least_exact([s.rep_in.exactness(s.group),
+        return groups.least_exact([s.rep_in.exactness(s.group),
                                       s.rep_out.exactness(s.group)])
 
     def rational_form(self) -> Problem:
@@ -272,7 +254,7 @@ class Problem:
         """(numerators, denominators) for rep_in and rep_out: the squares s of the
         diagonal scaling D = diag(sqrt(s)) with rho = D^-1 R D, R rational
         (``reps.squares``; exact Python ints)."""
-        m, reps = self.model, _reps()
+        m = self.model
         return reps.squares(m.rep_in, m.group), reps.squares(m.rep_out, m.group)
 
     @_cached
@@ -283,7 +265,7 @@ class Problem:
             return None
         from math import lcm
 
-        factor_data = _groups().factor_data
+        factor_data = groups.factor_data
         group = self.model.group
         out = []
         for i, f in enumerate(group.factors):
@@ -308,7 +290,7 @@ class Problem:
         found = {node.factor for node in self._atoms_with("subgroup_signed")
                  if not node.subgroup_signed(group)}
         return frozenset(i for i in found
-                         if factor_data_of(self.model.group.factors[i]).irrep_subgroup)
+                         if groups.factor_data(self.model.group.factors[i]).irrep_subgroup)
 
     def _atoms_with(self, method: str) -> list:
         """The distinct atoms of both model expressions that have ``method`` (the irreps:
@@ -334,7 +316,6 @@ class Problem:
     def spanning_lie(self) -> list[int]:
         """Indices into lie_in/lie_out that suffice once W commutes with the subgroup H
         (see ``groups.spanning_lie_indices`` for why)."""
-        groups = _groups()
         factor_data, spanning_lie_indices = groups.factor_data, groups.spanning_lie_indices
 
         out, offset = [], 0

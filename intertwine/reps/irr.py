@@ -83,17 +83,7 @@ class Irrep(FieldAtom):
         out = super().resolve(group, text)
         f = group.factors[out.factor]
         traces = f.family.irrep_trace_degree(f, self.label) or 0
-        return out if out.traces == traces else out._with(out.factor, out.single, traces)
-
-    def with_index(self, idx: int, single: bool):
-        return self._with(idx, single, self.traces)
-
-    def _with(self, factor: int, single: bool, traces: int):
-        """``dataclasses.replace`` of these fields, built directly (a fifth of its cost:
-        every irrep of every spec parsed passes here twice)."""
-        if type(self) is not Irrep:
-            return replace(self, factor=factor, single=single, traces=traces)
-        return Irrep(factor, self.column, single, self.args, traces)
+        return out if out.traces == traces else replace(out, traces=traces)
 
     def size(self, factor) -> int:
         return factor.family.irrep_dimension(factor, self.label)
@@ -181,14 +171,9 @@ class Irrep(FieldAtom):
             return _coo(m)
         return _coo(np.rint(m).astype(np.int64) * getattr(walk, "lie_multiplier", 1))
 
-    def lie_denominator(self, group, position: int) -> int:
-        """q of this irrep's rational Lie generator ``position`` (1 if not "sqrt")."""
-        data = irrep_data(group.factors[self.factor], self.label)
-        return data.rational_lie[position][1] if data.exactness == "sqrt" else 1
-
     def lie_denominators(self, group) -> tuple[int, ...]:
-        """``lie_denominator`` of every Lie generator, in order (one look-up); none where
-        the irrep is not "sqrt" (every one 1)."""
+        """q of each rational Lie generator (R = M / q), in order; none where the irrep is
+        not "sqrt" (every q is 1)."""
         data = irrep_data(group.factors[self.factor], self.label)
         if data.exactness != "sqrt":
             return ()
