@@ -377,21 +377,3 @@ def test_sym_weights_count_the_arrangements(d, k, strict):
         gram.SMALL_TUPLES = saved
     assert small == large == want
     assert all(type(w) is type(v) for w, v in zip(small, large))
-
-
-@pytest.mark.parametrize("spec", ["O(3): sym(1o, 2)", "O(3): sym(1o + 2e, 2)",
-                                  "SO(3): irr(1) * irr(2) + dual(V)", "O(2): irr(1, 2) * V"])
-def test_small_splits_of_the_one_solve_equal_numpys(spec, monkeypatch):
-    """The one solve's basis is cut into the irreps' blocks from Python lists where it
-    is small: the same arrays (values and dtypes) as numpy's cut, and the same as one
-    solve per irrep."""
-    from intertwine.decomposition import core
-
-    small = intertwine.decompose(spec).coo
-    monkeypatch.setattr(core, "SMALL_SPLIT", -1)
-    large = intertwine.decompose(spec).coo
-    monkeypatch.setattr(core, "_all_irreps_problem", lambda f, found: None)
-    apart = intertwine.decompose(spec).coo
-    for name in ("index", "row", "col", "value", "numerator", "denominator"):
-        a, b, c = (np.asarray(getattr(x, name)) for x in (small, large, apart))
-        assert a.dtype == b.dtype and np.array_equal(a, b) and np.array_equal(a, c), name

@@ -11,9 +11,7 @@ True
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
 from functools import cached_property
-from itertools import accumulate
 
 import numpy as np
 
@@ -42,8 +40,6 @@ DECOMPOSE_METHODS = ("auto", "exact", "numeric")
 #: C elimination takes faster than Python's from about 50 unknowns on
 #: ((2*0e + 1o + 2e)**2: 8.8 -> 5.6 ms)
 MODULAR_FROM = 50
-#: ``_split`` reads the bounds of a basis of at most this many entries off Python lists
-SMALL_SPLIT = 256
 
 
 def _irreps_of(spec):
@@ -193,37 +189,19 @@ def _split(problem, found):
     elements whose rows lie in I_k's block, as ``_rational_basis`` gives them."""
     coo, n_basis, rep_squares, irrep_squares = _rational_basis(
         problem, sum(m for _, m in found))
-    bounds = [0, *accumulate(irrep.dim for irrep, _ in found)]
-    # where the blocks come in order (as they do: the entries come by element, each
-    # element lies in one block, and its leading position orders it), each block's
-    # entries are a slice of them: the same arrays without a fancy index per field
-    if len(coo.row) <= SMALL_SPLIT:  # (a few entries: Python lists, no array calls)
-        block = [bisect_right(bounds, r) - 1 for r in coo.row.tolist()]
-        ends = [bisect_left(block, k) for k in range(len(found) + 1)] \
-            if all(a <= b for a, b in zip(block, block[1:])) else None
-        indices = coo.index.tolist() if ends is not None else None
-    else:
-        block = np.searchsorted(bounds, coo.row, side="right") - 1
-        ends = np.searchsorted(block, np.arange(len(found) + 1)).tolist() \
-            if bool(np.all(block[1:] >= block[:-1])) else None
-        indices = None
-    if ends is None:
-        block = np.asarray(block)
+    bounds = np.cumsum([0] + [irrep.dim for irrep, _ in found])
+    block = np.searchsorted(bounds, coo.row, side="right") - 1
     for k in range(len(found)):
-        mine = slice(ends[k], ends[k + 1]) if ends is not None else np.flatnonzero(block == k)
+        mine = np.flatnonzero(block == k)
         index = coo.index[mine]
-        if indices is not None:  # the same bounds, read off the list
-            first, last = min(indices[mine], default=0), max(indices[mine], default=0)
-        else:
-            first = int(index.min()) if len(index) else 0
-            last = int(index.max()) if len(index) else 0
+        first = int(index.min()) if len(mine) else 0
         part = Coo(index - first, coo.row[mine] - bounds[k], coo.col[mine],
                    coo.value[mine],
                    None if coo.numerator is None else coo.numerator[mine],
                    None if coo.denominator is None else coo.denominator[mine])
         squares = None if irrep_squares is None else \
             tuple(a[bounds[k]:bounds[k + 1]] for a in irrep_squares)
-        yield part, (last - first + 1 if len(index) else 0), rep_squares, squares
+        yield part, (int(index.max()) - first + 1 if len(mine) else 0), rep_squares, squares
 
 
 def _solver(problem) -> str:

@@ -78,11 +78,6 @@ class IrrepData:
         assert self.exactness != "sqrt" or self.squares is not None
 
 
-def as_matrix(m) -> np.ndarray:
-    """A dense array of a SignedPerm or an array."""
-    return m.coo().toarray() if hasattr(m, "coo") else np.asarray(m)
-
-
 # ----------------------------------------------------------------------------- scaling
 
 def squarefree(n: int) -> int:
