@@ -128,12 +128,7 @@ def _basis(problem: Problem, method: str, result: SolveResult) -> Basis:
         from .partitions import compute_partitions
 
         partitions = compute_partitions(s)
-    generators = Generators(
-        in_=[g.coo() for g in problem.discrete_in],  # scipy matrices when first read
-        out=[g.coo() for g in problem.discrete_out],
-        lie_in=list(problem.lie_in),
-        lie_out=list(problem.lie_out),
-    )
+    generators = Generators.of(problem)  # scipy matrices when first read
     attrs = dict(result.attrs)
     attrs["intertwine_version"] = __version__
     return Basis(

@@ -56,8 +56,29 @@ class Generators:
     lie_out = _generator_property("lie_out")
 
     def __init__(self, in_=(), out=(), lie_in=(), lie_out=()):
-        self._lists = {"in_": list(in_), "out": list(out), "lie_in": list(lie_in),
-                       "lie_out": list(lie_out)}
+        self._made = {"in_": list(in_), "out": list(out), "lie_in": list(lie_in),
+                      "lie_out": list(lie_out)}
+        self._problem = None
+
+    @classmethod
+    def of(cls, problem, when_read: bool = False) -> Generators:
+        """The generators of a ``Problem`` (its discrete actions as CooMatrix entries);
+        with ``when_read``, built when first read: writing or checking needs them, and a
+        caller of ``decompose`` that wants Q alone does not pay for them."""
+        generators = cls()
+        generators._problem = problem
+        if not when_read:
+            generators.raw("in_")
+        return generators
+
+    @property
+    def _lists(self) -> dict[str, list]:
+        if self._problem is not None:
+            p, self._problem = self._problem, None
+            self._made = {"in_": [g.coo() for g in p.discrete_in],
+                          "out": [g.coo() for g in p.discrete_out],
+                          "lie_in": list(p.lie_in), "lie_out": list(p.lie_out)}
+        return self._made
 
     def raw(self, kind: str) -> list:
         """The stored list of ``kind``, CooMatrix entries not converted."""

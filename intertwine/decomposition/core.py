@@ -11,8 +11,6 @@ True
 
 from __future__ import annotations
 
-from functools import cached_property
-
 import numpy as np
 
 # (light modules that every decomposition uses; the solvers are imported where used)
@@ -149,23 +147,8 @@ def decompose(spec, method: str = "auto") -> Decomposition:
     return Decomposition(group=str(f.group), rep=str(f.rep), irreps=irreps,
                          irrep_dims=[irrep.dim for irrep, _ in found], dim=total,
                          method="exact" if exact else "numeric", exact=exact, coo=coo,
-                         generators=_ProblemGenerators(whole),
+                         generators=Generators.of(whole, when_read=True),
                          attrs={"intertwine_version": __version__})
-
-
-class _ProblemGenerators(Generators):
-    """The generators of ``problem`` (REP -> the irreps), built when first read: what
-    writing or checking the decomposition needs, and a caller of ``decompose`` that
-    wants Q alone never reads (about a twentieth of a small decomposition)."""
-
-    def __init__(self, problem: Problem):
-        self._problem = problem
-
-    @cached_property
-    def _lists(self) -> dict[str, list]:
-        p = self._problem
-        return {"in_": [g.coo() for g in p.discrete_in], "out": [g.coo() for g in p.discrete_out],
-                "lie_in": list(p.lie_in), "lie_out": list(p.lie_out)}
 
 
 def _all_irreps_problem(f, found):
